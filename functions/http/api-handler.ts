@@ -1,0 +1,216 @@
+import { createHash } from 'node:crypto';
+import middy, { type MiddlewareObj, type Request } from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { AuthenticationError, ConflictError, DomainError, NotFoundError, PayloadTooLargeError, UnprocessableError, ValidationError } from '../../shared/domain/errors.js';
+import type { Merchant } from '../../shared/ports/stores.js';
+import type { Deps } from '../../shared/services/deps.js';
+import { authenticate } from '../../shared/services/merchants.js';
+import { getDeps } from '../services.js';
+import { errorResponse, jsonResponse, type HttpResponse } from './errors.js';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** What an action sees: the parsed request, the authenticated merchant and the services. */
+export interface ActionInput {
+  readonly body: unknown;
+  readonly pathParameters: Record<string, string>;
+  readonly query: Record<string, string>;
+  readonly merchant: Merchant;
+  readonly deps: Deps;
+  readonly requestId: string;
+}
+
+export interface ActionResult {
+  readonly statusCode: number;
+  readonly body: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+export type Action = (input: ActionInput) => Promise<ActionResult>;
+
+/** Route key: `${httpMethod} ${resource}`, e.g. `POST /v1/orders/{id}/close` (API Gateway's resource template). */
+export type Actions = Readonly<Record<string, Action>>;
+
+interface ApiContext extends Context {
+  requestId: string;
+  rawBody: string;
+  parsedBody: unknown;
+  merchant?: Merchant;
+  idempotency?: { merchantId: string; key: string };
+}
+
+type ApiRequest = Request<APIGatewayProxyEvent, HttpResponse, Error, ApiContext>;
+
+/** Header lookup that ignores case, as HTTP does. */
+export function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted && value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/**
+ * The request target as the merchant signed it. API Gateway's REST events carry the decoded query only, so it is
+ * rebuilt in order; both RFC 3986 encoding and the minimal form are accepted, which covers what HTTP clients send.
+ */
+export function requestTargets(event: APIGatewayProxyEvent): string[] {
+  const params = event.multiValueQueryStringParameters ?? {};
+  const entries = Object.entries(params).flatMap(([k, vs]) => (vs ?? []).map((v) => [k, v] as const));
+  if (entries.length === 0) return [event.path];
+  const strict = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const minimal = (s: string) => s.replace(/[%&=#+ ]/g, (c) => encodeURIComponent(c)).replace(/[^\x21-\x7e]/g, (c) => encodeURIComponent(c));
+  const build = (enc: (s: string) => string) => `${event.path}?${entries.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&')}`;
+  return [...new Set([build(strict), build(encodeURIComponent), build(minimal)])];
+}
+
+const bodyParser: MiddlewareObj<APIGatewayProxyEvent, HttpResponse, Error, ApiContext> = {
+  before: async (request: ApiRequest) => {
+    const { event, context } = request;
+    const raw = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
+    if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
+    context.rawBody = raw;
+    if (event.httpMethod === 'GET') {
+      context.parsedBody = undefined;
+      return;
+    }
+    if (raw.trim() === '') {
+      context.parsedBody = {};
+      return;
+    }
+    const type = header(event, 'content-type');
+    if (type && !/^application\/json\b/i.test(type)) {
+      throw new ValidationError('unsupported_media_type', 'Content-Type must be application/json.');
+    }
+    try {
+      context.parsedBody = JSON.parse(raw);
+    } catch {
+      throw new ValidationError('invalid_json', 'The request body is not valid JSON.');
+    }
+    if (context.parsedBody === null || typeof context.parsedBody !== 'object' || Array.isArray(context.parsedBody)) {
+      throw new ValidationError('invalid_json', 'The request body must be a JSON object.');
+    }
+  },
+};
+
+const signatureAuth: MiddlewareObj<APIGatewayProxyEvent, HttpResponse, Error, ApiContext> = {
+  before: async (request: ApiRequest) => {
+    const { event, context } = request;
+    const deps = getDeps();
+    const headers = {
+      merchantId: header(event, 'x-merchant-id'),
+      timestamp: header(event, 'x-timestamp'),
+      nonce: header(event, 'x-nonce'),
+      signature: header(event, 'x-signature'),
+    };
+    let lastError: unknown;
+    // Usually one target; more only when the query could have been encoded in more than one way.
+    for (const pathWithQuery of requestTargets(event)) {
+      try {
+        context.merchant = await authenticate(deps, headers, { method: event.httpMethod, pathWithQuery, rawBody: context.rawBody });
+        return;
+      } catch (error) {
+        lastError = error;
+        if (!(error instanceof AuthenticationError) || error.code !== 'invalid_signature') break;
+      }
+    }
+    throw lastError;
+  },
+};
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * Idempotency-Key (contract, "Idempotency"): the record is stored before the work starts; a retry replays the first
+ * response byte for byte. Server errors release the key so that the retry runs the request again.
+ */
+const idempotency: MiddlewareObj<APIGatewayProxyEvent, HttpResponse, Error, ApiContext> = {
+  before: async (request: ApiRequest) => {
+    const { event, context } = request;
+    const key = header(event, 'idempotency-key');
+    if (event.httpMethod !== 'POST' || key === undefined || !context.merchant) return;
+    if (!IDEMPOTENCY_KEY.test(key)) {
+      throw new ValidationError('idempotency_key_invalid', 'Idempotency-Key must be 1-255 visible ASCII characters.', 'Idempotency-Key');
+    }
+    const deps = getDeps();
+    const fingerprint = createHash('sha256')
+      .update(`${event.httpMethod}\n${event.path}\n`)
+      .update(context.rawBody)
+      .digest('hex');
+    const merchantId = context.merchant.merchantId;
+    const begun = await deps.idempotency.begin(merchantId, key, fingerprint, deps.now());
+    switch (begun.kind) {
+      case 'started':
+        context.idempotency = { merchantId, key };
+        return;
+      case 'replay':
+        return {
+          statusCode: begun.response.statusCode,
+          headers: { ...begun.response.headers, 'Idempotent-Replayed': 'true' },
+          body: begun.response.body,
+        };
+      case 'mismatch':
+        throw new UnprocessableError('idempotency_key_reused', 'This Idempotency-Key was used with another request.', 'Idempotency-Key');
+      case 'in_progress':
+        throw new ConflictError('request_in_progress', 'A request with this Idempotency-Key is still in progress.');
+    }
+  },
+  after: async (request: ApiRequest) => {
+    const record = request.context.idempotency;
+    if (record && request.response) await getDeps().idempotency.complete(record.merchantId, record.key, storable(request.response));
+  },
+  onError: async (request: ApiRequest) => {
+    const record = request.context.idempotency;
+    if (!record) return;
+    const deps = getDeps();
+    if (request.error instanceof DomainError && request.error.statusCode < 500) {
+      const response = errorResponse(request.error, request.context.requestId);
+      await deps.idempotency.complete(record.merchantId, record.key, storable(response));
+      request.response = response;
+    } else {
+      await deps.idempotency.release(record.merchantId, record.key);
+    }
+  },
+};
+
+function storable(response: HttpResponse): HttpResponse {
+  const { 'X-Request-Id': _ignored, ...headers } = response.headers;
+  return { statusCode: response.statusCode, headers, body: response.body };
+}
+
+const errorMapper: MiddlewareObj<APIGatewayProxyEvent, HttpResponse, Error, ApiContext> = {
+  onError: async (request: ApiRequest) => {
+    if (!request.response) request.response = errorResponse(request.error, request.context.requestId);
+  },
+};
+
+/**
+ * The middy stack every API Lambda shares: body limits and JSON, signature auth, idempotency, one error mapper.
+ * The outer function stamps X-Request-Id on every response, including replays and errors.
+ */
+export function apiHandler(actions: Actions) {
+  const core = middy<APIGatewayProxyEvent, HttpResponse, Error, ApiContext>(async (event: APIGatewayProxyEvent, context: ApiContext) => {
+    const action = actions[`${event.httpMethod} ${event.resource}`];
+    if (!action) throw new NotFoundError('route');
+    const result = await action({
+      body: context.parsedBody,
+      pathParameters: (event.pathParameters ?? {}) as Record<string, string>,
+      query: (event.queryStringParameters ?? {}) as Record<string, string>,
+      merchant: context.merchant!,
+      deps: getDeps(),
+      requestId: context.requestId,
+    });
+    return jsonResponse(result.statusCode, result.body, result.headers);
+  })
+    .use(errorMapper)
+    .use(bodyParser)
+    .use(signatureAuth)
+    .use(idempotency);
+
+  return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
+    const requestId = event.requestContext?.requestId || context.awsRequestId;
+    const apiContext = Object.assign(context, { requestId, rawBody: '', parsedBody: undefined }) as ApiContext;
+    const response = await core(event, apiContext);
+    return { ...response, headers: { ...response.headers, 'X-Request-Id': requestId } };
+  };
+}

@@ -1,0 +1,19 @@
+import { confirmPaymentSchema, idParam, payOrderSchema } from '../shared/schemas/requests.js';
+import { orderResource } from '../shared/schemas/resources.js';
+import { confirmPayment, payOrder } from '../shared/services/payments.js';
+import { parse } from './http/errors.js';
+import { apiHandler } from './http/api-handler.js';
+
+/** Pay an order, and confirm a challenged payment. */
+export const handler = apiHandler({
+  'POST /v1/orders/{id}/pay': async ({ body, pathParameters, merchant, deps }) => {
+    const orderId = parse(idParam('ord'), pathParameters.id, 'id');
+    const result = await payOrder(deps, merchant, orderId, parse(payOrderSchema, body));
+    return { statusCode: result.statusCode, body: orderResource(result.order, deps.now()) };
+  },
+  'POST /v1/orders/{id}/pay/confirm': async ({ body, pathParameters, merchant, deps }) => {
+    const orderId = parse(idParam('ord'), pathParameters.id, 'id');
+    const { otp } = parse(confirmPaymentSchema, body);
+    return { statusCode: 200, body: orderResource(await confirmPayment(deps, merchant, orderId, otp), deps.now()) };
+  },
+});

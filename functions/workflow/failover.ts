@@ -1,0 +1,4 @@
+import { failover } from '../../shared/services/pay-steps.js';
+import { workflowTask } from './task.js';
+
+export const handler = workflowTask(failover);

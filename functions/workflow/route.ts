@@ -1,0 +1,4 @@
+import { routePayment } from '../../shared/services/pay-steps.js';
+import { workflowTask } from './task.js';
+
+export const handler = workflowTask(routePayment);

@@ -1,0 +1,36 @@
+/**
+ * The merchant API's routes: method + path template → the Lambda handler module that serves it. Read by the CDK
+ * stack (API Gateway resources) and by the local gateway, so both expose exactly the same API.
+ */
+export type ApiFunctionName = 'order' | 'pay' | 'refund' | 'query';
+
+export interface RouteDefinition {
+  readonly method: 'GET' | 'POST';
+  /** API Gateway resource template; `{id}` is a path parameter. */
+  readonly path: string;
+  readonly handler: ApiFunctionName;
+  /** Requires a merchant signature. */
+  readonly signed: boolean;
+  /** Honours Idempotency-Key. */
+  readonly idempotent: boolean;
+}
+
+export const routes: readonly RouteDefinition[] = [
+  { method: 'POST', path: '/v1/orders', handler: 'order', signed: true, idempotent: true },
+  { method: 'GET', path: '/v1/orders', handler: 'query', signed: true, idempotent: false },
+  { method: 'GET', path: '/v1/orders/{id}', handler: 'query', signed: true, idempotent: false },
+  { method: 'POST', path: '/v1/orders/{id}/close', handler: 'order', signed: true, idempotent: true },
+  { method: 'POST', path: '/v1/orders/{id}/pay', handler: 'pay', signed: true, idempotent: true },
+  { method: 'POST', path: '/v1/orders/{id}/pay/confirm', handler: 'pay', signed: true, idempotent: true },
+  { method: 'POST', path: '/v1/orders/{id}/refunds', handler: 'refund', signed: true, idempotent: true },
+  { method: 'GET', path: '/v1/refunds/{id}', handler: 'query', signed: true, idempotent: false },
+  { method: 'GET', path: '/v1/balance', handler: 'query', signed: true, idempotent: false },
+];
+
+/** Handler modules, relative to the project root (the CDK entry points and the local gateway's imports). */
+export const apiFunctionEntries: Readonly<Record<ApiFunctionName, string>> = {
+  order: 'functions/order.ts',
+  pay: 'functions/pay.ts',
+  refund: 'functions/refund.ts',
+  query: 'functions/query.ts',
+};

@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { handler as order } from '../../functions/order.js';
+import { handler as pay } from '../../functions/pay.js';
+import { handler as query } from '../../functions/query.js';
+import { handler as refund } from '../../functions/refund.js';
+import { MAX_BODY_BYTES } from '../../functions/http/api-handler.js';
+import { logger } from '../../shared/logger.js';
+import { routes, type ApiFunctionName, type RouteDefinition } from '../definitions/routes.js';
+
+type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+/** The same modules CDK deploys behind API Gateway. */
+const HANDLERS: Record<ApiFunctionName, ApiHandler> = { order, pay, refund, query };
+
+/** API Gateway's integration timeout. */
+export const GATEWAY_TIMEOUT_MS = 29_000;
+
+interface CompiledRoute {
+  readonly route: RouteDefinition;
+  readonly pattern: RegExp;
+  readonly params: string[];
+}
+
+const compiled: CompiledRoute[] = routes.map((route) => {
+  const params: string[] = [];
+  const source = route.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
+    params.push(name);
+    return '([^/]+)';
+  });
+  return { route, pattern: new RegExp(`^${source}$`), params };
+});
+
+function send(res: ServerResponse, statusCode: number, headers: Record<string, string>, body: string): void {
+  res.writeHead(statusCode, { ...headers, 'Content-Length': String(Buffer.byteLength(body)) });
+  res.end(body);
+}
+
+function gatewayError(res: ServerResponse, requestId: string, statusCode: number, type: string, code: string, message: string): void {
+  send(
+    res,
+    statusCode,
+    { 'Content-Type': 'application/json; charset=utf-8', 'X-Request-Id': requestId },
+    JSON.stringify({ error: { type, code, message, requestId } }),
+  );
+}
+
+async function readBody(req: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Turns an HTTP request into an API Gateway (REST, proxy integration) event and invokes the route's Lambda
+ * handler, as API Gateway does: request id, body size limit (413), integration timeout (504).
+ */
+export async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const requestId = randomUUID();
+  const url = new URL(req.url ?? '/', 'http://local');
+  const method = (req.method ?? 'GET').toUpperCase();
+  const matches = compiled
+    .map((c) => ({ c, m: c.pattern.exec(url.pathname) }))
+    .filter((x): x is { c: CompiledRoute; m: RegExpExecArray } => x.m !== null);
+  const match = matches.find((x) => x.c.route.method === method);
+  if (!match) {
+    req.resume();
+    if (matches.length > 0) return gatewayError(res, requestId, 405, 'invalid_request', 'method_not_allowed', `${method} is not allowed here.`);
+    return gatewayError(res, requestId, 404, 'invalid_request', 'route_not_found', `No route for ${method} ${url.pathname}.`);
+  }
+  const declared = Number(req.headers['content-length'] ?? 0);
+  const body = declared > MAX_BODY_BYTES ? undefined : await readBody(req);
+  if (body === undefined) {
+    req.resume();
+    return gatewayError(res, requestId, 413, 'invalid_request', 'body_too_large', `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
+  }
+  const event = toEvent(req, url, method, match.c, match.m, body, requestId);
+  const context = lambdaContext(match.c.route.handler, requestId);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), GATEWAY_TIMEOUT_MS);
+    });
+    const result = await Promise.race([HANDLERS[match.c.route.handler](event, context), timeout]);
+    if (result === 'timeout') {
+      return gatewayError(res, requestId, 504, 'internal', 'gateway_timeout', 'The request timed out.');
+    }
+    send(res, result.statusCode, (result.headers ?? {}) as Record<string, string>, result.body);
+  } catch (error) {
+    logger.error('handler crashed', { requestId, error: error instanceof Error ? error.message : String(error) });
+    gatewayError(res, requestId, 502, 'internal', 'bad_gateway', 'The function failed.');
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function toEvent(
+  req: IncomingMessage,
+  url: URL,
+  method: string,
+  route: CompiledRoute,
+  match: RegExpExecArray,
+  body: string,
+  requestId: string,
+): APIGatewayProxyEvent {
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    const values = Array.isArray(value) ? value : [value];
+    headers[name] = values.join(',');
+    multiValueHeaders[name] = values;
+  }
+  const query: Record<string, string> = {};
+  const multiQuery: Record<string, string[]> = {};
+  for (const [k, v] of url.searchParams) {
+    query[k] = v;
+    (multiQuery[k] ??= []).push(v);
+  }
+  const pathParameters: Record<string, string> = {};
+  route.params.forEach((name, i) => {
+    pathParameters[name] = decodeURIComponent(match[i + 1] ?? '');
+  });
+  return {
+    resource: route.route.path,
+    path: url.pathname,
+    httpMethod: method,
+    headers,
+    multiValueHeaders,
+    queryStringParameters: Object.keys(query).length ? query : null,
+    multiValueQueryStringParameters: Object.keys(multiQuery).length ? multiQuery : null,
+    pathParameters: route.params.length ? pathParameters : null,
+    stageVariables: null,
+    body: body === '' ? null : body,
+    isBase64Encoded: false,
+    requestContext: {
+      requestId,
+      resourcePath: route.route.path,
+      httpMethod: method,
+      path: url.pathname,
+      stage: 'local',
+      identity: { sourceIp: req.socket.remoteAddress ?? '127.0.0.1' },
+    } as APIGatewayProxyEvent['requestContext'],
+  };
+}
+
+function lambdaContext(functionName: string, requestId: string): Context {
+  const deadline = Date.now() + GATEWAY_TIMEOUT_MS;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+export function createGateway(): Server {
+  const server = createServer((req, res) => {
+    handleRequest(req, res).catch((error: unknown) => {
+      logger.error('gateway failure', { error: String(error) });
+      if (!res.headersSent) send(res, 500, {}, '');
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  return server;
+}

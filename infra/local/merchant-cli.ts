@@ -1,0 +1,90 @@
+import { parseArgs } from 'node:util';
+import { DynamoBlocklistStore, DynamoLedgerStore, DynamoMerchantStore } from '../../shared/adapters/dynamodb/merchant-store.js';
+import { blocklistKey, type BlocklistSubject } from '../../shared/domain/risk.js';
+import { checkLedger } from '../../shared/services/ledger-check.js';
+import { createMerchant } from '../../shared/services/merchants.js';
+import { connectLocal } from './connect.js';
+
+const USAGE = `Usage:
+  npm run merchant -- create --name "Shop" [--notify-url URL] [--risk-challenge-amount N] [--fee-bps N]
+  npm run merchant -- disable <merchantId> | enable <merchantId>
+  npm run merchant -- block <payer_id|card_fingerprint|payer_ip> <value> [--reason TEXT]
+  npm run merchant -- unblock <payer_id|card_fingerprint|payer_ip> <value>
+  npm run merchant -- ledger-check`;
+
+/** Local operations on merchants, the risk blocklist and the ledger. Prints JSON. */
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' },
+      'notify-url': { type: 'string' },
+      'risk-challenge-amount': { type: 'string' },
+      'fee-bps': { type: 'string' },
+      reason: { type: 'string' },
+    },
+  });
+  const [command, ...args] = positionals;
+  if (!command) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const local = await connectLocal();
+  try {
+    const table = local.config.TABLE_NAME;
+    const merchants = new DynamoMerchantStore(local.db, table);
+    const out = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    switch (command) {
+      case 'create': {
+        if (!values.name) throw new Error('--name is required');
+        out(
+          await createMerchant(
+            { merchants, keyCenter: local.keyCenter, now: Date.now, settings: { localMode: true, defaultChallengeAmount: 0, defaultFeeBps: 0 } },
+            {
+              name: values.name,
+              notifyUrl: values['notify-url'],
+              riskChallengeAmount: values['risk-challenge-amount'] ? Number(values['risk-challenge-amount']) : undefined,
+              feeBps: values['fee-bps'] ? Number(values['fee-bps']) : undefined,
+            },
+          ),
+        );
+        return 0;
+      }
+      case 'disable':
+      case 'enable':
+        await merchants.setStatus(args[0] ?? '', command === 'disable' ? 'disabled' : 'active');
+        out({ merchantId: args[0], status: command === 'disable' ? 'disabled' : 'active' });
+        return 0;
+      case 'block':
+      case 'unblock': {
+        const [subject, value] = args as [BlocklistSubject, string];
+        if (!['payer_id', 'card_fingerprint', 'payer_ip'].includes(subject) || !value) throw new Error(USAGE);
+        const blocklist = new DynamoBlocklistStore(local.db, table);
+        const key = blocklistKey(subject, value);
+        if (command === 'block') await blocklist.add(key, values.reason ?? 'blocked by operator');
+        else await blocklist.remove(key);
+        out({ key, blocked: command === 'block' });
+        return 0;
+      }
+      case 'ledger-check': {
+        const result = await checkLedger(new DynamoLedgerStore(local.db, table));
+        out(result);
+        return result.balanced ? 0 : 1;
+      }
+      default:
+        process.stderr.write(`${USAGE}\n`);
+        return 2;
+    }
+  } finally {
+    local.db.destroy();
+    await local.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

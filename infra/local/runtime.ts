@@ -1,0 +1,124 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { setDeps } from '../../functions/services.js';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/client.js';
+import { FileKeyProvider } from '../../shared/adapters/local/file-key-provider.js';
+import { sandboxChannels, type SandboxJournal } from '../../shared/channels/sandbox-card.js';
+import { parseConfig, type Config } from '../../shared/config.js';
+import { EnvelopeKeyCenter } from '../../shared/crypto/envelope-key-center.js';
+import type { Deps } from '../../shared/services/deps.js';
+import { createDeps } from '../../shared/services/create-deps.js';
+import { createMerchant, type MerchantCredentials } from '../../shared/services/merchants.js';
+import { ensureTable, localDynamoDbClient, projectRoot, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
+import { createGateway } from './gateway.js';
+import { LocalPayWorkflow } from './local-pay-workflow.js';
+
+export const defaultDataDir = join(projectRoot, '.data');
+
+export interface RuntimeOptions {
+  /** Where the key files, the demo merchant and (unless inMemory) the DynamoDB files live. */
+  readonly dataDir?: string;
+  /** Run DynamoDB Local in memory (tests, benchmarks). */
+  readonly inMemory?: boolean;
+  /** Use an engine that is already running instead of starting one. */
+  readonly dynamoEndpoint?: string;
+  readonly tableName?: string;
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly port?: number;
+  /** Create the demo merchant (and .data/demo-merchant.json) when missing. Default true. */
+  readonly demoMerchant?: boolean;
+  /** Shortens the workflow's Retry intervals (tests). */
+  readonly retryIntervalMs?: number;
+}
+
+export interface Runtime {
+  readonly url: string;
+  readonly port: number;
+  readonly config: Config;
+  readonly deps: Deps;
+  readonly journal: SandboxJournal;
+  readonly dynamoEndpoint: string;
+  readonly demoMerchant?: MerchantCredentials;
+  stop(): Promise<void>;
+}
+
+/**
+ * The local runtime: DynamoDB Local, the table from the shared definition, the same services over the same
+ * adapters (only the key center and workflow runner are local), and the HTTP gateway in front of the handlers.
+ */
+export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  const dataDir = options.dataDir ?? defaultDataDir;
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  let engine: DynamoDbLocal | undefined;
+  const dynamoEndpoint =
+    options.dynamoEndpoint ??
+    (engine = await startDynamoDbLocal(options.inMemory ? {} : { dbPath: join(dataDir, 'dynamodb') })).endpoint;
+  try {
+    const config = parseConfig({
+      TABLE_NAME: options.tableName,
+      DYNAMODB_ENDPOINT: dynamoEndpoint,
+      AWS_REGION: 'local',
+      LOCAL_MODE: 'true',
+    });
+    const admin = localDynamoDbClient(dynamoEndpoint);
+    await ensureTable(admin, config.TABLE_NAME);
+    admin.destroy();
+
+    const { channels, journal } = sandboxChannels();
+    const deps = createDeps({
+      config,
+      db: createDocumentClient({ endpoint: dynamoEndpoint, region: 'local' }),
+      keyCenter: new EnvelopeKeyCenter(new FileKeyProvider(join(dataDir, 'master.key'))),
+      workflow: new LocalPayWorkflow({ retryIntervalMs: options.retryIntervalMs }),
+      channels,
+    });
+    setDeps(deps);
+    const demoMerchant = options.demoMerchant === false ? undefined : await ensureDemoMerchant(deps, dataDir);
+
+    const server = createGateway();
+    const host = options.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? config.PORT, host, () => resolve());
+    });
+    const port = (server.address() as AddressInfo).port;
+    const url = `http://${host}:${port}`;
+    const stateFile = join(dataDir, 'runtime.json');
+    if (!options.inMemory && !options.dynamoEndpoint) {
+      writeFileSync(stateFile, JSON.stringify({ pid: process.pid, url, dynamoEndpoint, tableName: config.TABLE_NAME }));
+    }
+    return {
+      url,
+      port,
+      config,
+      deps,
+      journal,
+      dynamoEndpoint,
+      demoMerchant,
+      async stop() {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        if (engine && existsSync(stateFile)) rmSync(stateFile, { force: true });
+        await engine?.stop();
+      },
+    };
+  } catch (error) {
+    await engine?.stop();
+    throw error;
+  }
+}
+
+/** The demo merchant survives restarts with the data; it is recreated if the data was wiped. */
+async function ensureDemoMerchant(deps: Deps, dataDir: string): Promise<MerchantCredentials> {
+  const file = join(dataDir, 'demo-merchant.json');
+  if (existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as MerchantCredentials;
+    if (await deps.merchants.get(saved.merchantId)) return saved;
+  }
+  const credentials = await createMerchant(deps, { name: 'Demo merchant' });
+  writeFileSync(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return credentials;
+}

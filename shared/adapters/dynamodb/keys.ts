@@ -1,0 +1,35 @@
+/**
+ * Every key of the single table in one place. docs/data-model.md lists the access pattern each one serves.
+ */
+export const BALANCE_SHARDS = 8;
+
+export const keys = {
+  merchant: (merchantId: string) => ({ PK: `MERCHANT#${merchantId}`, SK: 'PROFILE' }),
+  order: (orderId: string) => ({ PK: `ORDER#${orderId}`, SK: 'ORDER' }),
+  outTradeNo: (merchantId: string, outTradeNo: string) => ({
+    PK: `MERCHANT#${merchantId}#OUTTRADENO#${outTradeNo}`,
+    SK: 'UNIQUE',
+  }),
+  refund: (orderId: string, refundId: string) => ({ PK: `ORDER#${orderId}`, SK: `REFUND#${refundId}` }),
+  refundPointer: (refundId: string) => ({ PK: `REFUND#${refundId}`, SK: 'POINTER' }),
+  outRefundNo: (orderId: string, outRefundNo: string) => ({ PK: `ORDER#${orderId}`, SK: `OUTREFUNDNO#${outRefundNo}` }),
+  ledgerEntry: (entryId: string) => ({ PK: `LEDGER#${entryId}`, SK: 'ENTRY' }),
+  balanceShard: (merchantId: string, currency: string, shard: number) => ({
+    PK: `MERCHANT#${merchantId}#BALANCE`,
+    SK: `${currency}#${shard}`,
+  }),
+  balancePartition: (merchantId: string) => `MERCHANT#${merchantId}#BALANCE`,
+  event: (eventId: string) => ({ PK: `EVENT#${eventId}`, SK: 'EVENT' }),
+  idempotency: (merchantId: string, key: string) => ({ PK: `IDEMPOTENCY#${merchantId}#${key}`, SK: 'RECORD' }),
+  nonce: (merchantId: string, nonce: string) => ({ PK: `NONCE#${merchantId}#${nonce}`, SK: 'NONCE' }),
+  blocklist: (key: string) => ({ PK: `BLOCKLIST#${key}`, SK: 'ENTRY' }),
+} as const;
+
+/** GSI1/GSI2 values: index partitions are always scoped to one merchant (or one order). */
+export const indexKeys = {
+  ordersByMerchant: (merchantId: string) => `MERCHANT#${merchantId}#ORDERS`,
+  ordersByStatus: (merchantId: string, status: string) => `MERCHANT#${merchantId}#STATUS#${status}`,
+  eventsByOrder: (orderId: string) => `ORDER#${orderId}#EVENTS`,
+  ledgerByMerchant: (merchantId: string) => `MERCHANT#${merchantId}#LEDGER`,
+  timeSortKey: (createdAt: string, id: string) => `${createdAt}#${id}`,
+};

@@ -1,0 +1,117 @@
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { LedgerEntry } from '../../domain/ledger.js';
+import type { BalanceRow, BlocklistStore, LedgerStore, Merchant, MerchantStore } from '../../ports/stores.js';
+import { keys } from './keys.js';
+
+export class DynamoMerchantStore implements MerchantStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async create(merchant: Merchant): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.merchant(merchant.merchantId), entity: 'Merchant', ...merchant },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      }),
+    );
+  }
+
+  async get(merchantId: string): Promise<Merchant | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.merchant(merchantId) }));
+    if (!out.Item) return undefined;
+    const { PK: _pk, SK: _sk, entity: _entity, ...merchant } = out.Item;
+    return merchant as Merchant;
+  }
+
+  async setStatus(merchantId: string, status: Merchant['status']): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.merchant(merchantId),
+        UpdateExpression: 'SET #status = :status',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':status': status },
+      }),
+    );
+  }
+}
+
+export class DynamoBlocklistStore implements BlocklistStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async blocked(lookups: readonly string[]): Promise<Set<string>> {
+    const unique = [...new Set(lookups)];
+    if (unique.length === 0) return new Set();
+    const out = await this.db.send(
+      new BatchGetCommand({
+        RequestItems: { [this.tableName]: { Keys: unique.map((key) => keys.blocklist(key)) } },
+      }),
+    );
+    return new Set((out.Responses?.[this.tableName] ?? []).map((item) => item.key as string));
+  }
+
+  async add(key: string, reason: string): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.blocklist(key), entity: 'Blocklist', key, reason, createdAt: new Date().toISOString() },
+      }),
+    );
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.blocklist(key) }));
+  }
+}
+
+export class DynamoLedgerStore implements LedgerStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async balances(merchantId: string): Promise<BalanceRow[]> {
+    const totals = new Map<string, number>();
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'PK = :pk',
+          ExpressionAttributeValues: { ':pk': keys.balancePartition(merchantId) },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const currency = item.currency as string;
+        totals.set(currency, (totals.get(currency) ?? 0) + (item.available as number));
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return [...totals].sort(([a], [b]) => a.localeCompare(b)).map(([currency, amount]) => ({ currency, amount }));
+  }
+
+  async *allEntries(): AsyncIterable<LedgerEntry> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'entity = :entity',
+          ExpressionAttributeValues: { ':entity': 'LedgerEntry' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) yield item as unknown as LedgerEntry;
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
+}

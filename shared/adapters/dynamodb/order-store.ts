@@ -1,0 +1,427 @@
+import {
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { ConflictError, ValidationError } from '../../domain/errors.js';
+import { creditChange, accounts, type LedgerEntry } from '../../domain/ledger.js';
+import type { Order, Refund } from '../../domain/order.js';
+import type {
+  DomainEvent,
+  OrderQuery,
+  OrderStore,
+  OrderTransition,
+  RefundCompletion,
+  RefundFailure,
+  ReserveRefundResult,
+} from '../../ports/stores.js';
+import { cancellationReasons, withConflictRetry } from './client.js';
+import { BALANCE_SHARDS, indexKeys, keys } from './keys.js';
+
+type Item = Record<string, unknown>;
+type TxItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+
+const KEY_ATTRIBUTES = ['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK', 'entity', 'ttl'];
+
+function strip<T>(item: Item | undefined): T | undefined {
+  if (!item) return undefined;
+  const out: Item = {};
+  for (const [k, v] of Object.entries(item)) if (!KEY_ATTRIBUTES.includes(k)) out[k] = v;
+  return out as T;
+}
+
+export class DuplicateOutTradeNoError extends ConflictError {
+  constructor(existingOrderId: string | undefined) {
+    super('duplicate_out_trade_no', 'An order with this outTradeNo already exists.', { orderId: existingOrderId });
+  }
+}
+
+/**
+ * Orders, refunds, their ledger entries and outbox events in the single table. Every state change is a conditional
+ * write, and every change that moves money commits with its ledger entry, balance change and event in one
+ * TransactWriteItems: all or nothing.
+ */
+export class DynamoOrderStore implements OrderStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async createOrder(order: Order): Promise<void> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: orderItem(order),
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...keys.outTradeNo(order.merchantId, order.outTradeNo), entity: 'OutTradeNo', orderId: order.id },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      if (reasons?.[1] === 'ConditionalCheckFailed') {
+        throw new DuplicateOutTradeNoError(await this.findOrderIdByOutTradeNo(order.merchantId, order.outTradeNo));
+      }
+      throw error;
+    }
+  }
+
+  async getOrder(orderId: string): Promise<Order | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.order(orderId), ConsistentRead: true }),
+    );
+    return strip<Order>(out.Item);
+  }
+
+  async findOrderIdByOutTradeNo(merchantId: string, outTradeNo: string): Promise<string | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.outTradeNo(merchantId, outTradeNo), ConsistentRead: true }),
+    );
+    return out.Item?.orderId as string | undefined;
+  }
+
+  async listOrders(query: OrderQuery): Promise<{ orders: Order[]; nextCursor: string | null }> {
+    const byStatus = query.status !== undefined;
+    const indexName = byStatus ? 'GSI2' : 'GSI1';
+    const pkName = byStatus ? 'GSI2PK' : 'GSI1PK';
+    const skName = byStatus ? 'GSI2SK' : 'GSI1SK';
+    const partition = byStatus
+      ? indexKeys.ordersByStatus(query.merchantId, query.status!)
+      : indexKeys.ordersByMerchant(query.merchantId);
+    const values: Item = { ':pk': partition };
+    let condition = '#pk = :pk';
+    if (query.createdFrom || query.createdTo) {
+      condition += ' AND #sk BETWEEN :from AND :to';
+      values[':from'] = query.createdFrom ?? '0';
+      // '~' sorts after every id character, so the upper bound includes all ids of that instant.
+      values[':to'] = `${query.createdTo ?? '9999'}~`;
+    }
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: indexName,
+        KeyConditionExpression: condition,
+        ExpressionAttributeNames: { '#pk': pkName, ...(values[':from'] ? { '#sk': skName } : {}) },
+        ExpressionAttributeValues: values,
+        ScanIndexForward: false,
+        Limit: query.limit,
+        ExclusiveStartKey: query.cursor ? decodeCursor(query.cursor, pkName, partition) : undefined,
+      }),
+    );
+    return {
+      orders: (out.Items ?? []).map((item) => strip<Order>(item)!),
+      nextCursor: out.LastEvaluatedKey ? encodeCursor(out.LastEvaluatedKey) : null,
+    };
+  }
+
+  async transition(t: OrderTransition): Promise<boolean> {
+    const items: TxItem[] = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: orderItem(t.after),
+          ConditionExpression: '#status = :status AND #version = :version',
+          ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+          ExpressionAttributeValues: { ':status': t.before.status, ':version': t.before.version },
+        },
+      },
+    ];
+    if (t.ledger) items.push(...this.ledgerItems(t.ledger));
+    if (t.event) items.push(this.eventItem(t.event));
+    try {
+      await withConflictRetry(() => this.db.send(new TransactWriteCommand({ TransactItems: items })));
+      return true;
+    } catch (error) {
+      if (cancellationReasons(error)?.[0] === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
+  }
+
+  async reserveRefund(refund: Refund): Promise<ReserveRefundResult> {
+    try {
+      await withConflictRetry(() =>
+        this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: keys.order(refund.orderId),
+                  UpdateExpression: 'SET refundableRemaining = refundableRemaining - :amount',
+                  ConditionExpression: '#status = :succeeded AND refundableRemaining >= :amount',
+                  ExpressionAttributeNames: { '#status': 'status' },
+                  ExpressionAttributeValues: { ':amount': refund.amount, ':succeeded': 'SUCCEEDED' },
+                },
+              },
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: {
+                    ...keys.outRefundNo(refund.orderId, refund.outRefundNo),
+                    entity: 'OutRefundNo',
+                    refundId: refund.id,
+                    amount: refund.amount,
+                  },
+                  ConditionExpression: 'attribute_not_exists(PK)',
+                },
+              },
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: refundItem(refund),
+                  ConditionExpression: 'attribute_not_exists(PK)',
+                },
+              },
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: { ...keys.refundPointer(refund.id), entity: 'RefundPointer', orderId: refund.orderId },
+                  ConditionExpression: 'attribute_not_exists(PK)',
+                },
+              },
+            ],
+          }),
+        ),
+      );
+      return 'reserved';
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      if (reasons?.[1] === 'ConditionalCheckFailed') return 'duplicate';
+      if (reasons?.[0] === 'ConditionalCheckFailed') return 'rejected';
+      throw error;
+    }
+  }
+
+  async completeRefund(c: RefundCompletion): Promise<void> {
+    const capturedBefore = c.order.amountCaptured - c.refund.amount;
+    // The refund that brings amountRefunded to amountCaptured also moves the order to REFUNDED, in the same
+    // transaction. Which refund that is can only be known at write time, so each variant is conditioned on it.
+    let final = c.order.amountRefunded + c.refund.amount === c.order.amountCaptured;
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      const orderUpdate: TxItem = {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.order(c.order.id),
+          UpdateExpression: final
+            ? 'SET updatedAt = :now, #status = :refunded, GSI2PK = :gsi2 ADD amountRefunded :amount, #version :one'
+            : 'SET updatedAt = :now ADD amountRefunded :amount, #version :one',
+          ConditionExpression: final
+            ? '#status = :succeeded AND amountRefunded = :before'
+            : '#status = :succeeded AND amountRefunded < :before',
+          ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+          ExpressionAttributeValues: {
+            ':now': c.refund.updatedAt,
+            ':amount': c.refund.amount,
+            ':one': 1,
+            ':succeeded': 'SUCCEEDED',
+            ':before': capturedBefore,
+            ...(final
+              ? { ':refunded': 'REFUNDED', ':gsi2': indexKeys.ordersByStatus(c.order.merchantId, 'REFUNDED') }
+              : {}),
+          },
+        },
+      };
+      const items: TxItem[] = [
+        orderUpdate,
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: refundItem(c.refund),
+            ConditionExpression: '#status = :processing',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':processing': 'PROCESSING' },
+          },
+        },
+        ...this.ledgerItems(c.ledger),
+        this.eventItem(c.event),
+      ];
+      try {
+        await withConflictRetry(() => this.db.send(new TransactWriteCommand({ TransactItems: items })));
+        return;
+      } catch (error) {
+        const reasons = cancellationReasons(error);
+        if (reasons?.[0] !== 'ConditionalCheckFailed' || reasons[1] === 'ConditionalCheckFailed') throw error;
+        final = !final;
+      }
+    }
+    throw new Error(`Refund ${c.refund.id} could not be completed after repeated contention`);
+  }
+
+  async failRefund(f: RefundFailure): Promise<void> {
+    await withConflictRetry(() =>
+      this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.order(f.refund.orderId),
+                UpdateExpression: 'ADD refundableRemaining :amount',
+                ExpressionAttributeValues: { ':amount': f.refund.amount },
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: refundItem(f.refund),
+                ConditionExpression: '#status = :processing',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':processing': 'PROCESSING' },
+              },
+            },
+            this.eventItem(f.event),
+          ],
+        }),
+      ),
+    );
+  }
+
+  async getRefund(refundId: string): Promise<Refund | undefined> {
+    const pointer = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.refundPointer(refundId), ConsistentRead: true }),
+    );
+    const orderId = pointer.Item?.orderId as string | undefined;
+    if (!orderId) return undefined;
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.refund(orderId, refundId), ConsistentRead: true }),
+    );
+    return strip<Refund>(out.Item);
+  }
+
+  async findRefundByOutRefundNo(orderId: string, outRefundNo: string): Promise<Refund | undefined> {
+    const lock = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.outRefundNo(orderId, outRefundNo), ConsistentRead: true }),
+    );
+    const refundId = lock.Item?.refundId as string | undefined;
+    if (!refundId) return undefined;
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.refund(orderId, refundId), ConsistentRead: true }),
+    );
+    return strip<Refund>(out.Item);
+  }
+
+  async listRefunds(orderId: string): Promise<Refund[]> {
+    const refunds: Refund[] = [];
+    let start: Item | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': keys.order(orderId).PK, ':prefix': 'REFUND#' },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) refunds.push(strip<Refund>(item)!);
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return refunds;
+  }
+
+  /** The entry itself plus the merchant's balance change, on one of several shards to spread hot merchants. */
+  private ledgerItems(entry: LedgerEntry): TxItem[] {
+    const change = creditChange(entry.lines, accounts.merchantAvailable(entry.merchantId));
+    const shard = shardOf(entry.id);
+    return [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            ...keys.ledgerEntry(entry.id),
+            entity: 'LedgerEntry',
+            GSI1PK: indexKeys.ledgerByMerchant(entry.merchantId),
+            GSI1SK: indexKeys.timeSortKey(entry.createdAt, entry.id),
+            ...entry,
+          },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      },
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.balanceShard(entry.merchantId, entry.currency, shard),
+          UpdateExpression: 'SET entity = :entity, currency = :currency ADD available :change',
+          ExpressionAttributeValues: { ':entity': 'BalanceShard', ':currency': entry.currency, ':change': change },
+        },
+      },
+    ];
+  }
+
+  private eventItem(event: DomainEvent): TxItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: {
+          ...keys.event(event.id),
+          entity: 'Event',
+          GSI1PK: indexKeys.eventsByOrder(event.orderId),
+          GSI1SK: indexKeys.timeSortKey(event.createdAt, event.id),
+          ...event,
+          deliveryStatus: 'PENDING',
+        },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      },
+    };
+  }
+}
+
+function orderItem(order: Order): Item {
+  const sortKey = indexKeys.timeSortKey(order.createdAt, order.id);
+  return {
+    ...keys.order(order.id),
+    entity: 'Order',
+    GSI1PK: indexKeys.ordersByMerchant(order.merchantId),
+    GSI1SK: sortKey,
+    GSI2PK: indexKeys.ordersByStatus(order.merchantId, order.status),
+    GSI2SK: sortKey,
+    ...order,
+  };
+}
+
+function refundItem(refund: Refund): Item {
+  return { ...keys.refund(refund.orderId, refund.id), entity: 'Refund', ...refund };
+}
+
+function shardOf(id: string): number {
+  let hash = 0;
+  for (let i = 0; i < id.length; i += 1) hash = (hash * 31 + id.charCodeAt(i)) >>> 0;
+  return hash % BALANCE_SHARDS;
+}
+
+function encodeCursor(key: Item): string {
+  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+}
+
+/** A cursor is only accepted for the same merchant's same index partition. */
+function decodeCursor(cursor: string, pkName: string, partition: string): Item {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (
+      key &&
+      typeof key === 'object' &&
+      !Array.isArray(key) &&
+      Object.values(key).every((v) => typeof v === 'string') &&
+      (key as Item)[pkName] === partition
+    ) {
+      return key as Item;
+    }
+  } catch {
+    // fall through to the validation error
+  }
+  throw new ValidationError('cursor_invalid', 'The cursor is not valid for this query.', 'cursor');
+}
+

@@ -1,0 +1,94 @@
+/**
+ * One error family. Every error a merchant may see is a DomainError with a stable `code`; the HTTP error mapper
+ * exposes these and turns anything else into a generic 500 carrying the request id.
+ */
+export type ErrorType =
+  | 'invalid_request'
+  | 'authentication'
+  | 'permission'
+  | 'conflict'
+  | 'payment'
+  | 'rate_limit'
+  | 'internal';
+
+export interface DomainErrorOptions {
+  readonly param?: string;
+  readonly cause?: unknown;
+  readonly details?: Record<string, unknown>;
+  readonly headers?: Record<string, string>;
+}
+
+export class DomainError extends Error {
+  readonly param?: string;
+  readonly details?: Record<string, unknown>;
+  readonly headers?: Record<string, string>;
+
+  constructor(
+    readonly statusCode: number,
+    readonly type: ErrorType,
+    readonly code: string,
+    message: string,
+    options: DomainErrorOptions = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.param = options.param;
+    this.details = options.details;
+    this.headers = options.headers;
+  }
+}
+
+export class ValidationError extends DomainError {
+  constructor(code: string, message: string, param?: string) {
+    super(400, 'invalid_request', code, message, { param });
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(what: string, param?: string) {
+    super(404, 'invalid_request', 'resource_missing', `No such ${what}.`, { param });
+  }
+}
+
+export class UnprocessableError extends DomainError {
+  constructor(code: string, message: string, param?: string) {
+    super(422, 'invalid_request', code, message, { param });
+  }
+}
+
+export class AuthenticationError extends DomainError {
+  constructor(code: string, message: string) {
+    super(401, 'authentication', code, message);
+  }
+}
+
+export class PermissionError extends DomainError {
+  constructor(code: string, message: string) {
+    super(403, 'permission', code, message);
+  }
+}
+
+export class ConflictError extends DomainError {
+  constructor(code: string, message: string, details?: Record<string, unknown>) {
+    super(409, 'conflict', code, message, { details });
+  }
+}
+
+/** A declined payment: 402 with the channel's or the risk engine's reason. */
+export class PaymentDeclinedError extends DomainError {
+  constructor(code: string, message: string, details?: Record<string, unknown>) {
+    super(402, 'payment', code, message, { details });
+  }
+}
+
+export class PayloadTooLargeError extends DomainError {
+  constructor(limitBytes: number) {
+    super(413, 'invalid_request', 'body_too_large', `The request body exceeds ${limitBytes} bytes.`);
+  }
+}
+
+export class ServiceUnavailableError extends DomainError {
+  constructor(code: string, message: string) {
+    super(503, 'internal', code, message);
+  }
+}

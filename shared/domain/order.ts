@@ -1,0 +1,92 @@
+import type { CardSummary } from './card.js';
+import type { Currency } from './money.js';
+import type { OrderStatus } from './order-state.js';
+
+export const PAYMENT_METHODS = ['card', 'unionpay', 'wechat_pay', 'alipay', 'netbank', 'balance'] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+
+/** Methods that this release can complete. The others answer 400 method_not_supported until their issue lands. */
+export const SUPPORTED_METHODS: readonly PaymentMethod[] = ['card'];
+
+export interface NextAction {
+  readonly type: 'redirect' | 'qr_code' | 'otp';
+  readonly url: string;
+}
+
+/** The current (or last successful) payment attempt of an order. */
+export interface Payment {
+  readonly id: string;
+  readonly method: PaymentMethod;
+  readonly capture: boolean;
+  readonly channel: string | null;
+  readonly channelPaymentId: string | null;
+  readonly card: CardSummary | null;
+  readonly payerId: string | null;
+  readonly nextAction: NextAction | null;
+  readonly fee: number;
+  readonly riskDecision: 'allow' | 'challenge' | null;
+  readonly otpFailures: number;
+  readonly createdAt: string;
+}
+
+export interface PaymentError {
+  readonly code: string;
+  readonly message: string;
+  readonly paymentId: string;
+  readonly at: string;
+}
+
+export interface Order {
+  readonly id: string;
+  readonly merchantId: string;
+  readonly outTradeNo: string;
+  readonly amount: number;
+  readonly currency: Currency;
+  readonly status: OrderStatus;
+  readonly version: number;
+  readonly amountCaptured: number;
+  readonly amountRefunded: number;
+  /** Captured minus refunds succeeded or in flight: the bound that concurrent refunds reserve against. */
+  readonly refundableRemaining: number;
+  readonly subject: string;
+  readonly metadata: Record<string, string>;
+  readonly notifyUrl: string | null;
+  readonly payment: Payment | null;
+  readonly lastPaymentError: PaymentError | null;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly updatedAt: string;
+  readonly capturedAt: string | null;
+  readonly closedAt: string | null;
+  readonly closeReason: 'merchant' | 'expired' | null;
+}
+
+/** An unpaid order past its expiry reads as CLOSED even before the expiry sweep persists it. */
+export function isExpired(order: Pick<Order, 'status' | 'expiresAt'>, nowMs: number): boolean {
+  return (order.status === 'CREATED' || order.status === 'REQUIRES_ACTION') && Date.parse(order.expiresAt) <= nowMs;
+}
+
+export function effectiveOrder(order: Order, nowMs: number): Order {
+  if (!isExpired(order, nowMs)) return order;
+  return { ...order, status: 'CLOSED', closedAt: order.expiresAt, closeReason: 'expired' };
+}
+
+export interface Refund {
+  readonly id: string;
+  readonly orderId: string;
+  readonly merchantId: string;
+  readonly outRefundNo: string;
+  readonly amount: number;
+  readonly currency: Currency;
+  readonly status: 'PROCESSING' | 'SUCCEEDED' | 'FAILED';
+  readonly reason: string | null;
+  readonly channel: string;
+  readonly channelRefundId: string | null;
+  readonly failureCode: string | null;
+  readonly version: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** Refunds are accepted for this long after capture. */
+export const REFUND_WINDOW_MS = 365 * 24 * 3600 * 1000;

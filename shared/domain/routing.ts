@@ -1,0 +1,83 @@
+import { basisPoints, type Currency } from './money.js';
+import type { PaymentMethod } from './order.js';
+
+/**
+ * Channels are data: what they accept and what they cost. Routing orders the eligible channels cheapest first and
+ * puts unhealthy ones (open circuit) last, so a payment still has somewhere to go when every channel is degraded.
+ */
+export interface ChannelConfig {
+  readonly id: string;
+  readonly methods: readonly PaymentMethod[];
+  readonly currencies: readonly Currency[];
+  readonly minAmount: number;
+  readonly maxAmount: number;
+  /** What the channel charges the platform. */
+  readonly costBps: number;
+  readonly costFixed: number;
+  readonly supportsManualCapture: boolean;
+  readonly enabled: boolean;
+}
+
+export interface RouteRequest {
+  readonly method: PaymentMethod;
+  readonly currency: Currency;
+  readonly amount: number;
+  readonly capture: boolean;
+}
+
+export function channelCost(channel: ChannelConfig, amount: number): number {
+  return basisPoints(amount, channel.costBps) + channel.costFixed;
+}
+
+export function eligible(channel: ChannelConfig, request: RouteRequest): boolean {
+  return (
+    channel.enabled &&
+    channel.methods.includes(request.method) &&
+    channel.currencies.includes(request.currency) &&
+    request.amount >= channel.minAmount &&
+    request.amount <= channel.maxAmount &&
+    (request.capture || channel.supportsManualCapture)
+  );
+}
+
+export function routeCandidates(
+  channels: readonly ChannelConfig[],
+  request: RouteRequest,
+  isHealthy: (channelId: string) => boolean,
+): string[] {
+  return channels
+    .filter((channel) => eligible(channel, request))
+    .map((channel) => ({ id: channel.id, cost: channelCost(channel, request.amount), healthy: isHealthy(channel.id) }))
+    .sort((a, b) => Number(b.healthy) - Number(a.healthy) || a.cost - b.cost || a.id.localeCompare(b.id))
+    .map((c) => c.id);
+}
+
+/**
+ * A per-process circuit breaker: after `threshold` consecutive failures a channel is unhealthy for `openMs`, then
+ * half-open (the next payment may try it). Shared health across processes comes with channel management.
+ */
+export class ChannelHealth {
+  private readonly failures = new Map<string, { count: number; openUntil: number }>();
+
+  constructor(
+    private readonly threshold = 5,
+    private readonly openMs = 30_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  isHealthy(channelId: string): boolean {
+    const state = this.failures.get(channelId);
+    return !state || state.count < this.threshold || state.openUntil <= this.now();
+  }
+
+  recordFailure(channelId: string): void {
+    const state = this.failures.get(channelId) ?? { count: 0, openUntil: 0 };
+    state.count += 1;
+    if (state.count >= this.threshold) state.openUntil = this.now() + this.openMs;
+    this.failures.set(channelId, state);
+  }
+
+  recordSuccess(channelId: string): void {
+    this.failures.delete(channelId);
+  }
+}

@@ -1,0 +1,50 @@
+import type { CardSummary } from '../domain/card.js';
+import type { Order } from '../domain/order.js';
+import type { AttemptOutcome } from '../domain/payment-outcome.js';
+import type { RiskDecision } from '../domain/risk.js';
+import type { SealedBox } from './key-center.js';
+
+/**
+ * The pay workflow (risk → route → channel → commit), run by Step Functions in AWS and by aws-local-stepfunctions
+ * locally, from the same definition. Its input never holds a card number: only the sealed card.
+ */
+export interface PayWorkflowInput {
+  /** The order as claimed (PROCESSING); the commit is conditioned on this version. */
+  readonly order: Order;
+  readonly paymentId: string;
+  readonly sealedCard: SealedBox;
+  readonly card: CardSummary;
+  readonly payer: { readonly id?: string; readonly ip?: string };
+  readonly challengeAmount: number;
+  readonly feeBps: number;
+}
+
+export interface RouteState {
+  readonly candidates: readonly string[];
+  readonly attempt: number;
+  /** The channel to try now; null when none is left. */
+  readonly channel: string | null;
+}
+
+/** The data the states pass along; each task adds its part under its own ResultPath. */
+export interface PayWorkflowState extends PayWorkflowInput {
+  readonly risk?: RiskDecision;
+  readonly route?: RouteState;
+  readonly charge?: AttemptOutcome;
+  readonly error?: { readonly Error: string; readonly Cause?: string };
+}
+
+export interface PayWorkflowResult {
+  readonly order: Order;
+  readonly outcome: AttemptOutcome['outcome'] | 'blocked';
+  readonly declineCode: string | null;
+  readonly declineMessage: string | null;
+}
+
+export type PayWorkflowExecution =
+  | { readonly status: 'SUCCEEDED'; readonly output: PayWorkflowResult }
+  | { readonly status: 'FAILED'; readonly error: string; readonly cause: string };
+
+export interface PayWorkflow {
+  run(input: PayWorkflowInput): Promise<PayWorkflowExecution>;
+}

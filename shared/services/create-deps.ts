@@ -1,0 +1,48 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoOrderStore } from '../adapters/dynamodb/order-store.js';
+import { DynamoIdempotencyStore, DynamoNonceStore } from '../adapters/dynamodb/request-stores.js';
+import { DynamoBlocklistStore, DynamoLedgerStore, DynamoMerchantStore } from '../adapters/dynamodb/merchant-store.js';
+import { CHANNEL_CATALOG } from '../channels/catalog.js';
+import type { Config } from '../config.js';
+import { DEFAULT_RISK_RULES } from '../domain/risk.js';
+import { ChannelHealth } from '../domain/routing.js';
+import type { KeyCenter } from '../ports/key-center.js';
+import type { PaymentChannel } from '../ports/payment-channel.js';
+import type { PayWorkflow } from '../ports/pay-workflow.js';
+import type { Deps } from './deps.js';
+
+/**
+ * Wires the services over one DynamoDB client. The DynamoDB adapters are the same everywhere; the key center, the
+ * workflow runner and the channel adapters are what a composition root (AWS or the local runtime) passes in.
+ */
+export function createDeps(input: {
+  readonly config: Config;
+  readonly db: DynamoDBDocumentClient;
+  readonly keyCenter: KeyCenter;
+  readonly workflow: PayWorkflow;
+  readonly channels: readonly PaymentChannel[];
+  readonly now?: () => number;
+}): Deps {
+  const { config, db } = input;
+  const table = config.TABLE_NAME;
+  return {
+    orders: new DynamoOrderStore(db, table),
+    merchants: new DynamoMerchantStore(db, table),
+    ledger: new DynamoLedgerStore(db, table),
+    blocklist: new DynamoBlocklistStore(db, table),
+    idempotency: new DynamoIdempotencyStore(db, table),
+    nonces: new DynamoNonceStore(db, table),
+    keyCenter: input.keyCenter,
+    channels: new Map(input.channels.map((c) => [c.id, c])),
+    channelCatalog: CHANNEL_CATALOG,
+    channelHealth: new ChannelHealth(),
+    riskRules: DEFAULT_RISK_RULES,
+    workflow: input.workflow,
+    now: input.now ?? Date.now,
+    settings: {
+      localMode: config.LOCAL_MODE,
+      defaultChallengeAmount: config.DEFAULT_RISK_CHALLENGE_AMOUNT,
+      defaultFeeBps: config.DEFAULT_FEE_BPS,
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import type { ChannelConfig, ChannelHealth } from '../domain/routing.js';
+import type { RiskRule } from '../domain/risk.js';
+import type { KeyCenter } from '../ports/key-center.js';
+import type { PaymentChannel } from '../ports/payment-channel.js';
+import type { PayWorkflow } from '../ports/pay-workflow.js';
+import type {
+  BlocklistStore,
+  IdempotencyStore,
+  LedgerStore,
+  MerchantStore,
+  NonceStore,
+  OrderStore,
+} from '../ports/stores.js';
+
+/** Everything the application services use, injected once per container by the composition root. */
+export interface Deps {
+  readonly orders: OrderStore;
+  readonly merchants: MerchantStore;
+  readonly ledger: LedgerStore;
+  readonly blocklist: BlocklistStore;
+  readonly idempotency: IdempotencyStore;
+  readonly nonces: NonceStore;
+  readonly keyCenter: KeyCenter;
+  readonly channels: ReadonlyMap<string, PaymentChannel>;
+  readonly channelCatalog: readonly ChannelConfig[];
+  readonly channelHealth: ChannelHealth;
+  readonly riskRules: readonly RiskRule[];
+  readonly workflow: PayWorkflow;
+  readonly now: () => number;
+  readonly settings: {
+    readonly localMode: boolean;
+    readonly defaultChallengeAmount: number;
+    readonly defaultFeeBps: number;
+  };
+}
+
+export function channelOf(deps: Pick<Deps, 'channels'>, id: string): PaymentChannel {
+  const channel = deps.channels.get(id);
+  if (!channel) throw new Error(`No adapter for channel ${id}`);
+  return channel;
+}

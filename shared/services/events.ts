@@ -1,0 +1,36 @@
+import { newId } from '../domain/ids.js';
+import type { Order, Refund } from '../domain/order.js';
+import type { DomainEvent } from '../ports/stores.js';
+import { orderResource, refundResource } from '../schemas/resources.js';
+
+/** Outbox records for the contract's webhook types; the object is the public JSON after the change. */
+export function orderEvent(type: string, order: Order, nowMs: number): DomainEvent {
+  const createdAt = new Date(nowMs).toISOString();
+  return {
+    id: newId('evt', nowMs),
+    type,
+    merchantId: order.merchantId,
+    orderId: order.id,
+    objectType: 'order',
+    objectId: order.id,
+    objectVersion: order.version,
+    object: orderResource(order, nowMs),
+    notifyUrl: order.notifyUrl,
+    createdAt,
+  };
+}
+
+export function refundEvent(type: string, refund: Refund, notifyUrl: string | null, nowMs: number): DomainEvent {
+  return {
+    id: newId('evt', nowMs),
+    type,
+    merchantId: refund.merchantId,
+    orderId: refund.orderId,
+    objectType: 'refund',
+    objectId: refund.id,
+    objectVersion: refund.version,
+    object: refundResource(refund),
+    notifyUrl,
+    createdAt: new Date(nowMs).toISOString(),
+  };
+}

@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { AuthenticationError, PermissionError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { assertNotifyUrl } from '../domain/notify-url.js';
+import {
+  NONCE_PATTERN,
+  SIGNATURE_WINDOW_SECONDS,
+  timestampWithinWindow,
+  verify,
+  type SignatureInput,
+} from '../domain/signing.js';
+import type { Merchant } from '../ports/stores.js';
+import type { Deps } from './deps.js';
+
+export interface MerchantCredentials {
+  readonly merchantId: string;
+  readonly secret: string;
+}
+
+/** Creates a merchant. The secret is returned once and stored only sealed under the key center. */
+export async function createMerchant(
+  deps: Pick<Deps, 'merchants' | 'keyCenter' | 'now' | 'settings'>,
+  input: { name: string; notifyUrl?: string; riskChallengeAmount?: number; feeBps?: number },
+): Promise<MerchantCredentials> {
+  const nowMs = deps.now();
+  const merchantId = newId('m', nowMs);
+  const secret = randomBytes(32).toString('base64url');
+  await deps.merchants.create({
+    merchantId,
+    name: input.name,
+    status: 'active',
+    sealedSecret: await deps.keyCenter.seal(secret, { merchantId }),
+    notifyUrl: input.notifyUrl ? assertNotifyUrl(input.notifyUrl, deps.settings.localMode) : null,
+    riskChallengeAmount: input.riskChallengeAmount ?? null,
+    feeBps: input.feeBps ?? null,
+    createdAt: new Date(nowMs).toISOString(),
+  });
+  return { merchantId, secret };
+}
+
+export interface SignedHeaders {
+  readonly merchantId?: string;
+  readonly timestamp?: string;
+  readonly nonce?: string;
+  readonly signature?: string;
+}
+
+/** Merchant profiles are read on every request: keep them briefly per container. */
+const MERCHANT_CACHE_MS = 30_000;
+const merchantCache = new Map<string, { merchant: Merchant; until: number }>();
+
+async function cachedMerchant(deps: Pick<Deps, 'merchants' | 'now'>, merchantId: string): Promise<Merchant | undefined> {
+  const hit = merchantCache.get(merchantId);
+  if (hit && hit.until > deps.now()) return hit.merchant;
+  const merchant = await deps.merchants.get(merchantId);
+  if (merchant) merchantCache.set(merchantId, { merchant, until: deps.now() + MERCHANT_CACHE_MS });
+  return merchant;
+}
+
+export function forgetCachedMerchant(merchantId: string): void {
+  merchantCache.delete(merchantId);
+}
+
+/**
+ * Verifies a signed request (contract, "Authentication"). The signature is checked before the nonce is recorded,
+ * so unsigned traffic cannot burn a merchant's nonces; unknown merchant and wrong signature answer alike.
+ */
+export async function authenticate(
+  deps: Pick<Deps, 'merchants' | 'keyCenter' | 'nonces' | 'now'>,
+  headers: SignedHeaders,
+  request: Omit<SignatureInput, 'timestamp' | 'nonce'>,
+): Promise<Merchant> {
+  const { merchantId, timestamp, nonce, signature } = headers;
+  if (
+    !merchantId ||
+    !timestamp ||
+    !nonce ||
+    !signature ||
+    !/^\d{1,12}$/.test(timestamp) ||
+    !NONCE_PATTERN.test(nonce) ||
+    !/^v1=[0-9a-f]{64}$/.test(signature) ||
+    merchantId.length > 64
+  ) {
+    throw new AuthenticationError('missing_signature', 'The request is missing or has malformed signature headers.');
+  }
+  const nowMs = deps.now();
+  if (!timestampWithinWindow(timestamp, nowMs)) {
+    throw new AuthenticationError('timestamp_out_of_window', `X-Timestamp must be within ${SIGNATURE_WINDOW_SECONDS} s of server time.`);
+  }
+  const merchant = await cachedMerchant(deps, merchantId);
+  const secret = merchant ? await deps.keyCenter.open(merchant.sealedSecret, { merchantId }) : undefined;
+  if (!merchant || !secret || !verify(secret, { ...request, timestamp, nonce }, signature)) {
+    throw new AuthenticationError('invalid_signature', 'The signature is not valid.');
+  }
+  if (!(await deps.nonces.claim(merchantId, nonce, nowMs, SIGNATURE_WINDOW_SECONDS * 1000))) {
+    throw new AuthenticationError('replayed_request', 'This nonce was already used.');
+  }
+  if (merchant.status !== 'active') throw new PermissionError('merchant_disabled', 'The merchant is disabled.');
+  return merchant;
+}

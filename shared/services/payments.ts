@@ -1,0 +1,202 @@
+import { assertCardUsable, cardBrand, type CardInput } from '../domain/card.js';
+import {
+  ConflictError,
+  DomainError,
+  PaymentDeclinedError,
+  PermissionError,
+  ServiceUnavailableError,
+  ValidationError,
+} from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { SUPPORTED_METHODS, isExpired, type Order } from '../domain/order.js';
+import { applyOutcome, OTP_ATTEMPTS, type AttemptOutcome } from '../domain/payment-outcome.js';
+import type { PayWorkflowResult } from '../ports/pay-workflow.js';
+import type { Merchant } from '../ports/stores.js';
+import type { PayOrderRequest } from '../schemas/requests.js';
+import { channelOf, type Deps } from './deps.js';
+import { orderEvent } from './events.js';
+import { loadOrder } from './orders.js';
+
+export interface PaymentResponse {
+  /** 200 for a settled answer, 202 when the channel's answer is still unknown (order left PROCESSING). */
+  readonly statusCode: 200 | 202;
+  readonly order: Order;
+}
+
+/**
+ * Pays an order: validate, claim CREATED → PROCESSING with one conditional write (so of any number of concurrent
+ * pays exactly one proceeds), then run the pay workflow, which commits the outcome.
+ */
+export async function payOrder(
+  deps: Deps,
+  merchant: Merchant,
+  orderId: string,
+  request: PayOrderRequest,
+): Promise<PaymentResponse> {
+  if (!SUPPORTED_METHODS.includes(request.method)) {
+    throw new ValidationError('method_not_supported', `Payment method ${request.method} is not available yet.`, 'method');
+  }
+  if (!request.capture) {
+    throw new ValidationError('manual_capture_not_supported', 'Pre-authorization (capture: false) is not available yet.', 'capture');
+  }
+  const card = request.card;
+  if (!card) throw new ValidationError('parameter_missing', 'card is required for method card.', 'card');
+  const nowMs = deps.now();
+  assertCardUsable(card, new Date(nowMs));
+
+  const order = await loadOrder(deps, merchant.merchantId, orderId);
+  assertPayable(order, nowMs);
+
+  const paymentId = newId('pay', nowMs);
+  const context = { paymentId, merchantId: merchant.merchantId };
+  const [sealedCard, fingerprint] = await Promise.all([
+    deps.keyCenter.seal(JSON.stringify(card satisfies CardInput), context),
+    deps.keyCenter.fingerprint(card.number),
+  ]);
+  const summary = {
+    brand: cardBrand(card.number),
+    last4: card.number.slice(-4),
+    expMonth: card.expMonth,
+    expYear: card.expYear,
+    fingerprint,
+  };
+  const now = new Date(nowMs).toISOString();
+  const claimed: Order = {
+    ...order,
+    status: 'PROCESSING',
+    version: order.version + 1,
+    updatedAt: now,
+    payment: {
+      id: paymentId,
+      method: request.method,
+      capture: request.capture,
+      channel: null,
+      channelPaymentId: null,
+      card: summary,
+      payerId: request.payer?.id ?? null,
+      nextAction: null,
+      fee: 0,
+      riskDecision: null,
+      otpFailures: 0,
+      createdAt: now,
+    },
+  };
+  if (!(await deps.orders.transition({ before: order, after: claimed }))) {
+    throw new ConflictError('order_not_payable', 'The order is being paid or was paid by another request.');
+  }
+
+  const execution = await deps.workflow.run({
+    order: claimed,
+    paymentId,
+    sealedCard,
+    card: summary,
+    payer: request.payer ?? {},
+    challengeAmount: merchant.riskChallengeAmount ?? deps.settings.defaultChallengeAmount,
+    feeBps: merchant.feeBps ?? deps.settings.defaultFeeBps,
+  });
+  if (execution.status === 'SUCCEEDED') return answer(execution.output);
+
+  // The workflow failed. Either it released the claim (nothing reached a channel) or the outcome at the channel is
+  // unknown and the order stays PROCESSING until the channel is queried: never reported as success.
+  const current = await loadOrder(deps, merchant.merchantId, orderId);
+  if (current.status === 'PROCESSING') return { statusCode: 202, order: current };
+  throw new ServiceUnavailableError('payment_processing_error', 'The payment could not be processed; try again.');
+}
+
+function assertPayable(order: Order, nowMs: number): void {
+  if (isExpired(order, nowMs)) throw new ConflictError('order_expired', 'The order has expired.');
+  if (order.status !== 'CREATED') {
+    throw new ConflictError('order_not_payable', `An order in status ${order.status} cannot be paid.`);
+  }
+}
+
+function answer(result: PayWorkflowResult): PaymentResponse {
+  if (result.outcome === 'blocked') {
+    throw new PermissionError('risk_blocked', 'The payment was blocked by risk controls.');
+  }
+  if (result.outcome === 'declined') {
+    throw new PaymentDeclinedError(result.declineCode ?? 'card_declined', result.declineMessage ?? 'Declined.', {
+      orderId: result.order.id,
+    });
+  }
+  return { statusCode: 200, order: result.order };
+}
+
+/**
+ * Completes a challenged payment with the payer's one-time password. Wrong passwords keep the challenge open until
+ * OTP_ATTEMPTS are used, then the attempt is declined and the order can be paid again.
+ */
+export async function confirmPayment(deps: Deps, merchant: Merchant, orderId: string, otp: string): Promise<Order> {
+  const order = await loadOrder(deps, merchant.merchantId, orderId);
+  const nowMs = deps.now();
+  if (isExpired(order, nowMs)) throw new ConflictError('order_expired', 'The order has expired.');
+  const payment = order.payment;
+  if (order.status !== 'REQUIRES_ACTION' || !payment?.channel || !payment.channelPaymentId || payment.nextAction?.type !== 'otp') {
+    throw new ConflictError('order_not_confirmable', `An order in status ${order.status} has no challenge to confirm.`);
+  }
+  const claimed: Order = { ...order, status: 'PROCESSING', version: order.version + 1, updatedAt: new Date(nowMs).toISOString() };
+  if (!(await deps.orders.transition({ before: order, after: claimed }))) {
+    throw new ConflictError('order_not_confirmable', 'The order is being confirmed by another request.');
+  }
+  const channelId = payment.channel;
+  const result = await channelOf(deps, channelId).confirm({
+    paymentId: payment.id,
+    channelPaymentId: payment.channelPaymentId,
+    capture: payment.capture,
+    otp,
+  });
+  const failures = result.outcome === 'declined' ? payment.otpFailures + 1 : payment.otpFailures;
+  const outcome: AttemptOutcome =
+    result.outcome === 'declined' && result.code === 'authentication_failed' && failures < OTP_ATTEMPTS
+      ? {
+          outcome: 'requires_action',
+          channel: channelId,
+          channelPaymentId: payment.channelPaymentId,
+          nextAction: payment.nextAction,
+        }
+      : { ...result, channel: channelId };
+  const committed = await commitOutcome(deps, claimed, outcome, merchant.feeBps ?? deps.settings.defaultFeeBps, failures);
+  if (result.outcome === 'declined') {
+    throw new PaymentDeclinedError(result.code, result.message, { orderId });
+  }
+  return committed;
+}
+
+/** Commits an attempt's outcome with its ledger entry and event; shared by the workflow and by confirm. */
+export async function commitOutcome(
+  deps: Deps,
+  claimed: Order,
+  outcome: AttemptOutcome,
+  feeBps: number,
+  otpFailures?: number,
+): Promise<Order> {
+  const nowMs = deps.now();
+  const change = applyOutcome(claimed, outcome, {
+    now: new Date(nowMs).toISOString(),
+    feeBps,
+    ledgerEntryId: newId('le', nowMs),
+  });
+  const after: Order =
+    otpFailures === undefined || !change.after.payment
+      ? change.after
+      : { ...change.after, payment: { ...change.after.payment, otpFailures } };
+  const committed = await deps.orders.transition({
+    before: claimed,
+    after,
+    ledger: change.ledger,
+    event: change.eventType ? orderEvent(change.eventType, after, nowMs) : undefined,
+  });
+  if (!committed) {
+    // Someone else moved the order since the claim: only a retry of this same commit can have. Read it back.
+    const current = await deps.orders.getOrder(claimed.id);
+    if (current && current.version === after.version && current.payment?.id === after.payment?.id) return current;
+    throw new OrderChangedError(claimed.id);
+  }
+  return after;
+}
+
+export class OrderChangedError extends DomainError {
+  constructor(orderId: string) {
+    super(409, 'conflict', 'order_changed', `Order ${orderId} changed while its payment was being committed.`);
+  }
+}

@@ -1,0 +1,129 @@
+import { ConflictError, NotFoundError, UnprocessableError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { refundLines } from '../domain/ledger.js';
+import { REFUND_WINDOW_MS, type Refund } from '../domain/order.js';
+import type { Merchant } from '../ports/stores.js';
+import type { CreateRefundRequest } from '../schemas/requests.js';
+import { channelOf, type Deps } from './deps.js';
+import { refundEvent } from './events.js';
+import { loadOrder } from './orders.js';
+
+export interface RefundResponse {
+  readonly created: boolean;
+  readonly refund: Refund;
+}
+
+/**
+ * Refunds in two steps around the channel call. First the amount is reserved against the order's refundable
+ * remainder together with the outRefundNo, in one transaction, so that no number of concurrent refunds can exceed
+ * the captured amount. Then the channel refunds, and the result commits with its ledger entry and event.
+ */
+export async function createRefund(
+  deps: Deps,
+  merchant: Merchant,
+  orderId: string,
+  request: CreateRefundRequest,
+): Promise<RefundResponse> {
+  const order = await loadOrder(deps, merchant.merchantId, orderId);
+  const existing = await sameRefund(deps, orderId, request);
+  if (existing) return { created: false, refund: existing };
+  const nowMs = deps.now();
+  assertRefundable(order, request.amount, nowMs);
+
+  const now = new Date(nowMs).toISOString();
+  const refund: Refund = {
+    id: newId('rf', nowMs),
+    orderId,
+    merchantId: merchant.merchantId,
+    outRefundNo: request.outRefundNo,
+    amount: request.amount,
+    currency: order.currency,
+    status: 'PROCESSING',
+    reason: request.reason ?? null,
+    channel: order.payment!.channel!,
+    channelRefundId: null,
+    failureCode: null,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const reservation = await deps.orders.reserveRefund(refund);
+  if (reservation === 'duplicate') {
+    const winner = await sameRefund(deps, orderId, request);
+    if (winner) return { created: false, refund: winner };
+    throw new Error('outRefundNo lock without a refund');
+  }
+  if (reservation === 'rejected') {
+    // Re-read to say precisely why: the order left SUCCEEDED, or the remainder is too small.
+    assertRefundable(await loadOrder(deps, merchant.merchantId, orderId), request.amount, nowMs);
+    throw new UnprocessableError('refund_exceeds_captured', 'Refunds would exceed the captured amount.', 'amount');
+  }
+
+  const result = await channelOf(deps, refund.channel).refund({
+    refundId: refund.id,
+    channelPaymentId: order.payment!.channelPaymentId!,
+    amount: refund.amount,
+    currency: refund.currency,
+  });
+  const doneMs = deps.now();
+  const done = new Date(doneMs).toISOString();
+  if (result.outcome === 'failed') {
+    const failed: Refund = { ...refund, status: 'FAILED', failureCode: result.code, version: 2, updatedAt: done };
+    await deps.orders.failRefund({ refund: failed, event: refundEvent('refund.failed', failed, order.notifyUrl, doneMs) });
+    return { created: true, refund: failed };
+  }
+  const succeeded: Refund = {
+    ...refund,
+    status: 'SUCCEEDED',
+    channelRefundId: result.channelRefundId,
+    version: 2,
+    updatedAt: done,
+  };
+  await deps.orders.completeRefund({
+    order,
+    refund: succeeded,
+    ledger: {
+      id: newId('le', doneMs),
+      kind: 'refund',
+      merchantId: order.merchantId,
+      orderId,
+      refundId: refund.id,
+      channel: refund.channel,
+      currency: refund.currency,
+      lines: refundLines({ merchantId: order.merchantId, channel: refund.channel, amount: refund.amount }),
+      createdAt: done,
+    },
+    event: refundEvent('refund.succeeded', succeeded, order.notifyUrl, doneMs),
+  });
+  return { created: true, refund: succeeded };
+}
+
+/** outRefundNo is idempotent per order: the same number and amount is the same refund; another amount is a 409. */
+async function sameRefund(deps: Deps, orderId: string, request: CreateRefundRequest): Promise<Refund | undefined> {
+  const existing = await deps.orders.findRefundByOutRefundNo(orderId, request.outRefundNo);
+  if (!existing) return undefined;
+  if (existing.amount !== request.amount) {
+    throw new ConflictError('duplicate_out_refund_no', 'This outRefundNo was used with another amount.', {
+      refundId: existing.id,
+    });
+  }
+  return existing;
+}
+
+function assertRefundable(order: { status: string; capturedAt: string | null; refundableRemaining: number }, amount: number, nowMs: number): void {
+  if (order.status !== 'SUCCEEDED') {
+    throw new ConflictError('order_not_refundable', `An order in status ${order.status} cannot be refunded.`);
+  }
+  if (order.capturedAt && Date.parse(order.capturedAt) + REFUND_WINDOW_MS < nowMs) {
+    throw new ConflictError('refund_window_expired', 'Refunds are accepted for 365 days after capture.');
+  }
+  if (amount > order.refundableRemaining) {
+    throw new UnprocessableError('refund_exceeds_captured', 'Refunds would exceed the captured amount.', 'amount');
+  }
+}
+
+export async function getRefund(deps: Deps, merchantId: string, refundId: string): Promise<Refund> {
+  const refund = await deps.orders.getRefund(refundId);
+  if (!refund || refund.merchantId !== merchantId) throw new NotFoundError('refund', 'id');
+  return refund;
+}
