@@ -24,6 +24,8 @@ const schema = z.object({
   DEFAULT_RISK_CHALLENGE_AMOUNT: z.coerce.number().int().positive().default(5_000_000),
   /** Platform fee charged to merchants, in basis points, unless the merchant has its own rate. */
   DEFAULT_FEE_BPS: z.coerce.number().int().min(0).max(10_000).default(60),
+  /** Local runtime only: where data, keys and the demo merchant live (default: the project's .data/). */
+  LOCAL_DATA_DIR: z.string().min(1).optional(),
   /** Local runtime only: the gateway's port. */
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),

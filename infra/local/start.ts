@@ -1,16 +1,18 @@
 import { join } from 'node:path';
+import { parseConfig } from '../../shared/config.js';
 import { logger } from '../../shared/logger.js';
 import { defaultDataDir, startRuntime } from './runtime.js';
 
 /** `npm start`: the whole platform on http://127.0.0.1:3000 (PORT overrides), data kept under .data/. */
 async function main(): Promise<void> {
-  const runtime = await startRuntime();
-  const demoFile = join(defaultDataDir, 'demo-merchant.json');
+  const dataDir = parseConfig({}).LOCAL_DATA_DIR ?? defaultDataDir;
+  const runtime = await startRuntime({ dataDir });
+  const demoFile = join(dataDir, 'demo-merchant.json');
   process.stdout.write(
     [
       '',
       `  Payment platform (local mode) listening on ${runtime.url}`,
-      `  DynamoDB Local: ${runtime.dynamoEndpoint} (data in .data/dynamodb)`,
+      `  DynamoDB Local: ${runtime.dynamoEndpoint} (data in ${join(dataDir, 'dynamodb')})`,
       `  Demo merchant: ${runtime.demoMerchant?.merchantId} (credentials in ${demoFile})`,
       '  Try: npm run api -- POST /v1/orders \'{"outTradeNo":"A-1","amount":1999,"currency":"CNY","subject":"Coffee"}\'',
       '  Ctrl-C stops the runtime and DynamoDB Local.',

@@ -1,4 +1,6 @@
 import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { IdempotencyBegin, IdempotencyStore, NonceStore, StoredResponse } from '../../ports/stores.js';
 import { isConditionFailure } from './client.js';
 import { keys } from './keys.js';
@@ -41,8 +43,10 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
       return { kind: 'started' };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      const old = (error as { Item?: Record<string, unknown> }).Item;
-      if (!old) return { kind: 'in_progress' };
+      // The document client does not unmarshall the item returned with a failed condition.
+      const raw = (error as { Item?: Record<string, AttributeValue> }).Item;
+      if (!raw) return { kind: 'in_progress' };
+      const old = unmarshall(raw);
       if (old.fingerprint !== fingerprint) return { kind: 'mismatch' };
       if (old.status === 'COMPLETED') return { kind: 'replay', response: old.response as StoredResponse };
       return { kind: 'in_progress' };

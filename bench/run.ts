@@ -1,0 +1,137 @@
+/**
+ * npm run bench: throughput and cost of the local stack, in one run of about a minute.
+ *   (a) what DynamoDB Local alone sustains (conditional puts, 3-item transactions);
+ *   (b) create+pay over real signed HTTP through the gateway, handlers and local workflow;
+ *   (c) how many DynamoDB requests one create+pay costs;
+ * then checks (b) against the bound (a) and (c) imply. Prints a table, writes bench/results.json, exits 0 whatever
+ * the checks say: it is a report, not a test.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, platform, arch, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { startRuntime, type Runtime } from '../infra/local/runtime.js';
+import type { Deps } from '../shared/services/deps.js';
+import { ApiClient } from '../test/support/api-client.js';
+import { createPayPhase, probeCallCosts } from './create-pay.js';
+import { benchRawDynamoDb } from './raw-dynamodb.js';
+import { computeTargets, renderReport, TRANSACT_WRITE, type BenchResults } from './report.js';
+import { DynamoRequestCounter } from './request-counter.js';
+
+const SETTINGS = {
+  concurrency: 16,
+  rawDurationMs: 10_000,
+  rawWarmupMs: 1_000,
+  createPayDurationMs: 15_000,
+  createPayWarmupMs: 2_000,
+};
+const PROBE_PAIRS = 5;
+const RESULTS_FILE = join(import.meta.dirname, 'results.json');
+
+/**
+ * The runtime's DynamoDB client. Deps does not expose it, so this reads the stores' private `db` field: acceptable in
+ * a benchmark, and checked, so that a store with a client of its own would fail loudly instead of going uncounted.
+ */
+function runtimeDocumentClient(deps: Deps): DynamoDBDocumentClient {
+  const stores = [deps.orders, deps.merchants, deps.ledger, deps.blocklist, deps.idempotency, deps.nonces];
+  const clients = new Set(stores.map((store) => (store as unknown as { db?: DynamoDBDocumentClient }).db));
+  const [client] = clients;
+  if (clients.size !== 1 || !client?.middlewareStack) {
+    throw new Error('expected every DynamoDB store to share one document client in a private `db` field');
+  }
+  return client;
+}
+
+function perIteration(counts: Record<string, number>, iterations: number): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).map(([name, n]) => [name, n / iterations]));
+}
+
+async function bench(runtime: Runtime): Promise<BenchResults> {
+  const { concurrency } = SETTINGS;
+  const counter = DynamoRequestCounter.attach(runtimeDocumentClient(runtime.deps));
+  const api = new ApiClient(runtime.url, runtime.demoMerchant!);
+
+  log('(a) raw DynamoDB Local...');
+  const raw = await benchRawDynamoDb(runtime.dynamoEndpoint, {
+    concurrency,
+    durationMs: SETTINGS.rawDurationMs,
+    warmupMs: SETTINGS.rawWarmupMs,
+  });
+
+  log('(b) create+pay warm-up...');
+  await createPayPhase(api, concurrency, SETTINGS.createPayWarmupMs);
+  // The warm-up has fully drained (runLoad waits for every iteration), so from here on every request counted
+  // belongs to a measured iteration, and the measured phase drains before the counter is read.
+  counter.reset();
+  log('(b) create+pay measured...');
+  const createPay = await createPayPhase(api, concurrency, SETTINGS.createPayDurationMs);
+  const measured = counter.snapshot();
+
+  log('(c) per-call probe...');
+  const perCall = await probeCallCosts(api, counter, PROBE_PAIRS);
+  counter.detach();
+
+  // Divided by successful iterations: failed ones also made requests, so with errors this errs on the high side.
+  const iterations = createPay.load.ok;
+  const perCreatePay = measured.sends / iterations;
+  const transactWritesPerCreatePay = (measured.byCommand[TRANSACT_WRITE] ?? 0) / iterations;
+  const transactionsPerSec = raw.transactions.perSec;
+
+  return {
+    timestamp: new Date().toISOString(),
+    environment: {
+      node: process.version,
+      platform: platform(),
+      arch: arch(),
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    },
+    settings: SETTINGS,
+    raw: {
+      conditionalPutsPerSec: raw.conditionalPuts.perSec,
+      transactionsPerSec,
+      conditionalPuts: raw.conditionalPuts,
+      transactions: raw.transactions,
+    },
+    createPay: {
+      iterationsPerSec: createPay.load.perSec,
+      iterations,
+      errors: createPay.load.errors,
+      errorSamples: createPay.load.errorSamples,
+      elapsedMs: createPay.load.elapsedMs,
+      latencyMs: createPay.latencyMs,
+    },
+    dynamoRequests: {
+      measured,
+      perCreatePay,
+      attemptsPerCreatePay: measured.attempts / iterations,
+      perCreatePayByCommand: perIteration(measured.byCommand, iterations),
+      transactWritesPerCreatePay,
+      perCall,
+    },
+    targets: computeTargets(transactionsPerSec, transactWritesPerCreatePay, createPay.load.perSec, perCreatePay),
+  };
+}
+
+/** Progress goes to stderr so that stdout holds only the report. */
+function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pay-bench-'));
+  log('starting the local stack (DynamoDB Local in memory)...');
+  // If this process is killed, DynamoDB Local goes with it (see startDynamoDbLocal); `finally` covers errors.
+  const runtime = await startRuntime({ inMemory: true, dataDir, port: 0 });
+  try {
+    const results = await bench(runtime);
+    process.stdout.write(renderReport(results));
+    writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+    log(`wrote ${RESULTS_FILE}`);
+  } finally {
+    await runtime.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,84 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../infra/local/dynamodb-local.js';
+import { ApiClient } from '../support/api-client.js';
+
+/**
+ * `npm start` as a user runs it: a separate process with DynamoDB Local on disk. Data must survive a restart, and
+ * the java process must never outlive the runtime, whether it is stopped with Ctrl-C or killed outright.
+ */
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+});
+
+function javaProcessesFor(dataDir: string): string[] {
+  const out = spawnSync('pgrep', ['-f', `DynamoDBLocal.jar.*${dataDir}`], { encoding: 'utf8' });
+  return out.stdout.split('\n').filter(Boolean);
+}
+
+async function waitFor<T>(probe: () => T | undefined, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function start(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
+    cwd: projectRoot,
+    env: { ...process.env, LOCAL_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const url = await waitFor(() => /listening on (http:\/\/\S+)/.exec(output)?.[1], 45_000).catch(() => {
+    throw new Error(`runtime did not start:\n${output}`);
+  });
+  return { child, url };
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
+}
+
+describe('npm start', () => {
+  it('keeps orders across a restart, reuses the demo merchant, and stops DynamoDB Local on Ctrl-C and on SIGKILL', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pay-runtime-'));
+
+    const first = await start(dataDir);
+    const demoFile = join(dataDir, 'demo-merchant.json');
+    expect(statSync(demoFile).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dataDir, 'master.key')).mode & 0o777).toBe(0o600);
+    const credentials = JSON.parse(readFileSync(demoFile, 'utf8'));
+    expect(credentials).toMatchObject({ merchantId: expect.stringMatching(/^m_/), secret: expect.any(String) });
+    const order = await new ApiClient(first.url, credentials).createOrder({ outTradeNo: 'SURVIVOR' });
+    // The java engine and the sh watchdog that holds it.
+    expect(javaProcessesFor(dataDir).length).toBeGreaterThan(0);
+
+    first.child.kill('SIGINT');
+    expect(await exited(first.child)).toBe(0);
+    await waitFor(() => (javaProcessesFor(dataDir).length === 0 ? true : undefined), 10_000);
+
+    const second = await start(dataDir);
+    expect(JSON.parse(readFileSync(demoFile, 'utf8'))).toEqual(credentials);
+    const read = await new ApiClient(second.url, credentials).get(`/v1/orders/${order.id}`);
+    expect(read.status).toBe(200);
+    expect(read.body.outTradeNo).toBe('SURVIVOR');
+
+    second.child.kill('SIGKILL');
+    await exited(second.child);
+    await waitFor(() => (javaProcessesFor(dataDir).length === 0 ? true : undefined), 10_000);
+  }, 120_000);
+});

@@ -1,0 +1,151 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { ensureTable, localDynamoDbClient } from '../../infra/local/dynamodb-local.js';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/client.js';
+import { DuplicateOutTradeNoError, DynamoOrderStore } from '../../shared/adapters/dynamodb/order-store.js';
+import { DynamoLedgerStore } from '../../shared/adapters/dynamodb/merchant-store.js';
+import { newId } from '../../shared/domain/ids.js';
+import { paymentLines } from '../../shared/domain/ledger.js';
+import type { Order, Refund } from '../../shared/domain/order.js';
+import type { DomainEvent } from '../../shared/ports/stores.js';
+
+/** The DynamoDB adapter against DynamoDB Local: conditions and transactions, without the HTTP layer. */
+const table = `store-${randomBytes(6).toString('hex')}`;
+const db = createDocumentClient({ endpoint: inject('dynamoEndpoint'), region: 'local' });
+const store = new DynamoOrderStore(db, table);
+const ledger = new DynamoLedgerStore(db, table);
+
+beforeAll(async () => {
+  const admin = localDynamoDbClient(inject('dynamoEndpoint'));
+  await ensureTable(admin, table);
+  admin.destroy();
+});
+afterAll(() => db.destroy());
+
+function order(overrides: Partial<Order> = {}): Order {
+  const now = new Date().toISOString();
+  return {
+    id: newId('ord'),
+    merchantId: 'm_test',
+    outTradeNo: `O-${randomBytes(4).toString('hex')}`,
+    amount: 1000,
+    currency: 'CNY',
+    status: 'CREATED',
+    version: 1,
+    amountCaptured: 0,
+    amountRefunded: 0,
+    refundableRemaining: 0,
+    subject: 's',
+    metadata: {},
+    notifyUrl: null,
+    payment: null,
+    lastPaymentError: null,
+    createdAt: now,
+    expiresAt: new Date(Date.now() + 60_000).toISOString(),
+    updatedAt: now,
+    capturedAt: null,
+    closedAt: null,
+    closeReason: null,
+    ...overrides,
+  };
+}
+
+function event(o: Order, id = newId('evt')): DomainEvent {
+  return {
+    id,
+    type: 'order.succeeded',
+    merchantId: o.merchantId,
+    orderId: o.id,
+    objectType: 'order',
+    objectId: o.id,
+    objectVersion: o.version,
+    object: { id: o.id },
+    notifyUrl: null,
+    createdAt: o.updatedAt,
+  };
+}
+
+describe('DynamoOrderStore', () => {
+  it('refuses a second order with the same outTradeNo and names the first', async () => {
+    const first = order();
+    await store.createOrder(first);
+    const error = await store.createOrder(order({ outTradeNo: first.outTradeNo })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DuplicateOutTradeNoError);
+    expect((error as DuplicateOutTradeNoError).details).toEqual({ orderId: first.id });
+  });
+
+  it('writes a transition only over the version it read', async () => {
+    const o = order();
+    await store.createOrder(o);
+    const claimed = { ...o, status: 'PROCESSING' as const, version: 2 };
+    expect(await store.transition({ before: o, after: claimed })).toBe(true);
+    // A second writer that read version 1 loses, and writes nothing.
+    expect(await store.transition({ before: o, after: { ...o, status: 'CLOSED', version: 2 } })).toBe(false);
+    expect((await store.getOrder(o.id))?.status).toBe('PROCESSING');
+  });
+
+  it('commits the order, its ledger entry and its event together or not at all', async () => {
+    const o = order({ status: 'PROCESSING', version: 2 });
+    await store.createOrder(o);
+    const after = { ...o, status: 'SUCCEEDED' as const, version: 3, amountCaptured: 1000, refundableRemaining: 1000 };
+    const entry = {
+      id: newId('le'),
+      kind: 'payment' as const,
+      merchantId: o.merchantId,
+      orderId: o.id,
+      refundId: null,
+      channel: 'card_a',
+      currency: 'CNY' as const,
+      lines: paymentLines({ merchantId: o.merchantId, channel: 'card_a', amount: 1000, fee: 6 }),
+      createdAt: after.updatedAt,
+    };
+    // An event id that already exists makes the last item's condition fail: nothing of the three may be written.
+    const taken = newId('evt');
+    const other = order({ status: 'PROCESSING', version: 2 });
+    await store.createOrder(other);
+    await store.transition({ before: other, after: { ...other, status: 'CREATED', version: 3 }, event: event(other, taken) });
+    const entriesBefore = await count(ledger.allEntries());
+    await expect(store.transition({ before: o, after, ledger: entry, event: event(after, taken) })).rejects.toThrow();
+    expect((await store.getOrder(o.id))?.status).toBe('PROCESSING');
+    expect(await count(ledger.allEntries())).toBe(entriesBefore);
+    expect(await ledger.balances(o.merchantId)).toEqual([]);
+
+    expect(await store.transition({ before: o, after, ledger: entry, event: event(after) })).toBe(true);
+    expect((await store.getOrder(o.id))?.status).toBe('SUCCEEDED');
+    expect(await ledger.balances(o.merchantId)).toEqual([{ currency: 'CNY', amount: 994 }]);
+  });
+
+  it('reserves refunds against the remainder and the outRefundNo atomically', async () => {
+    const o = order({ status: 'SUCCEEDED', version: 3, amountCaptured: 1000, refundableRemaining: 1000, payment: null });
+    await store.createOrder(o);
+    const refund = (outRefundNo: string, amount: number): Refund => ({
+      id: newId('rf'),
+      orderId: o.id,
+      merchantId: o.merchantId,
+      outRefundNo,
+      amount,
+      currency: 'CNY',
+      status: 'PROCESSING',
+      reason: null,
+      channel: 'card_a',
+      channelRefundId: null,
+      failureCode: null,
+      version: 1,
+      createdAt: o.createdAt,
+      updatedAt: o.createdAt,
+    });
+    expect(await store.reserveRefund(refund('A', 600))).toBe('reserved');
+    expect(await store.reserveRefund(refund('A', 100))).toBe('duplicate');
+    expect(await store.reserveRefund(refund('B', 401))).toBe('rejected');
+    expect(await store.reserveRefund(refund('B', 400))).toBe('reserved');
+    expect((await store.getOrder(o.id))?.refundableRemaining).toBe(0);
+    expect((await store.listRefunds(o.id)).map((r) => r.outRefundNo).sort()).toEqual(['A', 'B']);
+  });
+});
+
+async function count<T>(items: AsyncIterable<T>): Promise<number> {
+  let n = 0;
+  for await (const _ of items) n += 1;
+  return n;
+}

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setDeps } from '../../functions/services.js';
+import { PAY_WORKFLOW_TASKS, payWorkflowDefinition } from '../../infra/definitions/pay-workflow.js';
+import { routes } from '../../infra/definitions/routes.js';
+import { localDefinition } from '../../infra/local/local-pay-workflow.js';
+import type { Runtime } from '../../infra/local/runtime.js';
+import type { ApiClient } from '../support/api-client.js';
+import { startTestRuntime } from '../support/runtime.js';
+
+type State = { Type: string; Resource?: string; Retry?: unknown[]; Catch?: { ErrorEquals: string[] }[] };
+
+describe('the pay workflow definition', () => {
+  const states = payWorkflowDefinition().States as Record<string, State>;
+
+  it('binds every Task to a handler module and gives it Retry and Catch', () => {
+    const tasks = Object.entries(states).filter(([, s]) => s.Type === 'Task');
+    expect(tasks.map(([name]) => name).sort()).toEqual(Object.keys(PAY_WORKFLOW_TASKS).sort());
+    for (const [, state] of tasks) {
+      expect(state.Retry?.length).toBeGreaterThan(0);
+      expect(state.Catch?.some((c) => c.ErrorEquals.includes('States.ALL'))).toBe(true);
+    }
+  });
+
+  it('fails over on ChannelTimeoutError and never turns an unknown outcome into success', () => {
+    expect(states.Charge?.Catch?.[0]).toMatchObject({ ErrorEquals: ['ChannelTimeoutError'], Next: 'Failover' });
+    expect(states.Charge?.Catch?.[1]).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'OutcomeUnknown' });
+    expect(states.OutcomeUnknown?.Type).toBe('Fail');
+  });
+
+  it('runs locally as the same JSON, differing only in the ARNs', () => {
+    const local = JSON.stringify(localDefinition());
+    const deployed = JSON.stringify(payWorkflowDefinition());
+    expect(local.replace(/arn:aws:lambda:local:000000000000:function:(\w+)/g, '$${$1}')).toBe(deployed);
+  });
+});
+
+describe('the workflow at run time', () => {
+  let runtime: Runtime;
+  let api: ApiClient;
+  beforeAll(async () => {
+    ({ runtime, api } = await startTestRuntime());
+  });
+  afterAll(async () => runtime?.stop());
+
+  it('releases the claim when a step before the channel fails: 503, order payable again, nothing charged', async () => {
+    const original = runtime.deps;
+    setDeps({
+      ...original,
+      blocklist: {
+        ...original.blocklist,
+        blocked: async () => {
+          throw new Error('DynamoDB unavailable');
+        },
+      },
+    });
+    try {
+      const order = await api.createOrder();
+      const res = await api.pay(order.id);
+      expect(res.status).toBe(503);
+      expect(res.body.error).toMatchObject({ type: 'internal', code: 'payment_processing_error' });
+      const read = await api.get(`/v1/orders/${order.id}`);
+      expect(read.body.status).toBe('CREATED');
+      expect(read.body.lastPaymentError.code).toBe('processing_error');
+      expect(runtime.journal.charges(order.id)).toHaveLength(0);
+    } finally {
+      setDeps(original);
+    }
+  });
+
+  it('serves every route of the shared route table', async () => {
+    for (const route of routes) {
+      const path = route.path.replace('{id}', 'ord_01m8000000000000000000000a').replace('/v1/refunds/ord_', '/v1/refunds/rf_');
+      const res = await api.request(route.method, path, route.method === 'POST' ? {} : undefined);
+      expect(res.body?.error?.code, `${route.method} ${route.path}`).not.toBe('route_not_found');
+      expect(res.status, `${route.method} ${route.path}`).toBeLessThan(500);
+    }
+  });
+});

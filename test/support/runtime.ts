@@ -1,0 +1,23 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { startRuntime, type Runtime, type RuntimeOptions } from '../../infra/local/runtime.js';
+import { ApiClient } from './api-client.js';
+
+/**
+ * The local runtime for a test file, on the shared DynamoDB Local, in a fresh table and a fresh data folder, with a
+ * gateway on a free port. Tests talk to it over real HTTP.
+ */
+export async function startTestRuntime(options: RuntimeOptions = {}): Promise<{ runtime: Runtime; api: ApiClient }> {
+  const runtime = await startRuntime({
+    dynamoEndpoint: inject('dynamoEndpoint'),
+    tableName: `test-${randomBytes(6).toString('hex')}`,
+    dataDir: mkdtempSync(join(tmpdir(), 'pay-test-')),
+    port: 0,
+    retryIntervalMs: 10,
+    ...options,
+  });
+  return { runtime, api: new ApiClient(runtime.url, runtime.demoMerchant!) };
+}
