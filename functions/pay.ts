@@ -14,6 +14,7 @@ export const handler = apiHandler({
   'POST /v1/orders/{id}/pay/confirm': async ({ body, pathParameters, merchant, deps }) => {
     const orderId = parse(idParam('ord'), pathParameters.id, 'id');
     const { otp } = parse(confirmPaymentSchema, body);
-    return { statusCode: 200, body: orderResource(await confirmPayment(deps, merchant, orderId, otp), deps.now()) };
+    const result = await confirmPayment(deps, merchant, orderId, otp);
+    return { statusCode: result.statusCode, body: orderResource(result.order, deps.now()) };
   },
 });

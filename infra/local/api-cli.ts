@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const keyIndex = argv.indexOf('--key');
   const idempotencyKey = keyIndex >= 0 ? argv.splice(keyIndex, 2)[1] : undefined;
   const [method = 'GET', path = '/v1/balance', body = ''] = argv;
-  const file = process.env.MERCHANT_FILE ?? join(defaultDataDir, 'demo-merchant.json');
+  const file = process.env.MERCHANT_FILE ?? join(process.env.LOCAL_DATA_DIR ?? defaultDataDir, 'demo-merchant.json');
   const { merchantId, secret } = JSON.parse(readFileSync(file, 'utf8')) as { merchantId: string; secret: string };
   const base = process.env.API_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`;
   const timestamp = String(Math.floor(Date.now() / 1000));

@@ -11,7 +11,7 @@ import { defaultDataDir } from './runtime.js';
  * For the command-line tools: reach the local data, through the running runtime's DynamoDB Local if there is one
  * (two engines must not open the same files), or by starting one on .data/ for the duration of the command.
  */
-export async function connectLocal(dataDir = defaultDataDir) {
+export async function connectLocal(dataDir = parseConfig({}).LOCAL_DATA_DIR ?? defaultDataDir) {
   const stateFile = join(dataDir, 'runtime.json');
   let endpoint: string | undefined;
   if (existsSync(stateFile)) {

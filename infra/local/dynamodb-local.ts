@@ -9,7 +9,7 @@ import { keyAttributeNames, tableDefinition } from '../definitions/table.js';
 /**
  * Amazon DynamoDB Local, fetched by pinned version from the npm registry (it ships inside
  * amplify-dynamodb-simulator), checked against the tarball's sha512, and run as a child process that cannot
- * outlive the runtime. See ../shared/local-stack-notes.md for why the package itself is not installed.
+ * outlive the runtime. The package itself is not installed: it pulls ~350 MB of unrelated dependencies (docs/decisions.md).
  */
 const PACKAGE = 'amplify-dynamodb-simulator@2.9.30';
 const TARBALL = 'amplify-dynamodb-simulator-2.9.30.tgz';

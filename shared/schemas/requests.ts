@@ -60,7 +60,8 @@ export type CreateRefundRequest = z.infer<typeof createRefundSchema>;
 
 export const emptyBodySchema = z.strictObject({});
 
-const isoTime = z.iso.datetime();
+/** Normalised to millisecond precision, so that string comparison with stored times is exact. */
+const isoTime = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
 export const listOrdersQuerySchema = z.strictObject({
   outTradeNo: businessNo.optional(),
   status: z.enum(ORDER_STATUSES).optional(),

@@ -10,6 +10,7 @@ import {
 import { newId } from '../domain/ids.js';
 import { SUPPORTED_METHODS, isExpired, type Order } from '../domain/order.js';
 import { applyOutcome, OTP_ATTEMPTS, type AttemptOutcome } from '../domain/payment-outcome.js';
+import type { PaymentChannel } from '../ports/payment-channel.js';
 import type { PayWorkflowResult } from '../ports/pay-workflow.js';
 import type { Merchant } from '../ports/stores.js';
 import type { PayOrderRequest } from '../schemas/requests.js';
@@ -126,7 +127,7 @@ function answer(result: PayWorkflowResult): PaymentResponse {
  * Completes a challenged payment with the payer's one-time password. Wrong passwords keep the challenge open until
  * OTP_ATTEMPTS are used, then the attempt is declined and the order can be paid again.
  */
-export async function confirmPayment(deps: Deps, merchant: Merchant, orderId: string, otp: string): Promise<Order> {
+export async function confirmPayment(deps: Deps, merchant: Merchant, orderId: string, otp: string): Promise<PaymentResponse> {
   const order = await loadOrder(deps, merchant.merchantId, orderId);
   const nowMs = deps.now();
   if (isExpired(order, nowMs)) throw new ConflictError('order_expired', 'The order has expired.');
@@ -139,12 +140,18 @@ export async function confirmPayment(deps: Deps, merchant: Merchant, orderId: st
     throw new ConflictError('order_not_confirmable', 'The order is being confirmed by another request.');
   }
   const channelId = payment.channel;
-  const result = await channelOf(deps, channelId).confirm({
-    paymentId: payment.id,
-    channelPaymentId: payment.channelPaymentId,
-    capture: payment.capture,
-    otp,
-  });
+  let result: Awaited<ReturnType<PaymentChannel['confirm']>>;
+  try {
+    result = await channelOf(deps, channelId).confirm({
+      paymentId: payment.id,
+      channelPaymentId: payment.channelPaymentId,
+      capture: payment.capture,
+      otp,
+    });
+  } catch {
+    // No answer from the channel: the outcome is unknown, so the order stays PROCESSING (as in the pay workflow).
+    return { statusCode: 202, order: claimed };
+  }
   const failures = result.outcome === 'declined' ? payment.otpFailures + 1 : payment.otpFailures;
   const outcome: AttemptOutcome =
     result.outcome === 'declined' && result.code === 'authentication_failed' && failures < OTP_ATTEMPTS
@@ -159,7 +166,7 @@ export async function confirmPayment(deps: Deps, merchant: Merchant, orderId: st
   if (result.outcome === 'declined') {
     throw new PaymentDeclinedError(result.code, result.message, { orderId });
   }
-  return committed;
+  return { statusCode: 200, order: committed };
 }
 
 /** Commits an attempt's outcome with its ledger entry and event; shared by the workflow and by confirm. */

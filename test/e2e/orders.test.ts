@@ -94,6 +94,10 @@ describe('orders', () => {
       const to = encodeURIComponent(created[3].createdAt);
       const window = await fresh.get(`/v1/orders?createdFrom=${from}&createdTo=${to}`);
       expect(window.body.data.map((o: { id: string }) => o.id)).toEqual([created[3].id, created[2].id]);
+      // Second precision is accepted and means the start of that second.
+      const secondPrecision = encodeURIComponent(created[0].createdAt.replace(/\.\d{3}Z$/, 'Z'));
+      const fromSecond = await fresh.get(`/v1/orders?limit=100&createdFrom=${secondPrecision}`);
+      expect(fromSecond.body.data.map((o: { id: string }) => o.id)).toContain(created[0].id);
     }
   });
 

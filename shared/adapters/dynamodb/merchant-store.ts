@@ -47,14 +47,19 @@ export class DynamoBlocklistStore implements BlocklistStore {
   ) {}
 
   async blocked(lookups: readonly string[]): Promise<Set<string>> {
-    const unique = [...new Set(lookups)];
-    if (unique.length === 0) return new Set();
-    const out = await this.db.send(
-      new BatchGetCommand({
-        RequestItems: { [this.tableName]: { Keys: unique.map((key) => keys.blocklist(key)) } },
-      }),
-    );
-    return new Set((out.Responses?.[this.tableName] ?? []).map((item) => item.key as string));
+    const found = new Set<string>();
+    let pending: Record<string, unknown>[] = [...new Set(lookups)].map((key) => keys.blocklist(key));
+    // A throttled BatchGet returns UnprocessedKeys; reading them as "not blocked" would let a blocked payer through.
+    for (let attempt = 0; pending.length > 0; attempt += 1) {
+      if (attempt >= 5) throw new Error('Blocklist lookup left keys unprocessed');
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+      const out = await this.db.send(
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
+      );
+      for (const item of out.Responses?.[this.tableName] ?? []) found.add(item.key as string);
+      pending = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+    }
+    return found;
   }
 
   async add(key: string, reason: string): Promise<void> {

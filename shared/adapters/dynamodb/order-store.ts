@@ -50,7 +50,7 @@ export class DynamoOrderStore implements OrderStore {
 
   async createOrder(order: Order): Promise<void> {
     try {
-      await this.db.send(
+      await withConflictRetry(() => this.db.send(
         new TransactWriteCommand({
           TransactItems: [
             {
@@ -69,7 +69,7 @@ export class DynamoOrderStore implements OrderStore {
             },
           ],
         }),
-      );
+      ));
     } catch (error) {
       const reasons = cancellationReasons(error);
       if (reasons?.[1] === 'ConditionalCheckFailed') {
