@@ -120,16 +120,17 @@ function log(message: string): void {
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pay-bench-'));
-  log('starting the local stack (DynamoDB Local in memory)...');
-  // If this process is killed, DynamoDB Local goes with it (see startDynamoDbLocal); `finally` covers errors.
-  const runtime = await startRuntime({ inMemory: true, dataDir, port: 0 });
+  let runtime: Runtime | undefined;
   try {
+    log('starting the local stack (DynamoDB Local in memory)...');
+    // If this process is killed, DynamoDB Local goes with it (see startDynamoDbLocal); `finally` covers errors.
+    runtime = await startRuntime({ inMemory: true, dataDir, port: 0 });
     const results = await bench(runtime);
     process.stdout.write(renderReport(results));
     writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
     log(`wrote ${RESULTS_FILE}`);
   } finally {
-    await runtime.stop();
+    await runtime?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
