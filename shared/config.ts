@@ -14,6 +14,16 @@ const schema = z.object({
   KMS_FINGERPRINT_KEY_ID: z.string().min(1).optional(),
   /** The Express state machine running the pay workflow in AWS. */
   PAY_WORKFLOW_ARN: z.string().min(1).optional(),
+  /** Notifications (AWS): the domain event bus, the notification queue and its DLQ, the webhook signing key. */
+  EVENT_BUS_NAME: z.string().min(1).optional(),
+  NOTIFY_QUEUE_URL: z.string().url().optional(),
+  NOTIFY_DLQ_URL: z.string().url().optional(),
+  WEBHOOK_SIGNING_KEY_ID: z.string().min(1).optional(),
+  /** Comma-separated KMS key ids still published by GET /v1/platform/keys during a signing key rotation. */
+  WEBHOOK_RETIRING_KEY_IDS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
   /** true when served by the local runtime: allows http://127.0.0.1 notify URLs, sandbox routes. */
   LOCAL_MODE: z
     .enum(['true', 'false'])
@@ -26,6 +36,8 @@ const schema = z.object({
   DEFAULT_FEE_BPS: z.coerce.number().int().min(0).max(10_000).default(60),
   /** Local runtime only: where data, keys and the demo merchant live (default: the project's .data/). */
   LOCAL_DATA_DIR: z.string().min(1).optional(),
+  /** Local runtime only: how often the stream and queue pollers look for work, in ms. */
+  LOCAL_POLL_INTERVAL_MS: z.coerce.number().int().min(1).max(60_000).default(100),
   /** Local runtime only: the gateway's port. */
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { getConfig } from './config.js';
 
 /**
@@ -23,9 +24,21 @@ function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
+export function isLogging(level: Level): boolean {
+  return ORDER[level] >= currentThreshold();
+}
+
+/** Fields every line logged within a request (or workflow step) carries: request id, order id. */
+const context = new AsyncLocalStorage<Readonly<Record<string, unknown>>>();
+
+export function withLogContext<T>(fields: Readonly<Record<string, unknown>>, fn: () => T): T {
+  return context.run({ ...context.getStore(), ...fields }, fn);
+}
+
 function write(level: Level, message: string, fields: Record<string, unknown>): void {
-  if (ORDER[level] < currentThreshold()) return;
-  process.stdout.write(`${JSON.stringify({ level, time: new Date().toISOString(), message, ...(redact(fields) as object) })}\n`);
+  if (!isLogging(level)) return;
+  const line = { level, time: new Date().toISOString(), message, ...context.getStore(), ...(redact(fields) as object) };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
 export const logger = {

@@ -5,6 +5,7 @@ import { AuthenticationError, ConflictError, DomainError, NotFoundError, Payload
 import type { Merchant } from '../../shared/ports/stores.js';
 import type { Deps } from '../../shared/services/deps.js';
 import { authenticate } from '../../shared/services/merchants.js';
+import { withLogContext } from '../../shared/logger.js';
 import { getDeps } from '../services.js';
 import { errorResponse, jsonResponse, type HttpResponse } from './errors.js';
 
@@ -210,7 +211,11 @@ export function apiHandler(actions: Actions) {
   return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
     const requestId = event.requestContext?.requestId || context.awsRequestId;
     const apiContext = Object.assign(context, { requestId, rawBody: '', parsedBody: undefined }) as ApiContext;
-    const response = await core(event, apiContext);
+    // Every log line of this request carries its ids (and the order's, when the path names one).
+    const orderId = event.pathParameters?.id?.startsWith('ord_') ? event.pathParameters.id : undefined;
+    const response = await withLogContext({ requestId, route: `${event.httpMethod} ${event.resource}`, ...(orderId ? { orderId } : {}) }, () =>
+      core(event, apiContext),
+    );
     return { ...response, headers: { ...response.headers, 'X-Request-Id': requestId } };
   };
 }

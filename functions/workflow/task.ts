@@ -1,5 +1,6 @@
 import type { PayWorkflowState } from '../../shared/ports/pay-workflow.js';
 import type { Deps } from '../../shared/services/deps.js';
+import { withLogContext } from '../../shared/logger.js';
 import { getDeps } from '../services.js';
 
 /**
@@ -7,5 +8,6 @@ import { getDeps } from '../services.js';
  * what the definition's Retry and Catch match on (e.g. ChannelTimeoutError).
  */
 export function workflowTask<T>(step: (deps: Deps, state: PayWorkflowState) => Promise<T>) {
-  return async (state: PayWorkflowState): Promise<T> => step(getDeps(), state);
+  return async (state: PayWorkflowState): Promise<T> =>
+    withLogContext({ orderId: state.order.id, merchantId: state.order.merchantId }, () => step(getDeps(), state));
 }

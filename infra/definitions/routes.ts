@@ -2,7 +2,7 @@
  * The merchant API's routes: method + path template → the Lambda handler module that serves it. Read by the CDK
  * stack (API Gateway resources) and by the local gateway, so both expose exactly the same API.
  */
-export type ApiFunctionName = 'order' | 'pay' | 'refund' | 'query';
+export type ApiFunctionName = 'order' | 'pay' | 'refund' | 'query' | 'events';
 
 export interface RouteDefinition {
   readonly method: 'GET' | 'POST';
@@ -25,6 +25,10 @@ export const routes: readonly RouteDefinition[] = [
   { method: 'POST', path: '/v1/orders/{id}/refunds', handler: 'refund', signed: true, idempotent: true },
   { method: 'GET', path: '/v1/refunds/{id}', handler: 'query', signed: true, idempotent: false },
   { method: 'GET', path: '/v1/balance', handler: 'query', signed: true, idempotent: false },
+  { method: 'GET', path: '/v1/events', handler: 'events', signed: true, idempotent: false },
+  { method: 'POST', path: '/v1/events/{id}/redeliver', handler: 'events', signed: true, idempotent: true },
+  { method: 'POST', path: '/v1/webhooks/test', handler: 'events', signed: true, idempotent: true },
+  { method: 'GET', path: '/v1/platform/keys', handler: 'events', signed: true, idempotent: false },
 ];
 
 /** Handler modules, relative to the project root (the CDK entry points and the local gateway's imports). */
@@ -33,4 +37,5 @@ export const apiFunctionEntries: Readonly<Record<ApiFunctionName, string>> = {
   pay: 'functions/pay.ts',
   refund: 'functions/refund.ts',
   query: 'functions/query.ts',
+  events: 'functions/events.ts',
 };

@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { KmsKeyProvider } from '../../shared/adapters/aws/kms-key-provider.js';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/client.js';
 import { FileKeyProvider } from '../../shared/adapters/local/file-key-provider.js';
 import { parseConfig } from '../../shared/config.js';
@@ -39,4 +41,23 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * For the command-line tools against a deployed region (`--aws`): the table and keys named by the environment
+ * (TABLE_NAME, KMS_DATA_KEY_ID, KMS_FINGERPRINT_KEY_ID, AWS_REGION: the stack's outputs), with the caller's AWS
+ * credentials. Same stores and key center code as the functions use.
+ */
+export async function connectAws() {
+  const config = parseConfig({ LOCAL_MODE: 'false' });
+  if (config.AWS_REGION === 'local' || !config.KMS_DATA_KEY_ID || !config.KMS_FINGERPRINT_KEY_ID || !process.env.TABLE_NAME) {
+    throw new Error('--aws needs AWS_REGION, TABLE_NAME, KMS_DATA_KEY_ID and KMS_FINGERPRINT_KEY_ID (see README, "Deploy to AWS")');
+  }
+  const kms = new KMSClient({ region: config.AWS_REGION });
+  return {
+    config,
+    db: createDocumentClient({ region: config.AWS_REGION }),
+    keyCenter: new EnvelopeKeyCenter(new KmsKeyProvider(kms, config.KMS_DATA_KEY_ID, config.KMS_FINGERPRINT_KEY_ID)),
+    close: async () => kms.destroy(),
+  };
 }

@@ -3,16 +3,16 @@ import { DynamoBlocklistStore, DynamoLedgerStore, DynamoMerchantStore } from '..
 import { blocklistKey, type BlocklistSubject } from '../../shared/domain/risk.js';
 import { checkLedger } from '../../shared/services/ledger-check.js';
 import { createMerchant } from '../../shared/services/merchants.js';
-import { connectLocal } from './connect.js';
+import { connectAws, connectLocal } from './connect.js';
 
-const USAGE = `Usage:
+const USAGE = `Usage (add --aws to act on a deployed region, see README "Deploy to AWS"):
   npm run merchant -- create --name "Shop" [--notify-url URL] [--risk-challenge-amount N] [--fee-bps N]
   npm run merchant -- disable <merchantId> | enable <merchantId>
   npm run merchant -- block <payer_id|card_fingerprint|payer_ip> <value> [--reason TEXT]
   npm run merchant -- unblock <payer_id|card_fingerprint|payer_ip> <value>
   npm run merchant -- ledger-check`;
 
-/** Local operations on merchants, the risk blocklist and the ledger. Prints JSON. */
+/** Operations on merchants (local, or a deployed region with --aws), the risk blocklist and the ledger. Prints JSON. */
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -22,6 +22,7 @@ async function main(): Promise<number> {
       'risk-challenge-amount': { type: 'string' },
       'fee-bps': { type: 'string' },
       reason: { type: 'string' },
+      aws: { type: 'boolean', default: false },
     },
   });
   const [command, ...args] = positionals;
@@ -29,7 +30,7 @@ async function main(): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  const local = await connectLocal();
+  const local = values.aws ? await connectAws() : await connectLocal();
   try {
     const table = local.config.TABLE_NAME;
     const merchants = new DynamoMerchantStore(local.db, table);
@@ -39,7 +40,7 @@ async function main(): Promise<number> {
         if (!values.name) throw new Error('--name is required');
         out(
           await createMerchant(
-            { merchants, keyCenter: local.keyCenter, now: Date.now, settings: { localMode: true, defaultChallengeAmount: 0, defaultFeeBps: 0 } },
+            { merchants, keyCenter: local.keyCenter, now: Date.now, settings: { localMode: local.config.LOCAL_MODE, defaultChallengeAmount: 0, defaultFeeBps: 0 } },
             {
               name: values.name,
               notifyUrl: values['notify-url'],

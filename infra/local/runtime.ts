@@ -13,6 +13,7 @@ import { createMerchant, type MerchantCredentials } from '../../shared/services/
 import { ensureTable, localDynamoDbClient, projectRoot, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { createGateway } from './gateway.js';
 import { LocalPayWorkflow } from './local-pay-workflow.js';
+import { startLocalNotifications, type LocalNotifications } from './notifications.js';
 
 export const defaultDataDir = join(projectRoot, '.data');
 
@@ -31,6 +32,8 @@ export interface RuntimeOptions {
   readonly demoMerchant?: boolean;
   /** Shortens the workflow's Retry intervals (tests). */
   readonly retryIntervalMs?: number;
+  /** Multiplies every webhook retry delay (PAY_RETRY_TIME_SCALE); default from the environment, else 1. */
+  readonly retryTimeScale?: number;
 }
 
 export interface Runtime {
@@ -41,6 +44,7 @@ export interface Runtime {
   readonly journal: SandboxJournal;
   readonly dynamoEndpoint: string;
   readonly demoMerchant?: MerchantCredentials;
+  readonly notifications: LocalNotifications;
   stop(): Promise<void>;
 }
 
@@ -52,6 +56,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const dataDir = options.dataDir ?? defaultDataDir;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   let engine: DynamoDbLocal | undefined;
+  let notifications: LocalNotifications | undefined;
   const dynamoEndpoint =
     options.dynamoEndpoint ??
     (engine = await startDynamoDbLocal(options.inMemory ? {} : { dbPath: join(dataDir, 'dynamodb') })).endpoint;
@@ -61,20 +66,23 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       DYNAMODB_ENDPOINT: dynamoEndpoint,
       AWS_REGION: 'local',
       LOCAL_MODE: 'true',
+      ...(options.retryTimeScale !== undefined ? { PAY_RETRY_TIME_SCALE: String(options.retryTimeScale) } : {}),
     });
     const admin = localDynamoDbClient(dynamoEndpoint);
     await ensureTable(admin, config.TABLE_NAME);
     admin.destroy();
 
     const { channels, journal } = sandboxChannels();
+    const db = createDocumentClient({ endpoint: dynamoEndpoint, region: 'local' });
     const deps = createDeps({
       config,
-      db: createDocumentClient({ endpoint: dynamoEndpoint, region: 'local' }),
+      db,
       keyCenter: new EnvelopeKeyCenter(new FileKeyProvider(join(dataDir, 'master.key'))),
       workflow: new LocalPayWorkflow({ retryIntervalMs: options.retryIntervalMs }),
       channels,
     });
     setDeps(deps);
+    notifications = await startLocalNotifications({ config, db, dynamoEndpoint, dataDir, pollIntervalMs: config.LOCAL_POLL_INTERVAL_MS });
     const demoMerchant = options.demoMerchant === false ? undefined : await ensureDemoMerchant(deps, dataDir);
 
     const server = createGateway();
@@ -97,14 +105,17 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       journal,
       dynamoEndpoint,
       demoMerchant,
+      notifications,
       async stop() {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
+        await notifications?.stop();
         if (engine && existsSync(stateFile)) rmSync(stateFile, { force: true });
         await engine?.stop();
       },
     };
   } catch (error) {
+    await notifications?.stop();
     await engine?.stop();
     throw error;
   }

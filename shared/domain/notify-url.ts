@@ -5,21 +5,21 @@ import { ValidationError } from './errors.js';
  * A notify URL must be https and must not name an internal address. This is the syntactic check at order creation;
  * the notifier checks again after DNS resolution, at delivery time. Local mode also allows http to loopback.
  */
-export function assertNotifyUrl(raw: string, localMode: boolean): string {
+export function assertNotifyUrl(raw: string, localMode: boolean, param = 'notifyUrl'): string {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ValidationError('notify_url_invalid', 'notifyUrl is not a valid URL.', 'notifyUrl');
+    throw new ValidationError('notify_url_invalid', `${param} is not a valid URL.`, param);
   }
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   const loopback = isLoopback(host);
   if (localMode && loopback && (url.protocol === 'http:' || url.protocol === 'https:')) return url.toString();
   if (url.protocol !== 'https:') {
-    throw new ValidationError('notify_url_invalid', 'notifyUrl must use https.', 'notifyUrl');
+    throw new ValidationError('notify_url_invalid', `${param} must use https.`, param);
   }
   if (loopback || isInternalAddress(host) || host.endsWith('.internal') || host.endsWith('.local')) {
-    throw new ValidationError('notify_url_forbidden', 'notifyUrl must not point to an internal address.', 'notifyUrl');
+    throw new ValidationError('notify_url_forbidden', `${param} must not point to an internal address.`, param);
   }
   return url.toString();
 }

@@ -72,3 +72,7 @@ export const listOrdersQuerySchema = z.strictObject({
 });
 
 export const idParam = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[0-9a-z]{26}$`));
+
+export const eventsQuerySchema = z.strictObject({ orderId: idParam('ord') });
+
+export const testWebhookSchema = z.strictObject({ url: z.string().min(1).max(2048) });

@@ -1,3 +1,4 @@
+import { recordPaymentOutcome } from '../metrics.js';
 import type { CardInput } from '../domain/card.js';
 import type { AttemptOutcome } from '../domain/payment-outcome.js';
 import { blocklistLookups, evaluateRisk, type RiskDecision } from '../domain/risk.js';
@@ -79,6 +80,13 @@ export async function commitPayment(deps: Deps, state: PayWorkflowState): Promis
   const outcome = decidedOutcome(state);
   const order = await commitOutcome(deps, state.order, outcome, state.feeBps);
   const blocked = state.risk?.action === 'block';
+  if (outcome.outcome === 'succeeded' || outcome.outcome === 'declined') {
+    recordPaymentOutcome(
+      outcome.outcome === 'succeeded' ? 'succeeded' : 'failed',
+      { orderId: order.id, channel: outcome.channel, code: outcome.outcome === 'declined' ? outcome.code : null },
+      deps.now(),
+    );
+  }
   return {
     order,
     outcome: blocked ? 'blocked' : outcome.outcome,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../infra/local/dynamodb-local.js';
 import { ApiClient } from '../support/api-client.js';
+import { eventually, WebhookReceiver } from '../support/webhook-receiver.js';
 
 /**
  * `npm start` as a user runs it: a separate process with DynamoDB Local on disk. Data must survive a restart, and
@@ -30,10 +31,10 @@ async function waitFor<T>(probe: () => T | undefined, timeoutMs: number): Promis
   }
 }
 
-async function start(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+async function start(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
     cwd: projectRoot,
-    env: { ...process.env, LOCAL_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' },
+    env: { ...process.env, LOCAL_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -80,5 +81,37 @@ describe('npm start', () => {
     second.child.kill('SIGKILL');
     await exited(second.child);
     await waitFor(() => (javaProcessesFor(dataDir).length === 0 ? true : undefined), 10_000);
+  }, 120_000);
+
+  it('delivers the webhook of a payment committed just before the runtime was killed, after a restart', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pay-crash-'));
+    const hooks = await new WebhookReceiver().start();
+    try {
+      // The pollers of this first process look for work once a minute: it dies long before it relays anything.
+      const first = await start(dataDir, { LOCAL_POLL_INTERVAL_MS: '60000' });
+      const credentials = JSON.parse(readFileSync(join(dataDir, 'demo-merchant.json'), 'utf8'));
+      const api = new ApiClient(first.url, credentials);
+      const order = (await api.createOrder({ notifyUrl: hooks.url })) as { id: string };
+      expect((await api.pay(order.id)).status).toBe(200);
+      first.child.kill('SIGKILL');
+      await exited(first.child);
+      await waitFor(() => (javaProcessesFor(dataDir).length === 0 ? true : undefined), 10_000);
+      expect(hooks.received).toHaveLength(0);
+
+      const second = await start(dataDir);
+      const [hook] = await eventually(() => (hooks.received.length > 0 ? hooks.received : undefined), 20_000, 'the webhook after restart');
+      const body = JSON.parse(hook!.rawBody) as { type: string; data: { object: { id: string } } };
+      expect(body).toMatchObject({ type: 'order.succeeded', data: { object: { id: order.id } } });
+      const events = await new ApiClient(second.url, credentials).get(`/v1/events?orderId=${order.id}`);
+      await eventually(async () => {
+        const res = await new ApiClient(second.url, credentials).get(`/v1/events?orderId=${order.id}`);
+        return res.body.data[0]?.delivery.status === 'DELIVERED' ? true : undefined;
+      }, 10_000, 'DELIVERED');
+      expect(events.status).toBe(200);
+      second.child.kill('SIGINT');
+      await exited(second.child);
+    } finally {
+      await hooks.stop();
+    }
   }, 120_000);
 });

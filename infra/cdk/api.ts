@@ -1,0 +1,142 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+import { routes, type ApiFunctionName } from '../definitions/routes.js';
+
+export interface PaymentApiProps {
+  /** The Lambda behind each handler name of infra/definitions/routes.ts. */
+  readonly handlers: Readonly<Record<ApiFunctionName, lambda.IFunction>>;
+  /** Steady-state requests per second for the stage. Default 500. */
+  readonly throttlingRateLimit?: number;
+  /** Burst for the stage. Default 1000. */
+  readonly throttlingBurstLimit?: number;
+  /** Optional custom domain (e.g. api.eu.pay.example) with its ACM certificate in the same region. Default none. */
+  readonly domain?: { readonly domainName: string; readonly certificate: acm.ICertificate };
+  /** Optional WAF web ACL (regional) to associate with the stage. Default none. */
+  readonly webAclArn?: string;
+  /** Default one year: access logs are the audit trail of who called what. */
+  readonly accessLogRetention?: logs.RetentionDays;
+}
+
+/** Contract error body (see api-contract.md, "Errors") for responses API Gateway produces itself. */
+const gatewayErrorTemplate = (code: string, message: string, type = 'invalid_request') => ({
+  'application/json': JSON.stringify({
+    error: { type, code, message, requestId: '$context.requestId' },
+  }),
+});
+
+/**
+ * The merchant API: a regional REST API whose routes come from the same table the local gateway serves. Merchants
+ * authenticate by signing each request (verified in the handler against the KMS-sealed merchant secret), so methods
+ * carry no API Gateway authorizer.
+ */
+export class PaymentApi extends Construct {
+  readonly api: apigw.RestApi;
+  readonly accessLogs: logs.LogGroup;
+  static readonly STAGE = 'live';
+
+  constructor(scope: Construct, id: string, props: PaymentApiProps) {
+    super(scope, id);
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.accessLogRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.api = new apigw.RestApi(this, 'Api', {
+      description: 'Payment platform merchant API',
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      disableExecuteApiEndpoint: props.domain !== undefined,
+      deployOptions: {
+        stageName: PaymentApi.STAGE,
+        throttlingRateLimit: props.throttlingRateLimit ?? 500,
+        throttlingBurstLimit: props.throttlingBurstLimit ?? 1000,
+        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields({
+          caller: false,
+          httpMethod: true,
+          ip: true,
+          protocol: true,
+          requestTime: true,
+          resourcePath: true,
+          responseLength: true,
+          status: true,
+          user: false,
+        }),
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+        tracingEnabled: true,
+      },
+    });
+
+    const integrations = new Map<ApiFunctionName, apigw.LambdaIntegration>();
+    for (const route of routes) {
+      let integration = integrations.get(route.handler);
+      if (!integration) {
+        integration = new apigw.LambdaIntegration(props.handlers[route.handler], {
+          proxy: true,
+          // Just under API Gateway's 29 s: the function's own timeout is lower, this is the backstop.
+          timeout: Duration.seconds(29),
+        });
+        integrations.set(route.handler, integration);
+      }
+      this.api.root.resourceForPath(route.path).addMethod(route.method, integration);
+    }
+
+    // Responses API Gateway writes itself, in the contract's error shape (as the local gateway does).
+    this.api.addGatewayResponse('RouteNotFound', {
+      type: apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
+      statusCode: '404',
+      templates: gatewayErrorTemplate('route_not_found', 'No such route.'),
+    });
+    this.api.addGatewayResponse('TooLarge', {
+      type: apigw.ResponseType.REQUEST_TOO_LARGE,
+      statusCode: '413',
+      templates: gatewayErrorTemplate('body_too_large', 'The request body is too large.'),
+    });
+    this.api.addGatewayResponse('Throttled', {
+      type: apigw.ResponseType.THROTTLED,
+      statusCode: '429',
+      responseHeaders: { 'Retry-After': "'1'" },
+      templates: gatewayErrorTemplate('rate_limited', 'Too many requests; retry with backoff.', 'rate_limit'),
+    });
+
+    const acknowledge = (id: string, reason: string) => Validations.of(this.api).acknowledge({ id, reason });
+    acknowledge(
+      'AwsSolutions-APIG4',
+      'Merchants authenticate by signing every request (HMAC over method, path, timestamp, nonce, body); the handler verifies it against the KMS-sealed merchant secret, with replay protection. An authorizer would add a hop and a second source of truth.',
+    );
+    acknowledge('AwsSolutions-COG4', 'Merchants are servers, not Cognito users: requests carry merchant signatures (see APIG4).');
+    acknowledge(
+      'AwsSolutions-APIG2',
+      "Requests are validated in the handlers against the contract's schemas (zod), which answer with the contract's error body naming the field; API Gateway validators cannot produce that shape.",
+    );
+    acknowledge(
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      "API Gateway's account-level logging role: the managed policy is the one AWS defines for that purpose.",
+    );
+    if (!props.webAclArn) {
+      acknowledge('AwsSolutions-APIG3', 'WAF is optional (webAclArn prop): stage throttling and signed requests are the baseline; attach a web ACL where one is run.');
+    }
+
+    if (props.domain) {
+      this.api.addDomainName('Domain', {
+        domainName: props.domain.domainName,
+        certificate: props.domain.certificate,
+        endpointType: apigw.EndpointType.REGIONAL,
+        securityPolicy: apigw.SecurityPolicy.TLS_1_2,
+      });
+    }
+    if (props.webAclArn) {
+      new wafv2.CfnWebACLAssociation(this, 'WebAcl', {
+        resourceArn: this.api.deploymentStage.stageArn,
+        webAclArn: props.webAclArn,
+      });
+    }
+  }
+}

@@ -1,0 +1,175 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { PAYMENT_METRICS } from '../../shared/metrics.js';
+import type { KeyCenter } from './key-center.js';
+
+export interface ObservabilityProps {
+  readonly api: apigw.RestApi;
+  readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  readonly payWorkflow: sfn.IStateMachine;
+  readonly notificationQueue: sqs.IQueue;
+  readonly deadLetterQueues: Readonly<Record<string, sqs.IQueue>>;
+  readonly table: dynamodb.ITableV2;
+  readonly keyCenter: KeyCenter;
+  /** Who gets the alarms by email (a subscription to confirm). Default none: subscribe the topic to your pager. */
+  readonly alarmEmail?: string;
+  /** Alarm thresholds; every default is documented in the README ("Alarms"). */
+  readonly thresholds?: Partial<AlarmThresholds>;
+}
+
+export interface AlarmThresholds {
+  /** Percentage of API requests answered 5xx, over 5 minutes. Default 1. */
+  readonly api5xxPercent: number;
+  /** API p99 latency in ms, 3 of 3 five-minute periods. Default 2000 (a pay includes the channel round trip). */
+  readonly apiP99LatencyMs: number;
+  /** Errors of any one function in 5 minutes. Default 5. */
+  readonly lambdaErrors: number;
+  /** Failed pay workflow executions in 5 minutes (each is a payment stuck in PROCESSING or released). Default 1. */
+  readonly workflowFailures: number;
+  /** Age of the oldest notification waiting, seconds. Default 1800 (scheduled retries wait at most 900 s). */
+  readonly oldestNotificationSeconds: number;
+}
+
+const DEFAULT_THRESHOLDS: AlarmThresholds = {
+  api5xxPercent: 1,
+  apiP99LatencyMs: 2000,
+  lambdaErrors: 5,
+  workflowFailures: 1,
+  oldestNotificationSeconds: 1800,
+};
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+/**
+ * One dashboard per region and the alarms ops are paged by, all to one SNS topic (encrypted with the key center's
+ * data key). Payment outcomes come from the embedded-metric-format lines the commit step logs (shared/metrics.ts).
+ */
+export class Observability extends Construct {
+  readonly alarmTopic: sns.Topic;
+  readonly dashboard: cloudwatch.Dashboard;
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id);
+    const t = { ...DEFAULT_THRESHOLDS, ...props.thresholds };
+    const region = Stack.of(this).region;
+
+    props.keyCenter.allowService('cloudwatch.amazonaws.com');
+    this.alarmTopic = new sns.Topic(this, 'Alarms', {
+      displayName: `Payment platform alarms (${region})`,
+      masterKey: props.keyCenter.dataKey,
+      enforceSSL: true,
+    });
+    if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+
+    // --- metrics ---
+    const api = props.api;
+    const requests = api.metricCount({ period: FIVE_MINUTES, statistic: 'Sum' });
+    const errors4xx = api.metricClientError({ period: FIVE_MINUTES, statistic: 'Sum' });
+    const errors5xx = api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' });
+    const latencyP50 = api.metricLatency({ period: FIVE_MINUTES, statistic: 'p50' });
+    const latencyP99 = api.metricLatency({ period: FIVE_MINUTES, statistic: 'p99' });
+    const rate5xx = new cloudwatch.MathExpression({
+      expression: 'IF(requests > 0, 100 * errors / requests, 0)',
+      usingMetrics: { requests, errors: errors5xx },
+      period: FIVE_MINUTES,
+      label: '5xx %',
+    });
+    const sm = props.payWorkflow;
+    const wfFailed = sm.metricFailed({ period: FIVE_MINUTES, statistic: 'Sum' });
+    const wfTimedOut = sm.metricTimedOut({ period: FIVE_MINUTES, statistic: 'Sum' });
+    const wfTimeP99 = sm.metricTime({ period: FIVE_MINUTES, statistic: 'p99' });
+    const oldest = props.notificationQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' });
+    const table = props.table;
+    const ddbThrottles = new cloudwatch.MathExpression({
+      expression: 'reads + writes',
+      usingMetrics: {
+        reads: table.metric('ReadThrottleEvents', { period: Duration.minutes(1), statistic: 'Sum' }),
+        writes: table.metric('WriteThrottleEvents', { period: Duration.minutes(1), statistic: 'Sum' }),
+      },
+      period: Duration.minutes(1),
+      label: 'DynamoDB throttle events',
+    });
+    const payment = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: PAYMENT_METRICS.namespace,
+        metricName,
+        dimensionsMap: { Service: PAYMENT_METRICS.service },
+        period: Duration.minutes(1),
+        statistic: 'Sum',
+      });
+
+    // --- alarms ---
+    const alarm = (name: string, metric: cloudwatch.IMetric, threshold: number, description: string, evaluationPeriods = 1) => {
+      const a = new cloudwatch.Alarm(this, name, {
+        metric,
+        threshold,
+        evaluationPeriods,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      a.addAlarmAction(new actions.SnsAction(this.alarmTopic));
+      a.addOkAction(new actions.SnsAction(this.alarmTopic));
+      this.alarms.push(a);
+      return a;
+    };
+    alarm('Api5xxRate', rate5xx, t.api5xxPercent, `API 5xx >= ${t.api5xxPercent}% of requests over 5 minutes`);
+    alarm('ApiP99Latency', latencyP99, t.apiP99LatencyMs, `API p99 latency >= ${t.apiP99LatencyMs} ms for 15 minutes`, 3);
+    for (const [name, fn] of Object.entries(props.functions)) {
+      alarm(`${name}Errors`, fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), t.lambdaErrors, `${name}: >= ${t.lambdaErrors} errors in 5 minutes`);
+      alarm(`${name}Throttles`, fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, `${name}: throttled`);
+    }
+    alarm('PayWorkflowFailures', wfFailed, t.workflowFailures, 'Pay workflow executions failed: payments released or stuck in PROCESSING');
+    alarm('PayWorkflowTimeouts', wfTimedOut, 1, 'Pay workflow executions timed out: payments stuck in PROCESSING');
+    for (const [name, dlq] of Object.entries(props.deadLetterQueues)) {
+      alarm(`${name}Depth`, dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }), 1, `${name}: messages are waiting in a dead-letter queue`);
+    }
+    alarm('NotificationAge', oldest, t.oldestNotificationSeconds, `Oldest notification waited >= ${t.oldestNotificationSeconds} s: the notifier is not keeping up`);
+    alarm('DynamoDbThrottles', ddbThrottles, 1, 'DynamoDB throttled requests on the payment table');
+
+    // --- dashboard ---
+    const fnMetrics = (pick: (fn: lambda.IFunction) => cloudwatch.IMetric) => Object.values(props.functions).map(pick);
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `payment-platform-${region}`,
+      defaultInterval: Duration.hours(3),
+    });
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Payments per minute', left: [payment(PAYMENT_METRICS.succeeded), payment(PAYMENT_METRICS.failed)], width: 8 }),
+      new cloudwatch.GraphWidget({ title: 'API requests and errors', left: [requests, errors4xx, errors5xx], width: 8 }),
+      new cloudwatch.GraphWidget({ title: 'API latency (ms)', left: [latencyP50, latencyP99], width: 8 }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Lambda errors', left: fnMetrics((fn) => fn.metricErrors({ period: FIVE_MINUTES })), width: 8 }),
+      new cloudwatch.GraphWidget({ title: 'Lambda throttles', left: fnMetrics((fn) => fn.metricThrottles({ period: FIVE_MINUTES })), width: 8 }),
+      new cloudwatch.GraphWidget({ title: 'Lambda duration p99 (ms)', left: fnMetrics((fn) => fn.metricDuration({ period: FIVE_MINUTES, statistic: 'p99' })), width: 8 }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Pay workflow failures', left: [wfFailed, wfTimedOut], width: 8 }),
+      new cloudwatch.GraphWidget({ title: 'Pay workflow duration p99 (ms)', left: [wfTimeP99], width: 8 }),
+      new cloudwatch.GraphWidget({
+        title: 'Notifications: oldest message (s) and dead letters',
+        left: [oldest],
+        right: Object.values(props.deadLetterQueues).map((q) => q.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' })),
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'DynamoDB throttles', left: [ddbThrottles], width: 12 }),
+      new cloudwatch.GraphWidget({
+        title: 'DynamoDB consumed capacity',
+        left: [table.metricConsumedReadCapacityUnits({ period: Duration.minutes(1) }), table.metricConsumedWriteCapacityUnits({ period: Duration.minutes(1) })],
+        width: 12,
+      }),
+    );
+  }
+}

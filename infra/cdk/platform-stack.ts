@@ -1,0 +1,133 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import { apiFunctionEntries, type ApiFunctionName } from '../definitions/routes.js';
+import { PaymentApi } from './api.js';
+import { KeyCenter } from './key-center.js';
+import { Notifications } from './notifications.js';
+import { Observability, type AlarmThresholds } from './observability.js';
+import { PayWorkflow } from './pay-workflow.js';
+import { PlatformFunction } from './platform-function.js';
+import { PaymentTable } from './table.js';
+
+export interface PaymentPlatformStackProps extends StackProps {
+  /** Global-table replicas of the payment table (see PaymentTable). Default none. */
+  readonly replicaRegions?: readonly string[];
+  readonly replicaKeyArns?: Readonly<Record<string, string>>;
+  readonly alarmEmail?: string;
+  readonly alarmThresholds?: Partial<AlarmThresholds>;
+  readonly domain?: { readonly domainName: string; readonly certificate: acm.ICertificate };
+  readonly webAclArn?: string;
+  /** Default `info`. */
+  readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** What each API function may do beyond reading and writing the table and opening merchant secrets. */
+const API_ACCESS: Readonly<Record<ApiFunctionName, { seal?: boolean; fingerprint?: boolean; startPay?: boolean; notify?: boolean }>> = {
+  order: {},
+  pay: { seal: true, fingerprint: true, startPay: true }, // seals the card, fingerprints it, runs the workflow
+  refund: {},
+  query: {},
+  events: { notify: true }, // reads delivery history, queues redeliveries, signs test pings, publishes public keys
+};
+
+/**
+ * The payment platform in one region. It only composes the constructs; each owns its resources and its grants.
+ */
+export class PaymentPlatformStack extends Stack {
+  readonly keyCenter: KeyCenter;
+  readonly table: PaymentTable;
+  readonly payWorkflow: PayWorkflow;
+  readonly notifications: Notifications;
+  readonly api: PaymentApi;
+  readonly apiFunctions: Readonly<Record<ApiFunctionName, PlatformFunction>>;
+  readonly observability: Observability;
+
+  constructor(scope: Construct, id: string, props: PaymentPlatformStackProps = {}) {
+    super(scope, id, props);
+    this.keyCenter = new KeyCenter(this, 'KeyCenter');
+    this.table = new PaymentTable(this, 'Data', {
+      encryptionKey: this.keyCenter.dataKey,
+      replicaRegions: props.replicaRegions,
+      replicaKeyArns: props.replicaKeyArns,
+    });
+    const table = this.table.table;
+    const environment = {
+      TABLE_NAME: table.tableName,
+      KMS_DATA_KEY_ID: this.keyCenter.dataKey.keyArn,
+      KMS_FINGERPRINT_KEY_ID: this.keyCenter.fingerprintKey.keyArn,
+      LOG_LEVEL: props.logLevel ?? 'info',
+    };
+
+    this.payWorkflow = new PayWorkflow(this, 'PayWorkflow', { table: this.table, keyCenter: this.keyCenter, environment });
+    this.notifications = new Notifications(this, 'Notifications', { table: this.table, keyCenter: this.keyCenter, environment });
+
+    const apiFunctions = {} as Record<ApiFunctionName, PlatformFunction>;
+    for (const [name, entry] of Object.entries(apiFunctionEntries) as [ApiFunctionName, string][]) {
+      const access = API_ACCESS[name];
+      const fn = new PlatformFunction(this, `Api-${name}`, {
+        entry,
+        description: `Merchant API: ${name}`,
+        environment: {
+          ...environment,
+          ...(access.startPay ? { PAY_WORKFLOW_ARN: this.payWorkflow.stateMachine.stateMachineArn } : {}),
+          ...(access.notify ? this.notifications.environment : {}),
+        },
+      });
+      this.table.grantReadWriteData(fn.role); // every call writes its nonce; POSTs their idempotency record
+      this.keyCenter.grantOpen(fn.fn); // merchant secrets, to verify signatures
+      if (access.seal) this.keyCenter.grantSeal(fn.fn);
+      if (access.fingerprint) this.keyCenter.grantFingerprint(fn.fn);
+      if (access.startPay) this.payWorkflow.grantStart(fn.fn);
+      if (access.notify) {
+        this.notifications.grantRedeliver(fn.fn);
+        this.keyCenter.grantSign(fn.fn);
+      }
+      apiFunctions[name] = fn;
+    }
+    this.apiFunctions = apiFunctions;
+
+    this.api = new PaymentApi(this, 'Api', {
+      handlers: {
+        order: apiFunctions.order.fn,
+        pay: apiFunctions.pay.fn,
+        refund: apiFunctions.refund.fn,
+        query: apiFunctions.query.fn,
+        events: apiFunctions.events.fn,
+      },
+      domain: props.domain,
+      webAclArn: props.webAclArn,
+    });
+
+    const allFunctions: Record<string, lambda.IFunction> = {};
+    for (const [name, fn] of Object.entries(apiFunctions)) allFunctions[`Api-${name}`] = fn.fn;
+    for (const [name, fn] of Object.entries(this.payWorkflow.functions)) allFunctions[`Workflow-${name}`] = fn.fn;
+    allFunctions.Relay = this.notifications.relay.fn;
+    allFunctions.Notifier = this.notifications.notifier.fn;
+
+    this.observability = new Observability(this, 'Observability', {
+      api: this.api.api,
+      functions: allFunctions,
+      payWorkflow: this.payWorkflow.stateMachine,
+      notificationQueue: this.notifications.queue,
+      deadLetterQueues: {
+        NotificationDlq: this.notifications.deadLetterQueue,
+        RelayFailures: this.notifications.relayFailures,
+      },
+      table,
+      keyCenter: this.keyCenter,
+      alarmEmail: props.alarmEmail,
+      thresholds: props.alarmThresholds,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'Merchant API base URL' });
+    new CfnOutput(this, 'TableName', { value: table.tableName });
+    new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.alarmTopic.topicArn });
+    new CfnOutput(this, 'DataKeyArn', { value: this.keyCenter.dataKey.keyArn, description: 'KMS_DATA_KEY_ID for npm run merchant -- --aws' });
+    new CfnOutput(this, 'FingerprintKeyArn', { value: this.keyCenter.fingerprintKey.keyArn, description: 'KMS_FINGERPRINT_KEY_ID' });
+    new CfnOutput(this, 'SigningKeyId', { value: this.keyCenter.signingKey.keyId, description: 'Webhook signing key (public key at GET /v1/platform/keys)' });
+
+  }
+}

@@ -1,0 +1,87 @@
+import { join } from 'node:path';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { handler as notifierHandler } from '../../functions/notify/notifier.js';
+import { handler as relayHandler } from '../../functions/notify/relay.js';
+import { setEventBus, setNotifyDeps } from '../../functions/notify/compose.js';
+import { DynamoEventStore } from '../../shared/adapters/dynamodb/event-store.js';
+import { DynamoOrderStore } from '../../shared/adapters/dynamodb/order-store.js';
+import { HttpWebhookTransport } from '../../shared/adapters/http/webhook-transport.js';
+import { DurableQueue, LocalNotificationQueue } from '../../shared/adapters/local/durable-queue.js';
+import { LocalEventBus } from '../../shared/adapters/local/local-event-bus.js';
+import { FileWebhookSigner } from '../../shared/adapters/local/file-webhook-signer.js';
+import type { Config } from '../../shared/config.js';
+import type { NotifyDeps } from '../../shared/services/notifications.js';
+import { notificationSettings as settings } from '../definitions/notifications.js';
+import { localDynamoDbClient } from './dynamodb-local.js';
+import { LocalQueuePoller } from './queue-poller.js';
+import { LocalStreamPoller } from './stream-poller.js';
+
+export interface LocalNotifications {
+  readonly deps: NotifyDeps;
+  readonly queue: DurableQueue;
+  readonly deadLetters: DurableQueue;
+  readonly stream: LocalStreamPoller;
+  stop(): Promise<void>;
+}
+
+/**
+ * The notification pipeline of the local runtime: the table's stream read by the same relay handler as in AWS, a
+ * local bus applying the notification rule, a durable queue and DLQ in DynamoDB Local with SQS semantics, and the
+ * same notifier handler, signing with the local P-256 key under `.data/webhook-keys/`.
+ */
+export async function startLocalNotifications(input: {
+  readonly config: Config;
+  readonly db: DynamoDBDocumentClient;
+  readonly dynamoEndpoint: string;
+  readonly dataDir: string;
+  readonly pollIntervalMs?: number;
+}): Promise<LocalNotifications> {
+  const { config, db, dynamoEndpoint } = input;
+  const admin = localDynamoDbClient(dynamoEndpoint);
+  const queueTable = `${config.TABLE_NAME}-local-queues`;
+  await DurableQueue.ensureTable(admin, queueTable);
+
+  const queueSettings = {
+    visibilityTimeoutMs: settings.visibilityTimeoutSeconds * 1000,
+    maxReceiveCount: settings.maxReceiveCount,
+    maxDelayMs: settings.maxDelaySeconds * 1000,
+  };
+  const deadLetters = new DurableQueue(db, queueTable, 'notifications-dlq', queueSettings, null);
+  const queue = new DurableQueue(db, queueTable, 'notifications', queueSettings, 'notifications-dlq');
+  const notificationQueue = new LocalNotificationQueue(queue, deadLetters);
+
+  const deps: NotifyDeps = {
+    events: new DynamoEventStore(db, config.TABLE_NAME),
+    orders: new DynamoOrderStore(db, config.TABLE_NAME),
+    queue: notificationQueue,
+    signer: FileWebhookSigner.open(join(input.dataDir, 'webhook-keys')),
+    transport: new HttpWebhookTransport({ allowLoopback: config.LOCAL_MODE, timeoutMs: settings.deliveryTimeoutMs }),
+    now: Date.now,
+    retryTimeScale: config.PAY_RETRY_TIME_SCALE,
+  };
+  setNotifyDeps(deps);
+  setEventBus(new LocalEventBus(notificationQueue));
+
+  const stream = new LocalStreamPoller({
+    endpoint: dynamoEndpoint,
+    admin,
+    checkpoints: { db, tableName: queueTable },
+    tableName: config.TABLE_NAME,
+    handler: relayHandler,
+    intervalMs: input.pollIntervalMs,
+  });
+  const poller = new LocalQueuePoller(queue, notifierHandler, { batchSize: settings.notifierBatchSize, intervalMs: input.pollIntervalMs });
+  stream.start();
+  poller.start();
+
+  return {
+    deps,
+    queue,
+    deadLetters,
+    stream,
+    async stop() {
+      await Promise.all([stream.stop(), poller.stop()]);
+      admin.destroy();
+    },
+  };
+}

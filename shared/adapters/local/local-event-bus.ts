@@ -1,0 +1,16 @@
+import { detailOf } from '../aws/eventbridge-bus.js';
+import type { EventBus, NotificationQueue } from '../../ports/notifications.js';
+import type { DomainEvent } from '../../ports/stores.js';
+
+/**
+ * The local event bus: the notification rule (every platform event → the notification queue, with the event's
+ * detail as the message) applied in-process. Durability is the queue's: once publish resolves, the message is in
+ * DynamoDB Local.
+ */
+export class LocalEventBus implements EventBus {
+  constructor(private readonly notifications: NotificationQueue) {}
+
+  async publish(events: readonly DomainEvent[]): Promise<void> {
+    for (const event of events) await this.notifications.send(detailOf(event), 0);
+  }
+}
