@@ -1,3 +1,4 @@
+import { renderBundles, type BundleResult } from './bundles.js';
 import type { CallCost, CreatePayResult } from './create-pay.js';
 import type { LoadResult } from './load.js';
 import type { RawThroughput } from './raw-dynamodb.js';
@@ -49,6 +50,8 @@ export interface BenchResults {
     storageBoundPerSec: number;
     checks: Check[];
   };
+  /** (d) Lambda bundles: size and cold init per deployed function. */
+  readonly bundles: BundleResult[];
 }
 
 export const TRANSACT_WRITE = 'TransactWriteItemsCommand';
@@ -131,7 +134,7 @@ export function renderReport(r: BenchResults): string {
     ...errorLines('put', raw.conditionalPuts),
     ...errorLines('transaction', raw.transactions),
     '',
-    `(b) create+pay over signed HTTP, ${fmt(cp.elapsedMs / 1000)} s after ${s.createPayWarmupMs / 1000} s warm-up`,
+    `(b) create+pay over signed HTTP, ${fmt(cp.elapsedMs / 1000)} s after ${s.createPayWarmupMs / 1000} s warm-up (orders without notifyUrl: no webhook deliveries)`,
     `  throughput: ${fmt(cp.iterationsPerSec)} create+pay/s   (ok ${cp.iterations}, errors ${cp.errors})`,
     ...table([
       ['latency (ms)', 'p50', 'p99', 'mean', 'max'],
@@ -162,6 +165,8 @@ export function renderReport(r: BenchResults): string {
     'Targets',
     `  storage bound = ${fmt(raw.transactionsPerSec)} tx/s / ${fmt(dr.transactWritesPerCreatePay, 2)} tx per create+pay = ${fmt(targets.storageBoundPerSec)} create+pay/s`,
     ...targets.checks.map((c) => `  [${c.pass ? 'PASS' : 'FAIL'}] ${c.name}: ${c.detail}`),
+    '',
+    `(d) ${renderBundles(r.bundles).trimEnd()}`,
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -3,6 +3,7 @@
  *   (a) what DynamoDB Local alone sustains (conditional puts, 3-item transactions);
  *   (b) create+pay over real signed HTTP through the gateway, handlers and local workflow;
  *   (c) how many DynamoDB requests one create+pay costs;
+ *   (d) each Lambda bundle's minified size and cold init time;
  * then checks (b) against the bound (a) and (c) imply. Prints a table, writes bench/results.json, exits 0 whatever
  * the checks say: it is a report, not a test.
  */
@@ -11,9 +12,11 @@ import { cpus, platform, arch, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startRuntime, type Runtime } from '../infra/local/runtime.js';
+import { setLogLevel } from '../shared/logger.js';
 import type { Deps } from '../shared/services/deps.js';
 import { ApiClient } from '../test/support/api-client.js';
 import { createPayPhase, probeCallCosts } from './create-pay.js';
+import { benchBundles } from './bundles.js';
 import { benchRawDynamoDb } from './raw-dynamodb.js';
 import { computeTargets, renderReport, TRANSACT_WRITE, type BenchResults } from './report.js';
 import { DynamoRequestCounter } from './request-counter.js';
@@ -71,6 +74,9 @@ async function bench(runtime: Runtime): Promise<BenchResults> {
   const perCall = await probeCallCosts(api, counter, PROBE_PAIRS);
   counter.detach();
 
+  log('(d) Lambda bundles...');
+  const bundles = await benchBundles(log);
+
   // Divided by successful iterations: failed ones also made requests, so with errors this errs on the high side.
   const iterations = createPay.load.ok;
   const perCreatePay = measured.sends / iterations;
@@ -110,6 +116,7 @@ async function bench(runtime: Runtime): Promise<BenchResults> {
       perCall,
     },
     targets: computeTargets(transactionsPerSec, transactWritesPerCreatePay, createPay.load.perSec, perCreatePay),
+    bundles,
   };
 }
 
@@ -119,6 +126,8 @@ function log(message: string): void {
 }
 
 async function main(): Promise<void> {
+  // Progress and the report only: no request logs, no metric lines.
+  setLogLevel('warn');
   const dataDir = mkdtempSync(join(tmpdir(), 'pay-bench-'));
   let runtime: Runtime | undefined;
   try {

@@ -3,6 +3,11 @@ import { orderResource } from '../shared/schemas/resources.js';
 import { confirmPayment, payOrder } from '../shared/services/payments.js';
 import { parse } from './http/errors.js';
 import { apiHandler } from './http/api-handler.js';
+import { sfnPayWorkflow } from './aws/sfn-workflow.js';
+import { provideAws } from './services.js';
+
+// Only this function starts the pay workflow.
+provideAws({ workflow: sfnPayWorkflow });
 
 /** Pay an order, and confirm a challenged payment. */
 export const handler = apiHandler({

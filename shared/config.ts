@@ -1,46 +1,46 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * The only reader of process.env. Parsed once, validated, frozen: a bad deploy fails at init, loudly.
  */
+const nonEmpty = z.string().check(z.minLength(1));
+const coercedInt = (min: number, max: number) => z.pipe(z.coerce.number(), z.int().check(z.minimum(min), z.maximum(max)));
+
 const schema = z.object({
-  TABLE_NAME: z.string().min(1).default('pay-platform'),
-  AWS_REGION: z.string().min(1).default('local'),
+  TABLE_NAME: z._default(nonEmpty, 'pay-platform'),
+  AWS_REGION: z._default(nonEmpty, 'local'),
   /** Set for DynamoDB Local; absent in AWS. */
-  DYNAMODB_ENDPOINT: z.string().url().optional(),
+  DYNAMODB_ENDPOINT: z.optional(z.url()),
   /** KMS key id/ARN of the data key (merchant secrets, sealed card data) in AWS. */
-  KMS_DATA_KEY_ID: z.string().min(1).optional(),
+  KMS_DATA_KEY_ID: z.optional(nonEmpty),
   /** KMS HMAC key for card fingerprints in AWS. */
-  KMS_FINGERPRINT_KEY_ID: z.string().min(1).optional(),
+  KMS_FINGERPRINT_KEY_ID: z.optional(nonEmpty),
   /** The Express state machine running the pay workflow in AWS. */
-  PAY_WORKFLOW_ARN: z.string().min(1).optional(),
+  PAY_WORKFLOW_ARN: z.optional(nonEmpty),
   /** Notifications (AWS): the domain event bus, the notification queue and its DLQ, the webhook signing key. */
-  EVENT_BUS_NAME: z.string().min(1).optional(),
-  NOTIFY_QUEUE_URL: z.string().url().optional(),
-  NOTIFY_DLQ_URL: z.string().url().optional(),
-  WEBHOOK_SIGNING_KEY_ID: z.string().min(1).optional(),
+  EVENT_BUS_NAME: z.optional(nonEmpty),
+  NOTIFY_QUEUE_URL: z.optional(z.url()),
+  NOTIFY_DLQ_URL: z.optional(z.url()),
+  WEBHOOK_SIGNING_KEY_ID: z.optional(nonEmpty),
   /** Comma-separated KMS key ids still published by GET /v1/platform/keys during a signing key rotation. */
-  WEBHOOK_RETIRING_KEY_IDS: z
-    .string()
-    .default('')
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+  WEBHOOK_RETIRING_KEY_IDS: z.pipe(
+    z._default(z.string(), ''),
+    z.transform((v: string) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+  ),
   /** true when served by the local runtime: allows http://127.0.0.1 notify URLs, sandbox routes. */
-  LOCAL_MODE: z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((v) => v === 'true'),
-  PAY_RETRY_TIME_SCALE: z.coerce.number().positive().default(1),
+  LOCAL_MODE: z.pipe(z._default(z.enum(['true', 'false']), 'false'), z.transform((v: 'true' | 'false') => v === 'true')),
+  PAY_RETRY_TIME_SCALE: z._default(z.coerce.number().check(z.positive()), 1),
   /** Orders above this amount (minor units) get an OTP challenge unless the merchant has its own limit. */
-  DEFAULT_RISK_CHALLENGE_AMOUNT: z.coerce.number().int().positive().default(5_000_000),
+  DEFAULT_RISK_CHALLENGE_AMOUNT: z._default(coercedInt(1, Number.MAX_SAFE_INTEGER), 5_000_000),
   /** Platform fee charged to merchants, in basis points, unless the merchant has its own rate. */
-  DEFAULT_FEE_BPS: z.coerce.number().int().min(0).max(10_000).default(60),
+  DEFAULT_FEE_BPS: z._default(coercedInt(0, 10_000), 60),
   /** Local runtime only: where data, keys and the demo merchant live (default: the project's .data/). */
-  LOCAL_DATA_DIR: z.string().min(1).optional(),
+  LOCAL_DATA_DIR: z.optional(nonEmpty),
   /** Local runtime only: how often the stream and queue pollers look for work, in ms. */
-  LOCAL_POLL_INTERVAL_MS: z.coerce.number().int().min(1).max(60_000).default(100),
+  LOCAL_POLL_INTERVAL_MS: z._default(coercedInt(1, 60_000), 100),
   /** Local runtime only: the gateway's port. */
-  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  PORT: z._default(coercedInt(0, 65_535), 3000),
+  LOG_LEVEL: z._default(z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
 });
 
 export type Config = Readonly<z.infer<typeof schema>>;

@@ -6,10 +6,14 @@ import type { Merchant } from '../../shared/ports/stores.js';
 import type { Deps } from '../../shared/services/deps.js';
 import { authenticate } from '../../shared/services/merchants.js';
 import { withLogContext } from '../../shared/logger.js';
-import { getDeps } from '../services.js';
+import { kmsKeyCenter } from '../aws/kms-key-center.js';
+import { getDeps, provideAws } from '../services.js';
 import { errorResponse, jsonResponse, type HttpResponse } from './errors.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
+
+// Every API call verifies a signature with the merchant's sealed secret: API functions use the key center.
+provideAws({ keyCenter: kmsKeyCenter });
 
 /** What an action sees: the parsed request, the authenticated merchant and the services. */
 export interface ActionInput {

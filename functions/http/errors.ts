@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DomainError, ValidationError } from '../../shared/domain/errors.js';
 import { logger } from '../../shared/logger.js';
 
@@ -42,8 +42,8 @@ function describe(error: unknown): Record<string, unknown> {
 }
 
 /** Parses with a zod schema; the first problem becomes a 400 naming the field. */
-export function parse<T extends z.ZodType>(schema: T, value: unknown, prefix?: string): z.infer<T> {
-  const result = schema.safeParse(value);
+export function parse<T extends z.ZodMiniType>(schema: T, value: unknown, prefix?: string): z.infer<T> {
+  const result = z.safeParse(schema, value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const path = [...(prefix ? [prefix] : []), ...issue.path.map(String)];

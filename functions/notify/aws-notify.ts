@@ -1,7 +1,5 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { EventBridgeBus } from '../../shared/adapters/aws/eventbridge-bus.js';
 import { KmsWebhookSigner } from '../../shared/adapters/aws/kms-webhook-signer.js';
 import { SqsNotificationQueue } from '../../shared/adapters/aws/sqs-notification-queue.js';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/client.js';
@@ -9,8 +7,6 @@ import { DynamoEventStore } from '../../shared/adapters/dynamodb/event-store.js'
 import { DynamoOrderStore } from '../../shared/adapters/dynamodb/order-store.js';
 import { HttpWebhookTransport } from '../../shared/adapters/http/webhook-transport.js';
 import { getConfig } from '../../shared/config.js';
-import { DOMAIN_EVENT_SOURCE } from '../../shared/domain/webhook.js';
-import type { EventBus } from '../../shared/ports/notifications.js';
 import type { NotifyDeps } from '../../shared/services/notifications.js';
 
 function required(name: string, value: string | undefined): string {
@@ -33,13 +29,4 @@ export function awsNotifyDeps(): NotifyDeps {
     now: Date.now,
     retryTimeScale: config.PAY_RETRY_TIME_SCALE,
   };
-}
-
-export function awsEventBus(): EventBus {
-  const config = getConfig();
-  return new EventBridgeBus(
-    new EventBridgeClient({ region: config.AWS_REGION }),
-    required('EVENT_BUS_NAME', config.EVENT_BUS_NAME),
-    DOMAIN_EVENT_SOURCE,
-  );
 }

@@ -1,26 +1,16 @@
-import type { EventBus } from '../../shared/ports/notifications.js';
 import type { NotifyDeps } from '../../shared/services/notifications.js';
 
 /**
  * The composition root of the notification functions (relay, notifier, events API). In AWS the adapters are
  * EventBridge, SQS and KMS, loaded on first use so that functions that never notify do not pay for them; the local
- * runtime installs its own (durable local queue and bus, file key) with setNotifyDeps/setEventBus before serving.
+ * runtime installs its own (durable local queue, file key) with setNotifyDeps before serving.
  */
 let notifyDeps: Promise<NotifyDeps> | undefined;
-let bus: Promise<EventBus> | undefined;
 
 export function getNotifyDeps(): Promise<NotifyDeps> {
   return (notifyDeps ??= import('./aws-notify.js').then((m) => m.awsNotifyDeps()));
 }
 
-export function getEventBus(): Promise<EventBus> {
-  return (bus ??= import('./aws-notify.js').then((m) => m.awsEventBus()));
-}
-
 export function setNotifyDeps(value: NotifyDeps): void {
   notifyDeps = Promise.resolve(value);
-}
-
-export function setEventBus(value: EventBus): void {
-  bus = Promise.resolve(value);
 }

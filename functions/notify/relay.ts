@@ -4,7 +4,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { logger } from '../../shared/logger.js';
 import type { DomainEvent } from '../../shared/ports/stores.js';
 import { relayOutbox } from '../../shared/services/notifications.js';
-import { getEventBus } from './compose.js';
+import { getEventBus } from './bus.js';
 
 /** An inserted outbox Event item, or null for every other change on the table. */
 export function outboxEvent(record: DynamoDBRecord): DomainEvent | null {

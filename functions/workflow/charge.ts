@@ -1,4 +1,9 @@
 import { chargeChannel } from '../../shared/services/pay-steps.js';
+import { kmsKeyCenter } from '../aws/kms-key-center.js';
+import { getDeps, provideAws } from '../services.js';
 import { workflowTask } from './task.js';
 
-export const handler = workflowTask(chargeChannel);
+// The card arrives sealed: this step opens it for the channel.
+provideAws({ keyCenter: kmsKeyCenter });
+
+export const handler = workflowTask(getDeps, chargeChannel);

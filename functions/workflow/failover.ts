@@ -1,4 +1,5 @@
 import { failover } from '../../shared/services/pay-steps.js';
+import { getRoutingDeps } from '../routing.js';
 import { workflowTask } from './task.js';
 
-export const handler = workflowTask(failover);
+export const handler = workflowTask(getRoutingDeps, failover);

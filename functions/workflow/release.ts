@@ -1,4 +1,5 @@
 import { releaseClaim } from '../../shared/services/pay-steps.js';
+import { getDeps } from '../services.js';
 import { workflowTask } from './task.js';
 
-export const handler = workflowTask(releaseClaim);
+export const handler = workflowTask(getDeps, releaseClaim);

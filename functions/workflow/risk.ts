@@ -1,4 +1,5 @@
 import { assessRisk } from '../../shared/services/pay-steps.js';
+import { getDeps } from '../services.js';
 import { workflowTask } from './task.js';
 
-export const handler = workflowTask(assessRisk);
+export const handler = workflowTask(getDeps, assessRisk);

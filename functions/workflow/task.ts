@@ -1,13 +1,12 @@
 import type { PayWorkflowState } from '../../shared/ports/pay-workflow.js';
-import type { Deps } from '../../shared/services/deps.js';
 import { withLogContext } from '../../shared/logger.js';
-import { getDeps } from '../services.js';
 
 /**
  * A pay-workflow Task as a Lambda handler: the state in, the step's result out. Errors keep their name, which is
- * what the definition's Retry and Catch match on (e.g. ChannelTimeoutError).
+ * what the definition's Retry and Catch match on (e.g. ChannelTimeoutError). `deps` is the step's composition root:
+ * the full one (functions/services.ts) or the storage-free routing one (functions/routing.ts).
  */
-export function workflowTask<T>(step: (deps: Deps, state: PayWorkflowState) => Promise<T>) {
+export function workflowTask<D, T>(deps: () => D, step: (deps: D, state: PayWorkflowState) => Promise<T>) {
   return async (state: PayWorkflowState): Promise<T> =>
-    withLogContext({ orderId: state.order.id, merchantId: state.order.merchantId }, () => step(getDeps(), state));
+    withLogContext({ orderId: state.order.id, merchantId: state.order.merchantId }, () => step(deps(), state));
 }

@@ -62,7 +62,8 @@ export class Notifications extends Construct {
     new events.Rule(this, 'ToNotifications', {
       eventBus: this.bus,
       description: 'Every merchant-visible domain event is delivered as a webhook',
-      eventPattern: { source: [settings.eventSource] },
+      // Events of orders without a notifyUrl stay on the bus for other consumers; nothing to deliver.
+      eventPattern: { source: [settings.eventSource], detail: { notify: [true] } },
       targets: [
         new targets.SqsQueue(this.queue, {
           message: events.RuleTargetInput.fromEventPath('$.detail'),

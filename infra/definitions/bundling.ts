@@ -3,6 +3,7 @@
  * bundle benchmark (`bench/bundles.ts`, which calls esbuild with exactly these options), so the figures the bench
  * prints are the sizes that would be deployed.
  */
+import { notificationEntries } from './notifications.js';
 import { PAY_WORKFLOW_TASKS } from './pay-workflow.js';
 import { apiFunctionEntries } from './routes.js';
 
@@ -47,5 +48,6 @@ export function lambdaEntries(): Record<string, string> {
   const workflow = Object.fromEntries(
     Object.entries(PAY_WORKFLOW_TASKS).map(([state, { entry }]) => [`workflow-${state}`, entry]),
   );
-  return { ...apiFunctionEntries, ...workflow };
+  const notify = Object.fromEntries(Object.entries(notificationEntries).map(([name, entry]) => [`notify-${name}`, entry]));
+  return { ...apiFunctionEntries, ...workflow, ...notify };
 }

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { handler as notifierHandler } from '../../functions/notify/notifier.js';
 import { handler as relayHandler } from '../../functions/notify/relay.js';
-import { setEventBus, setNotifyDeps } from '../../functions/notify/compose.js';
+import { setEventBus } from '../../functions/notify/bus.js';
+import { setNotifyDeps } from '../../functions/notify/compose.js';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoEventStore } from '../../shared/adapters/dynamodb/event-store.js';
 import { DynamoOrderStore } from '../../shared/adapters/dynamodb/order-store.js';
 import { HttpWebhookTransport } from '../../shared/adapters/http/webhook-transport.js';
@@ -31,12 +32,13 @@ export interface LocalNotifications {
  */
 export async function startLocalNotifications(input: {
   readonly config: Config;
-  readonly db: DynamoDBDocumentClient;
   readonly dynamoEndpoint: string;
   readonly dataDir: string;
   readonly pollIntervalMs?: number;
 }): Promise<LocalNotifications> {
-  const { config, db, dynamoEndpoint } = input;
+  const { config, dynamoEndpoint } = input;
+  // A client of its own, as the relay and notifier functions have in AWS: their requests are not the API's.
+  const db = createDocumentClient({ endpoint: dynamoEndpoint, region: 'local' });
   const admin = localDynamoDbClient(dynamoEndpoint);
   const queueTable = `${config.TABLE_NAME}-local-queues`;
   await DurableQueue.ensureTable(admin, queueTable);
@@ -82,6 +84,7 @@ export async function startLocalNotifications(input: {
     async stop() {
       await Promise.all([stream.stop(), poller.stop()]);
       admin.destroy();
+      db.destroy();
     },
   };
 }

@@ -82,7 +82,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       channels,
     });
     setDeps(deps);
-    notifications = await startLocalNotifications({ config, db, dynamoEndpoint, dataDir, pollIntervalMs: config.LOCAL_POLL_INTERVAL_MS });
+    notifications = await startLocalNotifications({ config, dynamoEndpoint, dataDir, pollIntervalMs: config.LOCAL_POLL_INTERVAL_MS });
     const demoMerchant = options.demoMerchant === false ? undefined : await ensureDemoMerchant(deps, dataDir);
 
     const server = createGateway();

@@ -8,6 +8,11 @@ import type { DomainEvent } from '../ports/stores.js';
 /** EventBridge `source` of the platform's domain events (the notification rule matches on it). */
 export const DOMAIN_EVENT_SOURCE = 'openpay.payments';
 
+/** Only events whose order has a notifyUrl go to the notification queue (the rule matches `detail.notify`). */
+export function wantsWebhook(event: Pick<DomainEvent, 'notifyUrl'>): boolean {
+  return event.notifyUrl !== null && event.notifyUrl !== '';
+}
+
 /** Waits after each failed attempt, in seconds (contract, "Notifications"): 16 attempts over about 24 h. */
 export const RETRY_SCHEDULE_SECONDS: readonly number[] = [
   15, 15, 30, 3 * 60, 10 * 60, 20 * 60, 30 * 60, 30 * 60, 30 * 60, 60 * 60, 3 * 3600, 3 * 3600, 3 * 3600, 6 * 3600, 6 * 3600,

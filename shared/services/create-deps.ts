@@ -2,14 +2,13 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoOrderStore } from '../adapters/dynamodb/order-store.js';
 import { DynamoIdempotencyStore, DynamoNonceStore } from '../adapters/dynamodb/request-stores.js';
 import { DynamoBlocklistStore, DynamoLedgerStore, DynamoMerchantStore } from '../adapters/dynamodb/merchant-store.js';
-import { CHANNEL_CATALOG } from '../channels/catalog.js';
 import type { Config } from '../config.js';
 import { DEFAULT_RISK_RULES } from '../domain/risk.js';
-import { ChannelHealth } from '../domain/routing.js';
 import type { KeyCenter } from '../ports/key-center.js';
 import type { PaymentChannel } from '../ports/payment-channel.js';
 import type { PayWorkflow } from '../ports/pay-workflow.js';
 import type { Deps } from './deps.js';
+import { createRoutingDeps } from './routing-deps.js';
 
 /**
  * Wires the services over one DynamoDB client. The DynamoDB adapters are the same everywhere; the key center, the
@@ -33,9 +32,7 @@ export function createDeps(input: {
     idempotency: new DynamoIdempotencyStore(db, table),
     nonces: new DynamoNonceStore(db, table),
     keyCenter: input.keyCenter,
-    channels: new Map(input.channels.map((c) => [c.id, c])),
-    channelCatalog: CHANNEL_CATALOG,
-    channelHealth: new ChannelHealth(),
+    ...createRoutingDeps(input.channels),
     riskRules: DEFAULT_RISK_RULES,
     workflow: input.workflow,
     now: input.now ?? Date.now,

@@ -7,6 +7,7 @@ import { ChannelTimeoutError } from '../ports/payment-channel.js';
 import type { PayWorkflowResult, PayWorkflowState, RouteState } from '../ports/pay-workflow.js';
 import { channelOf, type Deps } from './deps.js';
 import { commitOutcome } from './payments.js';
+import type { RoutingDeps } from './routing-deps.js';
 
 /**
  * The steps of the pay workflow. Each is one Task of the state machine (functions/workflow/*), takes the workflow
@@ -27,7 +28,7 @@ export async function assessRisk(deps: Deps, state: PayWorkflowState): Promise<R
   });
 }
 
-export async function routePayment(deps: Deps, state: PayWorkflowState): Promise<RouteState> {
+export async function routePayment(deps: RoutingDeps, state: PayWorkflowState): Promise<RouteState> {
   const payment = state.order.payment!;
   const candidates = routeCandidates(
     deps.channelCatalog,
@@ -68,7 +69,7 @@ export async function chargeChannel(deps: Deps, state: PayWorkflowState): Promis
  * After a timeout the outcome at that channel is unknown: cancel (reverse) it there first, so that trying the next
  * channel cannot charge the payer twice, then move to the next candidate.
  */
-export async function failover(deps: Deps, state: PayWorkflowState): Promise<RouteState> {
+export async function failover(deps: RoutingDeps, state: PayWorkflowState): Promise<RouteState> {
   const route = state.route!;
   if (route.channel) await channelOf(deps, route.channel).cancel(state.paymentId);
   const attempt = route.attempt + 1;

@@ -299,7 +299,7 @@ describe('notifications', () => {
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: notificationSettings.maxReceiveCount },
     });
     t.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: [notificationSettings.eventSource] },
+      EventPattern: { source: [notificationSettings.eventSource], detail: { notify: [true] } },
       Targets: [Match.objectLike({ DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlq, 'Arn'] } } })],
     });
   });

@@ -1,6 +1,7 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { EventBus, NotifyMessage } from '../../ports/notifications.js';
 import type { DomainEvent } from '../../ports/stores.js';
+import { wantsWebhook } from '../../domain/webhook.js';
 
 /** EventBridge accepts at most 10 entries per PutEvents. */
 const BATCH = 10;
@@ -38,6 +39,6 @@ export class EventBridgeBus implements EventBus {
   }
 }
 
-export function detailOf(event: DomainEvent): NotifyMessage & { type: string; merchantId: string; orderId: string } {
-  return { eventId: event.id, attempt: 0, type: event.type, merchantId: event.merchantId, orderId: event.orderId };
+export function detailOf(event: DomainEvent): NotifyMessage & { type: string; merchantId: string; orderId: string; notify: boolean } {
+  return { eventId: event.id, attempt: 0, type: event.type, merchantId: event.merchantId, orderId: event.orderId, notify: wantsWebhook(event) };
 }

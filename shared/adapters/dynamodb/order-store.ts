@@ -371,7 +371,9 @@ export class DynamoOrderStore implements OrderStore {
           GSI1PK: indexKeys.eventsByOrder(event.orderId),
           GSI1SK: indexKeys.timeSortKey(event.createdAt, event.id),
           ...event,
-          deliveryStatus: 'PENDING',
+          // Without a notifyUrl there is nothing to deliver; the notification rule does not route such events.
+          deliveryStatus: event.notifyUrl ? 'PENDING' : 'NO_URL',
+          statusReason: event.notifyUrl ? null : 'the order has no notifyUrl',
         },
         ConditionExpression: 'attribute_not_exists(PK)',
       },
