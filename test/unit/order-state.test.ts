@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { ConflictError } from '../../shared/domain/errors.js';
+import { assertTransition, canTransition, CLOSABLE, ORDER_STATUSES, type OrderStatus } from '../../shared/domain/order-state.js';
+
+/** The contract's state machine, written out independently of the implementation's table. */
+const ALLOWED = new Set([
+  'CREATED>PROCESSING',
+  'CREATED>CLOSED',
+  'PROCESSING>SUCCEEDED',
+  'PROCESSING>AUTHORIZED',
+  'PROCESSING>REQUIRES_ACTION',
+  'PROCESSING>CREATED',
+  'REQUIRES_ACTION>PROCESSING',
+  'REQUIRES_ACTION>CLOSED',
+  'AUTHORIZED>SUCCEEDED',
+  'AUTHORIZED>CLOSED',
+  'SUCCEEDED>REFUNDED',
+]);
+
+describe('order state machine', () => {
+  it('allows exactly the contract transitions, and refuses every other pair', () => {
+    for (const from of ORDER_STATUSES) {
+      for (const to of ORDER_STATUSES) {
+        expect(canTransition(from, to), `${from} -> ${to}`).toBe(ALLOWED.has(`${from}>${to}`));
+      }
+    }
+  });
+
+  it('makes REFUNDED and CLOSED terminal', () => {
+    for (const terminal of ['REFUNDED', 'CLOSED'] as OrderStatus[]) {
+      expect(ORDER_STATUSES.filter((to) => canTransition(terminal, to))).toEqual([]);
+    }
+  });
+
+  it('answers a forbidden transition with a 409 conflict naming both states', () => {
+    expect(() => assertTransition('CREATED', 'PROCESSING')).not.toThrow();
+    expect(() => assertTransition('SUCCEEDED', 'CREATED')).toThrow(ConflictError);
+    try {
+      assertTransition('CLOSED', 'PROCESSING');
+    } catch (error) {
+      expect(error).toMatchObject({ statusCode: 409, code: 'invalid_state_transition' });
+      expect((error as Error).message).toContain('CLOSED');
+    }
+  });
+
+  it('lets only unpaid orders be closed', () => {
+    expect([...CLOSABLE].sort()).toEqual(['CREATED', 'REQUIRES_ACTION']);
+    for (const status of CLOSABLE) expect(canTransition(status, 'CLOSED')).toBe(true);
+  });
+});
