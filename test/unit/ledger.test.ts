@@ -34,10 +34,10 @@ describe('ledger (double entry)', () => {
   });
 
   it('sums debits and credits per currency and names unbalanced entries', () => {
-    const good = { id: 'le_1', currency: 'CNY', lines: paymentLines({ merchantId: 'm', channel: 'c', amount: 1000, fee: 6 }) };
-    const refund = { id: 'le_2', currency: 'CNY', lines: refundLines({ merchantId: 'm', channel: 'c', amount: 400 }) };
-    const yen = { id: 'le_3', currency: 'JPY', lines: paymentLines({ merchantId: 'm', channel: 'c', amount: 500, fee: 3 }) };
-    const bad = { id: 'le_4', currency: 'JPY', lines: [{ account: 'x', direction: 'debit' as const, amount: 5 }, { account: 'y', direction: 'credit' as const, amount: 4 }] };
+    const good = { id: 'le_1', currency: 'CNY' as const, lines: paymentLines({ merchantId: 'm', channel: 'c', amount: 1000, fee: 6 }) };
+    const refund = { id: 'le_2', currency: 'CNY' as const, lines: refundLines({ merchantId: 'm', channel: 'c', amount: 400 }) };
+    const yen = { id: 'le_3', currency: 'JPY' as const, lines: paymentLines({ merchantId: 'm', channel: 'c', amount: 500, fee: 3 }) };
+    const bad = { id: 'le_4', currency: 'JPY' as const, lines: [{ account: 'x', direction: 'debit' as const, amount: 5 }, { account: 'y', direction: 'credit' as const, amount: 4 }] };
     const rows = trialBalance([good, refund, yen, bad]);
     expect(rows.find((r) => r.currency === 'CNY')).toEqual({ currency: 'CNY', debits: 1400, credits: 1400, entries: 2, unbalancedEntries: [] });
     expect(rows.find((r) => r.currency === 'JPY')).toEqual({ currency: 'JPY', debits: 505, credits: 504, entries: 2, unbalancedEntries: ['le_4'] });
