@@ -1,0 +1,107 @@
+import { createPublicKey, verify } from 'node:crypto';
+import { WebhookVerificationError } from './errors.js';
+
+export interface PlatformKey {
+  readonly keyId: string;
+  readonly algorithm: string;
+  readonly publicKeyPem: string;
+  readonly status: 'active' | 'retiring';
+}
+
+/** What `GET /v1/platform/keys` returns. */
+export interface PlatformKeys {
+  readonly keys: readonly PlatformKey[];
+}
+
+export interface WebhookEvent<T = Record<string, unknown>> {
+  readonly id: string;
+  readonly type: string;
+  readonly createdAt: string;
+  readonly data: { readonly object: T };
+}
+
+export type HeaderBag = Headers | Record<string, string | string[] | undefined>;
+
+function headerOf(headers: HeaderBag, name: string): string | undefined {
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers as Record<string, string | string[] | undefined>)) {
+    if (key.toLowerCase() === wanted) return Array.isArray(value) ? value[0] : value;
+  }
+  return undefined;
+}
+
+export interface VerifyWebhookInput {
+  /** The request body exactly as received: verify before parsing. */
+  readonly rawBody: string | Buffer;
+  readonly headers: HeaderBag;
+  readonly keys: PlatformKeys;
+  /** Maximum age of X-Timestamp, either way. Default 300 s. */
+  readonly toleranceSeconds?: number;
+  readonly nowMs?: number;
+}
+
+/**
+ * Verifies a webhook: X-Signature (base64 DER ECDSA P-256 SHA-256) over `X-Timestamp + "." + rawBody` with the
+ * platform key named by X-Key-Id, a fresh timestamp, and X-Event-Id equal to the body's id. Returns the event, or
+ * throws WebhookVerificationError. Deduplicate on the event id: delivery is at least once.
+ */
+export function verifyWebhook<T = Record<string, unknown>>(input: VerifyWebhookInput): WebhookEvent<T> {
+  const timestamp = headerOf(input.headers, 'x-timestamp');
+  const keyId = headerOf(input.headers, 'x-key-id');
+  const signature = headerOf(input.headers, 'x-signature');
+  const eventId = headerOf(input.headers, 'x-event-id');
+  if (!timestamp || !keyId || !signature || !eventId) throw new WebhookVerificationError('missing webhook signature headers');
+  if (!/^\d{1,12}$/.test(timestamp)) throw new WebhookVerificationError('malformed X-Timestamp');
+  const tolerance = input.toleranceSeconds ?? 300;
+  const nowSeconds = (input.nowMs ?? Date.now()) / 1000;
+  if (Math.abs(nowSeconds - Number(timestamp)) > tolerance) throw new WebhookVerificationError('X-Timestamp outside the tolerance');
+  const key = input.keys.keys.find((k) => k.keyId === keyId);
+  if (!key) throw new WebhookVerificationError(`unknown key id ${keyId}`);
+
+  const raw = typeof input.rawBody === 'string' ? Buffer.from(input.rawBody, 'utf8') : input.rawBody;
+  const signed = Buffer.concat([Buffer.from(`${timestamp}.`, 'utf8'), raw]);
+  let valid = false;
+  try {
+    valid = verify('sha256', signed, createPublicKey(key.publicKeyPem), Buffer.from(signature, 'base64'));
+  } catch {
+    valid = false;
+  }
+  if (!valid) throw new WebhookVerificationError('signature does not match');
+
+  let event: WebhookEvent<T>;
+  try {
+    event = JSON.parse(raw.toString('utf8')) as WebhookEvent<T>;
+  } catch {
+    throw new WebhookVerificationError('body is not JSON');
+  }
+  if (event.id !== eventId) throw new WebhookVerificationError('X-Event-Id does not match the body');
+  return event;
+}
+
+/**
+ * Platform keys for verification, fetched once and refreshed when a webhook names a key id not seen yet (the
+ * platform rotated its key).
+ */
+export class WebhookKeyCache {
+  private keys: Promise<PlatformKeys> | undefined;
+
+  constructor(private readonly fetchKeys: () => Promise<PlatformKeys>) {}
+
+  async verify<T = Record<string, unknown>>(input: Omit<VerifyWebhookInput, 'keys'>): Promise<WebhookEvent<T>> {
+    const keyId = headerOf(input.headers, 'x-key-id');
+    let keys = await this.load();
+    if (keyId && !keys.keys.some((k) => k.keyId === keyId)) keys = await this.load(true);
+    return verifyWebhook<T>({ ...input, keys });
+  }
+
+  private load(refresh = false): Promise<PlatformKeys> {
+    if (refresh || !this.keys) {
+      this.keys = this.fetchKeys().catch((error: unknown) => {
+        this.keys = undefined;
+        throw error;
+      });
+    }
+    return this.keys;
+  }
+}
