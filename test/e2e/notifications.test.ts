@@ -1,6 +1,7 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMerchant } from '../../shared/services/merchants.js';
+import { newId } from '../../shared/domain/ids.js';
 import { RETRY_SCHEDULE_SECONDS } from '../../shared/domain/webhook.js';
 import type { Runtime } from '../../infra/local/runtime.js';
 import type { ApiClient } from '../support/api-client.js';
@@ -156,6 +157,36 @@ describe('webhooks', () => {
     const body = JSON.parse(hooks.received[0]!.rawBody) as { id: string; type: string };
     expect(body).toMatchObject({ id: res.body.eventId, type: 'ping' });
     expect(signatureValid(hooks.received[0]!, await platformKeys())).toBe(true);
+  });
+
+  it('refuses, and never sends, an event that does not match the stored order', async () => {
+    const hooks = await receiver();
+    const order = (await api.createOrder({ notifyUrl: hooks.url })) as { id: string; amount: number; version: number };
+    // A forged outbox item (wrong amount) written straight into the table, as a bug or an intruder might.
+    const eventId = newId('evt');
+    await runtime.deps.orders.transition({
+      before: (await runtime.deps.orders.getOrder(order.id))!,
+      after: { ...(await runtime.deps.orders.getOrder(order.id))!, version: order.version + 1 },
+      event: {
+        id: eventId,
+        type: 'order.succeeded',
+        merchantId: api.credentials.merchantId,
+        orderId: order.id,
+        objectType: 'order',
+        objectId: order.id,
+        objectVersion: order.version + 1,
+        object: { id: order.id, amount: order.amount * 100, currency: 'CNY', version: order.version + 1, status: 'SUCCEEDED' },
+        notifyUrl: hooks.url,
+        createdAt: new Date().toISOString(),
+      },
+    });
+    const [refused] = await eventually(async () => {
+      const events = await eventsOf(order.id);
+      return events[0]?.delivery.status === 'REFUSED' ? events : undefined;
+    }, 10_000, 'REFUSED');
+    expect(refused).toMatchObject({ id: eventId, delivery: { reason: 'amount mismatch', attempts: [] } });
+    expect(hooks.received).toHaveLength(0);
+    expect((await api.post(`/v1/events/${eventId}/redeliver`, {})).body.error.code).toBe('event_refused');
   });
 
   it('refuses notify URLs on metadata and private addresses', async () => {
