@@ -10,6 +10,9 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { logger } from '../../shared/logger.js';
 
+/** How often the shard list is refreshed. */
+const SHARD_LIST_INTERVAL_MS = 2_000;
+
 export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
 
 export interface StreamPollerOptions {
@@ -36,6 +39,10 @@ export class LocalStreamPoller {
   private running: Promise<void> | undefined;
   private stopped = false;
   private streamArn: string | undefined;
+  /** Checkpoints as last read or written: this poller is their only writer, so the table is read once per shard. */
+  private readonly checkpointCache = new Map<string, string | undefined>();
+  private shards: string[] = [];
+  private shardsListedAt = -Infinity;
 
   constructor(private readonly options: StreamPollerOptions) {
     this.client = new DynamoDBStreamsClient({
@@ -69,23 +76,31 @@ export class LocalStreamPoller {
   async pollOnce(): Promise<number> {
     this.streamArn ??= (await this.options.admin.send(new DescribeTableCommand({ TableName: this.options.tableName }))).Table?.LatestStreamArn;
     if (!this.streamArn) throw new Error(`table ${this.options.tableName} has no stream`);
+    // Shards change rarely: list them every few seconds, not on every poll.
+    if (performance.now() - this.shardsListedAt > SHARD_LIST_INTERVAL_MS) await this.listShards();
     let handled = 0;
+    for (const shardId of this.shards) {
+      try {
+        handled += await this.pollShard(shardId);
+      } catch (error) {
+        // E.g. an expired iterator: start again from the checkpoint next time.
+        this.iterators.delete(shardId);
+        throw error;
+      }
+    }
+    return handled;
+  }
+
+  private async listShards(): Promise<void> {
+    const shards: string[] = [];
     let startShard: string | undefined;
     do {
       const described = await this.client.send(new DescribeStreamCommand({ StreamArn: this.streamArn, ExclusiveStartShardId: startShard }));
-      for (const shard of described.StreamDescription?.Shards ?? []) {
-        if (!shard.ShardId) continue;
-        try {
-          handled += await this.pollShard(shard.ShardId);
-        } catch (error) {
-          // E.g. an expired iterator: start again from the checkpoint next time.
-          this.iterators.delete(shard.ShardId);
-          throw error;
-        }
-      }
+      for (const shard of described.StreamDescription?.Shards ?? []) if (shard.ShardId) shards.push(shard.ShardId);
       startShard = described.StreamDescription?.LastEvaluatedShardId;
     } while (startShard);
-    return handled;
+    this.shards = shards;
+    this.shardsListedAt = performance.now();
   }
 
   private async pollShard(shardId: string): Promise<number> {
@@ -129,14 +144,18 @@ export class LocalStreamPoller {
   }
 
   private async readCheckpoint(shardId: string): Promise<string | undefined> {
+    if (this.checkpointCache.has(shardId)) return this.checkpointCache.get(shardId);
     const { db, tableName } = this.options.checkpoints;
     const out = await db.send(new GetCommand({ TableName: tableName, Key: this.checkpointKey(shardId), ConsistentRead: true }));
-    return out.Item?.sequenceNumber as string | undefined;
+    const sequenceNumber = out.Item?.sequenceNumber as string | undefined;
+    this.checkpointCache.set(shardId, sequenceNumber);
+    return sequenceNumber;
   }
 
   private async writeCheckpoint(shardId: string, sequenceNumber: string): Promise<void> {
     const { db, tableName } = this.options.checkpoints;
     await db.send(new PutCommand({ TableName: tableName, Item: { ...this.checkpointKey(shardId), sequenceNumber } }));
+    this.checkpointCache.set(shardId, sequenceNumber);
   }
 
   private checkpointKey(shardId: string) {
