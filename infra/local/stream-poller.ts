@@ -8,6 +8,7 @@ import {
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { withoutSdkRequestLog } from '../../shared/adapters/dynamodb/client.js';
 import { logger } from '../../shared/logger.js';
 
 /** How often the shard list is refreshed. */
@@ -43,13 +44,17 @@ export class LocalStreamPoller {
   private readonly checkpointCache = new Map<string, string | undefined>();
   private shards: string[] = [];
   private shardsListedAt = -Infinity;
+  /** A shard returned a full batch on the last pass: more is waiting, so the next pass starts at once. */
+  private backlog = false;
 
   constructor(private readonly options: StreamPollerOptions) {
-    this.client = new DynamoDBStreamsClient({
-      endpoint: options.endpoint,
-      region: 'local',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    this.client = withoutSdkRequestLog(
+      new DynamoDBStreamsClient({
+        endpoint: options.endpoint,
+        region: 'local',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
+    );
   }
 
   start(): void {
@@ -59,7 +64,7 @@ export class LocalStreamPoller {
         .then(() => undefined)
         .catch((error: unknown) => logger.error('stream poll failed', { error: error instanceof Error ? error.message : String(error) }))
         .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, this.options.intervalMs ?? 100);
+          if (!this.stopped) this.timer = setTimeout(tick, this.backlog ? 0 : (this.options.intervalMs ?? 100));
         });
     };
     tick();
@@ -79,6 +84,7 @@ export class LocalStreamPoller {
     // Shards change rarely: list them every few seconds, not on every poll.
     if (performance.now() - this.shardsListedAt > SHARD_LIST_INTERVAL_MS) await this.listShards();
     let handled = 0;
+    this.backlog = false;
     for (const shardId of this.shards) {
       try {
         handled += await this.pollShard(shardId);
@@ -123,6 +129,7 @@ export class LocalStreamPoller {
     }
     const out = await this.client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: this.options.batchSize ?? 100 }));
     const records = out.Records ?? [];
+    if (records.length >= (this.options.batchSize ?? 100)) this.backlog = true;
     if (records.length === 0) {
       this.iterators.set(shardId, out.NextShardIterator ?? null);
       return 0;
