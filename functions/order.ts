@@ -6,8 +6,8 @@ import { apiHandler } from './http/api-handler.js';
 
 /** Orders: create and close. */
 export const handler = apiHandler({
-  'POST /v1/orders': async ({ body, merchant, deps }) => {
-    const order = await createOrder(deps, merchant, parse(createOrderSchema, body));
+  'POST /v1/orders': async ({ body, merchant, deps, nonceGuard }) => {
+    const order = await createOrder(deps, merchant, parse(createOrderSchema, body), nonceGuard);
     return { statusCode: 201, body: orderResource(order, deps.now(), []) };
   },
   'POST /v1/orders/{id}/close': async ({ body, pathParameters, merchant, deps }) => {
@@ -15,4 +15,4 @@ export const handler = apiHandler({
     const order = await closeOrder(deps, merchant.merchantId, parse(idParam('ord'), pathParameters.id, 'id'));
     return { statusCode: 200, body: orderResource(order, deps.now()) };
   },
-});
+}, { nonceWithFirstWrite: ['POST /v1/orders'] });

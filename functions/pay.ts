@@ -11,9 +11,9 @@ provideAws({ workflow: sfnPayWorkflow });
 
 /** Pay an order, and confirm a challenged payment. */
 export const handler = apiHandler({
-  'POST /v1/orders/{id}/pay': async ({ body, pathParameters, merchant, deps }) => {
+  'POST /v1/orders/{id}/pay': async ({ body, pathParameters, merchant, deps, nonceGuard }) => {
     const orderId = parse(idParam('ord'), pathParameters.id, 'id');
-    const result = await payOrder(deps, merchant, orderId, parse(payOrderSchema, body));
+    const result = await payOrder(deps, merchant, orderId, parse(payOrderSchema, body), nonceGuard);
     return { statusCode: result.statusCode, body: orderResource(result.order, deps.now()) };
   },
   'POST /v1/orders/{id}/pay/confirm': async ({ body, pathParameters, merchant, deps }) => {
@@ -22,4 +22,4 @@ export const handler = apiHandler({
     const result = await confirmPayment(deps, merchant, orderId, otp);
     return { statusCode: result.statusCode, body: orderResource(result.order, deps.now()) };
   },
-});
+}, { nonceWithFirstWrite: ['POST /v1/orders/{id}/pay'] });

@@ -1,10 +1,19 @@
 import { createHash } from 'node:crypto';
 import middy, { type MiddlewareObj, type Request } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { AuthenticationError, ConflictError, DomainError, NotFoundError, PayloadTooLargeError, UnprocessableError, ValidationError } from '../../shared/domain/errors.js';
-import type { Merchant } from '../../shared/ports/stores.js';
+import {
+  AuthenticationError,
+  ConflictError,
+  DomainError,
+  NotFoundError,
+  PayloadTooLargeError,
+  ReplayedRequestError,
+  UnprocessableError,
+  ValidationError,
+} from '../../shared/domain/errors.js';
+import type { Merchant, NonceGuard } from '../../shared/ports/stores.js';
 import type { Deps } from '../../shared/services/deps.js';
-import { authenticate } from '../../shared/services/merchants.js';
+import { authenticate, recordDeferredNonce } from '../../shared/services/merchants.js';
 import { withLogContext } from '../../shared/logger.js';
 import { kmsKeyCenter } from '../aws/kms-key-center.js';
 import { getDeps, provideAws } from '../services.js';
@@ -23,6 +32,8 @@ export interface ActionInput {
   readonly merchant: Merchant;
   readonly deps: Deps;
   readonly requestId: string;
+  /** Set on routes that record the nonce with their first write: pass it to that write. */
+  readonly nonceGuard?: NonceGuard;
 }
 
 export interface ActionResult {
@@ -41,6 +52,7 @@ interface ApiContext extends Context {
   rawBody: string;
   parsedBody: unknown;
   merchant?: Merchant;
+  nonceGuard?: NonceGuard;
   idempotency?: { merchantId: string; key: string };
 }
 
@@ -98,10 +110,18 @@ const bodyParser: MiddlewareObj<APIGatewayProxyEvent, HttpResponse, Error, ApiCo
   },
 };
 
-const signatureAuth: MiddlewareObj<APIGatewayProxyEvent, HttpResponse, Error, ApiContext> = {
+/**
+ * Signature, timestamp and nonce. On the routes given (the hot writes: create order, pay) and without an
+ * Idempotency-Key, the nonce is recorded in the request's first transaction instead of a write of its own; if the
+ * request ends without having written it, it is recorded then, and a nonce already seen turns the answer into 401
+ * replayed_request. Such a request changed nothing (its only writes carry the nonce), so nothing is lost by it.
+ */
+const signatureAuth = (nonceWithFirstWrite: ReadonlySet<string>): MiddlewareObj<APIGatewayProxyEvent, HttpResponse, Error, ApiContext> => ({
   before: async (request: ApiRequest) => {
     const { event, context } = request;
     const deps = getDeps();
+    const deferNonce =
+      nonceWithFirstWrite.has(`${event.httpMethod} ${event.resource}`) && header(event, 'idempotency-key') === undefined;
     const headers = {
       merchantId: header(event, 'x-merchant-id'),
       timestamp: header(event, 'x-timestamp'),
@@ -112,7 +132,10 @@ const signatureAuth: MiddlewareObj<APIGatewayProxyEvent, HttpResponse, Error, Ap
     // Usually one target; more only when the query could have been encoded in more than one way.
     for (const pathWithQuery of requestTargets(event)) {
       try {
-        context.merchant = await authenticate(deps, headers, { method: event.httpMethod, pathWithQuery, rawBody: context.rawBody });
+        const signed = { method: event.httpMethod, pathWithQuery, rawBody: context.rawBody };
+        const { merchant, guard } = await authenticate(deps, headers, signed, { deferNonce });
+        context.merchant = merchant;
+        context.nonceGuard = guard;
         return;
       } catch (error) {
         lastError = error;
@@ -121,7 +144,24 @@ const signatureAuth: MiddlewareObj<APIGatewayProxyEvent, HttpResponse, Error, Ap
     }
     throw lastError;
   },
-};
+  after: async (request: ApiRequest) => {
+    const guard = request.context.nonceGuard;
+    if (guard && !(await recordDeferredNonce(getDeps(), guard))) {
+      request.response = undefined;
+      throw new ReplayedRequestError();
+    }
+  },
+  onError: async (request: ApiRequest) => {
+    const guard = request.context.nonceGuard;
+    if (!guard || guard.recorded) return;
+    // A failed request's nonce is spent too; if recording it fails, the original error stands.
+    const fresh = await recordDeferredNonce(getDeps(), guard).catch(() => true);
+    if (!fresh) {
+      request.response = undefined;
+      request.error = new ReplayedRequestError();
+    }
+  },
+});
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -193,7 +233,7 @@ const errorMapper: MiddlewareObj<APIGatewayProxyEvent, HttpResponse, Error, ApiC
  * The middy stack every API Lambda shares: body limits and JSON, signature auth, idempotency, one error mapper.
  * The outer function stamps X-Request-Id on every response, including replays and errors.
  */
-export function apiHandler(actions: Actions) {
+export function apiHandler(actions: Actions, options: { readonly nonceWithFirstWrite?: readonly string[] } = {}) {
   const core = middy<APIGatewayProxyEvent, HttpResponse, Error, ApiContext>(async (event: APIGatewayProxyEvent, context: ApiContext) => {
     const action = actions[`${event.httpMethod} ${event.resource}`];
     if (!action) throw new NotFoundError('route');
@@ -204,12 +244,13 @@ export function apiHandler(actions: Actions) {
       merchant: context.merchant!,
       deps: getDeps(),
       requestId: context.requestId,
+      nonceGuard: context.nonceGuard,
     });
     return jsonResponse(result.statusCode, result.body, result.headers);
   })
     .use(errorMapper)
     .use(bodyParser)
-    .use(signatureAuth)
+    .use(signatureAuth(new Set(options.nonceWithFirstWrite)))
     .use(idempotency);
 
   return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {

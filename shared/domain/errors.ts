@@ -62,6 +62,13 @@ export class AuthenticationError extends DomainError {
   }
 }
 
+/** The request's nonce was seen before within its window (contract, "Authentication"). */
+export class ReplayedRequestError extends AuthenticationError {
+  constructor() {
+    super('replayed_request', 'This nonce was already used.');
+  }
+}
+
 export class PermissionError extends DomainError {
   constructor(code: string, message: string) {
     super(403, 'permission', code, message);

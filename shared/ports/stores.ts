@@ -44,6 +44,22 @@ export interface OrderTransition {
   readonly after: Order;
   readonly ledger?: LedgerEntry;
   readonly event?: DomainEvent;
+  /** Record the request's nonce in the same transaction (see NonceGuard). */
+  readonly guard?: NonceGuard;
+}
+
+/**
+ * A signed request's nonce, recorded with the request's first conditional write instead of a write of its own: the
+ * write and the nonce commit together, so a replay fails on the nonce before it changes anything. `recorded` turns
+ * true once the nonce is stored (or found stored); the API layer records it on its own when the request wrote
+ * nothing (docs/decisions.md, entry 37).
+ */
+export interface NonceGuard {
+  readonly merchantId: string;
+  readonly nonce: string;
+  readonly nowMs: number;
+  readonly windowMs: number;
+  recorded: boolean;
 }
 
 export interface OrderQuery {
@@ -71,7 +87,7 @@ export interface RefundFailure {
 
 export interface OrderStore {
   /** Fails with DuplicateOutTradeNoError when the merchant already used the outTradeNo. */
-  createOrder(order: Order): Promise<void>;
+  createOrder(order: Order, guard?: NonceGuard): Promise<void>;
   getOrder(orderId: string): Promise<Order | undefined>;
   findOrderIdByOutTradeNo(merchantId: string, outTradeNo: string): Promise<string | undefined>;
   listOrders(query: OrderQuery): Promise<{ orders: Order[]; nextCursor: string | null }>;

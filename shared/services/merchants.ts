@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AuthenticationError, PermissionError } from '../domain/errors.js';
+import { AuthenticationError, PermissionError, ReplayedRequestError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { assertNotifyUrl } from '../domain/notify-url.js';
 import {
@@ -9,7 +9,7 @@ import {
   verify,
   type SignatureInput,
 } from '../domain/signing.js';
-import type { Merchant } from '../ports/stores.js';
+import type { Merchant, NonceGuard } from '../ports/stores.js';
 import type { Deps } from './deps.js';
 
 export interface MerchantCredentials {
@@ -64,12 +64,15 @@ export function forgetCachedMerchant(merchantId: string): void {
 /**
  * Verifies a signed request (contract, "Authentication"). The signature is checked before the nonce is recorded,
  * so unsigned traffic cannot burn a merchant's nonces; unknown merchant and wrong signature answer alike.
+ * With `deferNonce` the nonce is not recorded here: the caller gets a NonceGuard to record it with the request's
+ * first write, and must record it on its own if the request writes nothing (docs/decisions.md, entry 37).
  */
 export async function authenticate(
   deps: Pick<Deps, 'merchants' | 'keyCenter' | 'nonces' | 'now'>,
   headers: SignedHeaders,
   request: Omit<SignatureInput, 'timestamp' | 'nonce'>,
-): Promise<Merchant> {
+  options: { readonly deferNonce?: boolean } = {},
+): Promise<{ merchant: Merchant; guard?: NonceGuard }> {
   const { merchantId, timestamp, nonce, signature } = headers;
   if (
     !merchantId ||
@@ -92,9 +95,20 @@ export async function authenticate(
   if (!merchant || !secret || !verify(secret, { ...request, timestamp, nonce }, signature)) {
     throw new AuthenticationError('invalid_signature', 'The signature is not valid.');
   }
-  if (!(await deps.nonces.claim(merchantId, nonce, nowMs, SIGNATURE_WINDOW_SECONDS * 1000))) {
-    throw new AuthenticationError('replayed_request', 'This nonce was already used.');
+  const nonceClaim = { merchantId, nonce, nowMs, windowMs: SIGNATURE_WINDOW_SECONDS * 1000 };
+  if (!options.deferNonce && !(await deps.nonces.claim(merchantId, nonce, nowMs, nonceClaim.windowMs))) {
+    throw new ReplayedRequestError();
   }
   if (merchant.status !== 'active') throw new PermissionError('merchant_disabled', 'The merchant is disabled.');
-  return merchant;
+  return options.deferNonce ? { merchant, guard: { ...nonceClaim, recorded: false } } : { merchant };
+}
+
+/**
+ * Records a deferred nonce that the request's writes did not record (it wrote nothing, or failed before writing).
+ * Resolves false when the nonce was already seen: the request was a replay.
+ */
+export async function recordDeferredNonce(deps: Pick<Deps, 'nonces'>, guard: NonceGuard): Promise<boolean> {
+  if (guard.recorded) return true;
+  guard.recorded = true;
+  return deps.nonces.claim(guard.merchantId, guard.nonce, guard.nowMs, guard.windowMs);
 }

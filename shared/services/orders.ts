@@ -3,12 +3,12 @@ import { newId } from '../domain/ids.js';
 import { assertNotifyUrl } from '../domain/notify-url.js';
 import { effectiveOrder, type Order } from '../domain/order.js';
 import { CLOSABLE, assertTransition, type OrderStatus } from '../domain/order-state.js';
-import type { Merchant, OrderQuery } from '../ports/stores.js';
+import type { Merchant, NonceGuard, OrderQuery } from '../ports/stores.js';
 import type { CreateOrderRequest } from '../schemas/requests.js';
 import type { Deps } from './deps.js';
 import { orderEvent } from './events.js';
 
-export async function createOrder(deps: Deps, merchant: Merchant, request: CreateOrderRequest): Promise<Order> {
+export async function createOrder(deps: Deps, merchant: Merchant, request: CreateOrderRequest, guard?: NonceGuard): Promise<Order> {
   const notifyUrl = request.notifyUrl
     ? assertNotifyUrl(request.notifyUrl, deps.settings.localMode)
     : merchant.notifyUrl;
@@ -37,7 +37,7 @@ export async function createOrder(deps: Deps, merchant: Merchant, request: Creat
     closedAt: null,
     closeReason: null,
   };
-  await deps.orders.createOrder(order);
+  await deps.orders.createOrder(order, guard);
   return order;
 }
 

@@ -12,7 +12,7 @@ import { SUPPORTED_METHODS, isExpired, type Order } from '../domain/order.js';
 import { applyOutcome, OTP_ATTEMPTS, type AttemptOutcome } from '../domain/payment-outcome.js';
 import type { PaymentChannel } from '../ports/payment-channel.js';
 import type { PayWorkflowResult } from '../ports/pay-workflow.js';
-import type { Merchant } from '../ports/stores.js';
+import type { Merchant, NonceGuard } from '../ports/stores.js';
 import type { PayOrderRequest } from '../schemas/requests.js';
 import { channelOf, type Deps } from './deps.js';
 import { orderEvent } from './events.js';
@@ -33,6 +33,7 @@ export async function payOrder(
   merchant: Merchant,
   orderId: string,
   request: PayOrderRequest,
+  guard?: NonceGuard,
 ): Promise<PaymentResponse> {
   if (!SUPPORTED_METHODS.includes(request.method)) {
     throw new ValidationError('method_not_supported', `Payment method ${request.method} is not available yet.`, 'method');
@@ -82,7 +83,7 @@ export async function payOrder(
       createdAt: now,
     },
   };
-  if (!(await deps.orders.transition({ before: order, after: claimed }))) {
+  if (!(await deps.orders.transition({ before: order, after: claimed, guard }))) {
     throw new ConflictError('order_not_payable', 'The order is being paid or was paid by another request.');
   }
 

@@ -74,6 +74,70 @@ describe('signed requests', () => {
     expect(again.body.error.code).toBe('replayed_request');
   });
 
+  // Create order and pay record the nonce in their first transaction (docs/decisions.md, entry 37): replays of them
+  // must still be refused, whatever the first request's outcome, and must change nothing.
+  describe('replays of the routes that record the nonce with their first write', () => {
+    const replay = async (method: 'POST', path: string, body: unknown, nonce: string, timestamp: number) =>
+      api.request(method, path, body, { nonce, timestamp });
+
+    it('refuses a replayed create order and keeps one order', async () => {
+      const body = { outTradeNo: 'REPLAY-CREATE-1', amount: 100, currency: 'CNY', subject: 'x' };
+      const [nonce, ts] = ['replay-create-nonce-0001', Math.floor(Date.now() / 1000)];
+      expect((await replay('POST', '/v1/orders', body, nonce, ts)).status).toBe(201);
+      const again = await replay('POST', '/v1/orders', body, nonce, ts);
+      expect(again.status).toBe(401);
+      expect(again.body.error.code).toBe('replayed_request');
+      expect((await api.get('/v1/orders?outTradeNo=REPLAY-CREATE-1')).status).toBe(200);
+      expect((await api.get('/v1/orders?limit=100')).body.data.filter((o: { outTradeNo: string }) => o.outTradeNo === 'REPLAY-CREATE-1')).toHaveLength(1);
+    });
+
+    it('refuses a replayed pay: one charge, the order unchanged by the replay', async () => {
+      const order = await api.createOrder();
+      const body = { method: 'card', card: { number: '4242424242424242', expMonth: 12, expYear: 2030, cvc: '123' } };
+      const [nonce, ts] = ['replay-pay-nonce-000001', Math.floor(Date.now() / 1000)];
+      const paid = await replay('POST', `/v1/orders/${order.id}/pay`, body, nonce, ts);
+      expect(paid.body.status).toBe('SUCCEEDED');
+      const again = await replay('POST', `/v1/orders/${order.id}/pay`, body, nonce, ts);
+      expect(again.status).toBe(401);
+      expect(again.body.error.code).toBe('replayed_request');
+      expect(runtime.journal.charges(order.id)).toHaveLength(1);
+      expect((await api.get(`/v1/orders/${order.id}`)).body.version).toBe(paid.body.version);
+    });
+
+    it('refuses the replay of a request that wrote nothing (400, 404, 409)', async () => {
+      const ts = Math.floor(Date.now() / 1000);
+      const bad = { outTradeNo: 'REPLAY-BAD', amount: -1, currency: 'CNY', subject: 'x' };
+      expect((await replay('POST', '/v1/orders', bad, 'replay-bad-nonce-000001', ts)).status).toBe(400);
+      expect((await replay('POST', '/v1/orders', bad, 'replay-bad-nonce-000001', ts)).body.error.code).toBe('replayed_request');
+      const order = await api.createOrder();
+      const missing = `/v1/orders/${order.id.slice(0, -1)}${order.id.endsWith('0') ? '1' : '0'}/pay`;
+      const card = { method: 'card', card: { number: '4242424242424242', expMonth: 12, expYear: 2030, cvc: '123' } };
+      expect((await replay('POST', missing, card, 'replay-404-nonce-000001', ts)).status).toBe(404);
+      expect((await replay('POST', missing, card, 'replay-404-nonce-000001', ts)).body.error.code).toBe('replayed_request');
+      await api.pay(order.id);
+      const path = `/v1/orders/${order.id}/pay`;
+      expect((await replay('POST', path, card, 'replay-409-nonce-000001', ts)).body.error.code).toBe('order_not_payable');
+      expect((await replay('POST', path, card, 'replay-409-nonce-000001', ts)).body.error.code).toBe('replayed_request');
+    });
+
+    it('lets exactly one of ten simultaneous copies of a signed create through', async () => {
+      const body = { outTradeNo: 'REPLAY-RACE-1', amount: 100, currency: 'CNY', subject: 'x' };
+      const ts = Math.floor(Date.now() / 1000);
+      const results = await Promise.all(Array.from({ length: 10 }, () => replay('POST', '/v1/orders', body, 'replay-race-nonce-00001', ts)));
+      expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+      expect(results.filter((r) => r.status === 401 && r.body.error.code === 'replayed_request')).toHaveLength(9);
+    });
+
+    it('records the nonce up front when the request carries an Idempotency-Key', async () => {
+      const body = { outTradeNo: 'REPLAY-IDEM-1', amount: 100, currency: 'CNY', subject: 'x' };
+      const options = { nonce: 'replay-idem-nonce-00001', timestamp: Math.floor(Date.now() / 1000), idempotencyKey: 'replay-idem-key-1' };
+      expect((await api.request('POST', '/v1/orders', body, options)).status).toBe(201);
+      const again = await api.request('POST', '/v1/orders', body, options);
+      expect(again.status).toBe(401);
+      expect(again.body.error.code).toBe('replayed_request');
+    });
+  });
+
   it('signs the query string exactly as sent', async () => {
     expect((await api.get('/v1/orders?limit=5')).status).toBe(200);
     expect((await api.get('/v1/orders?limit=5&status=CREATED')).status).toBe(200);

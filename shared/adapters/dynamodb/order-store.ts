@@ -4,11 +4,12 @@ import {
   TransactWriteCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, ValidationError } from '../../domain/errors.js';
+import { ConflictError, ReplayedRequestError, ValidationError } from '../../domain/errors.js';
 import { creditChange, accounts, type LedgerEntry } from '../../domain/ledger.js';
 import type { Order, Refund } from '../../domain/order.js';
 import type {
   DomainEvent,
+  NonceGuard,
   OrderQuery,
   OrderStore,
   OrderTransition,
@@ -18,6 +19,7 @@ import type {
 } from '../../ports/stores.js';
 import { cancellationReasons, withConflictRetry } from './client.js';
 import { BALANCE_SHARDS, indexKeys, keys } from './keys.js';
+import { noncePut } from './request-stores.js';
 
 type Item = Record<string, unknown>;
 type TxItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
@@ -48,11 +50,13 @@ export class DynamoOrderStore implements OrderStore {
     private readonly tableName: string,
   ) {}
 
-  async createOrder(order: Order): Promise<void> {
+  async createOrder(order: Order, guard?: NonceGuard): Promise<void> {
+    const [head, offset] = this.guardItems(guard);
     try {
       await withConflictRetry(() => this.db.send(
         new TransactWriteCommand({
           TransactItems: [
+            ...head,
             {
               Put: {
                 TableName: this.tableName,
@@ -70,12 +74,26 @@ export class DynamoOrderStore implements OrderStore {
           ],
         }),
       ));
+      if (guard) guard.recorded = true;
     } catch (error) {
       const reasons = cancellationReasons(error);
-      if (reasons?.[1] === 'ConditionalCheckFailed') {
+      this.throwIfReplayed(guard, reasons);
+      if (reasons?.[offset + 1] === 'ConditionalCheckFailed') {
         throw new DuplicateOutTradeNoError(await this.findOrderIdByOutTradeNo(order.merchantId, order.outTradeNo));
       }
       throw error;
+    }
+  }
+
+  /** The nonce's Put goes first, so its failure is the one reported when a replay also fails other conditions. */
+  private guardItems(guard: NonceGuard | undefined): [TxItem[], number] {
+    return guard ? [[{ Put: noncePut(this.tableName, guard) }], 1] : [[], 0];
+  }
+
+  private throwIfReplayed(guard: NonceGuard | undefined, reasons: string[] | undefined): void {
+    if (guard && reasons?.[0] === 'ConditionalCheckFailed') {
+      guard.recorded = true; // by the request this one replays
+      throw new ReplayedRequestError();
     }
   }
 
@@ -128,7 +146,9 @@ export class DynamoOrderStore implements OrderStore {
   }
 
   async transition(t: OrderTransition): Promise<boolean> {
+    const [head, offset] = this.guardItems(t.guard);
     const items: TxItem[] = [
+      ...head,
       {
         Put: {
           TableName: this.tableName,
@@ -143,9 +163,12 @@ export class DynamoOrderStore implements OrderStore {
     if (t.event) items.push(this.eventItem(t.event));
     try {
       await withConflictRetry(() => this.db.send(new TransactWriteCommand({ TransactItems: items })));
+      if (t.guard) t.guard.recorded = true;
       return true;
     } catch (error) {
-      if (cancellationReasons(error)?.[0] === 'ConditionalCheckFailed') return false;
+      const reasons = cancellationReasons(error);
+      this.throwIfReplayed(t.guard, reasons);
+      if (reasons?.[offset] === 'ConditionalCheckFailed') return false;
       throw error;
     }
   }

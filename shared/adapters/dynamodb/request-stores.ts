@@ -1,7 +1,7 @@
 import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { IdempotencyBegin, IdempotencyStore, NonceStore, StoredResponse } from '../../ports/stores.js';
+import type { IdempotencyBegin, IdempotencyStore, NonceGuard, NonceStore, StoredResponse } from '../../ports/stores.js';
 import { isConditionFailure } from './client.js';
 import { keys } from './keys.js';
 
@@ -80,6 +80,21 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
   }
 }
 
+/**
+ * The conditional Put that records a nonce, alone (NonceStore.claim) or inside a request's first transaction
+ * (NonceGuard). A nonce must stay remembered for as long as its timestamp could still be accepted: twice the window.
+ * TTL deletes it later; the condition does not rely on that (DynamoDB Local never deletes).
+ */
+export function noncePut(tableName: string, n: Omit<NonceGuard, 'recorded'>) {
+  const expiresAtMs = n.nowMs + 2 * n.windowMs;
+  return {
+    TableName: tableName,
+    Item: { ...keys.nonce(n.merchantId, n.nonce), entity: 'Nonce', expiresAtMs, ttl: Math.ceil(expiresAtMs / 1000) },
+    ConditionExpression: 'attribute_not_exists(PK) OR expiresAtMs < :now',
+    ExpressionAttributeValues: { ':now': n.nowMs },
+  };
+}
+
 export class DynamoNonceStore implements NonceStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -87,17 +102,8 @@ export class DynamoNonceStore implements NonceStore {
   ) {}
 
   async claim(merchantId: string, nonce: string, nowMs: number, windowMs: number): Promise<boolean> {
-    // A nonce must stay remembered for as long as its timestamp could still be accepted: twice the window.
-    const expiresAtMs = nowMs + 2 * windowMs;
     try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...keys.nonce(merchantId, nonce), entity: 'Nonce', expiresAtMs, ttl: Math.ceil(expiresAtMs / 1000) },
-          ConditionExpression: 'attribute_not_exists(PK) OR expiresAtMs < :now',
-          ExpressionAttributeValues: { ':now': nowMs },
-        }),
-      );
+      await this.db.send(new PutCommand(noncePut(this.tableName, { merchantId, nonce, nowMs, windowMs })));
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
