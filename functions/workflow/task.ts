@@ -8,5 +8,5 @@ import { withLogContext } from '../../shared/logger.js';
  */
 export function workflowTask<D, T>(deps: () => D, step: (deps: D, state: PayWorkflowState) => Promise<T>) {
   return async (state: PayWorkflowState): Promise<T> =>
-    withLogContext({ orderId: state.order.id, merchantId: state.order.merchantId }, () => step(deps(), state));
+    withLogContext({ orderId: state.orderId, merchantId: state.merchantId }, () => step(deps(), state));
 }

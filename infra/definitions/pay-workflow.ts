@@ -39,8 +39,8 @@ export function payWorkflowDefinition(): Record<string, unknown> {
     StartAt: 'AssessRisk',
     TimeoutSeconds: 60,
     States: {
+      // Its output is the state with the claimed order (read with the blocklist entries) and `risk` added.
       AssessRisk: task('AssessRisk', {
-        ResultPath: '$.risk',
         Retry: retry(),
         Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'ReleaseClaim' }],
         Next: 'RiskGate',

@@ -9,8 +9,9 @@ import type { SealedBox } from './key-center.js';
  * locally, from the same definition. Its input never holds a card number: only the sealed card.
  */
 export interface PayWorkflowInput {
-  /** The order as claimed (PROCESSING); the commit is conditioned on this version. */
-  readonly order: Order;
+  /** The order, claimed (PROCESSING) for this payment; the risk step reads it. */
+  readonly orderId: string;
+  readonly merchantId: string;
   readonly paymentId: string;
   readonly sealedCard: SealedBox;
   readonly card: CardSummary;
@@ -26,8 +27,13 @@ export interface RouteState {
   readonly channel: string | null;
 }
 
-/** The data the states pass along; each task adds its part under its own ResultPath. */
+/**
+ * The data the states pass along; each task adds its part under its own ResultPath. The risk step adds `order`, as
+ * claimed: the commit is conditioned on its version. Before it (and in ReleaseClaim after a failed risk step) the
+ * order is not in the state.
+ */
 export interface PayWorkflowState extends PayWorkflowInput {
+  readonly order?: Order;
   readonly risk?: RiskDecision;
   readonly route?: RouteState;
   readonly charge?: AttemptOutcome;

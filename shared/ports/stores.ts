@@ -88,6 +88,11 @@ export interface RefundFailure {
 export interface OrderStore {
   /** Fails with DuplicateOutTradeNoError when the merchant already used the outTradeNo. */
   createOrder(order: Order, guard?: NonceGuard): Promise<void>;
+  /**
+   * One conditional write: the order is this merchant's, CREATED and not expired; it becomes PROCESSING with the
+   * payment, version + 1. false when the condition fails (the caller reads the order to say why).
+   */
+  claimPayment(claim: PaymentClaim): Promise<boolean>;
   getOrder(orderId: string): Promise<Order | undefined>;
   findOrderIdByOutTradeNo(merchantId: string, outTradeNo: string): Promise<string | undefined>;
   listOrders(query: OrderQuery): Promise<{ orders: Order[]; nextCursor: string | null }>;
@@ -135,6 +140,20 @@ export interface IdempotencyStore {
 export interface NonceStore {
   /** true the first time a nonce is seen within its window. */
   claim(merchantId: string, nonce: string, nowMs: number, windowMs: number): Promise<boolean>;
+}
+
+/** The risk step's reads in one round trip: the claimed order and which of the blocklist keys are set. */
+export interface RiskReads {
+  load(orderId: string, lookups: readonly string[]): Promise<{ order: Order | undefined; blocked: Set<string> }>;
+}
+
+/** Claims an order for a payment (CREATED → PROCESSING) without reading it first. */
+export interface PaymentClaim {
+  readonly orderId: string;
+  readonly merchantId: string;
+  readonly payment: NonNullable<Order['payment']>;
+  readonly nowMs: number;
+  readonly guard?: NonceGuard;
 }
 
 export interface BlocklistStore {

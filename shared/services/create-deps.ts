@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoOrderStore } from '../adapters/dynamodb/order-store.js';
+import { DynamoOrderStore, DynamoRiskReads } from '../adapters/dynamodb/order-store.js';
 import { DynamoIdempotencyStore, DynamoNonceStore } from '../adapters/dynamodb/request-stores.js';
 import { DynamoBlocklistStore, DynamoLedgerStore, DynamoMerchantStore } from '../adapters/dynamodb/merchant-store.js';
 import type { Config } from '../config.js';
@@ -29,6 +29,7 @@ export function createDeps(input: {
     merchants: new DynamoMerchantStore(db, table),
     ledger: new DynamoLedgerStore(db, table),
     blocklist: new DynamoBlocklistStore(db, table),
+    riskReads: new DynamoRiskReads(db, table),
     idempotency: new DynamoIdempotencyStore(db, table),
     nonces: new DynamoNonceStore(db, table),
     keyCenter: input.keyCenter,

@@ -10,6 +10,7 @@ import type {
   MerchantStore,
   NonceStore,
   OrderStore,
+  RiskReads,
 } from '../ports/stores.js';
 
 /** Everything the application services use, injected once per container by the composition root. */
@@ -18,6 +19,7 @@ export interface Deps {
   readonly merchants: MerchantStore;
   readonly ledger: LedgerStore;
   readonly blocklist: BlocklistStore;
+  readonly riskReads: RiskReads;
   readonly idempotency: IdempotencyStore;
   readonly nonces: NonceStore;
   readonly keyCenter: KeyCenter;

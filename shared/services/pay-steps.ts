@@ -1,5 +1,6 @@
 import { recordPaymentOutcome } from '../metrics.js';
 import type { CardInput } from '../domain/card.js';
+import type { Order } from '../domain/order.js';
 import type { AttemptOutcome } from '../domain/payment-outcome.js';
 import { blocklistLookups, evaluateRisk, type RiskDecision } from '../domain/risk.js';
 import { routeCandidates } from '../domain/routing.js';
@@ -11,28 +12,36 @@ import type { RoutingDeps } from './routing-deps.js';
 
 /**
  * The steps of the pay workflow. Each is one Task of the state machine (functions/workflow/*), takes the workflow
- * state and returns only its own part, which the definition places under the step's ResultPath.
+ * state and returns only its own part, which the definition places under the step's ResultPath; the risk step,
+ * first, returns the state with the claimed order and its decision added.
  */
-export async function assessRisk(deps: Deps, state: PayWorkflowState): Promise<RiskDecision> {
+export async function assessRisk(deps: Deps, state: PayWorkflowState): Promise<PayWorkflowState & { order: Order; risk: RiskDecision }> {
   const subjects = {
     payer_id: state.payer.id,
     payer_ip: state.payer.ip,
     card_fingerprint: state.card.fingerprint,
   };
-  const blocked = await deps.blocklist.blocked(blocklistLookups(deps.riskRules, subjects));
-  return evaluateRisk(deps.riskRules, {
-    amount: state.order.amount,
-    challengeAmount: state.challengeAmount,
-    subjects,
-    blocked,
-  });
+  // One round trip: the order as the pay request claimed it, and the blocklist entries.
+  const { order, blocked } = await deps.riskReads.load(state.orderId, blocklistLookups(deps.riskRules, subjects));
+  if (!order || order.status !== 'PROCESSING' || order.payment?.id !== state.paymentId) {
+    throw new Error(`order ${state.orderId} is not claimed for payment ${state.paymentId}`);
+  }
+  const risk = evaluateRisk(deps.riskRules, { amount: order.amount, challengeAmount: state.challengeAmount, subjects, blocked });
+  return { ...state, order, risk };
+}
+
+/** The claimed order, which the risk step put in the state. */
+function claimedOrder(state: PayWorkflowState): Order {
+  if (!state.order) throw new Error(`the workflow state holds no order (payment ${state.paymentId})`);
+  return state.order;
 }
 
 export async function routePayment(deps: RoutingDeps, state: PayWorkflowState): Promise<RouteState> {
-  const payment = state.order.payment!;
+  const order = claimedOrder(state);
+  const payment = order.payment!;
   const candidates = routeCandidates(
     deps.channelCatalog,
-    { method: payment.method, currency: state.order.currency, amount: state.order.amount, capture: payment.capture },
+    { method: payment.method, currency: order.currency, amount: order.amount, capture: payment.capture },
     (id) => deps.channelHealth.isHealthy(id) && deps.channels.has(id),
   ).filter((id) => deps.channels.has(id));
   return { candidates, attempt: 0, channel: candidates[0] ?? null };
@@ -42,7 +51,7 @@ export async function routePayment(deps: RoutingDeps, state: PayWorkflowState): 
 export async function chargeChannel(deps: Deps, state: PayWorkflowState): Promise<AttemptOutcome> {
   const channelId = state.route?.channel;
   if (!channelId) throw new Error('chargeChannel called without a routed channel');
-  const order = state.order;
+  const order = claimedOrder(state);
   const card = JSON.parse(
     await deps.keyCenter.open(state.sealedCard, { paymentId: state.paymentId, merchantId: order.merchantId }, { cache: false }),
   ) as CardInput;
@@ -79,7 +88,7 @@ export async function failover(deps: RoutingDeps, state: PayWorkflowState): Prom
 /** The last step: one transaction with the order's new state, its ledger entry and its event. */
 export async function commitPayment(deps: Deps, state: PayWorkflowState): Promise<PayWorkflowResult> {
   const outcome = decidedOutcome(state);
-  const order = await commitOutcome(deps, state.order, outcome, state.feeBps);
+  const order = await commitOutcome(deps, claimedOrder(state), outcome, state.feeBps);
   const blocked = state.risk?.action === 'block';
   if (outcome.outcome === 'succeeded' || outcome.outcome === 'declined') {
     recordPaymentOutcome(
@@ -119,6 +128,11 @@ export async function releaseClaim(deps: Deps, state: PayWorkflowState): Promise
     code: 'processing_error',
     message: 'The payment could not be processed.',
   };
-  const order = await commitOutcome(deps, state.order, outcome, state.feeBps);
+  // The risk step may have failed before it put the order in the state: read it (this failure path only).
+  const claimed = state.order ?? (await deps.orders.getOrder(state.orderId));
+  if (!claimed || claimed.status !== 'PROCESSING' || claimed.payment?.id !== state.paymentId) {
+    throw new Error(`order ${state.orderId} is not claimed for payment ${state.paymentId}: nothing to release`);
+  }
+  const order = await commitOutcome(deps, claimed, outcome, state.feeBps);
   return { order, outcome: 'declined', declineCode: 'processing_error', declineMessage: outcome.message };
 }

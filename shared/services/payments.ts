@@ -12,7 +12,7 @@ import { SUPPORTED_METHODS, isExpired, type Order } from '../domain/order.js';
 import { applyOutcome, OTP_ATTEMPTS, type AttemptOutcome } from '../domain/payment-outcome.js';
 import type { PaymentChannel } from '../ports/payment-channel.js';
 import type { PayWorkflowResult } from '../ports/pay-workflow.js';
-import type { Merchant, NonceGuard } from '../ports/stores.js';
+import type { Merchant, NonceGuard, PaymentClaim } from '../ports/stores.js';
 import type { PayOrderRequest } from '../schemas/requests.js';
 import { channelOf, type Deps } from './deps.js';
 import { orderEvent } from './events.js';
@@ -46,9 +46,6 @@ export async function payOrder(
   const nowMs = deps.now();
   assertCardUsable(card, new Date(nowMs));
 
-  const order = await loadOrder(deps, merchant.merchantId, orderId);
-  assertPayable(order, nowMs);
-
   const paymentId = newId('pay', nowMs);
   const context = { paymentId, merchantId: merchant.merchantId };
   const [sealedCard, fingerprint] = await Promise.all([
@@ -63,11 +60,11 @@ export async function payOrder(
     fingerprint,
   };
   const now = new Date(nowMs).toISOString();
-  const claimed: Order = {
-    ...order,
-    status: 'PROCESSING',
-    version: order.version + 1,
-    updatedAt: now,
+  const claim = {
+    orderId,
+    merchantId: merchant.merchantId,
+    nowMs,
+    guard,
     payment: {
       id: paymentId,
       method: request.method,
@@ -82,13 +79,18 @@ export async function payOrder(
       otpFailures: 0,
       createdAt: now,
     },
-  };
-  if (!(await deps.orders.transition({ before: order, after: claimed, guard }))) {
+  } satisfies PaymentClaim;
+  // CREATED → PROCESSING in one conditional write, without reading the order first: of any number of concurrent
+  // pays exactly one gets through. Only when it fails is the order read, to say why.
+  if (!(await deps.orders.claimPayment(claim))) {
+    const order = await loadOrder(deps, merchant.merchantId, orderId);
+    assertPayable(order, nowMs);
     throw new ConflictError('order_not_payable', 'The order is being paid or was paid by another request.');
   }
 
   const execution = await deps.workflow.run({
-    order: claimed,
+    orderId,
+    merchantId: merchant.merchantId,
     paymentId,
     sealedCard,
     card: summary,

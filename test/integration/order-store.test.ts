@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { ensureTable, localDynamoDbClient } from '../../infra/local/dynamodb-local.js';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/client.js';
-import { DuplicateOutTradeNoError, DynamoOrderStore } from '../../shared/adapters/dynamodb/order-store.js';
-import { DynamoLedgerStore } from '../../shared/adapters/dynamodb/merchant-store.js';
+import { DuplicateOutTradeNoError, DynamoOrderStore, DynamoRiskReads } from '../../shared/adapters/dynamodb/order-store.js';
+import { DynamoBlocklistStore, DynamoLedgerStore } from '../../shared/adapters/dynamodb/merchant-store.js';
+import { ReplayedRequestError } from '../../shared/domain/errors.js';
 import { newId } from '../../shared/domain/ids.js';
 import { paymentLines } from '../../shared/domain/ledger.js';
 import type { Order, Refund } from '../../shared/domain/order.js';
@@ -149,3 +150,65 @@ async function count<T>(items: AsyncIterable<T>): Promise<number> {
   for await (const _ of items) n += 1;
   return n;
 }
+
+describe('the pay claim without a read, and the risk step\'s reads', () => {
+  const payment = (id: string) => ({
+    id,
+    method: 'card' as const,
+    capture: true,
+    channel: null,
+    channelPaymentId: null,
+    card: null,
+    payerId: null,
+    nextAction: null,
+    fee: 0,
+    riskDecision: null,
+    otpFailures: 0,
+    createdAt: new Date().toISOString(),
+  });
+  const claim = (o: Order, paymentId: string, extra: Record<string, unknown> = {}) =>
+    store.claimPayment({ orderId: o.id, merchantId: o.merchantId, payment: payment(paymentId) as never, nowMs: Date.now(), ...extra });
+
+  it('claims a CREATED order once, as this merchant, before it expires', async () => {
+    const o = order();
+    await store.createOrder(o);
+    expect(await claim(o, 'pay_a', { merchantId: 'm_other' })).toBe(false);
+    expect(await claim(o, 'pay_a', { nowMs: Date.parse(o.expiresAt) })).toBe(false);
+    expect(await claim({ ...o, id: newId('ord') }, 'pay_a')).toBe(false); // no such order: nothing created
+    expect(await store.getOrder(o.id)).toMatchObject({ status: 'CREATED', version: 1 });
+    const results = await Promise.all([claim(o, 'pay_1'), claim(o, 'pay_2'), claim(o, 'pay_3')]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const claimed = await store.getOrder(o.id);
+    expect(claimed).toMatchObject({ status: 'PROCESSING', version: 2 });
+    expect(['pay_1', 'pay_2', 'pay_3']).toContain(claimed?.payment?.id);
+    // The status index follows the claim.
+    const processing = await store.listOrders({ merchantId: o.merchantId, status: 'PROCESSING', limit: 100 });
+    expect(processing.orders.map((x) => x.id)).toContain(o.id);
+  });
+
+  it('records the nonce with the claim, and refuses the same nonce again without touching the order', async () => {
+    const [first, second] = [order(), order()];
+    await store.createOrder(first);
+    await store.createOrder(second);
+    const guard = () => ({ merchantId: 'm_test', nonce: `n-${randomBytes(8).toString('hex')}`, nowMs: Date.now(), windowMs: 300_000, recorded: false });
+    const g = guard();
+    expect(await claim(first, 'pay_n1', { guard: g })).toBe(true);
+    expect(g.recorded).toBe(true);
+    const replay = { ...g, recorded: false };
+    await expect(claim(second, 'pay_n2', { guard: replay })).rejects.toBeInstanceOf(ReplayedRequestError);
+    expect(await store.getOrder(second.id)).toMatchObject({ status: 'CREATED', version: 1 });
+  });
+
+  it('reads the order and the blocklist entries in one call', async () => {
+    const o = order();
+    await store.createOrder(o);
+    const blocklist = new DynamoBlocklistStore(db, table);
+    await blocklist.add('payer_id:u-risk', 'test');
+    const reads = new DynamoRiskReads(db, table);
+    const { order: read, blocked } = await reads.load(o.id, ['payer_id:u-risk', 'payer_ip:203.0.113.9']);
+    expect(read).toMatchObject({ id: o.id, status: 'CREATED', amount: 1000 });
+    expect(read).not.toHaveProperty('PK');
+    expect([...blocked]).toEqual(['payer_id:u-risk']);
+    expect((await reads.load(newId('ord'), [])).order).toBeUndefined();
+  });
+});

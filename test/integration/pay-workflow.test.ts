@@ -46,9 +46,9 @@ describe('the workflow at run time', () => {
     const original = runtime.deps;
     setDeps({
       ...original,
-      blocklist: {
-        ...original.blocklist,
-        blocked: async () => {
+      // The risk step's read fails: the workflow's Catch releases the claim (ReleaseClaim reads the order itself).
+      riskReads: {
+        load: async () => {
           throw new Error('DynamoDB unavailable');
         },
       },

@@ -7,7 +7,7 @@ import type { PayWorkflowInput } from '../../shared/ports/pay-workflow.js';
 const sfn = mockClient(SFNClient);
 afterEach(() => sfn.reset());
 
-const input = { paymentId: 'pay_01abc', order: { id: 'ord_1' } } as unknown as PayWorkflowInput;
+const input = { paymentId: 'pay_01abc', orderId: 'ord_1', merchantId: 'm_1' } as unknown as PayWorkflowInput;
 
 describe('Step Functions pay workflow adapter (aws-sdk-client-mock)', () => {
   it('starts a synchronous execution named after the payment id, and returns its output', async () => {

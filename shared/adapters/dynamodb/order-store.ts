@@ -1,4 +1,5 @@
 import {
+  BatchGetCommand,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
@@ -13,7 +14,9 @@ import type {
   OrderQuery,
   OrderStore,
   OrderTransition,
+  PaymentClaim,
   RefundCompletion,
+  RiskReads,
   RefundFailure,
   ReserveRefundResult,
 } from '../../ports/stores.js';
@@ -97,6 +100,34 @@ export class DynamoOrderStore implements OrderStore {
     }
   }
 
+  async claimPayment(c: PaymentClaim): Promise<boolean> {
+    const [head, offset] = this.guardItems(c.guard);
+    const now = new Date(c.nowMs).toISOString();
+    const items: TxItem[] = [
+      ...head,
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.order(c.orderId),
+          UpdateExpression: 'SET #status = :processing, #version = #version + :one, payment = :payment, updatedAt = :now, GSI2PK = :byStatus',
+          // Expiry as in isExpired: an order whose expiresAt has come is no longer payable (ISO strings compare in order).
+          ConditionExpression: 'merchantId = :merchantId AND #status = :created AND expiresAt > :now',
+          ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+          ExpressionAttributeValues: {
+            ':processing': 'PROCESSING',
+            ':created': 'CREATED',
+            ':one': 1,
+            ':payment': c.payment,
+            ':now': now,
+            ':merchantId': c.merchantId,
+            ':byStatus': indexKeys.ordersByStatus(c.merchantId, 'PROCESSING'),
+          },
+        },
+      },
+    ];
+    return this.guardedWrite(items, c.guard, offset);
+  }
+
   async getOrder(orderId: string): Promise<Order | undefined> {
     const out = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: keys.order(orderId), ConsistentRead: true }),
@@ -161,13 +192,21 @@ export class DynamoOrderStore implements OrderStore {
     ];
     if (t.ledger) items.push(...this.ledgerItems(t.ledger));
     if (t.event) items.push(this.eventItem(t.event));
+    return this.guardedWrite(items, t.guard, offset);
+  }
+
+  /**
+   * One transaction whose item at `offset` is the order with its condition: true when it committed, false when the
+   * order's condition failed, ReplayedRequestError when the request's nonce (item 0, if guarded) was seen before.
+   */
+  private async guardedWrite(items: TxItem[], guard: NonceGuard | undefined, offset: number): Promise<boolean> {
     try {
       await withConflictRetry(() => this.db.send(new TransactWriteCommand({ TransactItems: items })));
-      if (t.guard) t.guard.recorded = true;
+      if (guard) guard.recorded = true;
       return true;
     } catch (error) {
       const reasons = cancellationReasons(error);
-      this.throwIfReplayed(t.guard, reasons);
+      this.throwIfReplayed(guard, reasons);
       if (reasons?.[offset] === 'ConditionalCheckFailed') return false;
       throw error;
     }
@@ -450,3 +489,32 @@ function decodeCursor(cursor: string, pkName: string, partition: string): Item {
   throw new ValidationError('cursor_invalid', 'The cursor is not valid for this query.', 'cursor');
 }
 
+
+/**
+ * The risk step's reads in one BatchGet: the order (as claimed) and the blocklist entries. Strongly consistent, so
+ * the claim just written is seen; unprocessed keys are retried, never read as "not blocked".
+ */
+export class DynamoRiskReads implements RiskReads {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async load(orderId: string, lookups: readonly string[]): Promise<{ order: Order | undefined; blocked: Set<string> }> {
+    const blocked = new Set<string>();
+    let order: Order | undefined;
+    const orderKey = keys.order(orderId);
+    let pending: Record<string, unknown>[] = [orderKey, ...[...new Set(lookups)].map((key) => keys.blocklist(key))];
+    for (let attempt = 0; pending.length > 0; attempt += 1) {
+      if (attempt >= 5) throw new Error('Risk reads left keys unprocessed');
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+      const out = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
+      for (const item of out.Responses?.[this.tableName] ?? []) {
+        if (item.PK === orderKey.PK && item.SK === orderKey.SK) order = strip<Order>(item);
+        else blocked.add(item.key as string);
+      }
+      pending = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+    }
+    return { order, blocked };
+  }
+}
