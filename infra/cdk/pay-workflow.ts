@@ -20,7 +20,7 @@ export interface PayWorkflowProps {
 
 /** What each step may touch, and nothing more. */
 const TASK_ACCESS: Readonly<Record<PayWorkflowTask, { table?: 'read' | 'readWrite'; openSealed?: boolean }>> = {
-  AssessRisk: { table: 'read' }, // blocklists
+  AssessRisk: { table: 'read' }, // the claimed order and the blocklist entries, one BatchGet
   Route: {}, // channel catalog and health are data in the function
   Charge: { openSealed: true }, // the sealed card, opened only to hand it to the channel
   Failover: {},
