@@ -13,7 +13,7 @@ import { bundleOptions, lambdaEntries } from '../infra/definitions/bundling.js';
 
 export const MAX_BUNDLE_BYTES = 600 * 1024;
 export const MAX_INIT_MS = 100;
-const INIT_RUNS = 5;
+const INIT_RUNS = 9;
 const ROOT = resolve(import.meta.dirname, '..');
 
 export interface BundleResult {
