@@ -1,7 +1,6 @@
 import { renderBundles, type BundleResult } from './bundles.js';
 import type { CallCost, CreatePayResult } from './create-pay.js';
 import type { LoadResult } from './load.js';
-import type { RawThroughput } from './raw-dynamodb.js';
 import type { RequestCounts } from './request-counter.js';
 import type { LatencySummary } from './stats.js';
 

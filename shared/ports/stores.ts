@@ -156,9 +156,8 @@ export interface PaymentClaim {
   readonly guard?: NonceGuard;
 }
 
+/** Blocklist entries are written here; the risk step reads them through RiskReads. */
 export interface BlocklistStore {
-  /** Which of these keys (`subject:value`) are blocked. */
-  blocked(keys: readonly string[]): Promise<Set<string>>;
   add(key: string, reason: string): Promise<void>;
   remove(key: string): Promise<void>;
 }

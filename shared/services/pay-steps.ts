@@ -23,11 +23,14 @@ export async function assessRisk(deps: Deps, state: PayWorkflowState): Promise<P
   };
   // One round trip: the order as the pay request claimed it, and the blocklist entries.
   const { order, blocked } = await deps.riskReads.load(state.orderId, blocklistLookups(deps.riskRules, subjects));
-  if (!order || order.status !== 'PROCESSING' || order.payment?.id !== state.paymentId) {
-    throw new Error(`order ${state.orderId} is not claimed for payment ${state.paymentId}`);
-  }
+  if (!isClaimedFor(order, state.paymentId)) throw new Error(`order ${state.orderId} is not claimed for payment ${state.paymentId}`);
   const risk = evaluateRisk(deps.riskRules, { amount: order.amount, challengeAmount: state.challengeAmount, subjects, blocked });
   return { ...state, order, risk };
+}
+
+/** The order is PROCESSING for this payment: the pay request's claim, not another attempt's. */
+function isClaimedFor(order: Order | undefined, paymentId: string): order is Order {
+  return order?.status === 'PROCESSING' && order.payment?.id === paymentId;
 }
 
 /** The claimed order, which the risk step put in the state. */
@@ -130,7 +133,7 @@ export async function releaseClaim(deps: Deps, state: PayWorkflowState): Promise
   };
   // The risk step may have failed before it put the order in the state: read it (this failure path only).
   const claimed = state.order ?? (await deps.orders.getOrder(state.orderId));
-  if (!claimed || claimed.status !== 'PROCESSING' || claimed.payment?.id !== state.paymentId) {
+  if (!isClaimedFor(claimed, state.paymentId)) {
     throw new Error(`order ${state.orderId} is not claimed for payment ${state.paymentId}: nothing to release`);
   }
   const order = await commitOutcome(deps, claimed, outcome, state.feeBps);

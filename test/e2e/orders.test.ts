@@ -1,28 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Runtime } from '../../infra/local/runtime.js';
+import { describe, expect, it } from 'vitest';
 import type { Order } from '../../shared/domain/order.js';
 import { createMerchant } from '../../shared/services/merchants.js';
-import type { ApiClient } from '../support/api-client.js';
-import { startTestRuntime } from '../support/runtime.js';
+import { useTestRuntime } from '../support/runtime.js';
 
-let runtime: Runtime;
-let api: ApiClient;
-
-beforeAll(async () => {
-  ({ runtime, api } = await startTestRuntime());
-});
-afterAll(async () => runtime?.stop());
+const env = useTestRuntime();
 
 /** Moves an order's expiry into the past, as time would. */
 async function expire(orderId: string): Promise<void> {
-  const stored = (await runtime.deps.orders.getOrder(orderId)) as Order;
+  const stored = (await env.runtime.deps.orders.getOrder(orderId)) as Order;
   const after = { ...stored, expiresAt: new Date(Date.now() - 1000).toISOString() };
-  expect(await runtime.deps.orders.transition({ before: stored, after })).toBe(true);
+  expect(await env.runtime.deps.orders.transition({ before: stored, after })).toBe(true);
 }
 
 describe('orders', () => {
   it('creates an order with the contract shape', async () => {
-    const res = await api.post('/v1/orders', {
+    const res = await env.api.post('/v1/orders', {
       outTradeNo: 'A-1001',
       amount: 1999,
       currency: 'CNY',
@@ -36,7 +28,7 @@ describe('orders', () => {
     const o = res.body;
     expect(o.id).toMatch(/^ord_[0-9a-z]{26}$/);
     expect(o).toMatchObject({
-      merchantId: api.credentials.merchantId,
+      merchantId: env.api.credentials.merchantId,
       outTradeNo: 'A-1001',
       amount: 1999,
       currency: 'CNY',
@@ -54,9 +46,9 @@ describe('orders', () => {
   });
 
   it('enforces outTradeNo uniqueness in the database, naming the existing order', async () => {
-    const first = await api.createOrder({ outTradeNo: 'DUP-1' });
+    const first = await env.api.createOrder({ outTradeNo: 'DUP-1' });
     const results = await Promise.all(
-      Array.from({ length: 10 }, () => api.post('/v1/orders', { outTradeNo: 'DUP-1', amount: 5, currency: 'CNY', subject: 'x' })),
+      Array.from({ length: 10 }, () => env.api.post('/v1/orders', { outTradeNo: 'DUP-1', amount: 5, currency: 'CNY', subject: 'x' })),
     );
     for (const res of results) {
       expect(res.status).toBe(409);
@@ -65,17 +57,17 @@ describe('orders', () => {
   });
 
   it('reads an order by id and by outTradeNo, with refunds embedded', async () => {
-    const order = await api.createOrder({ outTradeNo: 'READ-1' });
-    const byId = await api.get(`/v1/orders/${order.id}`);
-    const byNo = await api.get('/v1/orders?outTradeNo=READ-1');
+    const order = await env.api.createOrder({ outTradeNo: 'READ-1' });
+    const byId = await env.api.get(`/v1/orders/${order.id}`);
+    const byNo = await env.api.get('/v1/orders?outTradeNo=READ-1');
     expect(byId.body).toMatchObject({ id: order.id, refunds: [] });
     expect(byNo.body.id).toBe(order.id);
-    expect((await api.get('/v1/orders/ord_01m8000000000000000000000a')).status).toBe(404);
+    expect((await env.api.get('/v1/orders/ord_01m8000000000000000000000a')).status).toBe(404);
   });
 
   it('lists newest first with limit, cursor, status and time filters', async () => {
     // A merchant of its own, so that the list holds only this test's orders.
-    const fresh = api.as(await createMerchant(runtime.deps, { name: 'Lister' }));
+    const fresh = env.api.as(await createMerchant(env.runtime.deps, { name: 'Lister' }));
     {
       const created = [];
       for (let i = 0; i < 5; i += 1) created.push(await fresh.createOrder({ outTradeNo: `L-${i}` }));
@@ -102,37 +94,37 @@ describe('orders', () => {
   });
 
   it('rejects bad list queries with the parameter named', async () => {
-    expect((await api.get('/v1/orders?limit=0')).body.error.param).toBe('limit');
-    expect((await api.get('/v1/orders?limit=101')).body.error.param).toBe('limit');
-    expect((await api.get('/v1/orders?status=PAID')).body.error.param).toBe('status');
-    expect((await api.get('/v1/orders?createdFrom=yesterday')).body.error.param).toBe('createdFrom');
-    expect((await api.get('/v1/orders?cursor=garbage')).body.error).toMatchObject({ code: 'cursor_invalid', param: 'cursor' });
-    expect((await api.get('/v1/orders?colour=red')).body.error).toMatchObject({ code: 'parameter_unknown', param: 'colour' });
+    expect((await env.api.get('/v1/orders?limit=0')).body.error.param).toBe('limit');
+    expect((await env.api.get('/v1/orders?limit=101')).body.error.param).toBe('limit');
+    expect((await env.api.get('/v1/orders?status=PAID')).body.error.param).toBe('status');
+    expect((await env.api.get('/v1/orders?createdFrom=yesterday')).body.error.param).toBe('createdFrom');
+    expect((await env.api.get('/v1/orders?cursor=garbage')).body.error).toMatchObject({ code: 'cursor_invalid', param: 'cursor' });
+    expect((await env.api.get('/v1/orders?colour=red')).body.error).toMatchObject({ code: 'parameter_unknown', param: 'colour' });
   });
 
   it('closes an unpaid order and refuses to close a paid one', async () => {
-    const order = await api.createOrder();
-    const closed = await api.post(`/v1/orders/${order.id}/close`);
+    const order = await env.api.createOrder();
+    const closed = await env.api.post(`/v1/orders/${order.id}/close`);
     expect(closed.status).toBe(200);
     expect(closed.body).toMatchObject({ status: 'CLOSED', version: 2, closeReason: 'merchant' });
-    expect((await api.pay(order.id)).body.error.code).toBe('order_not_payable');
+    expect((await env.api.pay(order.id)).body.error.code).toBe('order_not_payable');
 
-    const paid = await api.createOrder();
-    await api.pay(paid.id);
-    const res = await api.post(`/v1/orders/${paid.id}/close`);
+    const paid = await env.api.createOrder();
+    await env.api.pay(paid.id);
+    const res = await env.api.post(`/v1/orders/${paid.id}/close`);
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('order_not_closable');
   });
 
   it('reads an expired order as CLOSED and refuses to pay it', async () => {
-    const order = await api.createOrder({ expiresInSeconds: 60 });
+    const order = await env.api.createOrder({ expiresInSeconds: 60 });
     await expire(order.id);
-    const read = await api.get(`/v1/orders/${order.id}`);
+    const read = await env.api.get(`/v1/orders/${order.id}`);
     expect(read.body).toMatchObject({ status: 'CLOSED', closeReason: 'expired' });
-    const pay = await api.pay(order.id);
+    const pay = await env.api.pay(order.id);
     expect(pay.status).toBe(409);
     expect(pay.body.error.code).toBe('order_expired');
-    expect(runtime.journal.charges(order.id)).toHaveLength(0);
+    expect(env.runtime.journal.charges(order.id)).toHaveLength(0);
   });
 });
 
@@ -156,31 +148,31 @@ describe('bad input gets a clear 4xx and stores nothing', () => {
   ];
 
   it.each(cases)('rejects %s', async (_name, body, param, code) => {
-    const res = await api.post('/v1/orders', body);
+    const res = await env.api.post('/v1/orders', body);
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ type: 'invalid_request', code, param });
-    expect((await api.get('/v1/orders?outTradeNo=BAD-0')).status).toBe(404);
+    expect((await env.api.get('/v1/orders?outTradeNo=BAD-0')).status).toBe(404);
   });
 
   it('rejects a body that is not JSON, or not an object', async () => {
-    const notJson = await api.request('POST', '/v1/orders', undefined, { rawBody: '{"amount":' });
+    const notJson = await env.api.request('POST', '/v1/orders', undefined, { rawBody: '{"amount":' });
     expect(notJson.status).toBe(400);
     expect(notJson.body.error.code).toBe('invalid_json');
-    const array = await api.request('POST', '/v1/orders', undefined, { rawBody: '[1,2]' });
+    const array = await env.api.request('POST', '/v1/orders', undefined, { rawBody: '[1,2]' });
     expect(array.body.error.code).toBe('invalid_json');
   });
 
   it('rejects a body over 64 KB with 413', async () => {
-    const res = await api.post('/v1/orders', { ...valid, subject: 'x'.repeat(70 * 1024) });
+    const res = await env.api.post('/v1/orders', { ...valid, subject: 'x'.repeat(70 * 1024) });
     expect(res.status).toBe(413);
     expect(res.body.error.code).toBe('body_too_large');
   });
 
   it('rejects malformed path ids and unknown routes', async () => {
-    const badId = await api.get('/v1/orders/not-an-id');
+    const badId = await env.api.get('/v1/orders/not-an-id');
     expect(badId.status).toBe(400);
     expect(badId.body.error.param).toBe('id');
-    const unknown = await api.get('/v1/nothing-here');
+    const unknown = await env.api.get('/v1/nothing-here');
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe('route_not_found');
     expect(unknown.headers.get('x-request-id')).toBeTruthy();

@@ -1,23 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Runtime } from '../../infra/local/runtime.js';
+import { describe, expect, it } from 'vitest';
 import { SANDBOX_CARDS } from '../../shared/channels/sandbox-card.js';
 import { blocklistKey } from '../../shared/domain/risk.js';
 import { createMerchant } from '../../shared/services/merchants.js';
-import type { ApiClient } from '../support/api-client.js';
-import { startTestRuntime } from '../support/runtime.js';
+import { useTestRuntime } from '../support/runtime.js';
 
-let runtime: Runtime;
-let api: ApiClient;
-
-beforeAll(async () => {
-  ({ runtime, api } = await startTestRuntime());
-});
-afterAll(async () => runtime?.stop());
+const env = useTestRuntime();
 
 describe('pay with the sandbox card channels', () => {
   it('4242… succeeds on the cheapest channel and never stores the card number', async () => {
-    const order = await api.createOrder({ amount: 1999 });
-    const res = await api.pay(order.id);
+    const order = await env.api.createOrder({ amount: 1999 });
+    const res = await env.api.pay(order.id);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       status: 'SUCCEEDED',
@@ -27,7 +19,7 @@ describe('pay with the sandbox card channels', () => {
     });
     expect(res.body.payment.card.fingerprint).toMatch(/^[0-9a-f]{32}$/);
     expect(res.text).not.toContain('4242424242424242');
-    const stored = JSON.stringify(await runtime.deps.orders.getOrder(order.id));
+    const stored = JSON.stringify(await env.runtime.deps.orders.getOrder(order.id));
     expect(stored).not.toContain('4242424242424242');
     expect(stored).not.toContain('"cvc"');
   });
@@ -36,52 +28,52 @@ describe('pay with the sandbox card channels', () => {
     [SANDBOX_CARDS.declined, 'card_declined'],
     [SANDBOX_CARDS.insufficientFunds, 'insufficient_funds'],
   ])('%s is declined with 402 %s, the order stays CREATED and can be paid again', async (card, code) => {
-    const order = await api.createOrder();
-    const res = await api.pay(order.id, card);
+    const order = await env.api.createOrder();
+    const res = await env.api.pay(order.id, card);
     expect(res.status).toBe(402);
     expect(res.body.error).toMatchObject({ type: 'payment', code });
-    const read = await api.get(`/v1/orders/${order.id}`);
+    const read = await env.api.get(`/v1/orders/${order.id}`);
     expect(read.body.status).toBe('CREATED');
     expect(read.body.lastPaymentError).toMatchObject({ code });
-    const retry = await api.pay(order.id);
+    const retry = await env.api.pay(order.id);
     expect(retry.body.status).toBe('SUCCEEDED');
     expect(retry.body.lastPaymentError).toBeNull();
   });
 
   it('3220… needs an OTP: a wrong one is 402 authentication_failed, the right one completes it', async () => {
-    const order = await api.createOrder();
-    const res = await api.pay(order.id, SANDBOX_CARDS.otpChallenge);
+    const order = await env.api.createOrder();
+    const res = await env.api.pay(order.id, SANDBOX_CARDS.otpChallenge);
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('REQUIRES_ACTION');
     expect(res.body.payment.nextAction).toMatchObject({ type: 'otp', url: expect.stringMatching(/^https:\/\//) });
-    const wrong = await api.post(`/v1/orders/${order.id}/pay/confirm`, { otp: '000000' });
+    const wrong = await env.api.post(`/v1/orders/${order.id}/pay/confirm`, { otp: '000000' });
     expect(wrong.status).toBe(402);
     expect(wrong.body.error.code).toBe('authentication_failed');
-    expect((await api.get(`/v1/orders/${order.id}`)).body.status).toBe('REQUIRES_ACTION');
-    const right = await api.post(`/v1/orders/${order.id}/pay/confirm`, { otp: '123456' });
+    expect((await env.api.get(`/v1/orders/${order.id}`)).body.status).toBe('REQUIRES_ACTION');
+    const right = await env.api.post(`/v1/orders/${order.id}/pay/confirm`, { otp: '123456' });
     expect(right.status).toBe(200);
     expect(right.body.status).toBe('SUCCEEDED');
   });
 
   it('declines the attempt after three wrong OTPs', async () => {
-    const order = await api.createOrder();
-    await api.pay(order.id, SANDBOX_CARDS.otpChallenge);
+    const order = await env.api.createOrder();
+    await env.api.pay(order.id, SANDBOX_CARDS.otpChallenge);
     for (let i = 0; i < 3; i += 1) {
-      expect((await api.post(`/v1/orders/${order.id}/pay/confirm`, { otp: '000000' })).status).toBe(402);
+      expect((await env.api.post(`/v1/orders/${order.id}/pay/confirm`, { otp: '000000' })).status).toBe(402);
     }
-    const read = await api.get(`/v1/orders/${order.id}`);
+    const read = await env.api.get(`/v1/orders/${order.id}`);
     expect(read.body.status).toBe('CREATED');
     expect(read.body.lastPaymentError.code).toBe('authentication_failed');
-    expect((await api.post(`/v1/orders/${order.id}/pay/confirm`, { otp: '123456' })).body.error.code).toBe('order_not_confirmable');
+    expect((await env.api.post(`/v1/orders/${order.id}/pay/confirm`, { otp: '123456' })).body.error.code).toBe('order_not_confirmable');
   });
 
   it('0119… times out on the first channel, is cancelled there, and succeeds on the next', async () => {
-    const order = await api.createOrder();
-    const res = await api.pay(order.id, SANDBOX_CARDS.firstChannelTimesOut);
+    const order = await env.api.createOrder();
+    const res = await env.api.pay(order.id, SANDBOX_CARDS.firstChannelTimesOut);
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('SUCCEEDED');
     expect(res.body.payment.channel).toBe('card_b');
-    const seen = runtime.journal.entries.filter((e) => e.paymentId === res.body.payment.id || e.orderId === order.id);
+    const seen = env.runtime.journal.entries.filter((e) => e.paymentId === res.body.payment.id || e.orderId === order.id);
     expect(seen.map((e) => `${e.channel}:${e.kind}:${e.outcome}`)).toEqual([
       'card_a:charge:timeout',
       'card_a:cancel:cancelled',
@@ -90,31 +82,31 @@ describe('pay with the sandbox card channels', () => {
   });
 
   it('rejects a card failing the Luhn check with 400 invalid_card_number, before any channel', async () => {
-    const order = await api.createOrder();
-    const res = await api.pay(order.id, '4242424242424241');
+    const order = await env.api.createOrder();
+    const res = await env.api.pay(order.id, '4242424242424241');
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ code: 'invalid_card_number', param: 'card.number' });
-    expect((await api.get(`/v1/orders/${order.id}`)).body.version).toBe(1);
+    expect((await env.api.get(`/v1/orders/${order.id}`)).body.version).toBe(1);
   });
 
   it.each(['wechat_pay', 'alipay', 'netbank', 'balance'])('answers 400 method_not_supported for %s', async (method) => {
-    const order = await api.createOrder();
-    const res = await api.post(`/v1/orders/${order.id}/pay`, { method });
+    const order = await env.api.createOrder();
+    const res = await env.api.post(`/v1/orders/${order.id}/pay`, { method });
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ code: 'method_not_supported', param: 'method' });
   });
 
   it('answers 400 for pre-authorization until capture exists, and for a missing card', async () => {
-    const order = await api.createOrder();
-    expect((await api.pay(order.id, undefined, { capture: false })).body.error.code).toBe('manual_capture_not_supported');
-    const noCard = await api.post(`/v1/orders/${order.id}/pay`, { method: 'card' });
+    const order = await env.api.createOrder();
+    expect((await env.api.pay(order.id, undefined, { capture: false })).body.error.code).toBe('manual_capture_not_supported');
+    const noCard = await env.api.post(`/v1/orders/${order.id}/pay`, { method: 'card' });
     expect(noCard.body.error).toMatchObject({ code: 'parameter_missing', param: 'card' });
   });
 
   it('answers 409 order_not_payable for a paid order', async () => {
-    const order = await api.createOrder();
-    await api.pay(order.id);
-    const again = await api.pay(order.id);
+    const order = await env.api.createOrder();
+    await env.api.pay(order.id);
+    const again = await env.api.pay(order.id);
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('order_not_payable');
   });
@@ -122,7 +114,7 @@ describe('pay with the sandbox card channels', () => {
 
 describe('risk rules', () => {
   it('challenges an amount above the merchant limit with an OTP', async () => {
-    const merchant = api.as(await createMerchant(runtime.deps, { name: 'Low limit', riskChallengeAmount: 10_000 }));
+    const merchant = env.api.as(await createMerchant(env.runtime.deps, { name: 'Low limit', riskChallengeAmount: 10_000 }));
     const small = await merchant.createOrder({ amount: 10_000 });
     expect((await merchant.pay(small.id)).body.status).toBe('SUCCEEDED');
     const large = await merchant.createOrder({ amount: 10_001 });
@@ -133,23 +125,23 @@ describe('risk rules', () => {
   });
 
   it('blocks a blocklisted payer with 403 risk_blocked and no channel call', async () => {
-    await runtime.deps.blocklist.add(blocklistKey('payer_id', 'u-blocked'), 'test');
-    const order = await api.createOrder();
-    const res = await api.pay(order.id, undefined, { payer: { id: 'u-blocked', ip: '203.0.113.7' } });
+    await env.runtime.deps.blocklist.add(blocklistKey('payer_id', 'u-blocked'), 'test');
+    const order = await env.api.createOrder();
+    const res = await env.api.pay(order.id, undefined, { payer: { id: 'u-blocked', ip: '203.0.113.7' } });
     expect(res.status).toBe(403);
     expect(res.body.error).toMatchObject({ type: 'permission', code: 'risk_blocked' });
-    expect(runtime.journal.charges(order.id)).toHaveLength(0);
-    const read = await api.get(`/v1/orders/${order.id}`);
+    expect(env.runtime.journal.charges(order.id)).toHaveLength(0);
+    const read = await env.api.get(`/v1/orders/${order.id}`);
     expect(read.body.status).toBe('CREATED');
     expect(read.body.lastPaymentError.code).toBe('risk_blocked');
   });
 
   it('blocks a blocklisted card by its fingerprint', async () => {
-    const first = await api.createOrder();
-    const paid = await api.pay(first.id, '5555555555554444');
-    await runtime.deps.blocklist.add(blocklistKey('card_fingerprint', paid.body.payment.card.fingerprint), 'test');
-    const second = await api.createOrder();
-    const res = await api.pay(second.id, '5555555555554444');
+    const first = await env.api.createOrder();
+    const paid = await env.api.pay(first.id, '5555555555554444');
+    await env.runtime.deps.blocklist.add(blocklistKey('card_fingerprint', paid.body.payment.card.fingerprint), 'test');
+    const second = await env.api.createOrder();
+    const res = await env.api.pay(second.id, '5555555555554444');
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('risk_blocked');
   });
@@ -157,21 +149,21 @@ describe('risk rules', () => {
 
 describe('concurrency', () => {
   it('50 concurrent pays of one order: exactly one charge reaches a channel', async () => {
-    const order = await api.createOrder();
-    const results = await Promise.all(Array.from({ length: 50 }, () => api.pay(order.id)));
+    const order = await env.api.createOrder();
+    const results = await Promise.all(Array.from({ length: 50 }, () => env.api.pay(order.id)));
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(49);
     for (const r of results.filter((x) => x.status === 409)) expect(r.body.error.code).toBe('order_not_payable');
-    expect(runtime.journal.charges(order.id)).toHaveLength(1);
-    const read = await api.get(`/v1/orders/${order.id}`);
+    expect(env.runtime.journal.charges(order.id)).toHaveLength(1);
+    const read = await env.api.get(`/v1/orders/${order.id}`);
     expect(read.body).toMatchObject({ status: 'SUCCEEDED', amountCaptured: order.amount });
   });
 });
 
 describe('a crash between steps', () => {
   it('leaves an order whose channel outcome is unknown in PROCESSING, visible, with no money moved', async () => {
-    const before = await api.get('/v1/balance');
+    const before = await env.api.get('/v1/balance');
     // A channel that fails in a way that is not a timeout: the workflow cannot know whether money moved.
     const broken = {
       id: 'card_a',
@@ -187,17 +179,17 @@ describe('a crash between steps', () => {
       },
     };
     const { setDeps } = await import('../../functions/services.js');
-    const original = runtime.deps;
+    const original = env.runtime.deps;
     setDeps({ ...original, channels: new Map([...original.channels, ['card_a', broken]]) });
     try {
-      const order = await api.createOrder();
-      const res = await api.pay(order.id);
+      const order = await env.api.createOrder();
+      const res = await env.api.pay(order.id);
       expect(res.status).toBe(202);
       expect(res.body.status).toBe('PROCESSING');
-      expect((await api.get(`/v1/orders/${order.id}`)).body.status).toBe('PROCESSING');
-      const processing = await api.get('/v1/orders?status=PROCESSING');
+      expect((await env.api.get(`/v1/orders/${order.id}`)).body.status).toBe('PROCESSING');
+      const processing = await env.api.get('/v1/orders?status=PROCESSING');
       expect(processing.body.data.map((o: { id: string }) => o.id)).toContain(order.id);
-      expect((await api.get('/v1/balance')).body).toEqual(before.body);
+      expect((await env.api.get('/v1/balance')).body).toEqual(before.body);
     } finally {
       setDeps(original);
     }

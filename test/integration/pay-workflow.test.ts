@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { setDeps } from '../../functions/services.js';
 import { PAY_WORKFLOW_TASKS, payWorkflowDefinition } from '../../infra/definitions/pay-workflow.js';
 import { routes } from '../../infra/definitions/routes.js';
 import { localDefinition } from '../../infra/local/local-pay-workflow.js';
-import type { Runtime } from '../../infra/local/runtime.js';
-import type { ApiClient } from '../support/api-client.js';
-import { startTestRuntime } from '../support/runtime.js';
+import { useTestRuntime } from '../support/runtime.js';
 
 type State = { Type: string; Resource?: string; Retry?: unknown[]; Catch?: { ErrorEquals: string[] }[] };
 
@@ -35,15 +33,10 @@ describe('the pay workflow definition', () => {
 });
 
 describe('the workflow at run time', () => {
-  let runtime: Runtime;
-  let api: ApiClient;
-  beforeAll(async () => {
-    ({ runtime, api } = await startTestRuntime());
-  });
-  afterAll(async () => runtime?.stop());
+  const env = useTestRuntime();
 
   it('releases the claim when a step before the channel fails: 503, order payable again, nothing charged', async () => {
-    const original = runtime.deps;
+    const original = env.runtime.deps;
     setDeps({
       ...original,
       // The risk step's read fails: the workflow's Catch releases the claim (ReleaseClaim reads the order itself).
@@ -54,14 +47,14 @@ describe('the workflow at run time', () => {
       },
     });
     try {
-      const order = await api.createOrder();
-      const res = await api.pay(order.id);
+      const order = await env.api.createOrder();
+      const res = await env.api.pay(order.id);
       expect(res.status).toBe(503);
       expect(res.body.error).toMatchObject({ type: 'internal', code: 'payment_processing_error' });
-      const read = await api.get(`/v1/orders/${order.id}`);
+      const read = await env.api.get(`/v1/orders/${order.id}`);
       expect(read.body.status).toBe('CREATED');
       expect(read.body.lastPaymentError.code).toBe('processing_error');
-      expect(runtime.journal.charges(order.id)).toHaveLength(0);
+      expect(env.runtime.journal.charges(order.id)).toHaveLength(0);
     } finally {
       setDeps(original);
     }
@@ -70,7 +63,7 @@ describe('the workflow at run time', () => {
   it('serves every route of the shared route table', async () => {
     for (const route of routes) {
       const path = route.path.replace('{id}', 'ord_01m8000000000000000000000a').replace('/v1/refunds/ord_', '/v1/refunds/rf_');
-      const res = await api.request(route.method, path, route.method === 'POST' ? {} : undefined);
+      const res = await env.api.request(route.method, path, route.method === 'POST' ? {} : undefined);
       expect(res.body?.error?.code, `${route.method} ${route.path}`).not.toBe('route_not_found');
       expect(res.status, `${route.method} ${route.path}`).toBeLessThan(500);
     }

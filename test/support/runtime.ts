@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { startRuntime, type Runtime, type RuntimeOptions } from '../../infra/local/runtime.js';
 import { ApiClient } from './api-client.js';
 
@@ -20,4 +20,17 @@ export async function startTestRuntime(options: RuntimeOptions = {}): Promise<{ 
     ...options,
   });
   return { runtime, api: new ApiClient(runtime.url, runtime.demoMerchant!) };
+}
+
+/**
+ * A test file's runtime (or a describe block's): started before its tests, stopped after them. Read `env.api` and
+ * `env.runtime` inside tests, once beforeAll has run.
+ */
+export function useTestRuntime(options: RuntimeOptions = {}): { readonly runtime: Runtime; readonly api: ApiClient } {
+  const env = {} as { runtime: Runtime; api: ApiClient };
+  beforeAll(async () => {
+    Object.assign(env, await startTestRuntime(options));
+  });
+  afterAll(async () => env.runtime?.stop());
+  return env;
 }

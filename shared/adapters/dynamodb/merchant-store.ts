@@ -1,4 +1,4 @@
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LedgerEntry } from '../../domain/ledger.js';
 import type { BalanceRow, BlocklistStore, LedgerStore, Merchant, MerchantStore } from '../../ports/stores.js';
 import { keys } from './keys.js';
@@ -45,22 +45,6 @@ export class DynamoBlocklistStore implements BlocklistStore {
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
-
-  async blocked(lookups: readonly string[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    let pending: Record<string, unknown>[] = [...new Set(lookups)].map((key) => keys.blocklist(key));
-    // A throttled BatchGet returns UnprocessedKeys; reading them as "not blocked" would let a blocked payer through.
-    for (let attempt = 0; pending.length > 0; attempt += 1) {
-      if (attempt >= 5) throw new Error('Blocklist lookup left keys unprocessed');
-      if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
-      const out = await this.db.send(
-        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
-      );
-      for (const item of out.Responses?.[this.tableName] ?? []) found.add(item.key as string);
-      pending = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
-    }
-    return found;
-  }
 
   async add(key: string, reason: string): Promise<void> {
     await this.db.send(
