@@ -1,4 +1,3 @@
-import './polyfills.js';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { handler as charge } from '../../functions/workflow/charge.js';
 import { handler as commit } from '../../functions/workflow/commit.js';
