@@ -10,9 +10,27 @@ export interface PlatformContext {
 
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 
+/**
+ * `regions` as cdk.json gives it (a JSON list) or as the CLI's `-c regions=…` does: the CLI passes every `-c` value as
+ * a string, so `-c 'regions=["us-east-1"]'` arrives as the text of a JSON list, and `-c regions=us-east-1,eu-west-1`
+ * as a comma-separated one. Both are accepted.
+ */
+function regionList(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const text = value.trim();
+  if (text.startsWith('[')) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return value;
+    }
+  }
+  return text.split(',').map((r) => r.trim());
+}
+
 /** cdk.json context, validated: a typo in a region name fails the synth instead of deploying somewhere odd. */
 export function platformContext(app: App): PlatformContext {
-  const regions = app.node.tryGetContext('regions') as unknown;
+  const regions = regionList(app.node.tryGetContext('regions'));
   if (!Array.isArray(regions) || regions.length === 0 || !regions.every((r) => typeof r === 'string' && REGION.test(r))) {
     throw new Error('cdk.json context "regions" must be a non-empty list of AWS region names, e.g. ["eu-west-1"]');
   }
