@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import type { ErrorCodeOf } from '../../shared/domain/error-codes.js';
 import { DomainError, ValidationError } from '../../shared/domain/errors.js';
 import { logger } from '../../shared/logger.js';
 
@@ -69,7 +70,7 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** Stable codes for the fields merchants most often get wrong; the rest are parameter_invalid. */
-function codeFor(field: string | undefined): string {
+function codeFor(field: string | undefined): ErrorCodeOf<400> {
   switch (field) {
     case 'amount':
       return 'amount_invalid';

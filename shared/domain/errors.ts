@@ -1,15 +1,12 @@
+import { ERROR_CODES, type ErrorCode, type ErrorCodeOf, type ErrorType } from './error-codes.js';
+
 /**
- * One error family. Every error a merchant may see is a DomainError with a stable `code`; the HTTP error mapper
- * exposes these and turns anything else into a generic 500 carrying the request id.
+ * One error family. Every error a merchant may see is a DomainError with a stable `code` from the closed catalog
+ * (error-codes.ts); each subclass accepts only the codes of its own HTTP status, so the compiler keeps a code and its
+ * status together. The HTTP error mapper exposes these and turns anything else into a generic 500 carrying the
+ * request id.
  */
-export type ErrorType =
-  | 'invalid_request'
-  | 'authentication'
-  | 'permission'
-  | 'conflict'
-  | 'payment'
-  | 'rate_limit'
-  | 'internal';
+export type { ErrorCode, ErrorType };
 
 export interface DomainErrorOptions {
   readonly param?: string;
@@ -26,7 +23,7 @@ export class DomainError extends Error {
   constructor(
     readonly statusCode: number,
     readonly type: ErrorType,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     options: DomainErrorOptions = {},
   ) {
@@ -39,7 +36,7 @@ export class DomainError extends Error {
 }
 
 export class ValidationError extends DomainError {
-  constructor(code: string, message: string, param?: string) {
+  constructor(code: ErrorCodeOf<400>, message: string = ERROR_CODES[code].message, param?: string) {
     super(400, 'invalid_request', code, message, { param });
   }
 }
@@ -51,13 +48,13 @@ export class NotFoundError extends DomainError {
 }
 
 export class UnprocessableError extends DomainError {
-  constructor(code: string, message: string, param?: string) {
+  constructor(code: ErrorCodeOf<422>, message: string = ERROR_CODES[code].message, param?: string) {
     super(422, 'invalid_request', code, message, { param });
   }
 }
 
 export class AuthenticationError extends DomainError {
-  constructor(code: string, message: string) {
+  constructor(code: ErrorCodeOf<401>, message: string = ERROR_CODES[code].message) {
     super(401, 'authentication', code, message);
   }
 }
@@ -70,20 +67,20 @@ export class ReplayedRequestError extends AuthenticationError {
 }
 
 export class PermissionError extends DomainError {
-  constructor(code: string, message: string) {
+  constructor(code: ErrorCodeOf<403>, message: string = ERROR_CODES[code].message) {
     super(403, 'permission', code, message);
   }
 }
 
 export class ConflictError extends DomainError {
-  constructor(code: string, message: string, details?: Record<string, unknown>) {
+  constructor(code: ErrorCodeOf<409>, message: string = ERROR_CODES[code].message, details?: Record<string, unknown>) {
     super(409, 'conflict', code, message, { details });
   }
 }
 
 /** A declined payment: 402 with the channel's or the risk engine's reason. */
 export class PaymentDeclinedError extends DomainError {
-  constructor(code: string, message: string, details?: Record<string, unknown>) {
+  constructor(code: ErrorCodeOf<402>, message: string = ERROR_CODES[code].message, details?: Record<string, unknown>) {
     super(402, 'payment', code, message, { details });
   }
 }
@@ -95,7 +92,7 @@ export class PayloadTooLargeError extends DomainError {
 }
 
 export class ServiceUnavailableError extends DomainError {
-  constructor(code: string, message: string) {
+  constructor(code: ErrorCodeOf<503>, message: string = ERROR_CODES[code].message) {
     super(503, 'internal', code, message);
   }
 }

@@ -7,6 +7,7 @@ import {
   ServiceUnavailableError,
   ValidationError,
 } from '../domain/errors.js';
+import { declineCode } from '../domain/error-codes.js';
 import { newId } from '../domain/ids.js';
 import { SUPPORTED_METHODS, isExpired, type Order } from '../domain/order.js';
 import { applyOutcome, OTP_ATTEMPTS, type AttemptOutcome } from '../domain/payment-outcome.js';
@@ -119,7 +120,7 @@ function answer(result: PayWorkflowResult): PaymentResponse {
     throw new PermissionError('risk_blocked', 'The payment was blocked by risk controls.');
   }
   if (result.outcome === 'declined') {
-    throw new PaymentDeclinedError(result.declineCode ?? 'card_declined', result.declineMessage ?? 'Declined.', {
+    throw new PaymentDeclinedError(declineCode(result.declineCode), result.declineMessage ?? 'Declined.', {
       orderId: result.order.id,
     });
   }
@@ -167,7 +168,7 @@ export async function confirmPayment(deps: Deps, merchant: Merchant, orderId: st
       : { ...result, channel: channelId };
   const committed = await commitOutcome(deps, claimed, outcome, merchant.feeBps ?? deps.settings.defaultFeeBps, failures);
   if (result.outcome === 'declined') {
-    throw new PaymentDeclinedError(result.code, result.message, { orderId });
+    throw new PaymentDeclinedError(declineCode(result.code), result.message, { orderId });
   }
   return { statusCode: 200, order: committed };
 }
