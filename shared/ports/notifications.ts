@@ -80,10 +80,16 @@ export interface WebhookSigner {
   publicKeys(): Promise<PlatformKey[]>;
 }
 
+/**
+ * Why an attempt failed, as merchants see it: a class, never the socket's own text (docs/decisions.md, entry 40).
+ * `refused`: an address the platform will not call; `http_status`: an answer that is not 2xx.
+ */
+export type DeliveryFailure = 'refused' | 'connection_failed' | 'tls_error' | 'timeout' | 'http_status';
+
 export interface WebhookDelivery {
   readonly httpStatus: number | null;
   readonly latencyMs: number;
-  readonly error: string | null;
+  readonly error: DeliveryFailure | null;
 }
 
 export interface WebhookTransport {

@@ -58,7 +58,7 @@ function harness(event: StoredEvent | undefined, httpStatus: number | null = 200
   const transport: WebhookTransport = {
     post: async (url, headers, body) => {
       posts.push({ url, headers: { ...headers }, body });
-      return { httpStatus, latencyMs: 3, error: httpStatus === null ? 'ECONNREFUSED' : null };
+      return { httpStatus, latencyMs: 3, error: httpStatus === null ? 'connection_failed' : httpStatus < 300 ? null : 'http_status' };
     },
   };
   const deps: NotifyDeps = {

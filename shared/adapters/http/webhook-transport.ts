@@ -1,10 +1,10 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
-import { isInternalAddress } from '../../domain/notify-url.js';
-import { DELIVERY_TIMEOUT_MS } from '../../domain/webhook.js';
-import type { WebhookDelivery, WebhookTransport } from '../../ports/notifications.js';
+import type { LookupFunction } from 'node:net';
+import { classifyAddress, hostClass } from '../../domain/notify-url.js';
+import { DELIVERY_TIMEOUT_MS, isDelivered } from '../../domain/webhook.js';
+import type { DeliveryFailure, WebhookDelivery, WebhookTransport } from '../../ports/notifications.js';
 
 export interface TransportOptions {
   /** Local mode: loopback targets (and plain http to them) are allowed, nothing else internal. */
@@ -14,12 +14,26 @@ export interface TransportOptions {
   readonly resolve?: (hostname: string) => Promise<LookupAddress[]>;
 }
 
-const isLoopbackAddress = (address: string) => /^127\./.test(address) || address === '::1' || address === '::ffff:127.0.0.1';
+/** Whether the platform may connect to this address: public always, loopback only in local mode. */
+export function addressAllowed(address: string, allowLoopback: boolean): boolean {
+  const kind = classifyAddress(address);
+  return kind === 'public' || (kind === 'loopback' && allowLoopback);
+}
 
-/** Refusal reason for an address the platform must never call, or null. */
-export function refusedAddress(address: string, allowLoopback: boolean): string | null {
-  if (allowLoopback && isLoopbackAddress(address)) return null;
-  return isInternalAddress(address) ? `refused: ${address} is a loopback, private, link-local or metadata address` : null;
+/** Raised inside the socket's lookup when a resolved address is not allowed. */
+const REFUSED = 'EREFUSEDADDRESS';
+const TIMED_OUT = 'ETIMEDOUTDELIVERY';
+
+/**
+ * What a merchant may learn about a failed attempt: a class, never the socket's text. Errno strings and addresses
+ * would turn `POST /v1/webhooks/test` into a port scanner (which ports answer, which speak TLS, which names resolve).
+ */
+export function failureClass(error: NodeJS.ErrnoException): DeliveryFailure {
+  const code = error.code ?? '';
+  if (code === REFUSED) return 'refused';
+  if (code === TIMED_OUT || code === 'ETIMEDOUT') return 'timeout';
+  if (/^(EPROTO|ERR_SSL_|ERR_TLS_|ERR_OSSL_|CERT_|DEPTH_ZERO_|SELF_SIGNED_|UNABLE_TO_|HOSTNAME_MISMATCH)/.test(code)) return 'tls_error';
+  return 'connection_failed';
 }
 
 /**
@@ -36,7 +50,7 @@ export class HttpWebhookTransport implements WebhookTransport {
 
   async post(rawUrl: string, headers: Readonly<Record<string, string>>, body: string): Promise<WebhookDelivery> {
     const started = performance.now();
-    const done = (httpStatus: number | null, error: string | null): WebhookDelivery => ({
+    const done = (httpStatus: number | null, error: DeliveryFailure | null): WebhookDelivery => ({
       httpStatus,
       latencyMs: Math.round(performance.now() - started),
       error,
@@ -45,20 +59,15 @@ export class HttpWebhookTransport implements WebhookTransport {
     try {
       url = new URL(rawUrl);
     } catch {
-      return done(null, 'refused: not a valid URL');
+      return done(null, 'refused');
     }
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    const literal = isIP(host) !== 0;
-    const loopbackTarget = literal ? isLoopbackAddress(host) : host === 'localhost';
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && this.options.allowLoopback && loopbackTarget)) {
-      return done(null, 'refused: notifyUrl must use https');
-    }
-    if (literal) {
-      const refused = refusedAddress(host, this.options.allowLoopback);
-      if (refused) return done(null, refused);
-    }
+    const target = hostClass(url);
+    const plainHttpAllowed = url.protocol === 'http:' && this.options.allowLoopback && target === 'loopback';
+    if (url.protocol !== 'https:' && !plainHttpAllowed) return done(null, 'refused');
+    // A literal is connected to without a lookup, so it is judged here; a name is judged by what it resolves to.
+    if (target === 'special' || (target === 'loopback' && !this.options.allowLoopback)) return done(null, 'refused');
 
-    const lookup: LookupFunction = (hostname, _options, callback) => {
+    const lookup: LookupFunction = (hostname, options, callback) => {
       const resolved = this.options.resolve
         ? this.options.resolve(hostname)
         : new Promise<LookupAddress[]>((resolve, reject) =>
@@ -66,13 +75,13 @@ export class HttpWebhookTransport implements WebhookTransport {
           );
       resolved.then(
         (addresses) => {
-          const refused = addresses.map((a) => refusedAddress(a.address, this.options.allowLoopback)).find((r) => r !== null);
-          if (refused) return callback(Object.assign(new Error(refused), { code: 'EREFUSEDADDRESS' }), '', 0);
-          const first = addresses[0];
-          if (!first) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '', 0);
+          // Every address must be allowed, not only the first: the socket may fall back to any of them.
+          if (addresses.length === 0 || !addresses.every((a) => addressAllowed(a.address, this.options.allowLoopback))) {
+            return callback(Object.assign(new Error('refused'), { code: REFUSED }), '', 0);
+          }
           // Node asks for all addresses when autoSelectFamily is on; answer in the form it asked for.
-          if ((_options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
-          return callback(null, first.address, first.family);
+          if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+          return callback(null, addresses[0]!.address, addresses[0]!.family);
         },
         (error: Error) => callback(error as NodeJS.ErrnoException, '', 0),
       );
@@ -93,19 +102,17 @@ export class HttpWebhookTransport implements WebhookTransport {
         clearTimeout(deadline);
         resolve(delivery);
       };
+      const timedOut = () => req.destroy(Object.assign(new Error('timed out'), { code: TIMED_OUT }));
       const req = send(url, requestOptions, (res) => {
+        const status = res.statusCode ?? null;
         res.resume(); // the body is not read: only the status counts
-        res.on('end', () => finish(done(res.statusCode ?? null, null)));
-        res.on('error', (error) => finish(done(res.statusCode ?? null, error.message)));
+        res.on('end', () => finish(done(status, isDelivered(status) ? null : 'http_status')));
+        res.on('error', () => finish(done(status, 'connection_failed')));
       });
       // Whole-exchange deadline (the socket timeout alone only covers inactivity).
-      const deadline = setTimeout(() => {
-        req.destroy(new Error(`timed out after ${this.timeoutMs} ms`));
-      }, this.timeoutMs);
-      req.on('timeout', () => req.destroy(new Error(`timed out after ${this.timeoutMs} ms`)));
-      req.on('error', (error: NodeJS.ErrnoException) => {
-        finish(done(null, error.code === 'EREFUSEDADDRESS' ? error.message : `${error.code ?? 'error'}: ${error.message}`));
-      });
+      const deadline = setTimeout(timedOut, this.timeoutMs);
+      req.on('timeout', timedOut);
+      req.on('error', (error: NodeJS.ErrnoException) => finish(done(null, failureClass(error))));
       req.end(body);
     });
   }
