@@ -20,8 +20,10 @@ const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   // A pay attempt claims the order.
   CREATED: ['PROCESSING', 'CLOSED'],
   // The attempt ends: success, authorization, a challenge, or a decline (back to CREATED with lastPaymentError).
-  PROCESSING: ['SUCCEEDED', 'AUTHORIZED', 'REQUIRES_ACTION', 'CREATED'],
-  // Confirming a challenge claims the order again; closing or expiry ends it.
+  // CLOSED only for a close's own claim (closeReason set), once the channel cancelled the attempt (decisions, 44).
+  PROCESSING: ['SUCCEEDED', 'AUTHORIZED', 'REQUIRES_ACTION', 'CREATED', 'CLOSED'],
+  // Confirming a challenge claims the order again; so does closing it, which must cancel the attempt at the channel
+  // before the order may read CLOSED. Expiry (read as CLOSED) ends it too.
   REQUIRES_ACTION: ['PROCESSING', 'CLOSED'],
   AUTHORIZED: ['SUCCEEDED', 'CLOSED'],
   SUCCEEDED: ['REFUNDED'],

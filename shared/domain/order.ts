@@ -66,6 +66,14 @@ export function isExpired(order: Pick<Order, 'status' | 'expiresAt'>, nowMs: num
   return (order.status === 'CREATED' || order.status === 'REQUIRES_ACTION') && Date.parse(order.expiresAt) <= nowMs;
 }
 
+/**
+ * A close claimed this challenged order (PROCESSING with its closeReason already set) and is cancelling the attempt at
+ * its channel; the close's retry, or the janitor, finishes it (docs/decisions.md, entry 44).
+ */
+export function isClosing(order: Pick<Order, 'status' | 'closeReason'>): boolean {
+  return order.status === 'PROCESSING' && order.closeReason !== null;
+}
+
 export function effectiveOrder(order: Order, nowMs: number): Order {
   if (!isExpired(order, nowMs)) return order;
   return { ...order, status: 'CLOSED', closedAt: order.expiresAt, closeReason: 'expired' };

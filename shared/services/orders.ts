@@ -1,12 +1,15 @@
-import { ConflictError, NotFoundError } from '../domain/errors.js';
+import { ConflictError, NotFoundError, ServiceUnavailableError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { assertNotifyUrl } from '../domain/notify-url.js';
-import { effectiveOrder, type Order } from '../domain/order.js';
-import { CLOSABLE, assertTransition, type OrderStatus } from '../domain/order-state.js';
+import { isClosing, isExpired, type Order } from '../domain/order.js';
+import { CLOSABLE, assertTransition } from '../domain/order-state.js';
+import { logger } from '../logger.js';
 import type { Merchant, NonceGuard, OrderQuery } from '../ports/stores.js';
 import type { CreateOrderRequest } from '../schemas/requests.js';
-import type { Deps } from './deps.js';
+import { channelOf, type Deps } from './deps.js';
 import { orderEvent } from './events.js';
+
+type CloseReason = NonNullable<Order['closeReason']>;
 
 export async function createOrder(deps: Deps, merchant: Merchant, request: CreateOrderRequest, guard?: NonceGuard): Promise<Order> {
   const notifyUrl = request.notifyUrl
@@ -58,36 +61,91 @@ export async function listOrders(deps: Deps, query: OrderQuery) {
   return deps.orders.listOrders(query);
 }
 
+/** How many times a close decides again after another request changed the order between its read and its write. */
+const CLOSE_ATTEMPTS = 5;
+
 /**
- * Closes an unpaid order. An order past its expiry is closed as expired. Closing an order that waits for a
- * challenge also cancels the attempt at the channel.
+ * Closes an unpaid order; one past its expiry is closed as expired. A CREATED order has nothing at a channel: one
+ * conditional write closes it. A challenged (REQUIRES_ACTION) order has an attempt open at its channel, which must be
+ * cancelled there before the order may read CLOSED, and which a confirm must not capture meanwhile. So the close
+ * claims it first (REQUIRES_ACTION → PROCESSING with closeReason set: a conditional write that excludes a confirm's
+ * claim, and the other way round), then cancels at the channel, then commits CLOSED (docs/decisions.md, entry 44).
  */
 export async function closeOrder(deps: Deps, merchantId: string, orderId: string): Promise<Order> {
-  for (;;) {
+  for (let attempt = 0; attempt < CLOSE_ATTEMPTS; attempt++) {
     const order = await loadOrder(deps, merchantId, orderId);
-    const nowMs = deps.now();
-    const shown = effectiveOrder(order, nowMs);
-    if (!CLOSABLE.includes(order.status as OrderStatus)) {
-      if (order.status === 'CLOSED') return order;
+    // A close that stopped between its claim and its commit (channel error, crash): finish it.
+    if (isClosing(order)) return finishClose(deps, order);
+    if (order.status === 'CLOSED') return order;
+    if (!CLOSABLE.includes(order.status)) {
       throw new ConflictError('order_not_closable', `An order in status ${order.status} cannot be closed.`);
     }
-    assertTransition(order.status, 'CLOSED');
-    const now = new Date(nowMs).toISOString();
-    const after: Order = {
-      ...order,
-      status: 'CLOSED',
-      version: order.version + 1,
-      updatedAt: now,
-      closedAt: shown.status === 'CLOSED' ? order.expiresAt : now,
-      closeReason: shown.status === 'CLOSED' ? 'expired' : 'merchant',
-      payment: order.payment ? { ...order.payment, nextAction: null } : null,
-    };
-    if (order.status === 'REQUIRES_ACTION' && order.payment?.channel) {
-      await deps.channels.get(order.payment.channel)?.cancel(order.payment.id);
-    }
-    if (await deps.orders.transition({ before: order, after, event: orderEvent('order.closed', after, nowMs) })) {
-      return after;
-    }
-    // The order changed between the read and the write (a payment claimed it): decide again on the new state.
+    const nowMs = deps.now();
+    const reason = isExpired(order, nowMs) ? 'expired' : 'merchant';
+    const closed = order.status === 'REQUIRES_ACTION'
+      ? await claimForClose(deps, order, reason, nowMs)
+      : await commitClose(deps, order, reason, nowMs);
+    if (closed) return closed.status === 'CLOSED' ? closed : finishClose(deps, closed);
+    // The order changed between the read and the write (a pay or a confirm claimed it): decide again on the new state.
   }
+  throw new ConflictError('order_not_closable', 'The order kept changing while it was being closed; read it and try again.');
+}
+
+/** REQUIRES_ACTION → PROCESSING, marked as a close by its closeReason: no confirm can claim the order after this. */
+async function claimForClose(deps: Deps, order: Order, reason: CloseReason, nowMs: number): Promise<Order | undefined> {
+  assertTransition(order.status, 'PROCESSING');
+  const claimed: Order = {
+    ...order,
+    status: 'PROCESSING',
+    version: order.version + 1,
+    updatedAt: new Date(nowMs).toISOString(),
+    closeReason: reason,
+    payment: order.payment ? { ...order.payment, nextAction: null } : null,
+  };
+  return (await deps.orders.transition({ before: order, after: claimed })) ? claimed : undefined;
+}
+
+/**
+ * Cancels the claimed attempt at its channel (idempotent, so a retried close cancels again harmlessly), then commits
+ * CLOSED with its event. Exported for the janitor, which finishes closes whose process died after the claim.
+ */
+export async function finishClose(deps: Deps, claimed: Order): Promise<Order> {
+  const payment = claimed.payment;
+  if (payment?.channel) {
+    try {
+      await channelOf(deps, payment.channel).cancel(payment.id);
+    } catch (error) {
+      // The order stays claimed for the close (no confirm or pay can take it): a retry of the close, or the janitor,
+      // cancels again and finishes it. It must not read CLOSED while the channel may still capture.
+      logger.warn('close: the channel did not confirm the cancellation', {
+        orderId: claimed.id,
+        paymentId: payment.id,
+        channel: payment.channel,
+        error: error instanceof Error ? error.name : String(error),
+      });
+      throw new ServiceUnavailableError('payment_processing_error', 'The payment channel did not confirm the cancellation; retry the close.');
+    }
+  }
+  const closed = await commitClose(deps, claimed, claimed.closeReason ?? 'merchant', deps.now());
+  if (closed) return closed;
+  // Another retry of this close committed first.
+  const current = await deps.orders.getOrder(claimed.id);
+  if (current?.status === 'CLOSED') return current;
+  throw new ConflictError('order_not_closable', 'The order changed while it was being closed; read it and try again.');
+}
+
+async function commitClose(deps: Deps, order: Order, reason: CloseReason, nowMs: number): Promise<Order | undefined> {
+  assertTransition(order.status, 'CLOSED');
+  const now = new Date(nowMs).toISOString();
+  const after: Order = {
+    ...order,
+    status: 'CLOSED',
+    version: order.version + 1,
+    updatedAt: now,
+    closedAt: reason === 'expired' ? order.expiresAt : now,
+    closeReason: reason,
+    payment: order.payment ? { ...order.payment, nextAction: null } : null,
+  };
+  const committed = await deps.orders.transition({ before: order, after, event: orderEvent('order.closed', after, nowMs) });
+  return committed ? after : undefined;
 }
