@@ -14,6 +14,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startDynamoDbLocal } from '../infra/local/dynamodb-local.js';
 import { startRuntime, type Runtime } from '../infra/local/runtime.js';
 import { setLogLevel } from '../shared/logger.js';
+import { setMetricSink } from '../shared/metrics.js';
 import type { Deps } from '../shared/services/deps.js';
 import { ApiClient } from '../test/support/api-client.js';
 import { createPayPhase, probeCallCosts } from './create-pay.js';
@@ -143,6 +144,7 @@ function log(message: string): void {
 async function main(): Promise<void> {
   // Progress and the report only: no request logs, no metric lines.
   setLogLevel('warn');
+  setMetricSink(() => undefined);
   const dataDir = mkdtempSync(join(tmpdir(), 'pay-bench-'));
   let runtime: Runtime | undefined;
   try {

@@ -41,6 +41,8 @@ const schema = z.object({
   /** Local runtime only: the gateway's port. */
   PORT: z._default(coercedInt(0, 65_535), 3000),
   LOG_LEVEL: z._default(z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
+  /** Business metrics (shared/metrics.ts): EMF lines on stdout, or off (the test run). Independent of LOG_LEVEL. */
+  METRICS: z._default(z.enum(['emf', 'off']), 'emf'),
 });
 
 export type Config = Readonly<z.infer<typeof schema>>;

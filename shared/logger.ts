@@ -35,10 +35,21 @@ export function withLogContext<T>(fields: Readonly<Record<string, unknown>>, fn:
   return context.run({ ...context.getStore(), ...fields }, fn);
 }
 
+export type LogSink = (line: Readonly<Record<string, unknown>>) => void;
+
+const stdoutSink: LogSink = (line) => {
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+};
+let sink: LogSink = stdoutSink;
+
+/** Replaces where log lines go (tests read them); `undefined` goes back to stdout. The level still applies. */
+export function setLogSink(value: LogSink | undefined): void {
+  sink = value ?? stdoutSink;
+}
+
 function write(level: Level, message: string, fields: Record<string, unknown>): void {
   if (!isLogging(level)) return;
-  const line = { level, time: new Date().toISOString(), message, ...context.getStore(), ...(redact(fields) as object) };
-  process.stdout.write(`${JSON.stringify(line)}\n`);
+  sink({ level, time: new Date().toISOString(), message, ...context.getStore(), ...(redact(fields) as object) });
 }
 
 export const logger = {

@@ -1,35 +1,80 @@
-import { isLogging } from './logger.js';
+import { getConfig } from './config.js';
 
 /**
- * Business metrics as CloudWatch embedded metric format (EMF): one JSON line on stdout per payment outcome, which
- * CloudWatch Logs turns into metrics without a PutMetricData call. Locally the same line goes to the console.
+ * Business metrics as CloudWatch embedded metric format (EMF): one JSON document per payment outcome or OTP
+ * confirmation, written as a line on stdout, which CloudWatch Logs turns into metrics without a PutMetricData call.
+ *
+ * Metrics are not logs: they are written whatever LOG_LEVEL says, because a quieter log level must not blank the
+ * payments dashboard and its alarms. Where they go is a sink: stdout by default, nowhere with METRICS=off (the test
+ * run, so that thousands of payments do not print), or a sink a test installs with setMetricSink to read them.
  */
 export const PAYMENT_METRICS = {
   namespace: 'PaymentPlatform',
   service: 'payments',
   succeeded: 'PaymentsSucceeded',
   failed: 'PaymentsFailed',
+  /** Every POST /pay/confirm that reached the channel step, by Result (see OtpConfirmationResult). */
+  otpConfirmations: 'OtpConfirmations',
 } as const;
 
 export type PaymentMetricOutcome = 'succeeded' | 'failed';
 
-export function emfLine(outcome: PaymentMetricOutcome, properties: Readonly<Record<string, string | null>>, nowMs: number): string {
-  const metricName = outcome === 'succeeded' ? PAYMENT_METRICS.succeeded : PAYMENT_METRICS.failed;
-  return JSON.stringify({
-    _aws: {
-      Timestamp: nowMs,
-      CloudWatchMetrics: [
-        { Namespace: PAYMENT_METRICS.namespace, Dimensions: [['Service']], Metrics: [{ Name: metricName, Unit: 'Count' }] },
-      ],
-    },
-    Service: PAYMENT_METRICS.service,
-    [metricName]: 1,
-    // Searchable in Logs Insights, not dimensions (high cardinality would multiply the metric cost).
-    ...properties,
-  });
+/**
+ * What one OTP confirmation came to: the payment succeeded or was declined, the payer may try another code, the
+ * channel's answer is unknown (the order stays PROCESSING), or the channel refused the call (nothing changed).
+ */
+export type OtpConfirmationResult = 'succeeded' | 'declined' | 'retry' | 'unknown' | 'channel_error';
+
+export type MetricDocument = Readonly<Record<string, unknown>>;
+export type MetricSink = (document: MetricDocument) => void;
+
+type Properties = Readonly<Record<string, string | null>>;
+
+const stdoutSink: MetricSink = (document) => {
+  process.stdout.write(`${JSON.stringify(document)}\n`);
+};
+const discardSink: MetricSink = () => undefined;
+
+let sink: MetricSink | undefined;
+
+/** Replaces where metrics go (tests capture them); `undefined` goes back to the configured sink. */
+export function setMetricSink(value: MetricSink | undefined): void {
+  sink = value;
 }
 
-export function recordPaymentOutcome(outcome: PaymentMetricOutcome, properties: Readonly<Record<string, string | null>>, nowMs: number): void {
-  if (!isLogging('info')) return;
-  process.stdout.write(`${emfLine(outcome, properties, nowMs)}\n`);
+function emit(document: MetricDocument): void {
+  (sink ??= getConfig().METRICS === 'off' ? discardSink : stdoutSink)(document);
+}
+
+/**
+ * One EMF document counting `metricName` once. `dimensions` are the dimension sets (low cardinality only: each set
+ * is a metric of its own in CloudWatch); `properties` are searchable in Logs Insights and cost nothing as metrics.
+ */
+export function emfDocument(
+  metricName: string,
+  dimensions: Readonly<Record<string, string>>,
+  properties: Properties,
+  nowMs: number,
+): MetricDocument {
+  const names = Object.keys(dimensions);
+  const sets = names.length > 1 ? [['Service'], names] : [names];
+  return {
+    _aws: {
+      Timestamp: nowMs,
+      CloudWatchMetrics: [{ Namespace: PAYMENT_METRICS.namespace, Dimensions: sets, Metrics: [{ Name: metricName, Unit: 'Count' }] }],
+    },
+    ...properties,
+    ...dimensions,
+    [metricName]: 1,
+  };
+}
+
+/** A payment ended: succeeded, or failed (declined, blocked, released). Both the pay workflow and confirm count here. */
+export function recordPaymentOutcome(outcome: PaymentMetricOutcome, properties: Properties, nowMs: number): void {
+  const metricName = outcome === 'succeeded' ? PAYMENT_METRICS.succeeded : PAYMENT_METRICS.failed;
+  emit(emfDocument(metricName, { Service: PAYMENT_METRICS.service }, properties, nowMs));
+}
+
+export function recordOtpConfirmation(result: OtpConfirmationResult, properties: Properties, nowMs: number): void {
+  emit(emfDocument(PAYMENT_METRICS.otpConfirmations, { Service: PAYMENT_METRICS.service, Result: result }, properties, nowMs));
 }

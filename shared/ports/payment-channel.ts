@@ -62,3 +62,17 @@ export class ChannelTimeoutError extends Error {
     this.name = 'ChannelTimeoutError';
   }
 }
+
+/**
+ * The channel answered and refused the call (a malformed request, a payment it does not know, its own outage
+ * reported as such): nothing happened there, so the outcome is known and the attempt is unchanged at the channel.
+ */
+export class ChannelRejectedError extends Error {
+  constructor(
+    readonly channelId: string,
+    readonly reason: string,
+  ) {
+    super(`Channel ${channelId} refused the request: ${reason}`);
+    this.name = 'ChannelRejectedError';
+  }
+}

@@ -11,7 +11,9 @@ import { declineCode } from '../domain/error-codes.js';
 import { newId } from '../domain/ids.js';
 import { SUPPORTED_METHODS, isExpired, type Order } from '../domain/order.js';
 import { applyOutcome, OTP_ATTEMPTS, type AttemptOutcome } from '../domain/payment-outcome.js';
-import type { PaymentChannel } from '../ports/payment-channel.js';
+import { logger } from '../logger.js';
+import { recordOtpConfirmation, recordPaymentOutcome, type OtpConfirmationResult } from '../metrics.js';
+import { ChannelRejectedError, type ChargeResult } from '../ports/payment-channel.js';
 import type { PayWorkflowResult } from '../ports/pay-workflow.js';
 import type { Merchant, NonceGuard, PaymentClaim } from '../ports/stores.js';
 import type { PayOrderRequest } from '../schemas/requests.js';
@@ -139,38 +141,87 @@ export async function confirmPayment(deps: Deps, merchant: Merchant, orderId: st
   if (order.status !== 'REQUIRES_ACTION' || !payment?.channel || !payment.channelPaymentId || payment.nextAction?.type !== 'otp') {
     throw new ConflictError('order_not_confirmable', `An order in status ${order.status} has no challenge to confirm.`);
   }
+  // Resolved before the claim: a missing adapter is a deployment bug that must leave the order as it was.
+  const channel = channelOf(deps, payment.channel);
   const claimed: Order = { ...order, status: 'PROCESSING', version: order.version + 1, updatedAt: new Date(nowMs).toISOString() };
   if (!(await deps.orders.transition({ before: order, after: claimed }))) {
-    throw new ConflictError('order_not_confirmable', 'The order is being confirmed by another request.');
+    throw new ConflictError('order_not_confirmable', 'The order is being confirmed or closed by another request.');
   }
-  const channelId = payment.channel;
-  let result: Awaited<ReturnType<PaymentChannel['confirm']>>;
+  const feeBps = merchant.feeBps ?? deps.settings.defaultFeeBps;
+  const facts = { orderId, paymentId: payment.id, channel: channel.id };
+  let result: ChargeResult;
   try {
-    result = await channelOf(deps, channelId).confirm({
-      paymentId: payment.id,
-      channelPaymentId: payment.channelPaymentId,
-      capture: payment.capture,
-      otp,
-    });
-  } catch {
-    // No answer from the channel: the outcome is unknown, so the order stays PROCESSING (as in the pay workflow).
-    return { statusCode: 202, order: claimed };
+    result = await channel.confirm({ paymentId: payment.id, channelPaymentId: payment.channelPaymentId, capture: payment.capture, otp });
+  } catch (error) {
+    return confirmFailed(deps, claimed, feeBps, error, { ...facts, otp });
   }
   const failures = result.outcome === 'declined' ? payment.otpFailures + 1 : payment.otpFailures;
-  const outcome: AttemptOutcome =
-    result.outcome === 'declined' && result.code === 'authentication_failed' && failures < OTP_ATTEMPTS
-      ? {
-          outcome: 'requires_action',
-          channel: channelId,
-          channelPaymentId: payment.channelPaymentId,
-          nextAction: payment.nextAction,
-        }
-      : { ...result, channel: channelId };
-  const committed = await commitOutcome(deps, claimed, outcome, merchant.feeBps ?? deps.settings.defaultFeeBps, failures);
+  const retry = result.outcome === 'declined' && result.code === 'authentication_failed' && failures < OTP_ATTEMPTS;
+  const outcome: AttemptOutcome = retry
+    ? { outcome: 'requires_action', channel: channel.id, channelPaymentId: payment.channelPaymentId, nextAction: payment.nextAction }
+    : { ...result, channel: channel.id };
+  const committed = await commitOutcome(deps, claimed, outcome, feeBps, failures);
+  const counted = { ...facts, code: result.outcome === 'declined' ? result.code : null };
+  const confirmation = retry ? 'retry' : result.outcome === 'declined' ? 'declined' : 'succeeded';
+  logger.info('OTP confirmation', { ...counted, result: confirmation });
+  countConfirmation(deps, confirmation, counted);
   if (result.outcome === 'declined') {
     throw new PaymentDeclinedError(declineCode(result.code), result.message, { orderId });
   }
   return { statusCode: 200, order: committed };
+}
+
+/**
+ * The channel's confirm call failed. A definite refusal (ChannelRejectedError) changed nothing at the channel: the
+ * challenge stays open, the order goes back to REQUIRES_ACTION and the merchant gets a 503 to retry. Anything else
+ * (a timeout, a dropped connection) may have captured: the outcome is unknown, the order stays PROCESSING (202)
+ * until the channel is queried, as in the pay workflow. Either way it is logged (never the OTP) and counted.
+ */
+async function confirmFailed(
+  deps: Deps,
+  claimed: Order,
+  feeBps: number,
+  error: unknown,
+  facts: { orderId: string; paymentId: string; channel: string; otp: string },
+): Promise<PaymentResponse> {
+  const { otp, ...ids } = facts;
+  const failure = describeFailure(error, otp);
+  if (error instanceof ChannelRejectedError) {
+    const payment = claimed.payment!;
+    const reopened: AttemptOutcome = {
+      outcome: 'requires_action',
+      channel: ids.channel,
+      channelPaymentId: payment.channelPaymentId!,
+      nextAction: payment.nextAction!,
+    };
+    await commitOutcome(deps, claimed, reopened, feeBps, payment.otpFailures);
+    logger.warn('OTP confirmation refused by the channel; the challenge stays open', { ...ids, ...failure });
+    countConfirmation(deps, 'channel_error', { ...ids, code: failure.error });
+    throw new ServiceUnavailableError('payment_processing_error', 'The payment channel refused the confirmation; the order is unchanged, try again.');
+  }
+  logger.error('OTP confirmation outcome unknown; the order stays PROCESSING until the channel is queried', { ...ids, ...failure });
+  countConfirmation(deps, 'unknown', { ...ids, code: failure.error });
+  return { statusCode: 202, order: claimed };
+}
+
+/** An error for the log: its name and message, with the OTP cut out in case an adapter echoed the request. */
+function describeFailure(error: unknown, otp: string): { error: string; errorMessage: string } {
+  const name = error instanceof Error ? error.name : 'non-Error';
+  const message = error instanceof Error ? error.message : String(error);
+  return { error: name, errorMessage: otp ? message.split(otp).join('[redacted]') : message };
+}
+
+/** Every confirmation is counted; one that ends the payment also counts as the payment's outcome, as the workflow's do. */
+function countConfirmation(
+  deps: Deps,
+  result: OtpConfirmationResult,
+  facts: { orderId: string; paymentId: string; channel: string; code: string | null },
+): void {
+  const nowMs = deps.now();
+  recordOtpConfirmation(result, facts, nowMs);
+  if (result === 'succeeded' || result === 'declined') {
+    recordPaymentOutcome(result === 'succeeded' ? 'succeeded' : 'failed', { orderId: facts.orderId, channel: facts.channel, code: facts.code }, nowMs);
+  }
 }
 
 /** Commits an attempt's outcome with its ledger entry and event; shared by the workflow and by confirm. */

@@ -1,0 +1,57 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { setLogLevel } from '../../shared/logger.js';
+import {
+  PAYMENT_METRICS,
+  recordOtpConfirmation,
+  recordPaymentOutcome,
+  setMetricSink,
+  type MetricDocument,
+} from '../../shared/metrics.js';
+
+const NOW = 1_795_560_000_000;
+
+function capture(): MetricDocument[] {
+  const docs: MetricDocument[] = [];
+  setMetricSink((d) => docs.push(d));
+  return docs;
+}
+
+afterEach(() => {
+  setMetricSink(undefined);
+  setLogLevel('silent');
+});
+
+/** CloudWatch drops an EMF document whose dimension or metric names are not top-level members of it. */
+function expectValidEmf(doc: MetricDocument): void {
+  const directive = (doc._aws as { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> })
+    .CloudWatchMetrics[0]!;
+  expect(directive.Namespace).toBe(PAYMENT_METRICS.namespace);
+  for (const set of directive.Dimensions) for (const name of set) expect(typeof doc[name], name).toBe('string');
+  for (const metric of directive.Metrics) expect(doc[metric.Name], metric.Name).toBe(1);
+}
+
+describe('payment metrics', () => {
+  it.each(['warn', 'error', 'silent'] as const)('are emitted at LOG_LEVEL=%s: metrics are not logs', (level) => {
+    setLogLevel(level);
+    const docs = capture();
+    recordPaymentOutcome('succeeded', { orderId: 'ord_1', channel: 'card_a', code: null }, NOW);
+    recordPaymentOutcome('failed', { orderId: 'ord_2', channel: 'card_a', code: 'card_declined' }, NOW);
+    expect(docs.map((d) => Object.keys(d).filter((k) => k.startsWith('Payments')))).toEqual([
+      [PAYMENT_METRICS.succeeded],
+      [PAYMENT_METRICS.failed],
+    ]);
+    docs.forEach(expectValidEmf);
+  });
+
+  it('count OTP confirmations by result, on the service dimension and per result', () => {
+    const docs = capture();
+    recordOtpConfirmation('unknown', { orderId: 'ord_1', channel: 'card_a', code: null }, NOW);
+    expect(docs).toHaveLength(1);
+    expect(docs[0]).toMatchObject({ Service: 'payments', Result: 'unknown', OtpConfirmations: 1, orderId: 'ord_1' });
+    expect((docs[0]!._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][] }> }).CloudWatchMetrics[0]!.Dimensions).toEqual([
+      ['Service'],
+      ['Service', 'Result'],
+    ]);
+    expectValidEmf(docs[0]!);
+  });
+});
