@@ -107,8 +107,29 @@ const bodyParser: MiddlewareObj<APIGatewayProxyEvent, HttpResponse, Error, ApiCo
     if (context.parsedBody === null || typeof context.parsedBody !== 'object' || Array.isArray(context.parsedBody)) {
       throw new ValidationError('invalid_json', 'The request body must be a JSON object.');
     }
+    refuseProtoKey(context.parsedBody);
   },
 };
+
+/**
+ * JSON.parse keeps a `__proto__` key as an own property, but every object built from it by assignment (zod's record
+ * output, the DynamoDB marshaller and unmarshaller) silently drops it: a `metadata` key would vanish. Such a body is
+ * refused, naming where the key is, rather than stored without it (docs/decisions.md, entry 41). Query keys need no
+ * such check: the strict query schemas already refuse `__proto__` as unknown. Iterative, since 64 KB of JSON can nest
+ * thousands of levels deep.
+ */
+function refuseProtoKey(root: unknown): void {
+  const pending: [unknown, string | undefined][] = [[root, undefined]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [value, path] = next;
+    if (value === null || typeof value !== 'object') continue;
+    for (const key of Object.keys(value)) {
+      const param = path === undefined ? key : `${path}.${key}`;
+      if (key === '__proto__') throw new ValidationError('parameter_invalid', `Invalid ${param}: "__proto__" cannot be used as a key.`, param);
+      pending.push([(value as Record<string, unknown>)[key], param]);
+    }
+  }
+}
 
 /**
  * Signature, timestamp and nonce. On the routes given (the hot writes: create order, pay) and without an

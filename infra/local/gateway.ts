@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { handler as events } from '../../functions/events.js';
 import { handler as order } from '../../functions/order.js';
@@ -38,12 +39,12 @@ function send(res: ServerResponse, statusCode: number, headers: Record<string, s
   res.end(body);
 }
 
-function gatewayError(res: ServerResponse, requestId: string, statusCode: number, type: string, code: string, message: string): void {
+function gatewayError(res: ServerResponse, requestId: string, statusCode: number, type: string, code: string, message: string, param?: string): void {
   send(
     res,
     statusCode,
     { 'Content-Type': 'application/json; charset=utf-8', 'X-Request-Id': requestId },
-    JSON.stringify({ error: { type, code, message, requestId } }),
+    JSON.stringify({ error: { type, code, message, ...(param ? { param } : {}), requestId } }),
   );
 }
 
@@ -59,13 +60,33 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
 }
 
 /**
+ * The request target as a URL. Origin-form (`/v1/orders?limit=5`) is read against a fixed base, so `//x` stays a path
+ * instead of naming a host; absolute-form (`http://host/v1/…`, which HTTP/1.1 servers must accept) keeps its path and
+ * query. Anything else (`*`, a bare word) is not a target this API serves.
+ */
+function parseTarget(target: string): URL | undefined {
+  try {
+    if (target.startsWith('/')) return new URL(`http://local${target}`);
+    if (/^https?:\/\//i.test(target)) return new URL(target);
+  } catch {
+    // falls through: a target the URL parser refuses is a bad request
+  }
+  return undefined;
+}
+
+/**
  * Turns an HTTP request into an API Gateway (REST, proxy integration) event and invokes the route's Lambda
- * handler, as API Gateway does: request id, body size limit (413), integration timeout (504).
+ * handler, as API Gateway does: request id, body size limit (413), integration timeout (504). Whatever the client
+ * sends, the answer is JSON with X-Request-Id (contract, "Errors"): a malformed target or escape is a 400.
  */
 export async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const requestId = randomUUID();
-  const url = new URL(req.url ?? '/', 'http://local');
   const method = (req.method ?? 'GET').toUpperCase();
+  const url = parseTarget(req.url ?? '/');
+  if (!url) {
+    req.resume();
+    return gatewayError(res, requestId, 404, 'invalid_request', 'route_not_found', `No route for ${method} ${req.url ?? ''}.`);
+  }
   const matches = compiled
     .map((c) => ({ c, m: c.pattern.exec(url.pathname) }))
     .filter((x): x is { c: CompiledRoute; m: RegExpExecArray } => x.m !== null);
@@ -75,13 +96,18 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse): 
     if (matches.length > 0) return gatewayError(res, requestId, 405, 'invalid_request', 'method_not_allowed', `${method} is not allowed here.`);
     return gatewayError(res, requestId, 404, 'invalid_request', 'route_not_found', `No route for ${method} ${url.pathname}.`);
   }
+  const pathParameters = decodePathParameters(match.c, match.m);
+  if (typeof pathParameters === 'string') {
+    req.resume();
+    return gatewayError(res, requestId, 400, 'invalid_request', 'parameter_invalid', `Invalid ${pathParameters}: a malformed percent escape.`, pathParameters);
+  }
   const declared = Number(req.headers['content-length'] ?? 0);
   const body = declared > MAX_BODY_BYTES ? undefined : await readBody(req);
   if (body === undefined) {
     req.resume();
     return gatewayError(res, requestId, 413, 'invalid_request', 'body_too_large', `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
   }
-  const event = toEvent(req, url, method, match.c, match.m, body, requestId);
+  const event = toEvent(req, url, method, match.c, pathParameters, body, requestId);
   const context = lambdaContext(match.c.route.handler, requestId);
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -101,33 +127,50 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse): 
   }
 }
 
+/** Path parameters decoded as API Gateway does, or the name of the one with a malformed escape (`/v1/orders/%`). */
+function decodePathParameters(route: CompiledRoute, match: RegExpExecArray): Record<string, string> | string {
+  const pathParameters: Record<string, string> = {};
+  for (const [i, name] of route.params.entries()) {
+    try {
+      pathParameters[name] = decodeURIComponent(match[i + 1] ?? '');
+    } catch {
+      return name;
+    }
+  }
+  return pathParameters;
+}
+
+/**
+ * Maps keyed by what the client sent (header names, query keys) have no prototype, so `__proto__`, `constructor` or
+ * `hasOwnProperty` are ordinary own keys, as they are in the JSON event API Gateway delivers.
+ */
+function ownMap<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 function toEvent(
   req: IncomingMessage,
   url: URL,
   method: string,
   route: CompiledRoute,
-  match: RegExpExecArray,
+  pathParameters: Record<string, string>,
   body: string,
   requestId: string,
 ): APIGatewayProxyEvent {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  const headers = ownMap<string>();
+  const multiValueHeaders = ownMap<string[]>();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
     const values = Array.isArray(value) ? value : [value];
     headers[name] = values.join(',');
     multiValueHeaders[name] = values;
   }
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
+  const query = ownMap<string>();
+  const multiQuery = ownMap<string[]>();
   for (const [k, v] of url.searchParams) {
     query[k] = v;
     (multiQuery[k] ??= []).push(v);
   }
-  const pathParameters: Record<string, string> = {};
-  route.params.forEach((name, i) => {
-    pathParameters[name] = decodeURIComponent(match[i + 1] ?? '');
-  });
   return {
     resource: route.route.path,
     path: url.pathname,
@@ -172,9 +215,32 @@ function lambdaContext(functionName: string, requestId: string): Context {
 export function createGateway(): Server {
   const server = createServer((req, res) => {
     handleRequest(req, res).catch((error: unknown) => {
-      logger.error('gateway failure', { error: String(error) });
-      if (!res.headersSent) send(res, 500, {}, '');
+      const requestId = randomUUID();
+      logger.error('gateway failure', { requestId, error: String(error) });
+      if (!res.headersSent) gatewayError(res, requestId, 500, 'internal', 'internal_error', 'An internal error occurred.');
+      else res.destroy();
     });
+  });
+  // Requests Node's HTTP parser refuses (an unknown method, a malformed header or target, oversized headers) never
+  // reach the handler; they still get the contract's JSON error with a request id, not Node's bare 400. The codes
+  // are the catalog's: an unknown method is 405 method_not_allowed, anything else a 400 parameter_invalid.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || (socket as Duplex & { _httpMessage?: unknown })._httpMessage) {
+      socket.destroy();
+      return;
+    }
+    const requestId = randomUUID();
+    const [status, code, message] =
+      error.code === 'HPE_INVALID_METHOD'
+        ? ['405 Method Not Allowed', 'method_not_allowed', 'The method is not allowed.']
+        : error.code === 'HPE_HEADER_OVERFLOW'
+          ? ['400 Bad Request', 'parameter_invalid', 'The request headers are too large.']
+          : ['400 Bad Request', 'parameter_invalid', 'The request is not valid HTTP/1.1.'];
+    const body = JSON.stringify({ error: { type: 'invalid_request', code, message, requestId } });
+    socket.end(
+      `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nX-Request-Id: ${requestId}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   });
   server.keepAliveTimeout = 5_000;
   return server;

@@ -13,7 +13,10 @@ export function createDocumentClient(options: { endpoint?: string; region: strin
   }
   const client = withoutSdkRequestLog(new DynamoDBClient(config));
   return DynamoDBDocumentClient.from(client, {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    // convertClassInstanceToMap: the marshaller tells a plain object from a class instance by `value.constructor`,
+    // so order metadata with a merchant's key "constructor" (a string) would read as a class instance and fail the
+    // write. Merchants may use any key (docs/decisions.md, entry 41); the platform itself stores no class instances.
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
   });
 }
 
