@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { PaymentClient, WebhookKeyCache, WebhookVerificationError } from '../src/index.js';
+import { PaymentClient, WebhookVerificationError } from '../src/index.js';
 
 const apiUrl = process.env.API_URL ?? 'http://127.0.0.1:3000';
 const port = Number(process.env.RECEIVER_PORT ?? 4000);
@@ -18,8 +18,8 @@ const credentials =
     ? { merchantId: process.env.MERCHANT_ID, secret: process.env.MERCHANT_SECRET }
     : (JSON.parse(readFileSync(process.env.LOCAL_DATA_DIR ? `${process.env.LOCAL_DATA_DIR}/demo-merchant.json` : new URL('../../.data/demo-merchant.json', import.meta.url), 'utf8')) as { merchantId: string; secret: string });
 
+// client.webhooks.verify fetches the platform's keys once, and again when a webhook names a key id it has not seen.
 const client = new PaymentClient({ baseUrl: apiUrl, ...credentials });
-const keys = new WebhookKeyCache(() => client.getPlatformKeys());
 const seen = new Set<string>(); // deliveries are at least once: deduplicate on the event id
 
 createServer((req, res) => {
@@ -27,7 +27,7 @@ createServer((req, res) => {
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
     const rawBody = Buffer.concat(chunks);
-    keys
+    client.webhooks
       .verify<{ id: string; status?: string; version?: number }>({ rawBody, headers: req.headers as Record<string, string> })
       .then((event) => {
         const duplicate = seen.has(event.id);

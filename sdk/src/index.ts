@@ -1,12 +1,62 @@
-export { PaymentClient, type PaymentClientOptions, type RequestOptions } from './client.js';
-export { PaymentApiError, PaymentNetworkError, WebhookVerificationError } from './errors.js';
+export { PaymentClient, type PaymentClientOptions } from './client.js';
+export type { RequestOptions } from './transport.js';
+export { PageList, type Page } from './pagination.js';
+export type { OrderListParams } from './resources/orders.js';
+export type { EventListParams } from './resources/events.js';
+export {
+  APIError,
+  AuthenticationError,
+  CardError,
+  ConflictError,
+  ConnectionError,
+  IdempotencyError,
+  InvalidRequestError,
+  OpenPayError,
+  PaymentError,
+  PermissionError,
+  RateLimitError,
+  WebhookVerificationError,
+  type ApiErrorType,
+  type ErrorType,
+  type OpenPayErrorCode,
+} from './errors.js';
 export { newNonce, signRequest, stringToSign, type SignedHeaders } from './signing.js';
 export {
   verifyWebhook,
   WebhookKeyCache,
   type HeaderBag,
   type PlatformKey,
-  type PlatformKeys,
+  type VerificationKeys,
   type VerifyWebhookInput,
   type WebhookEvent,
 } from './webhooks.js';
+export { createTestWebhookKey, signTestWebhook, type SignedTestWebhook, type TestWebhookInput, type TestWebhookKey } from './testing.js';
+// The API's objects, generated from docs/openapi.json. Two are renamed so they cannot shadow a class or a global:
+// the `Error` answer body and the order's `lastPaymentError`.
+export type {
+  Balance,
+  CardSummary,
+  ConfirmPaymentRequest,
+  CreateOrderRequest,
+  CreateRefundRequest,
+  DeliveryAttempt,
+  Error as ErrorResponse,
+  ErrorCode,
+  Event,
+  EventList,
+  EventListQuery,
+  NextAction,
+  Order,
+  OrderEvent,
+  OrderList,
+  OrderListQuery,
+  PayOrderRequest,
+  Payment,
+  PaymentError as LastPaymentError,
+  PingEvent,
+  PlatformKeys,
+  Refund,
+  RefundEvent,
+  TestWebhookRequest,
+  WebhookTestResult,
+} from './types.generated.js';

@@ -1,29 +1,28 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { WebhookVerificationError } from './errors.js';
+import type { OrderEvent, PingEvent, PlatformKeys, RefundEvent } from './types.generated.js';
 
-export interface PlatformKey {
-  readonly keyId: string;
-  readonly algorithm: string;
-  readonly publicKeyPem: string;
-  readonly status: 'active' | 'retiring';
+/** One public key of `GET /v1/platform/keys`. */
+export type PlatformKey = PlatformKeys['keys'][number];
+
+/** The keys a verification may use: the platform's, or a test key set from `createTestWebhookKey`. */
+export interface VerificationKeys {
+  readonly keys: readonly Pick<PlatformKey, 'keyId' | 'publicKeyPem'>[];
 }
 
-/** What `GET /v1/platform/keys` returns. */
-export interface PlatformKeys {
-  readonly keys: readonly PlatformKey[];
-}
+/**
+ * A verified webhook. Without a type argument, the platform's events as a union discriminated on `type`
+ * (`if (event.type === 'order.succeeded') event.data.object.amountCaptured`); with one, `data.object` is that type.
+ */
+export type WebhookEvent<T = never> = [T] extends [never]
+  ? OrderEvent | RefundEvent | PingEvent
+  : { readonly id: string; readonly type: string; readonly createdAt: string; readonly data: { readonly object: T } };
 
-export interface WebhookEvent<T = Record<string, unknown>> {
-  readonly id: string;
-  readonly type: string;
-  readonly createdAt: string;
-  readonly data: { readonly object: T };
-}
-
-export type HeaderBag = Headers | Record<string, string | string[] | undefined>;
+/** A fetch `Headers`, or Node's `req.headers` (any letter case). */
+export type HeaderBag = { get(name: string): string | null } | Readonly<Record<string, string | string[] | undefined>>;
 
 function headerOf(headers: HeaderBag, name: string): string | undefined {
-  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
+  if (typeof headers.get === 'function') return (headers as { get(name: string): string | null }).get(name) ?? undefined;
   const wanted = name.toLowerCase();
   for (const [key, value] of Object.entries(headers as Record<string, string | string[] | undefined>)) {
     if (key.toLowerCase() === wanted) return Array.isArray(value) ? value[0] : value;
@@ -33,9 +32,9 @@ function headerOf(headers: HeaderBag, name: string): string | undefined {
 
 export interface VerifyWebhookInput {
   /** The request body exactly as received: verify before parsing. */
-  readonly rawBody: string | Buffer;
+  readonly rawBody: string | Uint8Array;
   readonly headers: HeaderBag;
-  readonly keys: PlatformKeys;
+  readonly keys: VerificationKeys;
   /** Maximum age of X-Timestamp, either way. Default 300 s. */
   readonly toleranceSeconds?: number;
   readonly nowMs?: number;
@@ -46,7 +45,7 @@ export interface VerifyWebhookInput {
  * platform key named by X-Key-Id, a fresh timestamp, and X-Event-Id equal to the body's id. Returns the event, or
  * throws WebhookVerificationError. Deduplicate on the event id: delivery is at least once.
  */
-export function verifyWebhook<T = Record<string, unknown>>(input: VerifyWebhookInput): WebhookEvent<T> {
+export function verifyWebhook<T = never>(input: VerifyWebhookInput): WebhookEvent<T> {
   const timestamp = headerOf(input.headers, 'x-timestamp');
   const keyId = headerOf(input.headers, 'x-key-id');
   const signature = headerOf(input.headers, 'x-signature');
@@ -59,7 +58,7 @@ export function verifyWebhook<T = Record<string, unknown>>(input: VerifyWebhookI
   const key = input.keys.keys.find((k) => k.keyId === keyId);
   if (!key) throw new WebhookVerificationError(`unknown key id ${keyId}`);
 
-  const raw = typeof input.rawBody === 'string' ? Buffer.from(input.rawBody, 'utf8') : input.rawBody;
+  const raw = typeof input.rawBody === 'string' ? Buffer.from(input.rawBody, 'utf8') : Buffer.from(input.rawBody.buffer, input.rawBody.byteOffset, input.rawBody.byteLength);
   const signed = Buffer.concat([Buffer.from(`${timestamp}.`, 'utf8'), raw]);
   let valid = false;
   try {
@@ -84,18 +83,18 @@ export function verifyWebhook<T = Record<string, unknown>>(input: VerifyWebhookI
  * platform rotated its key).
  */
 export class WebhookKeyCache {
-  private keys: Promise<PlatformKeys> | undefined;
+  private keys: Promise<VerificationKeys> | undefined;
 
-  constructor(private readonly fetchKeys: () => Promise<PlatformKeys>) {}
+  constructor(private readonly fetchKeys: () => Promise<VerificationKeys>) {}
 
-  async verify<T = Record<string, unknown>>(input: Omit<VerifyWebhookInput, 'keys'>): Promise<WebhookEvent<T>> {
+  async verify<T = never>(input: Omit<VerifyWebhookInput, 'keys'>): Promise<WebhookEvent<T>> {
     const keyId = headerOf(input.headers, 'x-key-id');
     let keys = await this.load();
     if (keyId && !keys.keys.some((k) => k.keyId === keyId)) keys = await this.load(true);
     return verifyWebhook<T>({ ...input, keys });
   }
 
-  private load(refresh = false): Promise<PlatformKeys> {
+  private load(refresh = false): Promise<VerificationKeys> {
     if (refresh || !this.keys) {
       this.keys = this.fetchKeys().catch((error: unknown) => {
         this.keys = undefined;

@@ -1,58 +1,93 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PaymentApiError, PaymentClient, verifyWebhook, WebhookKeyCache, WebhookVerificationError } from '../../sdk/src/index.js';
-import type { Runtime } from '../../infra/local/runtime.js';
-import { startTestRuntime } from '../support/runtime.js';
+import { CardError, ConflictError, IdempotencyError, InvalidRequestError, PaymentClient, verifyWebhook, WebhookVerificationError } from '../../sdk/src/index.js';
+import { useTestRuntime } from '../support/runtime.js';
 import { eventually, WebhookReceiver } from '../support/webhook-receiver.js';
 
-let runtime: Runtime;
+const env = useTestRuntime();
 let sdk: PaymentClient;
 let hooks: WebhookReceiver;
+const card = { number: '4242424242424242', expMonth: 12, expYear: 2030, cvc: '123' };
+const outTradeNo = (label: string) => `SDK-${label}-${Date.now()}`;
 
 beforeAll(async () => {
-  ({ runtime } = await startTestRuntime());
-  sdk = new PaymentClient({ baseUrl: runtime.url, ...runtime.demoMerchant! });
+  sdk = new PaymentClient({ baseUrl: env.runtime.url, ...env.runtime.demoMerchant! });
   hooks = await new WebhookReceiver().start();
 });
-afterAll(async () => {
-  await hooks?.stop();
-  await runtime?.stop();
-});
+afterAll(async () => hooks?.stop());
 
 describe('SDK against the local runtime', () => {
-  it('creates, pays, refunds and reads an order', async () => {
-    const order = await sdk.createOrder({ outTradeNo: `SDK-${Date.now()}`, amount: 1999, currency: 'CNY', subject: 'Beans' });
-    const paid = await sdk.pay(order.id as string, { method: 'card', card: { number: '4242424242424242', expMonth: 12, expYear: 2030, cvc: '123' } });
-    expect(paid.status).toBe('SUCCEEDED');
-    const refund = await sdk.createRefund(order.id as string, { outRefundNo: 'R-1', amount: 500 });
-    expect(refund).toMatchObject({ status: 'SUCCEEDED', amount: 500 });
-    expect(await sdk.getOrder(order.id as string)).toMatchObject({ amountRefunded: 500 });
-    expect(((await sdk.getBalance()).available as unknown[]).length).toBeGreaterThan(0);
+  it('creates, pays, refunds and reads an order, by id and by outTradeNo', async () => {
+    const order = await sdk.orders.create({ outTradeNo: outTradeNo('A'), amount: 1999, currency: 'CNY', subject: 'Beans' });
+    expect(order).toMatchObject({ status: 'CREATED', amount: 1999, payment: null });
+    const paid = await sdk.orders.pay(order.id, { method: 'card', card });
+    expect(paid).toMatchObject({ status: 'SUCCEEDED', payment: { method: 'card', card: { last4: '4242' } } });
+    const refund = await sdk.refunds.create(order.id, { outRefundNo: 'R-1', amount: 500 });
+    expect(refund).toMatchObject({ status: 'SUCCEEDED', amount: 500, orderId: order.id });
+    expect(await sdk.refunds.retrieve(refund.id)).toMatchObject({ id: refund.id, amount: 500 });
+    expect(await sdk.orders.retrieve(order.id)).toMatchObject({ amountRefunded: 500, refunds: [{ id: refund.id }] });
+    expect(await sdk.orders.retrieveByOutTradeNo(order.outTradeNo)).toMatchObject({ id: order.id });
+    expect((await sdk.balance.retrieve()).available.length).toBeGreaterThan(0);
   });
 
-  it('replays an explicit Idempotency-Key, and raises contract errors with their param', async () => {
-    const body = { outTradeNo: `SDK-IDEM-${Date.now()}`, amount: 100, currency: 'CNY', subject: 'x' };
-    const first = await sdk.createOrder(body, { idempotencyKey: 'sdk-key-1' });
-    const again = await sdk.createOrder(body, { idempotencyKey: 'sdk-key-1' });
-    expect(again.id).toBe(first.id);
-    const error = await sdk.createOrder({ ...body, outTradeNo: 'other', amount: 0 }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PaymentApiError);
-    expect(error).toMatchObject({ status: 400, param: 'amount', code: 'amount_invalid' });
+  it('confirms a challenged card with its OTP, and closes an unpaid order', async () => {
+    const challenged = await sdk.orders.create({ outTradeNo: outTradeNo('OTP'), amount: 300, currency: 'CNY', subject: 'x' });
+    const pending = await sdk.orders.pay(challenged.id, { method: 'card', card: { ...card, number: '4000000000003220' } });
+    expect(pending).toMatchObject({ status: 'REQUIRES_ACTION', payment: { nextAction: { type: 'otp' } } });
+    expect(await sdk.orders.confirm(challenged.id, { otp: '123456' })).toMatchObject({ status: 'SUCCEEDED' });
+
+    const unpaid = await sdk.orders.create({ outTradeNo: outTradeNo('CLOSE'), amount: 300, currency: 'CNY', subject: 'x' });
+    expect(await sdk.orders.close(unpaid.id)).toMatchObject({ status: 'CLOSED' });
+    await expect(sdk.orders.close(challenged.id)).rejects.toBeInstanceOf(ConflictError);
   });
 
-  it('verifies a real webhook with the platform keys, and rejects it once tampered', async () => {
-    const order = await sdk.createOrder({ outTradeNo: `SDK-HOOK-${Date.now()}`, amount: 2500, currency: 'CNY', subject: 'x', notifyUrl: hooks.url });
-    await sdk.pay(order.id as string, { method: 'card', card: { number: '4242424242424242', expMonth: 12, expYear: 2030, cvc: '123' } });
+  it('lists every order across pages with for await, newest first', async () => {
+    const created = [];
+    for (let i = 0; i < 3; i += 1) created.push((await sdk.orders.create({ outTradeNo: outTradeNo(`L${i}`), amount: 100 + i, currency: 'USD', subject: 'x' })).id);
+    const first = await sdk.orders.list({ limit: 2 });
+    expect(first.data).toHaveLength(2);
+    expect(typeof first.nextCursor).toBe('string');
+    const all: string[] = [];
+    for await (const o of sdk.orders.list({ limit: 2, status: 'CREATED' })) all.push(o.id);
+    expect(all.slice(0, 3)).toEqual([...created].reverse());
+    expect(new Set(all).size).toBe(all.length);
+  });
+
+  it('raises typed errors: CardError on a declined card, IdempotencyError on a reused key, InvalidRequestError with param', async () => {
+    const order = await sdk.orders.create({ outTradeNo: outTradeNo('D'), amount: 700, currency: 'CNY', subject: 'x' });
+    const declined = await sdk.orders.pay(order.id, { method: 'card', card: { ...card, number: '4000000000000002' } }).catch((e: unknown) => e);
+    expect(declined).toBeInstanceOf(CardError);
+    expect(declined).toMatchObject({ status: 402, type: 'payment', code: 'card_declined', requestId: expect.any(String) });
+    // The order stays payable after a decline (contract, "Pay").
+    expect(await sdk.orders.retrieve(order.id)).toMatchObject({ status: 'CREATED', lastPaymentError: { code: 'card_declined' } });
+
+    const body = { outTradeNo: outTradeNo('IDEM'), amount: 100, currency: 'CNY', subject: 'x' } as const;
+    const first = await sdk.orders.create(body, { idempotencyKey: 'sdk-key-1' });
+    expect((await sdk.orders.create(body, { idempotencyKey: 'sdk-key-1' })).id).toBe(first.id);
+    const reused = await sdk.orders.create({ ...body, amount: 101 }, { idempotencyKey: 'sdk-key-1' }).catch((e: unknown) => e);
+    expect(reused).toBeInstanceOf(IdempotencyError);
+    expect(reused).toMatchObject({ status: 422, code: 'idempotency_key_reused' });
+
+    const invalid = await sdk.orders.create({ ...body, outTradeNo: 'other', amount: 0 }).catch((e: unknown) => e);
+    expect(invalid).toBeInstanceOf(InvalidRequestError);
+    expect(invalid).toMatchObject({ status: 400, param: 'amount', code: 'amount_invalid' });
+  });
+
+  it('verifies a real webhook with the platform keys, lists and redelivers its event, and sends a test ping', async () => {
+    const order = await sdk.orders.create({ outTradeNo: outTradeNo('HOOK'), amount: 2500, currency: 'CNY', subject: 'x', notifyUrl: hooks.url });
+    await sdk.orders.pay(order.id, { method: 'card', card });
     const [hook] = await eventually(() => (hooks.received.length > 0 ? hooks.received : undefined), 10_000, 'the webhook');
-    const keys = await sdk.getPlatformKeys();
-    expect(keys.keys[0]).toMatchObject({ algorithm: 'ECDSA_P256_SHA256', status: 'active' });
     const headers = hook!.headers as Record<string, string>;
+    const keys = await sdk.platform.keys();
+    expect(keys.keys[0]).toMatchObject({ algorithm: 'ECDSA_P256_SHA256', status: 'active' });
     const event = verifyWebhook<{ id: string; status: string }>({ rawBody: hook!.rawBody, headers, keys });
     expect(event).toMatchObject({ type: 'order.succeeded', data: { object: { id: order.id, status: 'SUCCEEDED' } } });
     expect(() => verifyWebhook({ rawBody: hook!.rawBody.replace('2500', '2501'), headers, keys })).toThrow(WebhookVerificationError);
+    expect((await sdk.webhooks.verify({ rawBody: hook!.rawBody, headers })).id).toBe(event.id);
 
-    const cache = new WebhookKeyCache(() => sdk.getPlatformKeys());
-    expect((await cache.verify({ rawBody: hook!.rawBody, headers })).id).toBe(event.id);
-    const events = await sdk.listEvents(order.id as string);
-    expect(events.data[0]).toMatchObject({ id: event.id });
+    const events = await sdk.events.list({ orderId: order.id }).toArray({ limit: 10 });
+    expect(events[0]).toMatchObject({ id: event.id, type: 'order.succeeded' });
+    expect(await sdk.events.redeliver(event.id)).toMatchObject({ id: event.id });
+    const ping = await sdk.webhooks.test({ url: hooks.url });
+    expect(ping).toMatchObject({ url: hooks.url });
   });
 });

@@ -1,47 +1,7 @@
 import { createHash, createHmac, generateKeyPairSync, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { PaymentApiError, PaymentClient, PaymentNetworkError, signRequest, stringToSign, verifyWebhook, WebhookKeyCache, WebhookVerificationError } from '../../sdk/src/index.js';
-
-const credentials = { merchantId: 'm_01test', secret: 'secret-Ω-utf8' };
-
-interface Seen {
-  url: string;
-  method: string;
-  headers: Record<string, string>;
-  body: string | undefined;
-}
-
-/** A fetch that answers from a script and records every request. */
-function scriptedFetch(answers: Array<Response | Error>) {
-  const seen: Seen[] = [];
-  const impl = (async (url: string | URL, init?: RequestInit) => {
-    seen.push({ url: String(url), method: init!.method!, headers: init!.headers as Record<string, string>, body: init!.body as string | undefined });
-    const next = answers.shift();
-    if (!next) throw new Error('no scripted answer left');
-    if (next instanceof Error) throw next;
-    return next;
-  }) as typeof fetch;
-  return { impl, seen };
-}
-
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } });
-const apiError = (status: number, code: string, type = 'internal') => json(status, { error: { type, code, message: code, requestId: 'req_1' } });
-
-function client(answers: Array<Response | Error>, maxRetries = 3) {
-  const { impl, seen } = scriptedFetch(answers);
-  const sleeps: number[] = [];
-  const sdk = new PaymentClient({
-    baseUrl: 'http://api.test/',
-    ...credentials,
-    fetch: impl,
-    maxRetries,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
-  });
-  return { sdk, seen, sleeps };
-}
+import { ConnectionError, OpenPayError, signRequest, stringToSign, verifyWebhook, WebhookKeyCache, WebhookVerificationError } from '../../sdk/src/index.js';
+import { apiError, client, credentials, json, order } from './scripted-fetch.js';
 
 describe('SDK signing', () => {
   it('signs exactly the contract string with the UTF-8 secret, target as sent', () => {
@@ -59,10 +19,10 @@ describe('SDK signing', () => {
 
   it('sends the signed target exactly, with encoded query values', async () => {
     const { sdk, seen } = client([json(200, { data: [] })]);
-    await sdk.listOrders({ status: 'SUCCEEDED', outTradeNo: 'A 1&b' });
-    expect(seen[0]!.url).toBe('http://api.test/v1/orders?status=SUCCEEDED&outTradeNo=A%201%26b');
+    await sdk.orders.retrieveByOutTradeNo('A 1&b');
+    expect(seen[0]!.url).toBe('http://api.test/v1/orders?outTradeNo=A%201%26b');
     const { 'X-Timestamp': ts, 'X-Nonce': nonce, 'X-Signature': sig } = seen[0]!.headers as Record<string, string>;
-    const expected = signRequest(credentials, { method: 'GET', pathWithQuery: '/v1/orders?status=SUCCEEDED&outTradeNo=A%201%26b', rawBody: '' }, Number(ts) * 1000, nonce);
+    const expected = signRequest(credentials, { method: 'GET', pathWithQuery: '/v1/orders?outTradeNo=A%201%26b', rawBody: '' }, Number(ts) * 1000, nonce);
     expect(sig).toBe(expected['X-Signature']);
   });
 });
@@ -70,7 +30,7 @@ describe('SDK signing', () => {
 describe('SDK retries', () => {
   it('gives every POST an Idempotency-Key and reuses it, with the same body, on every retry; fresh nonces each time', async () => {
     const { sdk, seen } = client([new TypeError('fetch failed'), apiError(503, 'service_unavailable'), apiError(502, 'bad_gateway'), json(201, { id: 'ord_1' })]);
-    expect(await sdk.createOrder({ outTradeNo: 'A-1', amount: 100 })).toEqual({ id: 'ord_1' });
+    expect(await sdk.orders.create(order)).toEqual({ id: 'ord_1' });
     expect(seen).toHaveLength(4);
     const keys = new Set(seen.map((s) => s.headers['Idempotency-Key']));
     expect(keys.size).toBe(1);
@@ -81,9 +41,9 @@ describe('SDK retries', () => {
 
   it('uses a given Idempotency-Key, and a new one for a new call', async () => {
     const { sdk, seen } = client([json(201, {}), json(201, {}), json(201, {})]);
-    await sdk.createOrder({}, { idempotencyKey: 'my-key-1' });
-    await sdk.createOrder({});
-    await sdk.createOrder({});
+    await sdk.orders.create(order, { idempotencyKey: 'my-key-1' });
+    await sdk.orders.create(order);
+    await sdk.orders.create(order);
     expect(seen[0]!.headers['Idempotency-Key']).toBe('my-key-1');
     expect(seen[1]!.headers['Idempotency-Key']).not.toBe(seen[2]!.headers['Idempotency-Key']);
   });
@@ -94,17 +54,17 @@ describe('SDK retries', () => {
       apiError(409, 'request_in_progress', 'conflict'),
       json(200, { ok: true }),
     ]);
-    await sdk.pay('ord_1', { method: 'card' });
+    await sdk.orders.pay('ord_1', { method: 'card' });
     expect(seen).toHaveLength(3);
     expect(sleeps[0]).toBe(2000);
     expect(sleeps[1]).toBeLessThanOrEqual(400);
   });
 
   it('never retries other 4xx, and raises the contract error', async () => {
-    for (const [status, code, type] of [[400, 'amount_invalid', 'invalid_request'], [401, 'invalid_signature', 'authentication'], [402, 'card_declined', 'payment'], [404, 'resource_missing', 'invalid_request'], [409, 'order_not_payable', 'conflict']] as const) {
+    for (const [status, code, type] of [[400, 'amount_invalid', 'invalid_request'], [401, 'invalid_signature', 'authentication'], [402, 'card_declined', 'payment'], [404, 'resource_missing', 'invalid_request'], [409, 'order_not_payable', 'conflict'], [422, 'idempotency_key_reused', 'invalid_request']] as const) {
       const { sdk, seen } = client([apiError(status, code, type)]);
-      const error = await sdk.createOrder({}).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(PaymentApiError);
+      const error = await sdk.orders.create(order).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenPayError);
       expect(error).toMatchObject({ status, code, type, requestId: 'req_1' });
       expect(seen).toHaveLength(1);
     }
@@ -112,10 +72,12 @@ describe('SDK retries', () => {
 
   it('gives up after maxRetries: the last API error, or a network error', async () => {
     const failing = client([apiError(503, 'a'), apiError(503, 'b'), apiError(503, 'c')], 2);
-    await expect(failing.sdk.getBalance()).rejects.toMatchObject({ status: 503, code: 'c' });
+    await expect(failing.sdk.balance.retrieve()).rejects.toMatchObject({ status: 503, code: 'c' });
     expect(failing.seen).toHaveLength(3);
     const offline = client([new TypeError('x'), new TypeError('y')], 1);
-    await expect(offline.sdk.getBalance()).rejects.toBeInstanceOf(PaymentNetworkError);
+    const error = await offline.sdk.balance.retrieve().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(error).toMatchObject({ type: 'connection', code: 'connection_failed', status: undefined, cause: expect.objectContaining({ message: 'y' }) });
   });
 });
 
