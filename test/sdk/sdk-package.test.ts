@@ -102,6 +102,7 @@ describe('the packed SDK', () => {
 
 /** A merchant's TypeScript: every namespace, typed results, narrowing on error classes. */
 const TYPED_CONSUMER = `
+import type { IncomingHttpHeaders } from 'node:http';
 import { CardError, IdempotencyError, OpenPayError, PaymentClient, createTestWebhookKey, signTestWebhook, verifyWebhook, type Order, type Refund } from '@open-pay/sdk';
 
 const client = new PaymentClient({ baseUrl: 'http://127.0.0.1:3000', merchantId: 'm_x', secret: 's', maxRetries: 2 });
@@ -143,6 +144,10 @@ export async function flow(): Promise<number> {
   // @ts-expect-error no such payment method
   await client.orders.pay(order.id, { method: 'paypal' });
   return total;
+}
+
+export function verifyIncoming(rawBody: Buffer, headers: IncomingHttpHeaders) {
+  return client.webhooks.verify({ rawBody, headers });
 }
 
 export function describeFailure(error: unknown): string {
