@@ -36,8 +36,16 @@ const schema = z.object({
   DEFAULT_FEE_BPS: z._default(coercedInt(0, 10_000), 60),
   /** Local runtime only: where data, keys and the demo merchant live (default: the project's .data/). */
   LOCAL_DATA_DIR: z.optional(nonEmpty),
-  /** Local runtime only: how often the stream and queue pollers look for work, in ms. */
+  /** Local runtime only: how soon the stream and queue pollers look again after a pass that found nothing, in ms. */
   LOCAL_POLL_INTERVAL_MS: z._default(coercedInt(1, 60_000), 100),
+  /** Local runtime only: idle waits double from LOCAL_POLL_INTERVAL_MS up to this, so an idle runtime costs ~nothing. */
+  LOCAL_IDLE_POLL_MAX_MS: z._default(coercedInt(1, 600_000), 30_000),
+  /**
+   * Local runtime only: a write by the runtime wakes the stream poller, a sent message the queue poller, so nothing
+   * waits for an idle wait to end. `false` leaves the pollers on their schedule alone (crash tests use it to die
+   * between a commit and its relay).
+   */
+  LOCAL_WAKE_ON_WRITE: z.pipe(z._default(z.enum(['true', 'false']), 'true'), z.transform((v: 'true' | 'false') => v === 'true')),
   /** Local runtime only: the gateway's port. */
   PORT: z._default(coercedInt(0, 65_535), 3000),
   LOG_LEVEL: z._default(z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),

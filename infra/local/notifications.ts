@@ -34,7 +34,6 @@ export async function startLocalNotifications(input: {
   readonly config: Config;
   readonly dynamoEndpoint: string;
   readonly dataDir: string;
-  readonly pollIntervalMs?: number;
 }): Promise<LocalNotifications> {
   const { config, dynamoEndpoint } = input;
   // A client of its own, as the relay and notifier functions have in AWS: their requests are not the API's.
@@ -44,13 +43,17 @@ export async function startLocalNotifications(input: {
   await DurableQueue.ensureTable(admin, queueTable);
 
   const queueSettings = {
-    visibilityTimeoutMs: settings.visibilityTimeoutSeconds * 1000,
+    visibilityTimeoutMs: localVisibilityTimeoutMs(config),
     maxReceiveCount: settings.maxReceiveCount,
     maxDelayMs: settings.maxDelaySeconds * 1000,
   };
   const deadLetters = new DurableQueue(db, queueTable, 'notifications-dlq', queueSettings, null);
   const queue = new DurableQueue(db, queueTable, 'notifications', queueSettings, 'notifications-dlq');
-  const notificationQueue = new LocalNotificationQueue(queue, deadLetters);
+  // The queue poller is created below; a send made before it exists needs no wake-up (it starts with a pass).
+  let poller: LocalQueuePoller | undefined;
+  const notificationQueue = new LocalNotificationQueue(queue, deadLetters, () => {
+    if (config.LOCAL_WAKE_ON_WRITE) poller?.wake();
+  });
 
   const deps: NotifyDeps = {
     events: new DynamoEventStore(db, config.TABLE_NAME),
@@ -70,9 +73,14 @@ export async function startLocalNotifications(input: {
     checkpoints: { db, tableName: queueTable },
     tableName: config.TABLE_NAME,
     handler: relayHandler,
-    intervalMs: input.pollIntervalMs,
+    intervalMs: config.LOCAL_POLL_INTERVAL_MS,
+    maxIdleMs: config.LOCAL_IDLE_POLL_MAX_MS,
   });
-  const poller = new LocalQueuePoller(queue, notifierHandler, { batchSize: settings.notifierBatchSize, intervalMs: input.pollIntervalMs });
+  poller = new LocalQueuePoller(queue, notifierHandler, {
+    batchSize: settings.notifierBatchSize,
+    intervalMs: config.LOCAL_POLL_INTERVAL_MS,
+    maxIdleMs: config.LOCAL_IDLE_POLL_MAX_MS,
+  });
   stream.start();
   poller.start();
 
@@ -82,9 +90,17 @@ export async function startLocalNotifications(input: {
     deadLetters,
     stream,
     async stop() {
-      await Promise.all([stream.stop(), poller.stop()]);
+      await Promise.all([stream.stop(), poller?.stop()]);
       admin.destroy();
       db.destroy();
     },
   };
+}
+
+/**
+ * The notification queue's visibility timeout, scaled like every retry delay by PAY_RETRY_TIME_SCALE (contract,
+ * Local mode): a message received by a process that then died reappears after 180 s × the scale, not 180 s.
+ */
+export function localVisibilityTimeoutMs(config: Pick<Config, 'PAY_RETRY_TIME_SCALE'>): number {
+  return Math.max(1, Math.round(settings.visibilityTimeoutSeconds * 1000 * config.PAY_RETRY_TIME_SCALE));
 }

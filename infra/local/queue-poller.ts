@@ -1,6 +1,7 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { DurableQueue, ReceivedMessage } from '../../shared/adapters/local/durable-queue.js';
 import { logger } from '../../shared/logger.js';
+import { PollLoop, type PollResult } from './poll-loop.js';
 
 export type QueueHandler = (event: SQSEvent) => Promise<SQSBatchResponse | void>;
 
@@ -9,53 +10,60 @@ export type QueueHandler = (event: SQSEvent) => Promise<SQSBatchResponse | void>
  * the notifier function deploys, delete the messages that succeeded, and leave the reported failures (or the whole
  * batch, if the handler throws) to reappear after the visibility timeout, counted toward maxReceiveCount.
  */
+export interface QueuePollerOptions {
+  readonly batchSize: number;
+  /** First idle wait; idle waits double up to maxIdleMs (infra/local/poll-loop.ts). */
+  readonly intervalMs?: number;
+  readonly maxIdleMs?: number;
+}
+
 export class LocalQueuePoller {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly loop: PollLoop;
 
   constructor(
     private readonly queue: DurableQueue,
     private readonly handler: QueueHandler,
-    private readonly options: { readonly batchSize: number; readonly intervalMs?: number },
-  ) {}
+    private readonly options: QueuePollerOptions,
+  ) {
+    const intervalMs = options.intervalMs ?? 50;
+    this.loop = new PollLoop(() => this.pass(), { name: `queue ${queue.queueName}`, intervalMs, maxIdleMs: options.maxIdleMs ?? intervalMs });
+  }
 
   start(): void {
-    const tick = () => {
-      if (this.stopped) return;
-      this.running = this.pollOnce()
-        .then((n) => n)
-        .catch((error: unknown) => {
-          logger.error('queue poll failed', { queue: this.queue.queueName, error: error instanceof Error ? error.message : String(error) });
-          return 0;
-        })
-        .then((n) => {
-          // Drain quickly while there is work; otherwise poll at the interval.
-          if (!this.stopped) this.timer = setTimeout(tick, n > 0 ? 0 : (this.options.intervalMs ?? 50));
-        });
-    };
-    tick();
+    this.loop.start();
+  }
+
+  /** A message was just sent: look now instead of at the end of an idle wait. */
+  wake(): void {
+    this.loop.wake();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.loop.stop();
   }
 
   async pollOnce(): Promise<number> {
-    const messages = await this.queue.receive(this.options.batchSize);
-    if (messages.length === 0) return 0;
+    return (await this.receiveAndHandle()).handled;
+  }
+
+  private async pass(): Promise<PollResult> {
+    const { handled, nextVisibleAtMs } = await this.receiveAndHandle();
+    return { busy: handled > 0, ...(nextVisibleAtMs === null ? {} : { nextDueInMs: nextVisibleAtMs - Date.now() }) };
+  }
+
+  private async receiveAndHandle(): Promise<{ handled: number; nextVisibleAtMs: number | null }> {
+    const { messages, nextVisibleAtMs } = await this.queue.receiveBatch(this.options.batchSize);
+    if (messages.length === 0) return { handled: 0, nextVisibleAtMs };
     let failed: Set<string>;
     try {
       const response = await this.handler({ Records: messages.map((m) => toSqsRecord(this.queue.queueName, m)) });
       failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (error) {
       logger.error('queue handler threw; the batch will be received again', { error: error instanceof Error ? error.message : String(error) });
-      return messages.length;
+      return { handled: messages.length, nextVisibleAtMs };
     }
     await Promise.all(messages.filter((m) => !failed.has(m.messageId)).map((m) => this.queue.delete(m.messageId, m.receiptHandle)));
-    return messages.length;
+    return { handled: messages.length, nextVisibleAtMs };
   }
 }
 

@@ -11,6 +11,7 @@ import type { Deps } from '../../shared/services/deps.js';
 import { createDeps } from '../../shared/services/create-deps.js';
 import { createMerchant, type MerchantCredentials } from '../../shared/services/merchants.js';
 import { ensureTable, localDynamoDbClient, projectRoot, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
+import { afterWrites } from './after-writes.js';
 import { createGateway } from './gateway.js';
 import { LocalPayWorkflow } from './local-pay-workflow.js';
 import { startLocalNotifications, type LocalNotifications } from './notifications.js';
@@ -34,6 +35,9 @@ export interface RuntimeOptions {
   readonly retryIntervalMs?: number;
   /** Multiplies every webhook retry delay (PAY_RETRY_TIME_SCALE); default from the environment, else 1. */
   readonly retryTimeScale?: number;
+  /** The pollers' first and longest idle waits (LOCAL_POLL_INTERVAL_MS, LOCAL_IDLE_POLL_MAX_MS). */
+  readonly pollIntervalMs?: number;
+  readonly idlePollMaxMs?: number;
 }
 
 export interface Runtime {
@@ -67,6 +71,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       AWS_REGION: 'local',
       LOCAL_MODE: 'true',
       ...(options.retryTimeScale !== undefined ? { PAY_RETRY_TIME_SCALE: String(options.retryTimeScale) } : {}),
+      ...(options.pollIntervalMs !== undefined ? { LOCAL_POLL_INTERVAL_MS: String(options.pollIntervalMs) } : {}),
+      ...(options.idlePollMaxMs !== undefined ? { LOCAL_IDLE_POLL_MAX_MS: String(options.idlePollMaxMs) } : {}),
     });
     const admin = localDynamoDbClient(dynamoEndpoint);
     await ensureTable(admin, config.TABLE_NAME);
@@ -82,7 +88,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       channels,
     });
     setDeps(deps);
-    notifications = await startLocalNotifications({ config, dynamoEndpoint, dataDir, pollIntervalMs: config.LOCAL_POLL_INTERVAL_MS });
+    notifications = await startLocalNotifications({ config, dynamoEndpoint, dataDir });
+    const started = notifications;
+    if (config.LOCAL_WAKE_ON_WRITE) afterWrites(db, () => started.stream.wake());
     const demoMerchant = options.demoMerchant === false ? undefined : await ensureDemoMerchant(deps, dataDir);
 
     const server = createGateway();

@@ -9,7 +9,7 @@ import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynam
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { withoutSdkRequestLog } from '../../shared/adapters/dynamodb/client.js';
-import { logger } from '../../shared/logger.js';
+import { PollLoop } from './poll-loop.js';
 
 /** How often the shard list is refreshed. */
 const SHARD_LIST_INTERVAL_MS = 2_000;
@@ -23,7 +23,9 @@ export interface StreamPollerOptions {
   readonly checkpoints: { readonly db: DynamoDBDocumentClient; readonly tableName: string };
   readonly tableName: string;
   readonly handler: StreamHandler;
+  /** First idle wait; idle waits double up to maxIdleMs (infra/local/poll-loop.ts). */
   readonly intervalMs?: number;
+  readonly maxIdleMs?: number;
   readonly batchSize?: number;
 }
 
@@ -36,9 +38,7 @@ export interface StreamPollerOptions {
 export class LocalStreamPoller {
   private readonly client: DynamoDBStreamsClient;
   private readonly iterators = new Map<string, string | null>();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly loop: PollLoop;
   private streamArn: string | undefined;
   /** Checkpoints as last read or written: this poller is their only writer, so the table is read once per shard. */
   private readonly checkpointCache = new Map<string, string | undefined>();
@@ -55,25 +55,25 @@ export class LocalStreamPoller {
         credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       }),
     );
+    const intervalMs = options.intervalMs ?? 100;
+    this.loop = new PollLoop(async () => (await this.pollOnce(), { busy: this.backlog }), {
+      name: 'stream',
+      intervalMs,
+      maxIdleMs: options.maxIdleMs ?? intervalMs,
+    });
   }
 
   start(): void {
-    const tick = () => {
-      if (this.stopped) return;
-      this.running = this.pollOnce()
-        .then(() => undefined)
-        .catch((error: unknown) => logger.error('stream poll failed', { error: error instanceof Error ? error.message : String(error) }))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, this.backlog ? 0 : (this.options.intervalMs ?? 100));
-        });
-    };
-    tick();
+    this.loop.start();
+  }
+
+  /** The table was just written: look for its stream records now instead of at the end of an idle wait. */
+  wake(): void {
+    this.loop.wake();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.loop.stop();
     this.client.destroy();
   }
 

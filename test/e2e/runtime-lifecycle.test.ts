@@ -1,5 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -41,7 +43,7 @@ async function start(dataDir: string, env: Record<string, string> = {}): Promise
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const url = await waitFor(() => /listening on (http:\/\/\S+)/.exec(output)?.[1], 45_000).catch(() => {
+  const url = await waitFor(() => /listening on (http:\/\/\S+)/.exec(output)?.[1], 90_000).catch(() => {
     throw new Error(`runtime did not start:\n${output}`);
   });
   return { child, url };
@@ -81,14 +83,15 @@ describe('npm start', () => {
     second.child.kill('SIGKILL');
     await exited(second.child);
     await waitFor(() => (javaProcessesFor(dataDir).length === 0 ? true : undefined), 10_000);
-  }, 120_000);
+  }, 180_000);
 
   it('delivers the webhook of a payment committed just before the runtime was killed, after a restart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pay-crash-'));
     const hooks = await new WebhookReceiver().start();
     try {
-      // The pollers of this first process look for work once a minute: it dies long before it relays anything.
-      const first = await start(dataDir, { LOCAL_POLL_INTERVAL_MS: '60000' });
+      // The pollers of this first process look for work once a minute and are not woken by its writes: it dies long
+      // before it relays anything.
+      const first = await start(dataDir, { LOCAL_POLL_INTERVAL_MS: '60000', LOCAL_IDLE_POLL_MAX_MS: '60000', LOCAL_WAKE_ON_WRITE: 'false' });
       const credentials = JSON.parse(readFileSync(join(dataDir, 'demo-merchant.json'), 'utf8'));
       const api = new ApiClient(first.url, credentials);
       const order = (await api.createOrder({ notifyUrl: hooks.url })) as { id: string };
@@ -113,5 +116,46 @@ describe('npm start', () => {
     } finally {
       await hooks.stop();
     }
-  }, 120_000);
+  }, 180_000);
+
+  it('redelivers a webhook whose delivery died with the process after the scaled visibility timeout, not 180 s', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pay-visibility-'));
+    // The endpoint holds the first delivery open: the process is killed while that message is received and hidden.
+    const arrivals: string[] = [];
+    const held: ServerResponse[] = [];
+    const endpoint = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        arrivals.push(body);
+        if (arrivals.length === 1) held.push(res);
+        else res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    const notifyUrl = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/hooks`;
+    // 180 s × 0.01 = 1.8 s of visibility; the retry schedule is scaled alike, but no retry is due: the attempt never
+    // ended, so only the visibility timeout can bring the message back.
+    const env = { PAY_RETRY_TIME_SCALE: '0.01' };
+    try {
+      const first = await start(dataDir, env);
+      const credentials = JSON.parse(readFileSync(join(dataDir, 'demo-merchant.json'), 'utf8'));
+      const order = (await new ApiClient(first.url, credentials).createOrder({ notifyUrl })) as { id: string };
+      expect((await new ApiClient(first.url, credentials).pay(order.id)).status).toBe(200);
+      await eventually(() => arrivals.length === 1, 20_000, 'the first delivery attempt');
+      first.child.kill('SIGKILL');
+      await exited(first.child);
+      await waitFor(() => (javaProcessesFor(dataDir).length === 0 ? true : undefined), 10_000);
+
+      const second = await start(dataDir, env);
+      await eventually(() => arrivals.length >= 2, 30_000, 'the delivery after the visibility timeout');
+      expect(JSON.parse(arrivals[1]!)).toMatchObject({ type: 'order.succeeded', data: { object: { id: order.id } } });
+      second.child.kill('SIGINT');
+      await exited(second.child);
+    } finally {
+      held.forEach((res) => res.destroy());
+      endpoint.closeAllConnections();
+      await new Promise<void>((resolve) => endpoint.close(() => resolve()));
+    }
+  }, 180_000);
 });

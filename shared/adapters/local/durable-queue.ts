@@ -85,8 +85,19 @@ export class DurableQueue {
 
   /** Up to `max` visible messages, each hidden for the visibility timeout and counted as received. */
   async receive(max: number): Promise<ReceivedMessage[]> {
+    return (await this.receiveBatch(max)).messages;
+  }
+
+  /**
+   * As receive, and when the next message not yet visible (delayed, or hidden by a receive) becomes visible, so a
+   * poller can sleep until then instead of asking again and again.
+   */
+  async receiveBatch(max: number): Promise<{ messages: ReceivedMessage[]; nextVisibleAtMs: number | null }> {
     const nowMs = this.now();
-    const visible = (await this.all()).filter((m) => (m.visibleAtMs as number) <= nowMs);
+    const items = await this.all();
+    const visible = items.filter((m) => (m.visibleAtMs as number) <= nowMs);
+    const later = items.map((m) => m.visibleAtMs as number).filter((at) => at > nowMs);
+    const nextVisibleAtMs = later.length > 0 ? Math.min(...later) : null;
     visible.sort((a, b) => (a.visibleAtMs as number) - (b.visibleAtMs as number));
     const received: ReceivedMessage[] = [];
     for (const item of visible) {
@@ -125,7 +136,7 @@ export class DurableQueue {
         sentAtMs: item.sentAtMs as number,
       });
     }
-    return received;
+    return { messages: received, nextVisibleAtMs };
   }
 
   /** Removes a processed message; a stale receipt (the message was received again since) is ignored, as in SQS. */
@@ -194,15 +205,18 @@ export class DurableQueue {
 export class LocalNotificationQueue implements NotificationQueue {
   readonly maxDelayMs: number;
 
+  /** `onSent` is told after each send (the local runtime wakes its queue poller with it). */
   constructor(
     readonly queue: DurableQueue,
     readonly deadLetters: DurableQueue,
+    private readonly onSent: () => void = () => undefined,
   ) {
     this.maxDelayMs = queue.settings.maxDelayMs;
   }
 
   async send(message: NotifyMessage, delayMs: number): Promise<void> {
     await this.queue.send(JSON.stringify(message), delayMs);
+    this.onSent();
   }
 
   async deadLetter(message: NotifyMessage): Promise<void> {
