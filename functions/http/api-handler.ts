@@ -7,7 +7,6 @@ import {
   DomainError,
   NotFoundError,
   PayloadTooLargeError,
-  ReplayedRequestError,
   UnprocessableError,
   ValidationError,
 } from '../../shared/domain/errors.js';
@@ -167,19 +166,26 @@ const signatureAuth = (nonceWithFirstWrite: ReadonlySet<string>): MiddlewareObj<
   },
   after: async (request: ApiRequest) => {
     const guard = request.context.nonceGuard;
-    if (guard && !(await recordDeferredNonce(getDeps(), guard))) {
+    if (!guard) return;
+    try {
+      await recordDeferredNonce(getDeps(), guard);
+    } catch (error) {
       request.response = undefined;
-      throw new ReplayedRequestError();
+      throw error;
     }
   },
   onError: async (request: ApiRequest) => {
     const guard = request.context.nonceGuard;
     if (!guard || guard.recorded) return;
-    // A failed request's nonce is spent too; if recording it fails, the original error stands.
-    const fresh = await recordDeferredNonce(getDeps(), guard).catch(() => true);
-    if (!fresh) {
-      request.response = undefined;
-      request.error = new ReplayedRequestError();
+    // A failed request's nonce is spent too. A replay (401) or a disabled merchant (403) replaces the request's own
+    // answer; if recording fails otherwise, the original error stands.
+    try {
+      await recordDeferredNonce(getDeps(), guard);
+    } catch (error) {
+      if (error instanceof DomainError) {
+        request.response = undefined;
+        request.error = error;
+      }
     }
   },
 });

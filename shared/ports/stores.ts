@@ -50,7 +50,8 @@ export interface OrderTransition {
 
 /**
  * A signed request's nonce, recorded with the request's first conditional write instead of a write of its own: the
- * write and the nonce commit together, so a replay fails on the nonce before it changes anything. `recorded` turns
+ * write, the nonce and the check that the merchant is active commit together, so a replay or a disabled merchant
+ * fails before it changes anything. `recorded` turns
  * true once the nonce is stored (or found stored); the API layer records it on its own when the request wrote
  * nothing (docs/decisions.md, entry 37).
  */
@@ -137,9 +138,12 @@ export interface IdempotencyStore {
   release(merchantId: string, key: string): Promise<void>;
 }
 
+/** `recorded` the first time a nonce is seen within its window while its merchant is active. */
+export type NonceOutcome = 'recorded' | 'replayed' | 'merchant_disabled';
+
 export interface NonceStore {
-  /** true the first time a nonce is seen within its window. */
-  claim(merchantId: string, nonce: string, nowMs: number, windowMs: number): Promise<boolean>;
+  /** Records the nonce and checks, in the same write, that the merchant is active; a refused nonce is spent too. */
+  record(nonce: Omit<NonceGuard, 'recorded'>): Promise<NonceOutcome>;
 }
 
 /** The risk step's reads in one round trip: the claimed order and which of the blocklist keys are set. */

@@ -9,7 +9,7 @@ import {
   verify,
   type SignatureInput,
 } from '../domain/signing.js';
-import type { Merchant, NonceGuard } from '../ports/stores.js';
+import type { Merchant, NonceGuard, NonceOutcome } from '../ports/stores.js';
 import type { Deps } from './deps.js';
 
 export interface MerchantCredentials {
@@ -45,13 +45,18 @@ export interface SignedHeaders {
   readonly signature?: string;
 }
 
-/** Merchant profiles are read on every request: keep them briefly per container. */
+/**
+ * Merchant profiles are read on every request: keep them briefly per container. The cache serves the sealed secret
+ * and settings; it never decides that a merchant may act. Every request records its nonce together with a check
+ * that the merchant is active, so disabling takes effect on the next request in every container; a profile cached
+ * as disabled is read again on each request, so enabling does too (docs/decisions.md, entry 43).
+ */
 const MERCHANT_CACHE_MS = 30_000;
 const merchantCache = new Map<string, { merchant: Merchant; until: number }>();
 
 async function cachedMerchant(deps: Pick<Deps, 'merchants' | 'now'>, merchantId: string): Promise<Merchant | undefined> {
   const hit = merchantCache.get(merchantId);
-  if (hit && hit.until > deps.now()) return hit.merchant;
+  if (hit && hit.until > deps.now() && hit.merchant.status === 'active') return hit.merchant;
   const merchant = await deps.merchants.get(merchantId);
   if (merchant) merchantCache.set(merchantId, { merchant, until: deps.now() + MERCHANT_CACHE_MS });
   return merchant;
@@ -95,20 +100,28 @@ export async function authenticate(
   if (!merchant || !secret || !verify(secret, { ...request, timestamp, nonce }, signature)) {
     throw new AuthenticationError('invalid_signature', 'The signature is not valid.');
   }
-  const nonceClaim = { merchantId, nonce, nowMs, windowMs: SIGNATURE_WINDOW_SECONDS * 1000 };
-  if (!options.deferNonce && !(await deps.nonces.claim(merchantId, nonce, nowMs, nonceClaim.windowMs))) {
-    throw new ReplayedRequestError();
+  const claim = { merchantId, nonce, nowMs, windowMs: SIGNATURE_WINDOW_SECONDS * 1000 };
+  // A disabled merchant's request is refused here (its nonce spent), without waiting for a write to carry the check.
+  if (!options.deferNonce || merchant.status !== 'active') throwUnlessRecorded(await deps.nonces.record(claim), merchantId);
+  return options.deferNonce && merchant.status === 'active' ? { merchant, guard: { ...claim, recorded: false } } : { merchant };
+}
+
+/** 401 for a replay, 403 for a merchant found disabled (whose cached profile is then dropped). */
+function throwUnlessRecorded(outcome: NonceOutcome, merchantId: string): void {
+  if (outcome === 'replayed') throw new ReplayedRequestError();
+  if (outcome === 'merchant_disabled') {
+    forgetCachedMerchant(merchantId);
+    throw new PermissionError('merchant_disabled');
   }
-  if (merchant.status !== 'active') throw new PermissionError('merchant_disabled', 'The merchant is disabled.');
-  return options.deferNonce ? { merchant, guard: { ...nonceClaim, recorded: false } } : { merchant };
 }
 
 /**
- * Records a deferred nonce that the request's writes did not record (it wrote nothing, or failed before writing).
- * Resolves false when the nonce was already seen: the request was a replay.
+ * Records a deferred nonce that the request's writes did not record (it wrote nothing, or failed before writing),
+ * with the same check that the merchant is active. Throws ReplayedRequestError when the nonce was already seen (the
+ * request was a replay) and PermissionError when the merchant is disabled: either answer replaces the request's own.
  */
-export async function recordDeferredNonce(deps: Pick<Deps, 'nonces'>, guard: NonceGuard): Promise<boolean> {
-  if (guard.recorded) return true;
+export async function recordDeferredNonce(deps: Pick<Deps, 'nonces'>, guard: NonceGuard): Promise<void> {
+  if (guard.recorded) return;
   guard.recorded = true;
-  return deps.nonces.claim(guard.merchantId, guard.nonce, guard.nowMs, guard.windowMs);
+  throwUnlessRecorded(await deps.nonces.record(guard), guard.merchantId);
 }

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTable, localDynamoDbClient } from '../../infra/local/dynamodb-local.js';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DuplicateOutTradeNoError, DynamoOrderStore, DynamoRiskReads } from '../../shared/adapters/dynamodb/order-store.js';
 import { DynamoBlocklistStore, DynamoLedgerStore } from '../../shared/adapters/dynamodb/merchant-store.js';
+import { DynamoNonceStore } from '../../shared/adapters/dynamodb/request-stores.js';
+import { keys } from '../../shared/adapters/dynamodb/keys.js';
 import { ReplayedRequestError } from '../../shared/domain/errors.js';
 import { newId } from '../../shared/domain/ids.js';
 import { paymentLines } from '../../shared/domain/ledger.js';
@@ -16,6 +19,11 @@ const table = `store-${randomBytes(6).toString('hex')}`;
 const db = createDocumentClient({ endpoint: inject('dynamoEndpoint'), region: 'local' });
 const store = new DynamoOrderStore(db, table);
 const ledger = new DynamoLedgerStore(db, table);
+/** The merchant whose nonces the guarded writes record: its status is checked in the same transaction. */
+const merchants = {
+  setStatus: (merchantId: string, status: string) =>
+    db.send(new PutCommand({ TableName: table, Item: { ...keys.merchant(merchantId), entity: 'Merchant', merchantId, status } })),
+};
 
 beforeAll(async () => {
   const admin = localDynamoDbClient(inject('dynamoEndpoint'));
@@ -190,6 +198,7 @@ describe('the pay claim without a read, and the risk step\'s reads', () => {
     const [first, second] = [order(), order()];
     await store.createOrder(first);
     await store.createOrder(second);
+    await merchants.setStatus('m_test', 'active');
     const guard = () => ({ merchantId: 'm_test', nonce: `n-${randomBytes(8).toString('hex')}`, nowMs: Date.now(), windowMs: 300_000, recorded: false });
     const g = guard();
     expect(await claim(first, 'pay_n1', { guard: g })).toBe(true);
@@ -197,6 +206,22 @@ describe('the pay claim without a read, and the risk step\'s reads', () => {
     const replay = { ...g, recorded: false };
     await expect(claim(second, 'pay_n2', { guard: replay })).rejects.toBeInstanceOf(ReplayedRequestError);
     expect(await store.getOrder(second.id)).toMatchObject({ status: 'CREATED', version: 1 });
+  });
+
+  it('checks in the same transaction that the merchant is active, and records nothing when it is not', async () => {
+    const o = order();
+    await store.createOrder(o);
+    await merchants.setStatus('m_test', 'disabled');
+    const g = { merchantId: 'm_test', nonce: `n-${randomBytes(8).toString('hex')}`, nowMs: Date.now(), windowMs: 300_000, recorded: false };
+    await expect(claim(o, 'pay_d1', { guard: g })).rejects.toMatchObject({ code: 'merchant_disabled' });
+    expect(g.recorded).toBe(false);
+    expect(await store.getOrder(o.id)).toMatchObject({ status: 'CREATED', version: 1 });
+    // The nonce store spends the refused nonce on its own, and still says why.
+    const nonces = new DynamoNonceStore(db, table);
+    expect(await nonces.record(g)).toBe('merchant_disabled');
+    await merchants.setStatus('m_test', 'active');
+    expect(await nonces.record(g)).toBe('replayed');
+    expect(await claim(o, 'pay_d2', { guard: { ...g, nonce: `${g.nonce}-2` } })).toBe(true);
   });
 
   it('reads the order and the blocklist entries in one call', async () => {

@@ -5,7 +5,7 @@ import {
   TransactWriteCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, ReplayedRequestError, ValidationError } from '../../domain/errors.js';
+import { ConflictError, PermissionError, ReplayedRequestError, ValidationError } from '../../domain/errors.js';
 import { creditChange, accounts, type LedgerEntry } from '../../domain/ledger.js';
 import type { Order, Refund } from '../../domain/order.js';
 import type {
@@ -22,7 +22,7 @@ import type {
 } from '../../ports/stores.js';
 import { cancellationReasons, withConflictRetry } from './client.js';
 import { BALANCE_SHARDS, indexKeys, keys } from './keys.js';
-import { noncePut } from './request-stores.js';
+import { nonceFailure, nonceItems } from './request-stores.js';
 
 type Item = Record<string, unknown>;
 type TxItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
@@ -88,16 +88,19 @@ export class DynamoOrderStore implements OrderStore {
     }
   }
 
-  /** The nonce's Put goes first, so its failure is the one reported when a replay also fails other conditions. */
+  /** The nonce items go first, so theirs is the failure reported when a replay also fails other conditions. */
   private guardItems(guard: NonceGuard | undefined): [TxItem[], number] {
-    return guard ? [[{ Put: noncePut(this.tableName, guard) }], 1] : [[], 0];
+    return guard ? [nonceItems(this.tableName, guard), 2] : [[], 0];
   }
 
   private throwIfReplayed(guard: NonceGuard | undefined, reasons: string[] | undefined): void {
-    if (guard && reasons?.[0] === 'ConditionalCheckFailed') {
-      guard.recorded = true; // by the request this one replays
+    const failure = guard && nonceFailure(reasons);
+    if (failure === 'replayed') {
+      guard!.recorded = true; // by the request this one replays
       throw new ReplayedRequestError();
     }
+    // Not recorded: the API layer spends the nonce on its own before it answers 403.
+    if (failure === 'merchant_disabled') throw new PermissionError('merchant_disabled');
   }
 
   async claimPayment(c: PaymentClaim): Promise<boolean> {

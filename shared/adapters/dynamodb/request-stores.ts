@@ -1,8 +1,8 @@
-import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { IdempotencyBegin, IdempotencyStore, NonceGuard, NonceStore, StoredResponse } from '../../ports/stores.js';
-import { isConditionFailure } from './client.js';
+import type { IdempotencyBegin, IdempotencyStore, NonceGuard, NonceOutcome, NonceStore, StoredResponse } from '../../ports/stores.js';
+import { cancellationReasons, isConditionFailure, withConflictRetry } from './client.js';
 import { keys } from './keys.js';
 
 /** Idempotency records live 24 h; a record still IN_PROGRESS after the lock time belongs to a dead request. */
@@ -81,9 +81,8 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
 }
 
 /**
- * The conditional Put that records a nonce, alone (NonceStore.claim) or inside a request's first transaction
- * (NonceGuard). A nonce must stay remembered for as long as its timestamp could still be accepted: twice the window.
- * TTL deletes it later; the condition does not rely on that (DynamoDB Local never deletes).
+ * The conditional Put that records a nonce. A nonce must stay remembered for as long as its timestamp could still be
+ * accepted: twice the window. TTL deletes it later; the condition does not rely on that (DynamoDB Local never deletes).
  */
 export function noncePut(tableName: string, n: Omit<NonceGuard, 'recorded'>) {
   const expiresAtMs = n.nowMs + 2 * n.windowMs;
@@ -95,18 +94,59 @@ export function noncePut(tableName: string, n: Omit<NonceGuard, 'recorded'>) {
   };
 }
 
+/**
+ * What records a signed request, alone (NonceStore.record) or as the first two items of the request's first
+ * transaction (NonceGuard): the nonce's Put, and a ConditionCheck that the merchant is still active. Every container
+ * caches merchant profiles, but every request records its nonce, so the status is checked on every request at the
+ * cost of no request of its own: a merchant disabled anywhere is refused from its next request, everywhere
+ * (docs/decisions.md, entry 43).
+ */
+export function nonceItems(tableName: string, n: Omit<NonceGuard, 'recorded'>) {
+  return [
+    { Put: noncePut(tableName, n) },
+    {
+      ConditionCheck: {
+        TableName: tableName,
+        Key: keys.merchant(n.merchantId),
+        ConditionExpression: '#status = :active',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':active': 'active' },
+      },
+    },
+  ];
+}
+
+/** Why a transaction that began with nonceItems was cancelled by them; undefined when they were not the cause. */
+export function nonceFailure(reasons: readonly string[] | undefined): Exclude<NonceOutcome, 'recorded'> | undefined {
+  // The nonce comes first: a replay is reported as a replay even when the merchant is disabled too.
+  if (reasons?.[0] === 'ConditionalCheckFailed') return 'replayed';
+  if (reasons?.[1] === 'ConditionalCheckFailed') return 'merchant_disabled';
+  return undefined;
+}
+
 export class DynamoNonceStore implements NonceStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
-  async claim(merchantId: string, nonce: string, nowMs: number, windowMs: number): Promise<boolean> {
+  async record(n: Omit<NonceGuard, 'recorded'>): Promise<NonceOutcome> {
     try {
-      await this.db.send(new PutCommand(noncePut(this.tableName, { merchantId, nonce, nowMs, windowMs })));
-      return true;
+      await withConflictRetry(() => this.db.send(new TransactWriteCommand({ TransactItems: nonceItems(this.tableName, n) })));
+      return 'recorded';
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      const failure = nonceFailure(cancellationReasons(error));
+      if (failure !== 'merchant_disabled') {
+        if (failure) return failure;
+        throw error;
+      }
+    }
+    // A refused request spends its nonce too, or it could be replayed once the merchant is enabled again.
+    try {
+      await this.db.send(new PutCommand(noncePut(this.tableName, n)));
+      return 'merchant_disabled';
+    } catch (error) {
+      if (isConditionFailure(error)) return 'replayed';
       throw error;
     }
   }
