@@ -29,6 +29,7 @@ export {
   type VerificationKeys,
   type VerifyWebhookInput,
   type WebhookEvent,
+  type WebhookKeyCacheOptions,
 } from './webhooks.js';
 export { createTestWebhookKey, signTestWebhook, type SignedTestWebhook, type TestWebhookInput, type TestWebhookKey } from './testing.js';
 // The API's objects, generated from docs/openapi.json. Two are renamed so they cannot shadow a class or a global:

@@ -78,19 +78,43 @@ export function verifyWebhook<T = never>(input: VerifyWebhookInput): WebhookEven
   return event;
 }
 
+export interface WebhookKeyCacheOptions {
+  /**
+   * After a refresh for an unknown key id, the next one waits this long (default 60 s): a flood of forged webhooks
+   * naming random key ids then costs one keys request a minute, not one each. A real rotation is seen at once.
+   */
+  readonly minRefreshIntervalMs?: number;
+  /** For tests: the clock. */
+  readonly now?: () => number;
+}
+
 /**
  * Platform keys for verification, fetched once and refreshed when a webhook names a key id not seen yet (the
- * platform rotated its key).
+ * platform rotated its key), at most once per `minRefreshIntervalMs`.
  */
 export class WebhookKeyCache {
   private keys: Promise<VerificationKeys> | undefined;
+  private lastRefreshMs = Number.NEGATIVE_INFINITY;
+  private readonly minRefreshIntervalMs: number;
+  private readonly now: () => number;
 
-  constructor(private readonly fetchKeys: () => Promise<VerificationKeys>) {}
+  constructor(
+    private readonly fetchKeys: () => Promise<VerificationKeys>,
+    options: WebhookKeyCacheOptions = {},
+  ) {
+    this.minRefreshIntervalMs = options.minRefreshIntervalMs ?? 60_000;
+    this.now = options.now ?? Date.now;
+  }
 
   async verify<T = never>(input: Omit<VerifyWebhookInput, 'keys'>): Promise<WebhookEvent<T>> {
     const keyId = headerOf(input.headers, 'x-key-id');
+    // A request without a key id is refused before any network call: it cannot be a platform webhook.
+    if (!keyId) throw new WebhookVerificationError('missing webhook signature headers');
     let keys = await this.load();
-    if (keyId && !keys.keys.some((k) => k.keyId === keyId)) keys = await this.load(true);
+    if (!keys.keys.some((k) => k.keyId === keyId) && this.now() - this.lastRefreshMs >= this.minRefreshIntervalMs) {
+      this.lastRefreshMs = this.now();
+      keys = await this.load(true);
+    }
     return verifyWebhook<T>({ ...input, keys });
   }
 

@@ -127,4 +127,27 @@ describe('SDK webhook verification', () => {
     expect((await cache.verify({ rawBody: body, headers: rotated, nowMs: now })).id).toBe('evt_1');
     expect(fetched).toBe(2);
   });
+
+  it('refreshes for unknown key ids at most once per interval, and never for a request without a key id', async () => {
+    let fetched = 0;
+    let clockMs = 1_000_000;
+    const cache = new WebhookKeyCache(
+      async () => {
+        fetched += 1;
+        return keys;
+      },
+      { minRefreshIntervalMs: 60_000, now: () => clockMs },
+    );
+    await expect(cache.verify({ rawBody: body, headers: {}, nowMs: now })).rejects.toBeInstanceOf(WebhookVerificationError);
+    expect(fetched).toBe(0);
+    const forged = (keyId: string) => cache.verify({ rawBody: body, headers: { ...signed(body), 'X-Key-Id': keyId }, nowMs: now });
+    await expect(forged('random-1')).rejects.toBeInstanceOf(WebhookVerificationError);
+    expect(fetched).toBe(2); // the first load, and one refresh for the unknown id
+    await expect(forged('random-2')).rejects.toBeInstanceOf(WebhookVerificationError);
+    await expect(forged('random-3')).rejects.toBeInstanceOf(WebhookVerificationError);
+    expect(fetched).toBe(2);
+    clockMs += 60_000;
+    await expect(forged('random-4')).rejects.toBeInstanceOf(WebhookVerificationError);
+    expect(fetched).toBe(3);
+  });
 });
