@@ -48,6 +48,8 @@ const schema = z.object({
   LOCAL_WAKE_ON_WRITE: z.pipe(z._default(z.enum(['true', 'false']), 'true'), z.transform((v: 'true' | 'false') => v === 'true')),
   /** Local runtime only: the gateway's port. */
   PORT: z._default(coercedInt(0, 65_535), 3000),
+  /** Local runtime only: the gateway's address. Loopback unless set: the local API has no TLS and a demo merchant. */
+  HOST: z._default(nonEmpty, '127.0.0.1'),
   LOG_LEVEL: z._default(z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
   /** Business metrics (shared/metrics.ts): EMF lines on stdout, or off (the test run). Independent of LOG_LEVEL. */
   METRICS: z._default(z.enum(['emf', 'off']), 'emf'),

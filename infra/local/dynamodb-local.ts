@@ -37,7 +37,11 @@ export function ensureDynamoDbLocalJar(): string {
   return cacheDir;
 }
 
-function assertJava(): void {
+/**
+ * Checks for Java 17+, and says whether it can run the loopback launcher: Java's single-file source launcher needs
+ * the jdk.compiler module, which full JDKs and Debian's openjdk-17-jre-headless have and some trimmed JREs lack.
+ */
+function assertJava(): { readonly sourceLauncher: boolean } {
   const probe = spawnSync('java', ['-version'], { encoding: 'utf8' });
   const match = /version "(\d+)/.exec(`${probe.stderr}${probe.stdout}`);
   const major = match ? Number(match[1]) : 0;
@@ -46,7 +50,12 @@ function assertJava(): void {
       'DynamoDB Local needs Java 17 or newer on PATH. On Debian/Ubuntu: apt-get install -y openjdk-17-jre-headless',
     );
   }
+  const modules = spawnSync('java', ['--list-modules'], { encoding: 'utf8' });
+  return { sourceLauncher: /^jdk\.compiler@/m.test(modules.stdout ?? '') };
 }
+
+/** Binds DynamoDB Local to 127.0.0.1 (it has no option for that): see LoopbackDynamoDbLocal.java. */
+const LOOPBACK_LAUNCHER = join(projectRoot, 'infra', 'local', 'LoopbackDynamoDbLocal.java');
 
 export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
@@ -85,14 +94,20 @@ export interface DynamoDbLocalOptions {
  * any reason (Ctrl-C, a crash, SIGKILL) the pipe closes, `read` returns and the shell kills java. No orphans.
  */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
-  assertJava();
+  const { sourceLauncher } = assertJava();
   const dir = ensureDynamoDbLocalJar();
   const port = options.port ?? (await freePort());
+  if (!sourceLauncher) {
+    process.stderr.write(
+      `warning: this Java has no jdk.compiler module, so DynamoDB Local listens on every interface (port ${port}), ` +
+        'without credentials: see "Security notes" in README.md\n',
+    );
+  }
   const args = [
     `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
     ...JVM_OPTIONS,
-    '-jar',
-    join(dir, 'DynamoDBLocal.jar'),
+    // The jar's manifest puts DynamoDBLocal_lib/* on the class path, for the launcher as for the jar's own main.
+    ...(sourceLauncher ? ['-cp', join(dir, 'DynamoDBLocal.jar'), LOOPBACK_LAUNCHER] : ['-jar', join(dir, 'DynamoDBLocal.jar')]),
     '-sharedDb',
     '-disableTelemetry',
     '-port',

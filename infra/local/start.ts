@@ -3,10 +3,11 @@ import { parseConfig } from '../../shared/config.js';
 import { logger } from '../../shared/logger.js';
 import { defaultDataDir, startRuntime } from './runtime.js';
 
-/** `npm start`: the whole platform on http://127.0.0.1:3000 (PORT overrides), data kept under .data/. */
+/** `npm start`: the whole platform on http://127.0.0.1:3000 (HOST and PORT override), data kept under .data/. */
 async function main(): Promise<void> {
-  const dataDir = parseConfig({}).LOCAL_DATA_DIR ?? defaultDataDir;
-  const runtime = await startRuntime({ dataDir });
+  const config = parseConfig({});
+  const dataDir = config.LOCAL_DATA_DIR ?? defaultDataDir;
+  const runtime = await startRuntime({ dataDir, host: config.HOST });
   const demoFile = join(dataDir, 'demo-merchant.json');
   process.stdout.write(
     [
