@@ -1,5 +1,5 @@
 import { eventsQuerySchema, idParam, testWebhookSchema, emptyBodySchema } from '../shared/schemas/requests.js';
-import { eventResource, platformKeysResource } from '../shared/schemas/event-resources.js';
+import { eventListResource, eventResource, platformKeysResource, webhookTestResource } from '../shared/schemas/event-resources.js';
 import { assertNotifyUrl } from '../shared/domain/notify-url.js';
 import { listOrderEvents, platformKeys, redeliverEvent, sendTestWebhook } from '../shared/services/notifications.js';
 import { parse } from './http/errors.js';
@@ -11,7 +11,7 @@ export const handler = apiHandler({
   'GET /v1/events': async ({ query, merchant }) => {
     const { orderId } = parse(eventsQuerySchema, query);
     const events = await listOrderEvents(await getNotifyDeps(), merchant.merchantId, orderId);
-    return { statusCode: 200, body: { object: 'list', data: events.map(eventResource) } };
+    return { statusCode: 200, body: eventListResource(events) };
   },
   'POST /v1/events/{id}/redeliver': async ({ body, pathParameters, merchant }) => {
     parse(emptyBodySchema, body);
@@ -21,7 +21,7 @@ export const handler = apiHandler({
   'POST /v1/webhooks/test': async ({ body, merchant, deps }) => {
     const { url } = parse(testWebhookSchema, body);
     const result = await sendTestWebhook(await getNotifyDeps(), merchant.merchantId, assertNotifyUrl(url, deps.settings.localMode, 'url'));
-    return { statusCode: 200, body: { object: 'webhook_test', url, ...result } };
+    return { statusCode: 200, body: webhookTestResource(url, result) };
   },
   'GET /v1/platform/keys': async () => {
     return { statusCode: 200, body: platformKeysResource(await platformKeys(await getNotifyDeps())) };

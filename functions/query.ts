@@ -1,6 +1,6 @@
 import { ValidationError } from '../shared/domain/errors.js';
 import { idParam, listOrdersQuerySchema } from '../shared/schemas/requests.js';
-import { orderResource, refundResource } from '../shared/schemas/resources.js';
+import { balanceResource, orderListResource, orderResource, refundResource } from '../shared/schemas/resources.js';
 import { findOrderByOutTradeNo, listOrders, loadOrder } from '../shared/services/orders.js';
 import { getRefund } from '../shared/services/refunds.js';
 import { parse } from './http/errors.js';
@@ -22,8 +22,7 @@ export const handler = apiHandler({
       return { statusCode: 200, body: orderResource(order, deps.now(), await deps.orders.listRefunds(order.id)) };
     }
     const page = await listOrders(deps, { ...q, merchantId: merchant.merchantId });
-    const nowMs = deps.now();
-    return { statusCode: 200, body: { data: page.orders.map((o) => orderResource(o, nowMs)), nextCursor: page.nextCursor } };
+    return { statusCode: 200, body: orderListResource(page.orders, page.nextCursor, deps.now()) };
   },
   'GET /v1/refunds/{id}': async ({ pathParameters, merchant, deps }) => {
     const refund = await getRefund(deps, merchant.merchantId, parse(idParam('rf'), pathParameters.id, 'id'));
@@ -31,6 +30,6 @@ export const handler = apiHandler({
   },
   'GET /v1/balance': async ({ merchant, deps }) => {
     const rows = await deps.ledger.balances(merchant.merchantId);
-    return { statusCode: 200, body: { object: 'balance', available: rows, pending: [] } };
+    return { statusCode: 200, body: balanceResource(rows) };
   },
 });

@@ -1,9 +1,25 @@
 /**
- * The OpenAPI 3.1 document of the merchant API, generated from the same route table the gateway and CDK use and the
- * same zod schemas the handlers validate with, so it cannot drift from the code. `npm run openapi` writes
- * docs/openapi.json; a test fails when the committed file differs from what the code generates.
+ * The OpenAPI 3.1 document of the merchant API, generated from the same route table the gateway and CDK use, the
+ * same zod schemas the handlers validate requests with and type their answers by, and the closed error catalog, so it
+ * cannot drift from the code. `npm run openapi` writes docs/openapi.json; a test fails when the committed file differs
+ * from what the code generates, and the e2e suite checks every real answer against it (test/support/api-client.ts).
  */
 import * as z from 'zod/mini';
+import { ERROR_CODES, type ErrorCode } from '../../shared/domain/error-codes.js';
+import { RETRY_SCHEDULE_SECONDS } from '../../shared/domain/webhook.js';
+import { SIGNATURE_WINDOW_SECONDS } from '../../shared/domain/signing.js';
+import {
+  deliveryAttemptSchema,
+  eventListSchema,
+  eventSchema,
+  orderEventPayloadSchema,
+  ORDER_EVENT_TYPES,
+  pingPayloadSchema,
+  platformKeysSchema,
+  refundEventPayloadSchema,
+  REFUND_EVENT_TYPES,
+  webhookTestResultSchema,
+} from '../../shared/schemas/event-resources.js';
 import {
   confirmPaymentSchema,
   createOrderSchema,
@@ -14,105 +30,465 @@ import {
   payOrderSchema,
   testWebhookSchema,
 } from '../../shared/schemas/requests.js';
+import {
+  balanceSchema,
+  cardSummarySchema,
+  errorCodeSchema,
+  errorSchema,
+  nextActionSchema,
+  orderListSchema,
+  orderSchema,
+  paymentErrorSchema,
+  paymentSchema,
+  refundSchema,
+} from '../../shared/schemas/resources.js';
 import { routes, type RouteDefinition } from './routes.js';
 
 type Schema = z.ZodMiniType;
-
-interface Operation {
-  readonly summary: string;
-  readonly success: number;
-  readonly body?: Schema;
-  readonly query?: Schema;
+type Json = Record<string, unknown>;
+interface Component {
+  readonly id: string;
+  readonly description: string;
 }
 
-/** Every route's request shape; a route missing here fails the generation (and its test). */
+/** Components that describe answers and webhooks: their JSON Schema is what the code outputs. */
+const RESPONSE_COMPONENTS: ReadonlyArray<readonly [Schema, Component]> = [
+  [orderSchema, { id: 'Order', description: 'An order: what the merchant sells, its state and its current payment attempt.' }],
+  [paymentSchema, { id: 'Payment', description: "The order's current (or last successful) payment attempt." }],
+  [nextActionSchema, { id: 'NextAction', description: 'What the payer must do to finish a REQUIRES_ACTION payment.' }],
+  [cardSummarySchema, { id: 'CardSummary', description: 'The card facts the platform keeps: never the number or the CVC.' }],
+  [paymentErrorSchema, { id: 'PaymentError', description: 'Why the last payment attempt failed; the order can be paid again.' }],
+  [refundSchema, { id: 'Refund', description: 'A refund of part or all of an order\'s captured amount.' }],
+  [orderListSchema, { id: 'OrderList', description: 'A page of orders, newest first.' }],
+  [balanceSchema, { id: 'Balance', description: "The merchant's balances per currency, in minor units." }],
+  [eventSchema, { id: 'Event', description: 'An event with its delivery state and every delivery attempt.' }],
+  [deliveryAttemptSchema, { id: 'DeliveryAttempt', description: 'One attempt to deliver an event to its notifyUrl.' }],
+  [eventListSchema, { id: 'EventList', description: "An order's events, oldest first." }],
+  [platformKeysSchema, { id: 'PlatformKeys', description: 'The public keys that verify webhook signatures (PEM, by key id).' }],
+  [webhookTestResultSchema, { id: 'WebhookTestResult', description: 'The outcome of one signed ping, sent synchronously.' }],
+  [errorSchema, { id: 'Error', description: 'Every error answer (contract, "Errors"); branch on `code`, never on `message`.' }],
+  [errorCodeSchema, { id: 'ErrorCode', description: errorCatalogTable(Object.keys(ERROR_CODES) as ErrorCode[]) }],
+  [orderEventPayloadSchema, { id: 'OrderEvent', description: 'The body of an order webhook: `data.object` is the order after the change.' }],
+  [refundEventPayloadSchema, { id: 'RefundEvent', description: 'The body of a refund webhook: `data.object` is the refund after the change.' }],
+  [pingPayloadSchema, { id: 'PingEvent', description: 'The body of the signed ping sent by `POST /v1/webhooks/test`.' }],
+];
+
+/** Components that describe request bodies: their JSON Schema is what the handlers accept. */
+const REQUEST_COMPONENTS: ReadonlyArray<readonly [Schema, Component]> = [
+  [createOrderSchema, { id: 'CreateOrderRequest', description: 'A new order. Unknown fields are rejected (400 parameter_unknown).' }],
+  [payOrderSchema, { id: 'PayOrderRequest', description: 'How to pay. The card number and CVC are never stored or logged.' }],
+  [confirmPaymentSchema, { id: 'ConfirmPaymentRequest', description: 'The one-time password of an otp challenge.' }],
+  [createRefundSchema, { id: 'CreateRefundRequest', description: 'A refund; outRefundNo is idempotent per order.' }],
+  [testWebhookSchema, { id: 'TestWebhookRequest', description: 'Where to send the signed ping.' }],
+  [emptyBodySchema, { id: 'EmptyRequest', description: 'No fields: send `{}` or no body.' }],
+];
+
+type Success = Readonly<Record<number, { readonly description: string; readonly schema: Json }>>;
+
+interface Operation {
+  readonly operationId: string;
+  readonly summary: string;
+  readonly description?: string;
+  readonly body?: string;
+  readonly query?: Schema;
+  readonly success: Success;
+  /** The codes this operation raises itself; the ones every route shares are added by `errorCodes`. */
+  readonly errors: readonly ErrorCode[];
+}
+
+const ref = (id: string): Json => ({ $ref: `#/components/schemas/${id}` });
+const ok = (description: string, id: string) => ({ description, schema: ref(id) });
+
+/**
+ * Every route's operation; a route missing here fails the generation (and its test). The error lists are checked
+ * against the catalog by the compiler, and against real answers by the e2e suite.
+ */
 const OPERATIONS: Readonly<Record<string, Operation>> = {
-  'POST /v1/orders': { summary: 'Create an order', success: 201, body: createOrderSchema },
-  'GET /v1/orders': { summary: 'List orders', success: 200, query: listOrdersQuerySchema },
-  'GET /v1/orders/{id}': { summary: 'Get an order with its refunds', success: 200 },
-  'POST /v1/orders/{id}/close': { summary: 'Close an unpaid order', success: 200, body: emptyBodySchema },
-  'POST /v1/orders/{id}/pay': { summary: 'Pay an order', success: 200, body: payOrderSchema },
-  'POST /v1/orders/{id}/pay/confirm': { summary: 'Confirm a challenged payment (OTP)', success: 200, body: confirmPaymentSchema },
-  'POST /v1/orders/{id}/refunds': { summary: 'Refund an order, in full or in part', success: 201, body: createRefundSchema },
-  'GET /v1/refunds/{id}': { summary: 'Get a refund', success: 200 },
-  'GET /v1/balance': { summary: "The merchant's balances", success: 200 },
-  'GET /v1/events': { summary: 'Events of an order, with every delivery attempt', success: 200, query: eventsQuerySchema },
-  'POST /v1/events/{id}/redeliver': { summary: 'Deliver an event once more, now', success: 202, body: emptyBodySchema },
-  'POST /v1/webhooks/test': { summary: 'Send a signed ping to a URL', success: 200, body: testWebhookSchema },
-  'GET /v1/platform/keys': { summary: 'Public keys that verify webhook signatures', success: 200 },
+  'POST /v1/orders': {
+    operationId: 'createOrder',
+    summary: 'Create an order',
+    description: '`outTradeNo` is unique per merchant: a second order with it gets 409 `duplicate_out_trade_no` naming the existing order.',
+    body: 'CreateOrderRequest',
+    success: { 201: ok('The order, CREATED, with `refunds: []`.', 'Order') },
+    errors: ['amount_invalid', 'currency_invalid', 'notify_url_invalid', 'notify_url_forbidden', 'duplicate_out_trade_no'],
+  },
+  'GET /v1/orders': {
+    operationId: 'listOrders',
+    summary: 'List orders, or find one by outTradeNo',
+    description: 'With `outTradeNo` (alone): that Order with its refunds, or 404. Otherwise a page of orders, newest first, served by an index query.',
+    query: listOrdersQuerySchema,
+    success: {
+      200: {
+        description: 'An OrderList; with `outTradeNo`, that Order.',
+        schema: { oneOf: [ref('OrderList'), ref('Order')] },
+      },
+    },
+    errors: ['cursor_invalid', 'resource_missing'],
+  },
+  'GET /v1/orders/{id}': {
+    operationId: 'getOrder',
+    summary: 'Get an order with its refunds',
+    success: { 200: ok('The order, with `refunds` embedded.', 'Order') },
+    errors: ['resource_missing'],
+  },
+  'POST /v1/orders/{id}/close': {
+    operationId: 'closeOrder',
+    summary: 'Close an unpaid order',
+    body: 'EmptyRequest',
+    success: { 200: ok('The order, CLOSED (`closeReason: merchant`).', 'Order') },
+    errors: ['resource_missing', 'order_not_closable', 'channel_error'],
+  },
+  'POST /v1/orders/{id}/pay': {
+    operationId: 'payOrder',
+    summary: 'Pay an order',
+    description: 'Of any number of concurrent pays of one order, exactly one reaches a channel; the others get 409 `order_not_payable`. A declined payment answers 402 and leaves the order CREATED with `lastPaymentError`.',
+    body: 'PayOrderRequest',
+    success: {
+      200: ok('The order: SUCCEEDED, AUTHORIZED, or REQUIRES_ACTION with `payment.nextAction`.', 'Order'),
+      202: ok("The order, PROCESSING: the channel's answer is not known yet; the janitor resolves it by querying the channel.", 'Order'),
+    },
+    errors: [
+      'method_not_supported',
+      'manual_capture_not_supported',
+      'invalid_card_number',
+      'expired_card',
+      'card_declined',
+      'insufficient_funds',
+      'no_channel_available',
+      'processing_error',
+      'risk_blocked',
+      'resource_missing',
+      'order_not_payable',
+      'order_expired',
+      'order_changed',
+      'payment_processing_error',
+    ],
+  },
+  'POST /v1/orders/{id}/pay/confirm': {
+    operationId: 'confirmPayment',
+    summary: 'Confirm a challenged payment (OTP)',
+    body: 'ConfirmPaymentRequest',
+    success: {
+      200: ok('The order, SUCCEEDED; or still REQUIRES_ACTION after a wrong password with attempts left.', 'Order'),
+      202: ok("The order, PROCESSING: the channel's answer is not known yet.", 'Order'),
+    },
+    errors: ['authentication_failed', 'card_declined', 'insufficient_funds', 'resource_missing', 'order_expired', 'order_not_confirmable', 'order_changed'],
+  },
+  'POST /v1/orders/{id}/refunds': {
+    operationId: 'createRefund',
+    summary: 'Refund an order, in full or in part',
+    description: 'Refunds may be partial and many; their sum never exceeds `amountCaptured`, under any concurrency.',
+    body: 'CreateRefundRequest',
+    success: {
+      201: ok('The new refund.', 'Refund'),
+      200: ok('The refund this `outRefundNo` already made, for the same amount.', 'Refund'),
+    },
+    errors: ['amount_invalid', 'resource_missing', 'order_not_refundable', 'refund_window_expired', 'duplicate_out_refund_no', 'refund_exceeds_captured'],
+  },
+  'GET /v1/refunds/{id}': {
+    operationId: 'getRefund',
+    summary: 'Get a refund',
+    success: { 200: ok('The refund.', 'Refund') },
+    errors: ['resource_missing'],
+  },
+  'GET /v1/balance': {
+    operationId: 'getBalance',
+    summary: "The merchant's balances",
+    success: { 200: ok('Available and pending balances per currency.', 'Balance') },
+    errors: [],
+  },
+  'GET /v1/events': {
+    operationId: 'listEvents',
+    summary: 'Events of an order, with every delivery attempt',
+    query: eventsQuerySchema,
+    success: { 200: ok("The order's events, oldest first.", 'EventList') },
+    errors: ['resource_missing'],
+  },
+  'POST /v1/events/{id}/redeliver': {
+    operationId: 'redeliverEvent',
+    summary: 'Deliver an event once more, now',
+    description: 'One signed attempt outside the retry schedule, whatever the event\'s state; a FAILED event stays redeliverable.',
+    body: 'EmptyRequest',
+    success: { 202: ok('The event as it was before this attempt; the attempt shows in `GET /v1/events`.', 'Event') },
+    errors: ['resource_missing', 'event_refused', 'no_notify_url'],
+  },
+  'POST /v1/webhooks/test': {
+    operationId: 'testWebhook',
+    summary: 'Send a signed ping to a URL',
+    description: 'Sent synchronously with the same signature and address rules as real deliveries; see the `ping` webhook.',
+    body: 'TestWebhookRequest',
+    success: { 200: ok('Whether the URL answered 2xx, and how.', 'WebhookTestResult') },
+    errors: ['notify_url_invalid', 'notify_url_forbidden'],
+  },
+  'GET /v1/platform/keys': {
+    operationId: 'listPlatformKeys',
+    summary: 'Public keys that verify webhook signatures',
+    success: { 200: ok('Every key that may have signed a webhook still being delivered.', 'PlatformKeys') },
+    errors: [],
+  },
 };
 
-const SIGNED_HEADERS = [
-  { name: 'X-Merchant-Id', description: 'The merchant id (m_…)' },
-  { name: 'X-Timestamp', description: 'Unix time in seconds; within 300 s of server time' },
-  { name: 'X-Nonce', description: '16-64 characters [A-Za-z0-9_-], never reused' },
-  { name: 'X-Signature', description: 'v1= + hex HMAC-SHA256(secret, METHOD\\nPATH_WITH_QUERY\\nTIMESTAMP\\nNONCE\\nhex(SHA256(body)))' },
-].map((h) => ({ in: 'header', required: true, name: h.name, description: h.description, schema: { type: 'string' } }));
+/** Codes every signed route can answer, from the gateway, the signature check and the error mapper. */
+const SIGNED_CODES: readonly ErrorCode[] = [
+  'missing_signature',
+  'invalid_signature',
+  'timestamp_out_of_window',
+  'replayed_request',
+  'merchant_disabled',
+  'rate_limited',
+  'internal_error',
+  'bad_gateway',
+  'gateway_timeout',
+];
+const BODY_CODES: readonly ErrorCode[] = ['invalid_json', 'unsupported_media_type', 'body_too_large', 'parameter_unknown', 'parameter_missing', 'parameter_invalid'];
+const QUERY_CODES: readonly ErrorCode[] = ['parameter_unknown', 'parameter_missing', 'parameter_invalid'];
+const IDEMPOTENCY_CODES: readonly ErrorCode[] = ['idempotency_key_invalid', 'idempotency_key_reused', 'request_in_progress'];
 
-const jsonSchema = (schema: Schema) => {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-  return rest;
+/** Every code an operation can answer with, in catalog order. */
+export function errorCodes(route: RouteDefinition, spec: Operation): ErrorCode[] {
+  const codes = new Set<ErrorCode>([
+    ...(route.signed ? SIGNED_CODES : ['internal_error', 'bad_gateway', 'gateway_timeout'] as const),
+    ...(route.method === 'POST' ? BODY_CODES : []),
+    ...(spec.query ? QUERY_CODES : []),
+    // A malformed path id is a 400 naming `id`.
+    ...(route.path.includes('{') ? (['parameter_invalid'] as const) : []),
+    ...(route.idempotent ? IDEMPOTENCY_CODES : []),
+    ...spec.errors,
+  ]);
+  return (Object.keys(ERROR_CODES) as ErrorCode[]).filter((code) => codes.has(code));
+}
+
+const STATUS_TEXT: Readonly<Record<string, string>> = {
+  '400': 'The request is malformed; `param` names the field. Nothing was stored.',
+  '401': 'The signature check failed.',
+  '402': "The payment was declined; the order keeps CREATED with `lastPaymentError`.",
+  '403': 'Not allowed.',
+  '404': 'No such object for this merchant.',
+  '409': 'The object is not in a state that allows this request.',
+  '413': 'The body exceeds 64 KiB.',
+  '422': 'Well-formed, but it cannot be done.',
+  '429': 'Too many requests: retry after `Retry-After` seconds. Nothing changed.',
+  '5XX': 'The platform failed; retry with the same Idempotency-Key.',
 };
 
+function errorCatalogTable(codes: readonly ErrorCode[]): string {
+  const rows = codes.map((code) => `| \`${code}\` | ${ERROR_CODES[code].status} | ${ERROR_CODES[code].type} | ${ERROR_CODES[code].message} |`);
+  return ['The closed catalog of error codes (shared/domain/error-codes.ts).', '', '| code | status | type | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+/** One response per error status, its schema the Error envelope narrowed to that status's codes. */
+function errorResponses(codes: readonly ErrorCode[], replayable: boolean): Json {
+  const byStatus = new Map<string, ErrorCode[]>();
+  for (const code of codes) {
+    const status = ERROR_CODES[code].status >= 500 ? '5XX' : String(ERROR_CODES[code].status);
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return Object.fromEntries(
+    [...byStatus].map(([status, statusCodes]) => [
+      status,
+      {
+        description: `${STATUS_TEXT[status]}\n\n${errorCatalogTable(statusCodes).split('\n').slice(2).join('\n')}`,
+        headers: {
+          'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
+          ...(status === '429' ? { 'Retry-After': { $ref: '#/components/headers/Retry-After' } } : {}),
+          ...(replayable && status !== '5XX' ? { 'Idempotent-Replayed': { $ref: '#/components/headers/Idempotent-Replayed' } } : {}),
+        },
+        content: {
+          'application/json': {
+            schema: { allOf: [ref('Error'), { type: 'object', properties: { error: { type: 'object', properties: { code: { enum: statusCodes } } } } }] },
+          },
+        },
+      },
+    ]),
+  );
+}
+
+/**
+ * Query values arrive as strings and are coerced; a parameter is described by the value it becomes (`limit`: an
+ * integer 1-100) unless that is a transform's output, which JSON Schema cannot say: then by what is accepted.
+ */
 function queryParameters(schema: Schema) {
-  const json = jsonSchema(schema) as { properties?: Record<string, unknown>; required?: string[] };
-  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
-    in: 'query',
-    name,
-    required: (json.required ?? []).includes(name),
-    schema: property,
-  }));
+  type Shape = { properties?: Record<string, Json>; required?: string[] };
+  const input = toJson(schema, 'input') as Shape;
+  const output = toJson(schema, 'output') as Shape;
+  return Object.entries(input.properties ?? {}).map(([name, accepted]) => {
+    const { default: fallback, ...value } = output.properties?.[name] ?? {};
+    return {
+      in: 'query',
+      name,
+      required: (input.required ?? []).includes(name),
+      schema: 'type' in value ? { ...value, ...(fallback === undefined ? {} : { default: fallback }) } : accepted,
+    };
+  });
 }
 
 function operation(route: RouteDefinition, spec: Operation) {
   const pathParameters = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ in: 'path', name: m[1], required: true, schema: { type: 'string' } }));
-  const idempotency = route.idempotent
-    ? [{ in: 'header', name: 'Idempotency-Key', required: false, description: '1-255 characters; same key + same request within 24 h replays the first answer', schema: { type: 'string', minLength: 1, maxLength: 255 } }]
-    : [];
+  const idempotency = route.idempotent ? [{ $ref: '#/components/parameters/Idempotency-Key' }] : [];
+  const headers = {
+    'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
+    ...(route.idempotent ? { 'Idempotent-Replayed': { $ref: '#/components/headers/Idempotent-Replayed' } } : {}),
+  };
+  const success = Object.fromEntries(
+    Object.entries(spec.success).map(([status, response]) => [
+      status,
+      { description: response.description, headers, content: { 'application/json': { schema: response.schema } } },
+    ]),
+  );
   return {
+    operationId: spec.operationId,
     summary: spec.summary,
-    operationId: `${route.method.toLowerCase()}${route.path.replace(/[{}]/g, '').replace(/\/(\w)/g, (_, c: string) => c.toUpperCase()).replace(/\W/g, '')}`,
+    ...(spec.description ? { description: spec.description } : {}),
     'x-handler': route.handler,
-    parameters: [...pathParameters, ...(spec.query ? queryParameters(spec.query) : []), ...SIGNED_HEADERS, ...idempotency],
-    ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(spec.body) } } } } : {}),
-    responses: {
-      [String(spec.success)]: { description: 'Success', content: { 'application/json': { schema: { type: 'object' } } } },
-      default: { description: 'Error (contract, "Errors")', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
-    },
+    ...(route.signed ? {} : { security: [] }),
+    parameters: [...pathParameters, ...(spec.query ? queryParameters(spec.query) : []), ...idempotency],
+    ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: ref(spec.body) } } } } : {}),
+    responses: { ...success, ...errorResponses(errorCodes(route, spec), route.idempotent) },
   };
 }
 
-export function openApiDocument(): Record<string, unknown> {
-  const paths: Record<string, Record<string, unknown>> = {};
-  for (const route of routes) {
-    const spec = OPERATIONS[`${route.method} ${route.path}`];
-    if (!spec) throw new Error(`no OpenAPI operation for ${route.method} ${route.path}`);
-    (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route, spec);
-  }
-  return {
-    openapi: '3.1.0',
-    info: { title: 'Open payment platform: merchant API', version: '1', description: 'Generated from infra/definitions/routes.ts and shared/schemas/requests.ts. The contract is ../shared/api-contract.md.' },
-    servers: [{ url: 'http://127.0.0.1:3000', description: 'local runtime (npm start)' }],
-    paths,
-    components: {
-      schemas: {
-        Error: {
-          type: 'object',
-          required: ['error'],
-          properties: {
-            error: {
-              type: 'object',
-              required: ['type', 'code', 'message', 'requestId'],
-              properties: {
-                type: { enum: ['invalid_request', 'authentication', 'permission', 'conflict', 'payment', 'rate_limit', 'internal'] },
-                code: { type: 'string' },
-                message: { type: 'string' },
-                param: { type: 'string' },
-                requestId: { type: 'string' },
-              },
-            },
+/** The operation of a route, for tests and the drift check. */
+export function operationSpec(route: RouteDefinition): Operation {
+  const spec = OPERATIONS[`${route.method} ${route.path}`];
+  if (!spec) throw new Error(`no OpenAPI operation for ${route.method} ${route.path}`);
+  return spec;
+}
+
+/** zod spells `format: date-time` out as a 600-character pattern too; the format says it, once. */
+const override = ({ jsonSchema }: { jsonSchema: Json }) => {
+  if (jsonSchema.format === 'date-time') delete jsonSchema.pattern;
+};
+
+function toJson(schema: Schema, io: 'input' | 'output'): Json {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', override }) as Json;
+  return rest;
+}
+
+/** Named components, nested ones referenced by `$ref` (zod's registry output). */
+function components(entries: ReadonlyArray<readonly [Schema, Component]>, io: 'input' | 'output'): Record<string, Json> {
+  const registry = z.registry<Component>();
+  for (const [schema, meta] of entries) registry.add(schema, meta);
+  const { schemas } = z.toJSONSchema(registry, { io, unrepresentable: 'any', override, uri: (id: string) => `#/components/schemas/${id}` }) as {
+    schemas: Record<string, Json>;
+  };
+  return Object.fromEntries(
+    entries.map(([, { id }]) => {
+      const { $schema: _s, $id: _i, id: _id, ...schema } = schemas[id]!;
+      return [id, schema];
+    }),
+  );
+}
+
+const SIGNATURE_DESCRIPTION = [
+  'Every `/v1` request is signed with the merchant\'s secret (32+ random bytes, shown once at creation).',
+  '',
+  '`X-Signature` = `v1=` + lowercase hex HMAC-SHA256(secret, stringToSign), the HMAC key being the secret string\'s UTF-8 bytes, where',
+  '',
+  '```',
+  'stringToSign = METHOD + "\\n" + PATH_WITH_QUERY + "\\n" + TIMESTAMP + "\\n" + NONCE + "\\n" + hex(SHA256(rawBody))',
+  '```',
+  '',
+  '`PATH_WITH_QUERY` is the request target exactly as sent (e.g. `/v1/orders?limit=5`), `rawBody` the exact body bytes',
+  '(the empty string for GET). Rejected with 401: missing or malformed headers (`missing_signature`), unknown merchant or',
+  `wrong signature (\`invalid_signature\`, the same answer for both), \`X-Timestamp\` more than ${SIGNATURE_WINDOW_SECONDS} s from server time`,
+  '(`timestamp_out_of_window`), a nonce seen before (`replayed_request`). A disabled merchant gets 403 `merchant_disabled`.',
+].join('\n');
+
+const SECURITY_SCHEMES = {
+  MerchantId: { type: 'apiKey', in: 'header', name: 'X-Merchant-Id', description: 'The merchant id (`m_…`). Part of the request signature: see `Signature`.' },
+  Timestamp: { type: 'apiKey', in: 'header', name: 'X-Timestamp', description: `Unix time in seconds, within ${SIGNATURE_WINDOW_SECONDS} s of server time. Part of the request signature: see \`Signature\`.` },
+  Nonce: { type: 'apiKey', in: 'header', name: 'X-Nonce', description: '16-64 characters `[A-Za-z0-9_-]`, never reused. Part of the request signature: see `Signature`.' },
+  Signature: { type: 'apiKey', in: 'header', name: 'X-Signature', description: SIGNATURE_DESCRIPTION },
+};
+
+const WEBHOOK_SIGNATURE_HEADERS = [
+  { name: 'X-Event-Id', description: 'The event id (`evt_…`): deduplicate on it, delivery is at least once.', schema: { type: 'string' } },
+  { name: 'X-Timestamp', description: 'Unix time in seconds when this attempt was signed.', schema: { type: 'string', pattern: '^\\d+$' } },
+  { name: 'X-Key-Id', description: 'The platform key that signed it: its PEM is in `GET /v1/platform/keys`.', schema: { type: 'string' } },
+  {
+    name: 'X-Signature',
+    description: 'Base64 of the DER ECDSA P-256 SHA-256 signature over `X-Timestamp + "." + rawBody` (a KMS ECC_NIST_P256 key in AWS). Verify it before trusting the body.',
+    schema: { type: 'string' },
+  },
+].map((h) => ({ in: 'header', required: true, ...h }));
+
+const ORDER_EVENT_TEXT: Readonly<Record<(typeof ORDER_EVENT_TYPES)[number], string>> = {
+  'order.succeeded': 'The order was paid: SUCCEEDED.',
+  'order.authorized': 'The payment was authorized (capture: false): capture or void it.',
+  'order.closed': 'The order was closed: by the merchant, on expiry, voided, or its authorization expired (`closeReason`).',
+  'order.payment_failed': 'A payment attempt failed: the order is CREATED again with `lastPaymentError`.',
+};
+const REFUND_EVENT_TEXT: Readonly<Record<(typeof REFUND_EVENT_TYPES)[number], string>> = {
+  'refund.succeeded': 'The refund succeeded at the channel.',
+  'refund.failed': 'The refund failed; its amount is refundable again.',
+};
+
+const WEBHOOK_EVENTS: ReadonlyArray<readonly [string, string, string]> = [
+  ...ORDER_EVENT_TYPES.map((type) => [type, 'OrderEvent', ORDER_EVENT_TEXT[type]] as const),
+  ...REFUND_EVENT_TYPES.map((type) => [type, 'RefundEvent', REFUND_EVENT_TEXT[type]] as const),
+  ['ping', 'PingEvent', 'A signed test event, sent only by `POST /v1/webhooks/test` to the URL given there.'],
+];
+
+function webhooks(): Json {
+  const retries = RETRY_SCHEDULE_SECONDS.length;
+  return Object.fromEntries(
+    WEBHOOK_EVENTS.map(([type, component, summary]) => [
+      type,
+      {
+        post: {
+          operationId: `webhook_${type.replace('.', '_')}`,
+          summary,
+          description:
+            'POSTed to the order\'s `notifyUrl`. `data.object.version` grows by one with every change of the object: apply only newer versions.',
+          security: [],
+          parameters: WEBHOOK_SIGNATURE_HEADERS,
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { allOf: [ref(component), { type: 'object', properties: { type: { const: type } } }] } } },
+          },
+          responses: {
+            '2XX': { description: 'Delivered: any 2xx within 10 s.' },
+            '4XX': { description: `Not delivered: retried ${retries} times over about 24 h, then dead-lettered (redeliverable).` },
+            '5XX': { description: 'Not delivered: retried as for 4XX.' },
           },
         },
+      },
+    ]),
+  );
+}
+
+export function openApiDocument(): Json {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route, operationSpec(route));
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Open payment platform: merchant API',
+      version: '1.1',
+      description:
+        'Generated from infra/definitions/routes.ts, the zod schemas in shared/schemas and the error catalog in shared/domain/error-codes.ts (`npm run openapi`). The reference for people is docs/api.md. Amounts are integers in the currency\'s minor unit; times are ISO 8601 UTC; every answer carries `X-Request-Id`. Objects may gain fields: ignore the ones you do not know.',
+    },
+    servers: [{ url: 'http://127.0.0.1:3000', description: 'local runtime (npm start)' }],
+    security: [{ MerchantId: [], Timestamp: [], Nonce: [], Signature: [] }],
+    paths,
+    webhooks: webhooks(),
+    components: {
+      schemas: { ...components(RESPONSE_COMPONENTS, 'output'), ...components(REQUEST_COMPONENTS, 'input') },
+      securitySchemes: SECURITY_SCHEMES,
+      parameters: {
+        'Idempotency-Key': {
+          in: 'header',
+          name: 'Idempotency-Key',
+          required: false,
+          description:
+            '1-255 visible ASCII characters. The same key with the same method, path and body within 24 h replays the first answer byte for byte (`Idempotent-Replayed: true`); with another body 422 `idempotency_key_reused`; while the first is running 409 `request_in_progress`.',
+          schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
+        },
+      },
+      headers: {
+        'X-Request-Id': { description: 'The id of this request: quote it to support.', required: true, schema: { type: 'string' } },
+        'Idempotent-Replayed': { description: '`true` when this answer is the replay of an earlier request with the same Idempotency-Key.', schema: { const: 'true' } },
+        'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'string', pattern: '^\\d+$' } },
       },
     },
   };

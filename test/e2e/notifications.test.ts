@@ -162,7 +162,8 @@ describe('webhooks', () => {
   it('refuses, and never sends, an event that does not match the stored order', async () => {
     const hooks = await receiver();
     const order = (await api.createOrder({ notifyUrl: hooks.url })) as { id: string; amount: number; version: number };
-    // A forged outbox item (wrong amount) written straight into the table, as a bug or an intruder might.
+    // A forged outbox item (a well-formed order with a wrong amount) written straight into the table, as a bug or an
+    // intruder might.
     const eventId = newId('evt');
     await runtime.deps.orders.transition({
       before: (await runtime.deps.orders.getOrder(order.id))!,
@@ -175,7 +176,7 @@ describe('webhooks', () => {
         objectType: 'order',
         objectId: order.id,
         objectVersion: order.version + 1,
-        object: { id: order.id, amount: order.amount * 100, currency: 'CNY', version: order.version + 1, status: 'SUCCEEDED' },
+        object: { ...order, amount: order.amount * 100, version: order.version + 1, status: 'SUCCEEDED' },
         notifyUrl: hooks.url,
         createdAt: new Date().toISOString(),
       },
@@ -185,6 +186,8 @@ describe('webhooks', () => {
       return events[0]?.delivery.status === 'REFUSED' ? events : undefined;
     }, 10_000, 'REFUSED');
     expect(refused).toMatchObject({ id: eventId, delivery: { reason: 'amount mismatch', attempts: [] } });
+    // What a refused event carried is never shown: it may describe another order or merchant.
+    expect(refused!.data.object).toBeNull();
     expect(hooks.received).toHaveLength(0);
     expect((await api.post(`/v1/events/${eventId}/redeliver`, {})).body.error.code).toBe('event_refused');
   });

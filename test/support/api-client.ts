@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
 import { sign } from '../../shared/domain/signing.js';
+import { assertConforms } from './openapi-conformance.js';
 
 export interface Credentials {
   readonly merchantId: string;
@@ -34,15 +35,28 @@ export interface RequestOptions {
  */
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
+export interface ApiClientOptions {
+  /**
+   * Check every answer against docs/openapi.json and throw on a difference, so that every test that calls the API
+   * also proves the document right. On by default under vitest; the benchmark leaves it off.
+   */
+  readonly checkDocument?: boolean;
+}
+
 /** A signed HTTP client for tests, as a merchant's code would be: real HTTP, real signatures. */
 export class ApiClient {
+  readonly checkDocument: boolean;
+
   constructor(
     readonly baseUrl: string,
     readonly credentials: Credentials,
-  ) {}
+    options: ApiClientOptions = {},
+  ) {
+    this.checkDocument = options.checkDocument ?? process.env.VITEST !== undefined;
+  }
 
   as(credentials: Credentials): ApiClient {
-    return new ApiClient(this.baseUrl, credentials);
+    return new ApiClient(this.baseUrl, credentials, { checkDocument: this.checkDocument });
   }
 
   async request<T = any>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<ApiResponse<T>> {
@@ -75,7 +89,9 @@ export class ApiClient {
     } catch {
       parsed = undefined;
     }
-    return { status: res.status, headers: res.headers, text, body: parsed as T };
+    const response = { status: res.status, headers: res.headers, text, body: parsed as T };
+    if (this.checkDocument) assertConforms({ method, path, status: res.status, headers: res.headers, body: parsed }, text);
+    return response;
   }
 
   get<T = any>(path: string, options?: RequestOptions) {
