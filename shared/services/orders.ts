@@ -123,7 +123,7 @@ export async function finishClose(deps: Deps, claimed: Order): Promise<Order> {
         channel: payment.channel,
         error: error instanceof Error ? error.name : String(error),
       });
-      throw new ServiceUnavailableError('payment_processing_error', 'The payment channel did not confirm the cancellation; retry the close.');
+      throw new ServiceUnavailableError('channel_error', 'The payment channel did not confirm the cancellation; retry the close.');
     }
   }
   const closed = await commitClose(deps, claimed, claimed.closeReason ?? 'merchant', deps.now());

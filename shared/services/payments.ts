@@ -197,7 +197,7 @@ async function confirmFailed(
     await commitOutcome(deps, claimed, reopened, feeBps, payment.otpFailures);
     logger.warn('OTP confirmation refused by the channel; the challenge stays open', { ...ids, ...failure });
     countConfirmation(deps, 'channel_error', { ...ids, code: failure.error });
-    throw new ServiceUnavailableError('payment_processing_error', 'The payment channel refused the confirmation; the order is unchanged, try again.');
+    throw new ServiceUnavailableError('channel_error', 'The payment channel refused the confirmation; the order is unchanged, try again.');
   }
   logger.error('OTP confirmation outcome unknown; the order stays PROCESSING until the channel is queried', { ...ids, ...failure });
   countConfirmation(deps, 'unknown', { ...ids, code: failure.error });

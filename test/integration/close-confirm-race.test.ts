@@ -70,7 +70,7 @@ describe('close vs confirm of a challenged order', () => {
     // The channel does not answer the cancel: the close cannot say CLOSED, since the channel might still capture.
     channel.fail('cancel', new ChannelTimeoutError(channel.id));
     const first = await error(closeOrder(deps, TEST_MERCHANT.merchantId, order.id));
-    expect(first).toMatchObject({ statusCode: 503, code: 'payment_processing_error' });
+    expect(first).toMatchObject({ statusCode: 503, code: 'channel_error' });
 
     expect(await deps.orders.getOrder(order.id)).toMatchObject({ status: 'PROCESSING', closeReason: 'merchant', closedAt: null });
     expect(await error(confirmPayment(deps, TEST_MERCHANT, order.id, '123456'))).toMatchObject({ code: 'order_not_confirmable' });

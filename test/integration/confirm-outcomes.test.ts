@@ -90,7 +90,7 @@ describe('confirming a challenged payment', () => {
     const order = await seedChallengedOrder(deps, channel.id);
     channel.fail('confirm', new ChannelRejectedError(channel.id, 'payment not found'));
     const refused = await error(confirmPayment(deps, TEST_MERCHANT, order.id, OTP));
-    expect(refused).toMatchObject({ statusCode: 503, code: 'payment_processing_error' });
+    expect(refused).toMatchObject({ statusCode: 503, code: 'channel_error' });
     expect(await deps.orders.getOrder(order.id)).toMatchObject({
       status: 'REQUIRES_ACTION',
       version: order.version + 2,
