@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
-import { bundleOptions, lambdaEntries } from '../infra/definitions/bundling.js';
+import { bundleOptions, esbuildOptions, lambdaEntries } from '../infra/definitions/bundling.js';
 
 export const MAX_BUNDLE_BYTES = 600 * 1024;
 export const MAX_INIT_MS = 100;
@@ -84,21 +84,7 @@ export async function benchBundles(log: (m: string) => void = () => {}): Promise
     for (const [name, entry] of Object.entries(lambdaEntries())) {
       log(`bundling ${name}`);
       const outfile = join(outdir, name, 'index.mjs');
-      const built = await build({
-        entryPoints: [join(ROOT, entry)],
-        outfile,
-        bundle: true,
-        format: bundleOptions.format,
-        platform: bundleOptions.platform,
-        target: bundleOptions.target,
-        minify: bundleOptions.minify,
-        sourcemap: bundleOptions.sourcemap,
-        mainFields: [...bundleOptions.mainFields],
-        banner: { js: bundleOptions.banner },
-        external: [...bundleOptions.external],
-        metafile: true,
-        logLevel: 'error',
-      });
+      const built = await build(esbuildOptions(join(ROOT, entry), outfile));
       const bytes = statSync(outfile).size;
       const samples = Array.from({ length: INIT_RUNS }, () => initTime(outfile));
       const initMs = median(samples);

@@ -6,7 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { bundleOptions } from '../definitions/bundling.js';
+import { bundleAliases, bundleOptions } from '../definitions/bundling.js';
 
 /** The project root: entries in the definitions are relative to it. */
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -81,6 +81,8 @@ export class PlatformFunction extends Construct {
         mainFields: [...bundleOptions.mainFields],
         banner: bundleOptions.banner,
         externalModules: [...bundleOptions.external],
+        keepNames: bundleOptions.keepNames,
+        esbuildArgs: { '--alias': Object.entries(bundleAliases()).map(([pkg, module]) => `${pkg}=${module}`) },
         forceDockerBundling: false,
       },
     });
