@@ -9,18 +9,6 @@ import { ERROR_CODES, type ErrorCode } from '../../shared/domain/error-codes.js'
 import { RETRY_SCHEDULE_SECONDS } from '../../shared/domain/webhook.js';
 import { SIGNATURE_WINDOW_SECONDS } from '../../shared/domain/signing.js';
 import {
-  deliveryAttemptSchema,
-  eventListSchema,
-  eventSchema,
-  orderEventPayloadSchema,
-  ORDER_EVENT_TYPES,
-  pingPayloadSchema,
-  platformKeysSchema,
-  refundEventPayloadSchema,
-  REFUND_EVENT_TYPES,
-  webhookTestResultSchema,
-} from '../../shared/schemas/event-resources.js';
-import {
   confirmPaymentSchema,
   createOrderSchema,
   createRefundSchema,
@@ -33,15 +21,25 @@ import {
 import {
   balanceSchema,
   cardSummarySchema,
+  deliveryAttemptSchema,
   errorCodeSchema,
   errorSchema,
+  eventListSchema,
+  eventSchema,
   nextActionSchema,
+  orderEventPayloadSchema,
+  ORDER_EVENT_TYPES,
   orderListSchema,
   orderSchema,
   paymentErrorSchema,
   paymentSchema,
+  pingPayloadSchema,
+  platformKeysSchema,
+  refundEventPayloadSchema,
+  REFUND_EVENT_TYPES,
   refundSchema,
-} from '../../shared/schemas/resources.js';
+  webhookTestResultSchema,
+} from '../../shared/schemas/response-schemas.js';
 import { routes, type RouteDefinition } from './routes.js';
 
 type Schema = z.ZodMiniType;
