@@ -126,7 +126,8 @@ export interface Event {
   /** pattern: `^ord_[0-9a-z]{26}$` */
   orderId: string;
   data: {
-    object: Order | Refund;
+    /** The object after the change; null for a REFUSED event, whose object failed the integrity check. */
+    object: Order | Refund | null;
   };
   delivery: {
     status: "PENDING" | "RETRYING" | "DELIVERED" | "FAILED" | "REFUSED" | "NO_URL";
