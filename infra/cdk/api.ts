@@ -5,6 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import type { ErrorCode, ErrorType } from '../../shared/domain/error-codes.js';
 import { routes, type ApiFunctionName } from '../definitions/routes.js';
 
 export interface PaymentApiProps {
@@ -23,7 +24,7 @@ export interface PaymentApiProps {
 }
 
 /** Contract error body (see api-contract.md, "Errors") for responses API Gateway produces itself. */
-const gatewayErrorTemplate = (code: string, message: string, type = 'invalid_request') => ({
+const gatewayErrorTemplate = (code: ErrorCode, message: string, type: ErrorType = 'invalid_request') => ({
   'application/json': JSON.stringify({
     error: { type, code, message, requestId: '$context.requestId' },
   }),

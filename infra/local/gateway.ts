@@ -8,6 +8,7 @@ import { handler as pay } from '../../functions/pay.js';
 import { handler as query } from '../../functions/query.js';
 import { handler as refund } from '../../functions/refund.js';
 import { MAX_BODY_BYTES } from '../../functions/http/api-handler.js';
+import type { ErrorCode, ErrorType } from '../../shared/domain/error-codes.js';
 import { logger } from '../../shared/logger.js';
 import { routes, type ApiFunctionName, type RouteDefinition } from '../definitions/routes.js';
 
@@ -39,7 +40,7 @@ function send(res: ServerResponse, statusCode: number, headers: Record<string, s
   res.end(body);
 }
 
-function gatewayError(res: ServerResponse, requestId: string, statusCode: number, type: string, code: string, message: string, param?: string): void {
+function gatewayError(res: ServerResponse, requestId: string, statusCode: number, type: ErrorType, code: ErrorCode, message: string, param?: string): void {
   send(
     res,
     statusCode,
