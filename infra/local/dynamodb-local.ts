@@ -75,8 +75,10 @@ export async function freePort(): Promise<number> {
  * threads of its own, and a 256 MB young generation keeps short-lived request objects out of full collections. On
  * this machine it lifted create+pay by about a fifth and raw transactions a little (docs/decisions.md, entry 36);
  * the JIT is left alone, since C1-only compilation warms faster but costs raw transactions a third.
+ * `-XX:-UsePerfData` stops the JVM's performance counters (sampled every 50 ms, written to /tmp/hsperfdata_*):
+ * nothing here reads them, and an idle engine then costs no measurable CPU (npm run bench:idle).
  */
-const JVM_OPTIONS = ['-XX:+UseSerialGC', '-Xms320m', '-Xmn256m'];
+const JVM_OPTIONS = ['-XX:+UseSerialGC', '-Xms320m', '-Xmn256m', '-XX:-UsePerfData'];
 
 export interface DynamoDbLocal {
   readonly endpoint: string;
