@@ -4,6 +4,7 @@
  *   (b) create+pay over real signed HTTP through the gateway, handlers and local workflow;
  *   (c) how many DynamoDB requests one create+pay costs;
  *   (d) each Lambda bundle's minified size and cold init time;
+ *   (e) what an idle `npm start` costs in CPU (bench/idle.ts);
  * then checks (b) against the bound (a) and (c) imply. Prints a table, writes bench/results.json, exits 0 whatever
  * the checks say: it is a report, not a test.
  */
@@ -19,6 +20,7 @@ import type { Deps } from '../shared/services/deps.js';
 import { ApiClient } from '../test/support/api-client.js';
 import { createPayPhase, probeCallCosts } from './create-pay.js';
 import { benchBundles } from './bundles.js';
+import { DEFAULT_IDLE_POLL_MAX_MS, measureIdleCpu, renderIdle } from './idle.js';
 import { benchRawDynamoDb, type RawThroughput } from './raw-dynamodb.js';
 import { computeTargets, renderReport, TRANSACT_WRITE, type BenchResults } from './report.js';
 import { DynamoRequestCounter } from './request-counter.js';
@@ -158,8 +160,11 @@ async function main(): Promise<void> {
     runtime = undefined;
     log('(d) Lambda bundles...');
     const results: BenchResults = { ...measured, bundles: await benchBundles(log) };
+    log('(e) idle npm start...');
+    const idle = await measureIdleCpu('idle npm start', DEFAULT_IDLE_POLL_MAX_MS, log);
     process.stdout.write(renderReport(results));
-    writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+    process.stdout.write(`\n${renderIdle([idle])}`);
+    writeFileSync(RESULTS_FILE, `${JSON.stringify({ ...results, idle }, null, 2)}\n`);
     log(`wrote ${RESULTS_FILE}`);
   } finally {
     await runtime?.stop();
