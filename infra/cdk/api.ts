@@ -23,7 +23,7 @@ export interface PaymentApiProps {
   readonly accessLogRetention?: logs.RetentionDays;
 }
 
-/** Contract error body (see api-contract.md, "Errors") for responses API Gateway produces itself. */
+/** The API's error body (docs/api.md, "Errors") for responses API Gateway produces itself. */
 const gatewayErrorTemplate = (code: ErrorCode, message: string, type: ErrorType = 'invalid_request') => ({
   'application/json': JSON.stringify({
     error: { type, code, message, requestId: '$context.requestId' },
