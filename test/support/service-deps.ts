@@ -112,6 +112,19 @@ export async function seedChallengedOrder(deps: Deps, channel: string, amount = 
 
 type Gated = 'confirm' | 'cancel';
 
+interface Deferred {
+  readonly promise: Promise<void>;
+  resolve(): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
 /**
  * A card channel whose confirm and cancel can be held at a gate: `hold('cancel')` makes the next cancel wait until
  * the test calls `release()`, and `entered` resolves once the call is waiting there. So a test decides exactly which
@@ -120,7 +133,7 @@ type Gated = 'confirm' | 'cancel';
  */
 export class GatedChannel implements PaymentChannel {
   readonly calls: Array<{ kind: Gated; paymentId: string }> = [];
-  private readonly gates = new Map<Gated, { entered: PromiseWithResolvers<void>; released: PromiseWithResolvers<void> }>();
+  private readonly gates = new Map<Gated, { entered: Deferred; released: Deferred }>();
   private readonly failures = new Map<Gated, Error>();
   /** What the channel answers a confirm with (once through the gate). */
   confirmResult: (request: ConfirmRequest) => ChargeResult = (request) => ({
@@ -131,7 +144,7 @@ export class GatedChannel implements PaymentChannel {
   constructor(readonly id = 'gated') {}
 
   hold(kind: Gated): { entered: Promise<void>; release(): void } {
-    const gate = { entered: Promise.withResolvers<void>(), released: Promise.withResolvers<void>() };
+    const gate = { entered: deferred(), released: deferred() };
     this.gates.set(kind, gate);
     return { entered: gate.entered.promise, release: () => gate.released.resolve() };
   }
