@@ -42,7 +42,6 @@ const LAMBDA_ENV = {
   NOTIFY_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/bench',
   NOTIFY_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/bench-dlq',
   WEBHOOK_SIGNING_KEY_ID: '00000000-0000-0000-0000-000000000002',
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   LOG_LEVEL: 'silent',
 };
 
