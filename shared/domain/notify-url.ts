@@ -13,7 +13,11 @@ import { ValidationError } from './errors.js';
 export type AddressClass = 'public' | 'loopback' | 'special';
 
 type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
-const cidrs = (list: readonly string[]): Cidr[] => list.map((cidr) => ipaddr.parseCIDR(cidr));
+/** Parsed at the first check, not at import: the tables are on no cold start's path (npm run bench:bundles). */
+const cidrs = (list: readonly string[]): (() => readonly Cidr[]) => {
+  let parsed: Cidr[] | undefined;
+  return () => (parsed ??= list.map((cidr) => ipaddr.parseCIDR(cidr)));
+};
 
 /** IANA IPv4 Special-Purpose Address Registry, plus multicast, all of it refused. 127/8 is classified apart. */
 const SPECIAL_V4 = cidrs([
@@ -48,8 +52,8 @@ const SPECIAL_V6 = cidrs([
 ]);
 const NAT64_WELL_KNOWN = cidrs(['64:ff9b::/96']);
 
-const within = (address: ipaddr.IPv4 | ipaddr.IPv6, list: readonly Cidr[]) =>
-  list.some(([range, bits]) => range.kind() === address.kind() && address.match(range, bits));
+const within = (address: ipaddr.IPv4 | ipaddr.IPv6, table: () => readonly Cidr[]) =>
+  table().some(([range, bits]) => range.kind() === address.kind() && address.match(range, bits));
 
 function classifyV4(address: ipaddr.IPv4): AddressClass {
   if (within(address, LOOPBACK_V4)) return 'loopback';

@@ -1,10 +1,18 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { request as httpRequest, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { RequestOptions } from 'node:http';
 import type { LookupFunction } from 'node:net';
 import { classifyAddress, hostClass } from '../../domain/notify-url.js';
 import { DELIVERY_TIMEOUT_MS, isDelivered } from '../../domain/webhook.js';
 import type { DeliveryFailure, WebhookDelivery, WebhookTransport } from '../../ports/notifications.js';
+
+/**
+ * node:http and node:https, loaded at the first delivery rather than at import. Imported as ES modules, Node 24 builds
+ * each one's namespace by reading every export, and node:http's lazy ones load undici (its fetch): about 40 ms of
+ * every cold start of the functions that deliver webhooks, spent before the first request (npm run bench:bundles).
+ */
+function httpClients(): { http: typeof import('node:http'); https: typeof import('node:https') } {
+  return { http: process.getBuiltinModule('node:http'), https: process.getBuiltinModule('node:https') };
+}
 
 export interface TransportOptions {
   /** Local mode: loopback targets (and plain http to them) are allowed, nothing else internal. */
@@ -93,7 +101,7 @@ export class HttpWebhookTransport implements WebhookTransport {
       lookup,
       timeout: this.timeoutMs,
     };
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const send = url.protocol === 'https:' ? httpClients().https.request : httpClients().http.request;
     return new Promise<WebhookDelivery>((resolve) => {
       let settled = false;
       const finish = (delivery: WebhookDelivery) => {
