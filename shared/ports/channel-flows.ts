@@ -1,0 +1,151 @@
+import type { CardInput } from '../domain/card.js';
+import type { Currency } from '../domain/money.js';
+
+/**
+ * The channel port of the "next shape" (shared/ARCHITECTURE.md): one method per flow, each optional, so a channel
+ * says what it supports by what it implements. Adapters (shared/channels/<name>/) map these requests to the channel's
+ * own wire format, sign them, verify the answers, and map back; they never persist and never decide state. An answer
+ * that cannot be understood, a timeout or a transport error throws ChannelTimeoutError (outcome unknown: the
+ * attempt stays pending until a query settles it); a definite refusal throws ChannelRejectedError.
+ *
+ * Identifiers: our attempt id (`pay_…`) is the channel's merchant order number (WeChat `out_trade_no`, Alipay
+ * `out_trade_no`, the bank's order id), our refund id (`rf_…`) its refund number, so a retried call is idempotent at
+ * the channel and a callback or a bill line leads back to the attempt.
+ */
+
+export type ChannelFlow =
+  | 'createPayment'
+  | 'confirmPayment'
+  | 'capture'
+  | 'void'
+  | 'queryPayment'
+  | 'closePayment'
+  | 'refund'
+  | 'queryRefund'
+  | 'parseCallback';
+
+export interface CreatePaymentRequest {
+  /** Our attempt id, the channel's merchant order number. */
+  readonly paymentId: string;
+  readonly orderId: string;
+  readonly merchantId: string;
+  readonly amount: number;
+  readonly currency: Currency;
+  /** Shown to the payer by wallets and banks. */
+  readonly subject: string;
+  /** The channel must refuse payment after this instant (WeChat `time_expire`, Alipay `time_expire`). */
+  readonly expiresAt: string;
+  readonly capture: boolean;
+  /** Card channels only. */
+  readonly card?: CardInput;
+  /** Card channels: the risk engine asks for strong customer authentication. */
+  readonly requireOtp?: boolean;
+  /** Netbank: the payer's bank, if the merchant chose one. */
+  readonly bank?: string;
+  readonly payerIp?: string;
+  /** Where the channel sends its asynchronous result: the platform's `POST /callbacks/{channel}`. */
+  readonly callbackUrl: string;
+}
+
+/** What the payer must do before an asynchronous channel reports the result. */
+export type PayerAction =
+  | { readonly type: 'qr_code'; readonly qrCode: string }
+  | { readonly type: 'redirect'; readonly url: string }
+  | { readonly type: 'otp' };
+
+export type CreatePaymentResult =
+  | { readonly outcome: 'succeeded' | 'authorized'; readonly channelPaymentId: string }
+  /** Accepted; the payer acts, then the callback (or a query) reports the outcome. */
+  | { readonly outcome: 'requires_action'; readonly channelPaymentId: string; readonly action: PayerAction }
+  | { readonly outcome: 'declined'; readonly channelPaymentId: string | null; readonly code: string; readonly message: string };
+
+export interface PaymentRef {
+  readonly paymentId: string;
+  /** Null when the channel never answered the create call (query by our id alone). */
+  readonly channelPaymentId: string | null;
+}
+
+/** A payment as the channel reports it when asked (or in a callback). */
+export interface ChannelPaymentState {
+  readonly status: 'succeeded' | 'authorized' | 'pending' | 'failed' | 'closed' | 'not_found';
+  readonly channelPaymentId: string | null;
+  /** Our attempt id as the channel echoes it. */
+  readonly paymentId: string;
+  readonly amount?: number;
+  readonly currency?: Currency;
+  /** The channel's failure reason for `failed`. */
+  readonly code?: string;
+  /** When the payer paid, per the channel. */
+  readonly paidAt?: string;
+}
+
+export type CloseResult =
+  /** Nothing can be paid any more (also: the channel never had it). */
+  | { readonly outcome: 'closed' }
+  /** The payer paid first: the order is paid, not closed. */
+  | { readonly outcome: 'already_paid'; readonly state: ChannelPaymentState };
+
+export interface ChannelRefundRequest {
+  readonly refundId: string;
+  readonly paymentId: string;
+  readonly channelPaymentId: string;
+  readonly amount: number;
+  /** The payment's captured total (WeChat and Alipay want it with every refund). */
+  readonly paymentAmount: number;
+  readonly currency: Currency;
+  readonly reason?: string;
+  readonly callbackUrl: string;
+}
+
+export interface ChannelRefundState {
+  readonly status: 'succeeded' | 'processing' | 'failed' | 'not_found';
+  readonly refundId: string;
+  readonly channelRefundId: string | null;
+  readonly code?: string;
+}
+
+export interface CallbackRequest {
+  readonly headers: Readonly<Record<string, string>>;
+  readonly rawBody: string;
+}
+
+/** A callback whose signature verified and whose content decoded. */
+export type VerifiedCallback =
+  | { readonly kind: 'payment'; readonly state: ChannelPaymentState; readonly callbackId: string }
+  | { readonly kind: 'refund'; readonly state: ChannelRefundState; readonly callbackId: string }
+  | { readonly kind: 'other'; readonly callbackId: string };
+
+/** The answer a channel expects to a callback, in its own format (WeChat JSON, Alipay `success`, …). */
+export interface CallbackAck {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+export interface ChannelAdapter {
+  readonly id: string;
+  createPayment?(request: CreatePaymentRequest): Promise<CreatePaymentResult>;
+  confirmPayment?(request: PaymentRef & { readonly otp: string; readonly capture: boolean }): Promise<CreatePaymentResult>;
+  capture?(request: PaymentRef & { readonly amount: number; readonly currency: Currency }): Promise<ChannelPaymentState>;
+  void?(request: PaymentRef): Promise<ChannelPaymentState>;
+  queryPayment?(request: PaymentRef): Promise<ChannelPaymentState>;
+  closePayment?(request: PaymentRef): Promise<CloseResult>;
+  refund?(request: ChannelRefundRequest): Promise<ChannelRefundState>;
+  queryRefund?(request: { readonly refundId: string; readonly paymentId: string }): Promise<ChannelRefundState>;
+  /** Verifies (signature, timestamp, certificate serial) and decodes; throws CallbackRejectedError otherwise. */
+  parseCallback?(request: CallbackRequest): Promise<VerifiedCallback>;
+  /** The acknowledgement for a callback that was accepted (`ok`) or refused. */
+  callbackAck?(result: 'ok' | 'rejected'): CallbackAck;
+}
+
+/** A callback that must change nothing: bad or missing signature, unknown key serial, stale timestamp, bad body. */
+export class CallbackRejectedError extends Error {
+  constructor(
+    readonly channelId: string,
+    readonly reason: 'signature' | 'unknown_key' | 'stale' | 'malformed',
+    detail: string,
+  ) {
+    super(`Callback from ${channelId} refused (${reason}): ${detail}`);
+    this.name = 'CallbackRejectedError';
+  }
+}
