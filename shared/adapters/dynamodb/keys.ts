@@ -10,6 +10,15 @@ export const keys = {
     PK: `MERCHANT#${merchantId}#OUTTRADENO#${outTradeNo}`,
     SK: 'UNIQUE',
   }),
+  /** A pay attempt, under its order: the order's attempts are one Query. */
+  attempt: (orderId: string, paymentId: string) => ({ PK: `ORDER#${orderId}`, SK: `ATTEMPT#${paymentId}` }),
+  /** Pointer from the channel's payment id to the attempt, for callbacks and bill lines. */
+  channelPayment: (channel: string, channelPaymentId: string) => ({
+    PK: `CHANNELPAYMENT#${channel}#${channelPaymentId}`,
+    SK: 'POINTER',
+  }),
+  /** Pointer from our attempt id (the channel's merchant order number) to the attempt, for channels that answer late. */
+  paymentPointer: (paymentId: string) => ({ PK: `PAYMENT#${paymentId}`, SK: 'POINTER' }),
   refund: (orderId: string, refundId: string) => ({ PK: `ORDER#${orderId}`, SK: `REFUND#${refundId}` }),
   refundPointer: (refundId: string) => ({ PK: `REFUND#${refundId}`, SK: 'POINTER' }),
   outRefundNo: (orderId: string, outRefundNo: string) => ({ PK: `ORDER#${orderId}`, SK: `OUTREFUNDNO#${outRefundNo}` }),
@@ -23,6 +32,7 @@ export const keys = {
   idempotency: (merchantId: string, key: string) => ({ PK: `IDEMPOTENCY#${merchantId}#${key}`, SK: 'RECORD' }),
   nonce: (merchantId: string, nonce: string) => ({ PK: `NONCE#${merchantId}#${nonce}`, SK: 'NONCE' }),
   blocklist: (key: string) => ({ PK: `BLOCKLIST#${key}`, SK: 'ENTRY' }),
+  channelCredentials: (channelId: string) => ({ PK: `CHANNEL#${channelId}`, SK: 'CREDENTIALS' }),
 } as const;
 
 /** GSI1/GSI2 values: index partitions are always scoped to one merchant (or one order). */
