@@ -30,6 +30,15 @@ const schema = z.object({
   /** true when served by the local runtime: allows http://127.0.0.1 notify URLs, sandbox routes. */
   LOCAL_MODE: z.pipe(z._default(z.enum(['true', 'false']), 'false'), z.transform((v: 'true' | 'false') => v === 'true')),
   PAY_RETRY_TIME_SCALE: z._default(z.coerce.number().check(z.positive()), 1),
+  /** Janitor (contract): an unresolved payment or refund is first queried at its channel this long after its last change. */
+  PAY_JANITOR_AFTER_SECONDS: z._default(coercedInt(1, 86_400), 60),
+  /** How long an authorization may wait for capture before it is voided (contract: 7 days; smaller in local tests). */
+  PAY_AUTHORIZATION_WINDOW_SECONDS: z._default(coercedInt(1, 604_800), 604_800),
+  /** Timers (AWS): the schedule group, the role EventBridge Scheduler assumes, the timer queue and its DLQ. */
+  TIMER_SCHEDULE_GROUP: z.optional(nonEmpty),
+  TIMER_SCHEDULER_ROLE_ARN: z.optional(nonEmpty),
+  TIMER_QUEUE_ARN: z.optional(nonEmpty),
+  TIMER_DLQ_ARN: z.optional(nonEmpty),
   /** Orders above this amount (minor units) get an OTP challenge unless the merchant has its own limit. */
   DEFAULT_RISK_CHALLENGE_AMOUNT: z._default(coercedInt(1, Number.MAX_SAFE_INTEGER), 5_000_000),
   /** Platform fee charged to merchants, in basis points, unless the merchant has its own rate. */

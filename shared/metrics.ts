@@ -78,3 +78,12 @@ export function recordPaymentOutcome(outcome: PaymentMetricOutcome, properties: 
 export function recordOtpConfirmation(result: OtpConfirmationResult, properties: Properties, nowMs: number): void {
   emit(emfDocument(PAYMENT_METRICS.otpConfirmations, { Service: PAYMENT_METRICS.service, Result: result }, properties, nowMs));
 }
+
+/** Timers that fired and were dropped without an effect: a kind nobody handles, or a body nobody wrote. */
+export const TIMER_METRICS = { service: 'timers', dropped: 'TimersDropped' } as const;
+
+export type TimerDropReason = 'unknown_kind' | 'malformed';
+
+export function recordTimerDropped(reason: TimerDropReason, properties: Properties, nowMs: number): void {
+  emit(emfDocument(TIMER_METRICS.dropped, { Service: TIMER_METRICS.service, Reason: reason }, properties, nowMs));
+}

@@ -66,6 +66,17 @@ export class DurableQueue {
     const nowMs = this.now();
     // Time-ordered ids: receives serve the oldest message first, as a standard queue roughly does.
     const messageId = `${nowMs.toString(36).padStart(9, '0')}-${randomBytes(6).toString('hex')}`;
+    await this.put(messageId, body, delayMs);
+    return messageId;
+  }
+
+  /**
+   * Writes the message `messageId` whether or not it exists (a fresh send: receive count 0, no receipt), for callers
+   * that address messages by a key of their own (the timers: one message per timer key, a reschedule replaces it).
+   * A receive under way keeps its stale receipt, so its delete leaves the replacement alone.
+   */
+  async put(messageId: string, body: string, delayMs = 0): Promise<void> {
+    const nowMs = this.now();
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
@@ -80,7 +91,11 @@ export class DurableQueue {
         },
       }),
     );
-    return messageId;
+  }
+
+  /** Removes the message `messageId` whatever its state (absent: nothing to do). */
+  async remove(messageId: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { queue: this.queueName, messageId } }));
   }
 
   /** Up to `max` visible messages, each hidden for the visibility timeout and counted as received. */
