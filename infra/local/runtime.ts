@@ -79,6 +79,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     admin.destroy();
 
     const { channels, journal } = sandboxChannels();
+    let publicBaseUrl = config.PUBLIC_BASE_URL ?? '';
     const db = createDocumentClient({ endpoint: dynamoEndpoint, region: 'local' });
     const deps = createDeps({
       config,
@@ -86,6 +87,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       keyCenter: new EnvelopeKeyCenter(new FileKeyProvider(join(dataDir, 'master.key'))),
       workflow: new LocalPayWorkflow({ retryIntervalMs: options.retryIntervalMs }),
       channels,
+      // The hosted checkout is served by this runtime's gateway, whose port is known once it listens (below).
+      publicBaseUrl: () => publicBaseUrl,
     });
     setDeps(deps);
     notifications = await startLocalNotifications({ config, dynamoEndpoint, dataDir });
@@ -101,6 +104,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     });
     const port = (server.address() as AddressInfo).port;
     const url = `http://${host}:${port}`;
+    publicBaseUrl = config.PUBLIC_BASE_URL ?? url;
     const stateFile = join(dataDir, 'runtime.json');
     if (!options.inMemory && !options.dynamoEndpoint) {
       writeFileSync(stateFile, JSON.stringify({ pid: process.pid, url, dynamoEndpoint, tableName: config.TABLE_NAME }));

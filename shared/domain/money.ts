@@ -45,6 +45,19 @@ export function toDecimalString(money: Money): string {
 }
 
 /**
+ * The inverse of toDecimalString, for channel answers: "19.99" CNY → 1999, "1999" JPY → 1999. Anything that is not
+ * exactly that shape (more decimals than the currency has, a sign, an exponent) is undefined, never rounded.
+ */
+export function fromDecimalString(value: string, currency: Currency): number | undefined {
+  const exponent = CURRENCY_EXPONENT[currency];
+  const pattern = exponent === 0 ? /^(\d{1,12})$/ : new RegExp(`^(\\d{1,12})\\.(\\d{${exponent}})$`);
+  const match = pattern.exec(value);
+  if (!match) return undefined;
+  const amount = Number(`${match[1]}${match[2] ?? ''}`);
+  return Number.isSafeInteger(amount) ? amount : undefined;
+}
+
+/**
  * A fee in basis points of an amount, rounded half up in integer arithmetic. amount ≤ 10^11 and bps ≤ 10^4 keep the
  * product below 2^53, so plain numbers are exact.
  */

@@ -45,6 +45,8 @@ export interface CreatePaymentRequest {
   readonly payerIp?: string;
   /** Where the channel sends its asynchronous result: the platform's `POST /callbacks/{channel}`. */
   readonly callbackUrl: string;
+  /** Redirect channels (netbank): where the channel's page sends the payer back when they are done. */
+  readonly returnUrl?: string;
 }
 
 /** What the payer must do before an asynchronous channel reports the result. */

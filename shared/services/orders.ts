@@ -1,3 +1,4 @@
+import { assertReturnUrl } from '../checkout/return-url.js';
 import { ConflictError, NotFoundError, ServiceUnavailableError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { assertNotifyUrl } from '../domain/notify-url.js';
@@ -15,6 +16,7 @@ export async function createOrder(deps: Deps, merchant: Merchant, request: Creat
   const notifyUrl = request.notifyUrl
     ? assertNotifyUrl(request.notifyUrl, deps.settings.localMode)
     : merchant.notifyUrl;
+  const returnUrl = request.returnUrl ? assertReturnUrl(request.returnUrl, deps.settings.localMode) : null;
   const nowMs = deps.now();
   const now = new Date(nowMs).toISOString();
   const order: Order = {
@@ -31,6 +33,7 @@ export async function createOrder(deps: Deps, merchant: Merchant, request: Creat
     subject: request.subject,
     metadata: request.metadata,
     notifyUrl,
+    returnUrl,
     payment: null,
     lastPaymentError: null,
     createdAt: now,

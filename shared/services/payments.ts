@@ -7,6 +7,7 @@ import {
   ServiceUnavailableError,
   ValidationError,
 } from '../domain/errors.js';
+import { withCheckoutPage } from '../checkout/issue.js';
 import { declineCode } from '../domain/error-codes.js';
 import { newId } from '../domain/ids.js';
 import { SUPPORTED_METHODS, isExpired, type Order } from '../domain/order.js';
@@ -233,7 +234,8 @@ export async function commitOutcome(
   otpFailures?: number,
 ): Promise<Order> {
   const nowMs = deps.now();
-  const change = applyOutcome(claimed, outcome, {
+  const decided = await withCheckoutPage(deps.checkout, claimed, outcome, nowMs);
+  const change = applyOutcome(claimed, decided, {
     now: new Date(nowMs).toISOString(),
     feeBps,
     ledgerEntryId: newId('le', nowMs),

@@ -1,0 +1,49 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { NetbankPublicKey } from './signature.js';
+
+/**
+ * What the platform holds for the bank: its merchant number, its own signing key (sealed under the key center at
+ * rest) and the bank's verifying keys, a list so a rotation overlaps. Only the base URL and these differ between the
+ * sandbox bank and a real one.
+ */
+export interface NetbankCredentials {
+  readonly merchantNo: string;
+  readonly signingKey: { readonly keyId: string; readonly privateKeyPem: string };
+  readonly bankPublicKeys: readonly NetbankPublicKey[];
+}
+
+/** What the (sandbox) bank holds: its own signing key and each merchant's verifying keys. */
+export interface NetbankEmulatorKeys {
+  readonly signingKey: { readonly keyId: string; readonly privateKeyPem: string };
+  readonly merchants: readonly { readonly merchantNo: string; readonly publicKeys: readonly NetbankPublicKey[] }[];
+}
+
+function rsaKeyPair(): { publicKeyPem: string; privateKeyPem: string } {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return {
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
+}
+
+/** A matching pair for local mode: the bank's side for the emulator, the platform's side for the adapter. */
+export function generateSandboxNetbankKeys(merchantNo = `NB${randomBytes(5).toString('hex').toUpperCase()}`): {
+  channel: NetbankEmulatorKeys;
+  platform: NetbankCredentials;
+} {
+  const bank = rsaKeyPair();
+  const merchant = rsaKeyPair();
+  const bankKeyId = `bank-${randomBytes(4).toString('hex')}`;
+  const merchantKeyId = `mch-${randomBytes(4).toString('hex')}`;
+  return {
+    channel: {
+      signingKey: { keyId: bankKeyId, privateKeyPem: bank.privateKeyPem },
+      merchants: [{ merchantNo, publicKeys: [{ keyId: merchantKeyId, publicKeyPem: merchant.publicKeyPem }] }],
+    },
+    platform: {
+      merchantNo,
+      signingKey: { keyId: merchantKeyId, privateKeyPem: merchant.privateKeyPem },
+      bankPublicKeys: [{ keyId: bankKeyId, publicKeyPem: bank.publicKeyPem }],
+    },
+  };
+}
