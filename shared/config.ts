@@ -27,6 +27,11 @@ const schema = z.object({
     z._default(z.string(), ''),
     z.transform((v: string) => v.split(',').map((s) => s.trim()).filter(Boolean)),
   ),
+  /**
+   * Where payers reach the hosted checkout (`<PUBLIC_BASE_URL>/checkout/{token}`): in AWS the API's URL with its stage
+   * (or the custom domain); locally the runtime sets the gateway's own URL.
+   */
+  PUBLIC_BASE_URL: z.optional(z.url({ protocol: /^https?$/ })),
   /** true when served by the local runtime: allows http://127.0.0.1 notify URLs, sandbox routes. */
   LOCAL_MODE: z.pipe(z._default(z.enum(['true', 'false']), 'false'), z.transform((v: 'true' | 'false') => v === 'true')),
   PAY_RETRY_TIME_SCALE: z._default(z.coerce.number().check(z.positive()), 1),

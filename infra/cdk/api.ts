@@ -15,6 +15,11 @@ export interface PaymentApiProps {
   readonly throttlingRateLimit?: number;
   /** Burst for the stage. Default 1000. */
   readonly throttlingBurstLimit?: number;
+  /**
+   * Per-method limit of each unsigned route (the hosted checkout): anyone can call those, so they get a budget of
+   * their own below the stage's. Default 100 requests per second, burst 200.
+   */
+  readonly publicThrottling?: { readonly rateLimit: number; readonly burstLimit: number };
   /** Optional custom domain (e.g. api.eu.pay.example) with its ACM certificate in the same region. Default none. */
   readonly domain?: { readonly domainName: string; readonly certificate: acm.ICertificate };
   /** Optional WAF web ACL (regional) to associate with the stage. Default none. */
@@ -56,6 +61,17 @@ export class PaymentApi extends Construct {
         stageName: PaymentApi.STAGE,
         throttlingRateLimit: props.throttlingRateLimit ?? 500,
         throttlingBurstLimit: props.throttlingBurstLimit ?? 1000,
+        methodOptions: Object.fromEntries(
+          routes
+            .filter((route) => !route.signed)
+            .map((route) => [
+              `${route.path}/${route.method}`,
+              {
+                throttlingRateLimit: props.publicThrottling?.rateLimit ?? 100,
+                throttlingBurstLimit: props.publicThrottling?.burstLimit ?? 200,
+              },
+            ]),
+        ),
         accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogs),
         accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields({
           caller: false,

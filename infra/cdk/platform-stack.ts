@@ -24,12 +24,13 @@ export interface PaymentPlatformStackProps extends StackProps {
 }
 
 /** What each API function may do beyond reading and writing the table and opening merchant secrets. */
-const API_ACCESS: Readonly<Record<ApiFunctionName, { seal?: boolean; fingerprint?: boolean; startPay?: boolean; notify?: boolean }>> = {
+const API_ACCESS: Readonly<Record<ApiFunctionName, { seal?: boolean; fingerprint?: boolean; startPay?: boolean; notify?: boolean; unsigned?: boolean }>> = {
   order: {},
   pay: { seal: true, fingerprint: true, startPay: true }, // seals the card, fingerprints it, runs the workflow
   refund: {},
   query: {},
   events: { notify: true }, // reads delivery history, queues redeliveries, signs test pings, publishes public keys
+  checkout: { unsigned: true }, // payers' pages: no merchant signature, so no merchant secret to open
 };
 
 /**
@@ -68,7 +69,7 @@ export class PaymentPlatformStack extends Stack {
       const access = API_ACCESS[name];
       const fn = new PlatformFunction(this, `Api-${name}`, {
         entry,
-        description: `Merchant API: ${name}`,
+        description: access.unsigned ? `Public pages: ${name}` : `Merchant API: ${name}`,
         environment: {
           ...environment,
           ...(access.startPay ? { PAY_WORKFLOW_ARN: this.payWorkflow.stateMachine.stateMachineArn } : {}),
@@ -76,7 +77,7 @@ export class PaymentPlatformStack extends Stack {
         },
       });
       this.table.grantReadWriteData(fn.role); // every call writes its nonce; POSTs their idempotency record
-      this.keyCenter.grantOpen(fn.fn); // merchant secrets, to verify signatures
+      if (!access.unsigned) this.keyCenter.grantOpen(fn.fn); // merchant secrets, to verify signatures
       if (access.seal) this.keyCenter.grantSeal(fn.fn);
       if (access.fingerprint) this.keyCenter.grantFingerprint(fn.fn);
       if (access.startPay) this.payWorkflow.grantStart(fn.fn);
@@ -95,10 +96,21 @@ export class PaymentPlatformStack extends Stack {
         refund: apiFunctions.refund.fn,
         query: apiFunctions.query.fn,
         events: apiFunctions.events.fn,
+        checkout: apiFunctions.checkout.fn,
       },
       domain: props.domain,
       webAclArn: props.webAclArn,
     });
+
+    // Payments that need the payer link to the hosted checkout on this API. Built from the RestApi's id and the
+    // stage's fixed name, not from `api.url` (the stage depends on the methods, which depend on the functions: a
+    // cycle); with a custom domain, its name.
+    const publicBaseUrl = props.domain
+      ? `https://${props.domain.domainName}`
+      : `https://${this.api.api.restApiId}.execute-api.${this.region}.${this.urlSuffix}/${PaymentApi.STAGE}`;
+    for (const fn of [...Object.values(apiFunctions), ...Object.values(this.payWorkflow.functions)]) {
+      fn.fn.addEnvironment('PUBLIC_BASE_URL', publicBaseUrl);
+    }
 
     const allFunctions: Record<string, lambda.IFunction> = {};
     for (const [name, fn] of Object.entries(apiFunctions)) allFunctions[`Api-${name}`] = fn.fn;

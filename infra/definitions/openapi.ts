@@ -457,7 +457,10 @@ function webhooks(): Json {
 
 export function openApiDocument(): Json {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const route of routes) (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route, operationSpec(route));
+  // The merchant API is /v1; the hosted checkout's pages are for payers' browsers, not part of it.
+  for (const route of routes.filter((r) => r.path.startsWith('/v1/'))) {
+    (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route, operationSpec(route));
+  }
   return {
     openapi: '3.1.0',
     info: {

@@ -2,7 +2,7 @@
  * The merchant API's routes: method + path template → the Lambda handler module that serves it. Read by the CDK
  * stack (API Gateway resources) and by the local gateway, so both expose exactly the same API.
  */
-export type ApiFunctionName = 'order' | 'pay' | 'refund' | 'query' | 'events';
+export type ApiFunctionName = 'order' | 'pay' | 'refund' | 'query' | 'events' | 'checkout';
 
 export interface RouteDefinition {
   readonly method: 'GET' | 'POST';
@@ -29,6 +29,10 @@ export const routes: readonly RouteDefinition[] = [
   { method: 'POST', path: '/v1/events/{id}/redeliver', handler: 'events', signed: true, idempotent: true },
   { method: 'POST', path: '/v1/webhooks/test', handler: 'events', signed: true, idempotent: true },
   { method: 'GET', path: '/v1/platform/keys', handler: 'events', signed: true, idempotent: false },
+  // The hosted checkout: pages for payers, not the merchant API. The token in the path is the only credential.
+  { method: 'GET', path: '/checkout/{token}', handler: 'checkout', signed: false, idempotent: false },
+  { method: 'GET', path: '/checkout/{token}/status', handler: 'checkout', signed: false, idempotent: false },
+  { method: 'POST', path: '/checkout/{token}/otp', handler: 'checkout', signed: false, idempotent: false },
 ];
 
 /** Handler modules, relative to the project root (the CDK entry points and the local gateway's imports). */
@@ -38,4 +42,5 @@ export const apiFunctionEntries: Readonly<Record<ApiFunctionName, string>> = {
   refund: 'functions/refund.ts',
   query: 'functions/query.ts',
   events: 'functions/events.ts',
+  checkout: 'functions/checkout.ts',
 };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { handler as checkout } from '../../functions/checkout.js';
 import { handler as events } from '../../functions/events.js';
 import { handler as order } from '../../functions/order.js';
 import { handler as pay } from '../../functions/pay.js';
@@ -15,7 +16,7 @@ import { routes, type ApiFunctionName, type RouteDefinition } from '../definitio
 type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 /** The same modules CDK deploys behind API Gateway. */
-const HANDLERS: Record<ApiFunctionName, ApiHandler> = { order, pay, refund, query, events };
+const HANDLERS: Record<ApiFunctionName, ApiHandler> = { order, pay, refund, query, events, checkout };
 
 /** API Gateway's integration timeout. */
 export const GATEWAY_TIMEOUT_MS = 29_000;

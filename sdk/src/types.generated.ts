@@ -240,6 +240,8 @@ export interface CreateOrderRequest {
   subject: string;
   /** length 0–2048 */
   notifyUrl?: string;
+  /** length 0–2048 */
+  returnUrl?: string;
   /** 60–86400; default: 1800 */
   expiresInSeconds?: number;
   /** default: {} */

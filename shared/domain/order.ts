@@ -10,7 +10,10 @@ export const SUPPORTED_METHODS: readonly PaymentMethod[] = ['card'];
 
 export interface NextAction {
   readonly type: 'redirect' | 'qr_code' | 'otp';
+  /** Once committed: the platform's hosted checkout page for this attempt (shared/checkout). */
   readonly url: string;
+  /** qr_code: the string the payer's wallet scans. */
+  readonly qrCode?: string;
 }
 
 /** The current (or last successful) payment attempt of an order. */
@@ -51,6 +54,8 @@ export interface Order {
   readonly subject: string;
   readonly metadata: Record<string, string>;
   readonly notifyUrl: string | null;
+  /** Where the hosted checkout sends the payer once the payment ends; absent on orders created before it existed. */
+  readonly returnUrl?: string | null;
   readonly payment: Payment | null;
   readonly lastPaymentError: PaymentError | null;
   readonly createdAt: string;

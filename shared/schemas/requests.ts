@@ -19,6 +19,8 @@ export const createOrderSchema = z.strictObject({
   currency: currencySchema,
   subject: z.string().check(z.minLength(1), z.maxLength(128)),
   notifyUrl: z.optional(z.string().check(z.maxLength(2048))),
+  /** Where the hosted checkout sends the payer at the end (shared/checkout/return-url.ts checks it). */
+  returnUrl: z.optional(z.string().check(z.maxLength(2048))),
   expiresInSeconds: z._default(z.int().check(z.minimum(60), z.maximum(86_400)), 1800),
   metadata: z._default(
     z

@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoOrderStore, DynamoRiskReads } from '../adapters/dynamodb/order-store.js';
+import { DynamoCheckoutTokenStore } from '../checkout/token-store.js';
 import { DynamoIdempotencyStore, DynamoNonceStore } from '../adapters/dynamodb/request-stores.js';
 import { DynamoBlocklistStore, DynamoLedgerStore, DynamoMerchantStore } from '../adapters/dynamodb/merchant-store.js';
 import type { Config } from '../config.js';
@@ -21,6 +22,8 @@ export function createDeps(input: {
   readonly workflow: PayWorkflow;
   readonly channels: readonly PaymentChannel[];
   readonly now?: () => number;
+  /** The local runtime's gateway URL, known only once it listens; PUBLIC_BASE_URL otherwise. */
+  readonly publicBaseUrl?: () => string;
 }): Deps {
   const { config, db } = input;
   const table = config.TABLE_NAME;
@@ -36,6 +39,10 @@ export function createDeps(input: {
     ...createRoutingDeps(input.channels),
     riskRules: DEFAULT_RISK_RULES,
     workflow: input.workflow,
+    checkout: {
+      tokens: new DynamoCheckoutTokenStore(db, table),
+      publicBaseUrl: input.publicBaseUrl ?? (() => config.PUBLIC_BASE_URL ?? ''),
+    },
     now: input.now ?? Date.now,
     settings: {
       localMode: config.LOCAL_MODE,

@@ -1,3 +1,4 @@
+import type { CheckoutDeps } from '../checkout/issue.js';
 import type { ChannelConfig, ChannelHealth } from '../domain/routing.js';
 import type { RiskRule } from '../domain/risk.js';
 import type { KeyCenter } from '../ports/key-center.js';
@@ -28,6 +29,8 @@ export interface Deps {
   readonly channelHealth: ChannelHealth;
   readonly riskRules: readonly RiskRule[];
   readonly workflow: PayWorkflow;
+  /** Hosted checkout tokens and the public URL the pages are served under. */
+  readonly checkout: CheckoutDeps;
   readonly now: () => number;
   readonly settings: {
     readonly localMode: boolean;

@@ -1,0 +1,316 @@
+import {
+  CallbackRejectedError,
+  type CallbackAck,
+  type CallbackRequest,
+  type ChannelAdapter,
+  type ChannelPaymentState,
+  type ChannelRefundRequest,
+  type ChannelRefundState,
+  type CloseResult,
+  type CreatePaymentRequest,
+  type CreatePaymentResult,
+  type PaymentRef,
+  type VerifiedCallback,
+} from '../../ports/channel-flows.js';
+import { ChannelRejectedError, ChannelTimeoutError } from '../../ports/payment-channel.js';
+import type { WechatPayCredentials } from './keys.js';
+import {
+  decryptResource,
+  formatAuthorization,
+  isFresh,
+  newNonce,
+  requestMessage,
+  responseMessage,
+  rsaSign,
+  rsaVerify,
+  unixSeconds,
+} from './signing.js';
+import {
+  nativeOrderBody,
+  paymentState,
+  REFUND_BUSINESS_ERRORS,
+  refundBody,
+  refundState,
+  UnsupportedCurrencyError,
+  type WechatRefund,
+  type WechatTransaction,
+} from './transformers.js';
+
+export { generateSandboxWechatPayKeys, rotateSandboxWechatPayPlatformKey } from './keys.js';
+export type { WechatPayCredentials, WechatPaySandboxKeys, WechatPayPublicKey } from './keys.js';
+
+export interface WechatPayAdapterOptions {
+  readonly id: string;
+  /** `https://api.mch.weixin.qq.com` in production; the sandbox emulator's URL locally. */
+  readonly baseUrl: string;
+  readonly credentials: WechatPayCredentials;
+  readonly timeoutMs?: number;
+  readonly fetch?: typeof fetch;
+  readonly now?: () => Date;
+}
+
+/** A signed answer from WeChat: HTTP status and the parsed JSON body (undefined for an empty body). */
+interface WechatAnswer {
+  readonly status: number;
+  readonly body: Record<string, unknown> | undefined;
+}
+
+/**
+ * WeChat Pay API v3, Native payments (the payer scans a `weixin://wxpay/bizpayurl?pr=…` code). Every request is
+ * signed with the merchant key; every answer and callback is verified with WeChat's platform key before a byte of it is
+ * believed. An answer that does not verify, does not parse, or does not come in time is an unknown outcome
+ * (ChannelTimeoutError): the attempt stays pending until a query settles it.
+ */
+export class WechatPayAdapter implements ChannelAdapter {
+  readonly id: string;
+  private readonly baseUrl: string;
+  private readonly credentials: WechatPayCredentials;
+  private readonly timeoutMs: number;
+  private readonly fetch: typeof fetch;
+  private readonly now: () => Date;
+
+  constructor(options: WechatPayAdapterOptions) {
+    this.id = options.id;
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.credentials = options.credentials;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async createPayment(request: CreatePaymentRequest): Promise<CreatePaymentResult> {
+    const body = this.mapRequest(() => nativeOrderBody(request, this.credentials.appId, this.credentials.mchId));
+    const answer = await this.call('POST', '/v3/pay/transactions/native', body);
+    if (answer.status === 200 && typeof answer.body?.code_url === 'string') {
+      return {
+        outcome: 'requires_action',
+        channelPaymentId: request.paymentId,
+        action: { type: 'qr_code', qrCode: answer.body.code_url },
+      };
+    }
+    // A retried create after the payer paid or the order was closed: the query tells which.
+    const code = errorCode(answer);
+    if (code === 'ORDERPAID' || code === 'ORDER_CLOSED' || code === 'ORDERCLOSED') {
+      const state = await this.queryPayment({ paymentId: request.paymentId, channelPaymentId: request.paymentId });
+      if (state.status === 'succeeded') return { outcome: 'succeeded', channelPaymentId: request.paymentId };
+      return { outcome: 'declined', channelPaymentId: request.paymentId, code: code.toLowerCase(), message: errorMessage(answer) };
+    }
+    throw this.refusal(answer);
+  }
+
+  async queryPayment(request: PaymentRef): Promise<ChannelPaymentState> {
+    const path = `/v3/pay/transactions/out-trade-no/${encodeURIComponent(request.paymentId)}?mchid=${encodeURIComponent(this.credentials.mchId)}`;
+    const answer = await this.call('GET', path);
+    if (answer.status === 404 || errorCode(answer) === 'ORDER_NOT_EXIST' || errorCode(answer) === 'ORDERNOTEXIST') {
+      return { status: 'not_found', channelPaymentId: request.channelPaymentId, paymentId: request.paymentId };
+    }
+    if (answer.status !== 200) throw this.refusal(answer);
+    const state = paymentState(answer.body as unknown as WechatTransaction);
+    if (!state || state.paymentId !== request.paymentId) throw new ChannelTimeoutError(this.id);
+    return state;
+  }
+
+  /** 关单. WeChat answers ORDERPAID when the payer paid first: then the order is paid, not closed. */
+  async closePayment(request: PaymentRef): Promise<CloseResult> {
+    const path = `/v3/pay/transactions/out-trade-no/${encodeURIComponent(request.paymentId)}/close`;
+    const answer = await this.call('POST', path, { mchid: this.credentials.mchId });
+    if (answer.status === 204 || answer.status === 200) return { outcome: 'closed' };
+    const code = errorCode(answer);
+    if (code === 'ORDERPAID') {
+      const state = await this.queryPayment(request);
+      if (state.status === 'succeeded') return { outcome: 'already_paid', state };
+      throw new ChannelTimeoutError(this.id);
+    }
+    if (code === 'ORDER_NOT_EXIST' || code === 'ORDERNOTEXIST' || code === 'ORDERCLOSED' || code === 'ORDER_CLOSED') {
+      return { outcome: 'closed' };
+    }
+    throw this.refusal(answer);
+  }
+
+  async refund(request: ChannelRefundRequest): Promise<ChannelRefundState> {
+    const body = this.mapRequest(() => refundBody(request));
+    const answer = await this.call('POST', '/v3/refund/domestic/refunds', body);
+    if (answer.status === 200) return this.refundAnswer(answer, request.refundId);
+    const code = errorCode(answer);
+    if (answer.status < 500 && code && REFUND_BUSINESS_ERRORS.has(code)) {
+      return { status: 'failed', refundId: request.refundId, channelRefundId: null, code };
+    }
+    throw this.refusal(answer);
+  }
+
+  async queryRefund(request: { readonly refundId: string; readonly paymentId: string }): Promise<ChannelRefundState> {
+    const answer = await this.call('GET', `/v3/refund/domestic/refunds/${encodeURIComponent(request.refundId)}`);
+    if (answer.status === 404 || errorCode(answer) === 'RESOURCE_NOT_EXISTS') {
+      return { status: 'not_found', refundId: request.refundId, channelRefundId: null };
+    }
+    if (answer.status !== 200) throw this.refusal(answer);
+    return this.refundAnswer(answer, request.refundId);
+  }
+
+  /**
+   * Verifies a callback (known platform key serial, fresh timestamp, RSA signature over `timestamp\nnonce\nbody\n`),
+   * decrypts its resource with the APIv3 key, and checks that it is for our merchant. Nothing of an unverified
+   * callback is parsed beyond what verification needs.
+   */
+  async parseCallback(request: CallbackRequest): Promise<VerifiedCallback> {
+    const headers = lowerCaseKeys(request.headers);
+    this.verifySignature(headers, request.rawBody, (reason, detail) => new CallbackRejectedError(this.id, reason, detail));
+    const event = parseJson(request.rawBody);
+    const resource = event?.resource as Record<string, unknown> | undefined;
+    if (typeof event?.id !== 'string' || typeof event.event_type !== 'string' || !isEncryptedResource(resource)) {
+      throw new CallbackRejectedError(this.id, 'malformed', 'not a WeChat Pay notification');
+    }
+    let plain: Record<string, unknown> | undefined;
+    try {
+      plain = parseJson(decryptResource(resource, this.credentials.apiV3Key));
+    } catch {
+      throw new CallbackRejectedError(this.id, 'signature', 'resource does not decrypt under the APIv3 key');
+    }
+    if (!plain) throw new CallbackRejectedError(this.id, 'malformed', 'resource is not JSON');
+    if (plain.mchid !== this.credentials.mchId) throw new CallbackRejectedError(this.id, 'malformed', 'for another merchant');
+    return this.decodeEvent(event.id, event.event_type, plain);
+  }
+
+  /** WeChat wants 200/204 with no body for success, and a 4xx/5xx with `{code:"FAIL"}` to have it retried. */
+  callbackAck(result: 'ok' | 'rejected'): CallbackAck {
+    if (result === 'ok') return { statusCode: 204, headers: {}, body: '' };
+    return {
+      statusCode: 400,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: 'FAIL', message: 'callback refused' }),
+    };
+  }
+
+  private decodeEvent(callbackId: string, eventType: string, plain: Record<string, unknown>): VerifiedCallback {
+    if (eventType.startsWith('TRANSACTION.')) {
+      const state = paymentState(plain as unknown as WechatTransaction);
+      if (!state) throw new CallbackRejectedError(this.id, 'malformed', `transaction in unknown state`);
+      return { kind: 'payment', state, callbackId };
+    }
+    if (eventType.startsWith('REFUND.')) {
+      const state = refundState(plain as unknown as WechatRefund);
+      if (!state) throw new CallbackRejectedError(this.id, 'malformed', `refund in unknown state`);
+      return { kind: 'refund', state, callbackId };
+    }
+    return { kind: 'other', callbackId };
+  }
+
+  private refundAnswer(answer: WechatAnswer, refundId: string): ChannelRefundState {
+    const state = refundState(answer.body as unknown as WechatRefund);
+    if (!state || state.refundId !== refundId) throw new ChannelTimeoutError(this.id);
+    return state;
+  }
+
+  /** A request we cannot even express (a currency WeChat does not settle) is refused before anything is sent. */
+  private mapRequest<T>(map: () => T): T {
+    try {
+      return map();
+    } catch (error) {
+      if (error instanceof UnsupportedCurrencyError || error instanceof RangeError) {
+        throw new ChannelRejectedError(this.id, error.message);
+      }
+      throw error;
+    }
+  }
+
+  /** 5xx is WeChat's own trouble (SYSTEM_ERROR: the outcome is unknown); 4xx refused the request, nothing happened. */
+  private refusal(answer: WechatAnswer): Error {
+    if (answer.status >= 500 || answer.status < 400) return new ChannelTimeoutError(this.id);
+    return new ChannelRejectedError(this.id, `${answer.status} ${errorCode(answer) ?? 'no code'}: ${errorMessage(answer)}`);
+  }
+
+  private async call(method: 'GET' | 'POST', pathWithQuery: string, body?: unknown): Promise<WechatAnswer> {
+    const payload = body === undefined ? '' : JSON.stringify(body);
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetch(`${this.baseUrl}${pathWithQuery}`, {
+        method,
+        headers: {
+          authorization: this.authorization(method, pathWithQuery, payload),
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: payload }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      text = await response.text();
+    } catch {
+      throw new ChannelTimeoutError(this.id);
+    }
+    const headers: Record<string, string> = {};
+    response.headers.forEach((value, key) => (headers[key] = value));
+    // An answer we cannot authenticate may not be WeChat's: its content is unknown, whatever it says.
+    this.verifySignature(headers, text, () => new ChannelTimeoutError(this.id));
+    if (text === '') return { status: response.status, body: undefined };
+    const parsed = parseJson(text);
+    if (!parsed) throw new ChannelTimeoutError(this.id);
+    return { status: response.status, body: parsed };
+  }
+
+  private authorization(method: string, pathWithQuery: string, payload: string): string {
+    // The URL path as signed is the one WeChat sees: a base URL's own path prefix is not part of the real API.
+    const nonce = newNonce();
+    const timestamp = unixSeconds(this.now());
+    const signature = rsaSign(requestMessage(method, pathWithQuery, timestamp, nonce, payload), this.credentials.merchantPrivateKeyPem);
+    return formatAuthorization({
+      mchid: this.credentials.mchId,
+      nonce_str: nonce,
+      timestamp,
+      serial_no: this.credentials.merchantSerialNo,
+      signature,
+    });
+  }
+
+  private verifySignature(
+    headers: Readonly<Record<string, string>>,
+    body: string,
+    fail: (reason: 'signature' | 'unknown_key' | 'stale', detail: string) => Error,
+  ): void {
+    const serial = headers['wechatpay-serial'];
+    const timestamp = headers['wechatpay-timestamp'];
+    const nonce = headers['wechatpay-nonce'];
+    const signature = headers['wechatpay-signature'];
+    if (!serial || !timestamp || !nonce || !signature) throw fail('signature', 'Wechatpay-* signature headers missing');
+    const key = this.credentials.platformPublicKeys.find((k) => k.serialNo === serial);
+    if (!key) throw fail('unknown_key', `no platform key with serial ${serial}`);
+    if (!isFresh(timestamp, this.now())) throw fail('stale', 'Wechatpay-Timestamp more than 5 minutes off');
+    if (!rsaVerify(responseMessage(timestamp, nonce, body), signature, key.publicKeyPem)) {
+      throw fail('signature', 'Wechatpay-Signature does not verify');
+    }
+  }
+}
+
+function lowerCaseKeys(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(headers)) out[key.toLowerCase()] = value;
+  return out;
+}
+
+function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isEncryptedResource(
+  resource: Record<string, unknown> | undefined,
+): resource is { algorithm: string; ciphertext: string; nonce: string; associated_data?: string } {
+  return (
+    resource?.algorithm === 'AEAD_AES_256_GCM' &&
+    typeof resource.ciphertext === 'string' &&
+    typeof resource.nonce === 'string' &&
+    (resource.associated_data === undefined || typeof resource.associated_data === 'string')
+  );
+}
+
+function errorCode(answer: WechatAnswer): string | undefined {
+  return typeof answer.body?.code === 'string' ? answer.body.code : undefined;
+}
+
+function errorMessage(answer: WechatAnswer): string {
+  return typeof answer.body?.message === 'string' ? answer.body.message : '';
+}
