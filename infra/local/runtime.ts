@@ -15,6 +15,7 @@ import { afterWrites } from './after-writes.js';
 import { createGateway } from './gateway.js';
 import { LocalPayWorkflow } from './local-pay-workflow.js';
 import { startLocalNotifications, type LocalNotifications } from './notifications.js';
+import { startLocalTimers, type LocalTimerService } from './timers.js';
 
 export const defaultDataDir = join(projectRoot, '.data');
 
@@ -49,6 +50,8 @@ export interface Runtime {
   readonly dynamoEndpoint: string;
   readonly demoMerchant?: MerchantCredentials;
   readonly notifications: LocalNotifications;
+  /** Per-object timers: the durable `timers` queue and its poller (functions/timers.ts). */
+  readonly timers: LocalTimerService;
   stop(): Promise<void>;
 }
 
@@ -61,6 +64,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   let engine: DynamoDbLocal | undefined;
   let notifications: LocalNotifications | undefined;
+  let timers: LocalTimerService | undefined;
   const dynamoEndpoint =
     options.dynamoEndpoint ??
     (engine = await startDynamoDbLocal(options.inMemory ? {} : { dbPath: join(dataDir, 'dynamodb') })).endpoint;
@@ -93,6 +97,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     setDeps(deps);
     notifications = await startLocalNotifications({ config, dynamoEndpoint, dataDir });
     const started = notifications;
+    timers = await startLocalTimers({ config, dynamoEndpoint });
     if (config.LOCAL_WAKE_ON_WRITE) afterWrites(db, () => started.stream.wake());
     const demoMerchant = options.demoMerchant === false ? undefined : await ensureDemoMerchant(deps, dataDir);
 
@@ -118,16 +123,19 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       dynamoEndpoint,
       demoMerchant,
       notifications,
+      timers,
       async stop() {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await notifications?.stop();
+        await timers?.stop();
         if (engine && existsSync(stateFile)) rmSync(stateFile, { force: true });
         await engine?.stop();
       },
     };
   } catch (error) {
     await notifications?.stop();
+    await timers?.stop();
     await engine?.stop();
     throw error;
   }

@@ -1,0 +1,248 @@
+import type { Currency } from '../../domain/money.js';
+import {
+  CallbackRejectedError,
+  type CallbackAck,
+  type CallbackRequest,
+  type ChannelAdapter,
+  type ChannelPaymentState,
+  type ChannelRefundRequest,
+  type ChannelRefundState,
+  type CloseResult,
+  type CreatePaymentRequest,
+  type CreatePaymentResult,
+  type PaymentRef,
+  type VerifiedCallback,
+} from '../../ports/channel-flows.js';
+import { ChannelRejectedError, ChannelTimeoutError } from '../../ports/payment-channel.js';
+import type { AlipayCredentials } from './credentials.js';
+import { NOTIFY_UNSIGNED, REQUEST_UNSIGNED, rawResponseObject, rsa2Sign, rsa2Verify, signContent } from './signature.js';
+import {
+  callbackFromNotify,
+  chinaTime,
+  paymentStateFromQuery,
+  parseChinaTime,
+  precreateBiz,
+  refundBiz,
+  refundStateFromAnswer,
+  refundStateFromQuery,
+  type AlipayAnswer,
+} from './transformers.js';
+
+export interface AlipayAdapterOptions {
+  readonly id?: string;
+  /** `https://openapi.alipay.com` in production; the sandbox emulator's `…/sandbox/channels/alipay` locally. */
+  readonly baseUrl: string;
+  readonly credentials: AlipayCredentials;
+  readonly timeoutMs?: number;
+  readonly fetch?: typeof fetch;
+  readonly now?: () => Date;
+  /**
+   * How old a notification's `notify_time` may be. Alipay re-sends an unacknowledged notification for about 25 hours
+   * with a fresh notify_time each time, so anything older than the retry window is a replay, not a retry.
+   */
+  readonly callbackMaxAgeSeconds?: number;
+}
+
+/** Alipay's answer codes: 10000 success, 40004 a business refusal, 20000/20001 the gateway itself failing. */
+const SUCCESS = '10000';
+const BUSINESS_FAILED = '40004';
+const DEFAULT_CALLBACK_MAX_AGE_SECONDS = 26 * 3_600;
+/** A notify_time this far ahead of our clock is still accepted (the two clocks drift). */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * The Alipay open-platform adapter (当面付 precreate: the payer scans a QR code). Speaks the real gateway protocol:
+ * form-encoded common parameters signed RSA2 with the app's private key, JSON answers verified with Alipay's public
+ * key (chosen by `alipay_cert_sn`), form-encoded async notifications verified the same way and acknowledged with the
+ * literal `success`. Our attempt id is `out_trade_no` and also the channel payment id: Alipay assigns its `trade_no`
+ * only when the payer scans, and every call, notification and bill line carries out_trade_no.
+ */
+export class AlipayAdapter implements ChannelAdapter {
+  readonly id: string;
+  private readonly baseUrl: string;
+  private readonly credentials: AlipayCredentials;
+  private readonly timeoutMs: number;
+  private readonly fetch: typeof fetch;
+  private readonly now: () => Date;
+  private readonly callbackMaxAgeMs: number;
+
+  constructor(options: AlipayAdapterOptions) {
+    this.id = options.id ?? 'alipay';
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.credentials = options.credentials;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.now = options.now ?? (() => new Date());
+    this.callbackMaxAgeMs = (options.callbackMaxAgeSeconds ?? DEFAULT_CALLBACK_MAX_AGE_SECONDS) * 1_000;
+  }
+
+  async createPayment(request: CreatePaymentRequest): Promise<CreatePaymentResult> {
+    this.assertCny(request.currency);
+    const answer = await this.call('alipay.trade.precreate', precreateBiz(request), request.callbackUrl);
+    if (answer.code !== SUCCESS) {
+      return { outcome: 'declined', channelPaymentId: null, code: subCode(answer), message: subMessage(answer) };
+    }
+    const qrCode = answer.qr_code;
+    if (typeof qrCode !== 'string' || !qrCode.startsWith('https://') || answer.out_trade_no !== request.paymentId) {
+      // A success without a usable QR code for this trade: Alipay may hold the trade, so the outcome is unknown.
+      throw new ChannelTimeoutError(this.id);
+    }
+    return { outcome: 'requires_action', channelPaymentId: request.paymentId, action: { type: 'qr_code', qrCode } };
+  }
+
+  async queryPayment(request: PaymentRef): Promise<ChannelPaymentState> {
+    const answer = await this.call('alipay.trade.query', { out_trade_no: request.paymentId });
+    if (answer.code === SUCCESS) {
+      if (answer.out_trade_no !== request.paymentId) throw new ChannelTimeoutError(this.id);
+      return paymentStateFromQuery(request.paymentId, answer) ?? this.unknown();
+    }
+    // Before the payer scans, Alipay has no trade under that out_trade_no at all.
+    if (subCode(answer) === 'ACQ.TRADE_NOT_EXIST') return { status: 'not_found', channelPaymentId: null, paymentId: request.paymentId };
+    throw new ChannelRejectedError(this.id, subCode(answer));
+  }
+
+  async closePayment(request: PaymentRef): Promise<CloseResult> {
+    const answer = await this.call('alipay.trade.close', { out_trade_no: request.paymentId });
+    if (answer.code === SUCCESS || subCode(answer) === 'ACQ.TRADE_NOT_EXIST') return { outcome: 'closed' };
+    if (subCode(answer) !== 'ACQ.TRADE_STATUS_ERROR') throw new ChannelRejectedError(this.id, subCode(answer));
+    // Not closable: paid (or already closed). The query says which, and carries the paid state.
+    const state = await this.queryPayment(request);
+    if (state.status === 'succeeded') return { outcome: 'already_paid', state };
+    if (state.status === 'closed') return { outcome: 'closed' };
+    throw new ChannelTimeoutError(this.id);
+  }
+
+  async refund(request: ChannelRefundRequest): Promise<ChannelRefundState> {
+    this.assertCny(request.currency);
+    const answer = await this.call('alipay.trade.refund', refundBiz(request));
+    if (answer.code !== SUCCESS) return { status: 'failed', refundId: request.refundId, channelRefundId: null, code: subCode(answer) };
+    if (answer.out_trade_no !== request.paymentId) throw new ChannelTimeoutError(this.id);
+    return refundStateFromAnswer(request.refundId, answer) ?? this.queryRefund(request);
+  }
+
+  async queryRefund(request: { readonly refundId: string; readonly paymentId: string }): Promise<ChannelRefundState> {
+    const answer = await this.call('alipay.trade.fastpay.refund.query', {
+      out_trade_no: request.paymentId,
+      out_request_no: request.refundId,
+    });
+    if (answer.code === SUCCESS) return refundStateFromQuery(request.refundId, answer);
+    if (subCode(answer) === 'ACQ.TRADE_NOT_EXIST') return { status: 'not_found', refundId: request.refundId, channelRefundId: null };
+    throw new ChannelRejectedError(this.id, subCode(answer));
+  }
+
+  async parseCallback(request: CallbackRequest): Promise<VerifiedCallback> {
+    const params = this.formParams(request.rawBody);
+    if (!params.sign || !params.notify_id || !params.notify_time) this.reject('malformed', 'sign, notify_id or notify_time missing');
+    if (params.sign_type !== 'RSA2') this.reject('malformed', `sign_type ${params.sign_type ?? '(none)'}`);
+    // Alipay notifications name no key: any listed Alipay key (old and new during a rotation) may have signed it.
+    const content = signContent(params, NOTIFY_UNSIGNED);
+    if (!this.credentials.alipayPublicKeys.some((key) => rsa2Verify(content, params.sign!, key.publicKeyPem))) {
+      this.reject('signature', 'no Alipay public key verifies the notification');
+    }
+    if (params.app_id !== this.credentials.appId) this.reject('malformed', 'notification for another app');
+    const sentAt = parseChinaTime(params.notify_time!);
+    if (!sentAt) this.reject('malformed', 'notify_time unreadable');
+    const ageMs = this.now().getTime() - sentAt.getTime();
+    if (ageMs > this.callbackMaxAgeMs || ageMs < -CLOCK_SKEW_MS) this.reject('stale', `notify_time ${params.notify_time}`);
+    return callbackFromNotify(params) ?? this.reject('malformed', 'unknown notify_type, trade_status or amount');
+  }
+
+  /** Alipay stops re-sending only on the literal body `success`; anything else is retried on its cadence. */
+  callbackAck(result: 'ok' | 'rejected'): CallbackAck {
+    return result === 'ok'
+      ? { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'success' }
+      : { statusCode: 400, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'fail' };
+  }
+
+  /**
+   * One gateway call: signed common parameters, the answer's signature verified. Returns the answer when it is a
+   * success or a business refusal (40004); a request the gateway refused as malformed or unauthorised (400xx) is a
+   * definite ChannelRejectedError; a gateway failure (20000, ACQ.SYSTEM_ERROR), a transport error, a timeout or an
+   * answer that does not verify is a ChannelTimeoutError, because Alipay may or may not have acted.
+   */
+  private async call(method: string, biz: Record<string, string>, notifyUrl?: string): Promise<AlipayAnswer> {
+    const params: Record<string, string> = {
+      app_id: this.credentials.appId,
+      method,
+      format: 'JSON',
+      charset: 'utf-8',
+      sign_type: 'RSA2',
+      timestamp: chinaTime(this.now()),
+      version: '1.0',
+      app_cert_sn: this.credentials.appCertSn,
+      ...(notifyUrl ? { notify_url: notifyUrl } : {}),
+      biz_content: JSON.stringify(biz),
+    };
+    params.sign = rsa2Sign(signContent(params, REQUEST_UNSIGNED), this.credentials.appPrivateKeyPem);
+    const answer = this.verifiedAnswer(method, await this.post(params));
+    if (answer.code === SUCCESS) return answer;
+    if (/SYSTEM_ERROR$/.test(subCode(answer)) || answer.code.startsWith('2')) throw new ChannelTimeoutError(this.id);
+    if (answer.code === BUSINESS_FAILED) return answer;
+    throw new ChannelRejectedError(this.id, `${answer.code} ${subCode(answer)}`);
+  }
+
+  private async post(params: Record<string, string>): Promise<string> {
+    try {
+      const response = await this.fetch(`${this.baseUrl}/gateway.do?charset=utf-8`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded;charset=utf-8', accept: 'application/json' },
+        body: new URLSearchParams(params).toString(),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      const body = await response.text();
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      return body;
+    } catch {
+      throw new ChannelTimeoutError(this.id);
+    }
+  }
+
+  /** The `<method>_response` (or `error_response`) object, once its signature verified with the named Alipay key. */
+  private verifiedAnswer(method: string, body: string): AlipayAnswer {
+    let envelope: Record<string, unknown>;
+    try {
+      envelope = JSON.parse(body) as Record<string, unknown>;
+    } catch {
+      return this.unknown();
+    }
+    const name = [`${method.replaceAll('.', '_')}_response`, 'error_response'].find((key) => key in envelope);
+    const raw = name ? rawResponseObject(body, name) : undefined;
+    const sign = envelope.sign;
+    const certSn = envelope.alipay_cert_sn;
+    const keys = this.credentials.alipayPublicKeys.filter((key) => certSn === undefined || key.certSn === certSn);
+    if (!raw || typeof sign !== 'string' || !keys.some((key) => rsa2Verify(raw, sign, key.publicKeyPem))) return this.unknown();
+    const answer = JSON.parse(raw) as Record<string, unknown>;
+    return typeof answer.code === 'string' ? (answer as AlipayAnswer) : this.unknown();
+  }
+
+  /** Form fields of a notification; a field given twice is refused (which one would have been signed?). */
+  private formParams(rawBody: string): Record<string, string> {
+    const params: Record<string, string> = {};
+    for (const [name, value] of new URLSearchParams(rawBody)) {
+      if (Object.hasOwn(params, name)) this.reject('malformed', `field ${name} repeated`);
+      params[name] = value;
+    }
+    return params;
+  }
+
+  private assertCny(currency: Currency): void {
+    // Domestic Alipay trades settle in CNY only (cross-border needs a separate contract and API).
+    if (currency !== 'CNY') throw new ChannelRejectedError(this.id, `currency_not_supported: ${currency}`);
+  }
+
+  private unknown(): never {
+    throw new ChannelTimeoutError(this.id);
+  }
+
+  private reject(reason: CallbackRejectedError['reason'], detail: string): never {
+    throw new CallbackRejectedError(this.id, reason, detail);
+  }
+}
+
+function subCode(answer: AlipayAnswer): string {
+  return typeof answer.sub_code === 'string' ? answer.sub_code : answer.code;
+}
+
+function subMessage(answer: AlipayAnswer): string {
+  return typeof answer.sub_msg === 'string' ? answer.sub_msg : (answer.msg ?? 'Alipay refused the payment.');
+}
