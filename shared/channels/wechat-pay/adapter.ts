@@ -13,7 +13,7 @@ import {
   type VerifiedCallback,
 } from '../../ports/channel-flows.js';
 import { ChannelRejectedError, ChannelTimeoutError } from '../../ports/payment-channel.js';
-import type { WechatPayCredentials } from './keys.js';
+import type { WechatPayCredentials } from './credentials.js';
 import {
   decryptResource,
   formatAuthorization,
@@ -36,8 +36,8 @@ import {
   type WechatTransaction,
 } from './transformers.js';
 
-export { generateSandboxWechatPayKeys, rotateSandboxWechatPayPlatformKey } from './keys.js';
-export type { WechatPayCredentials, WechatPaySandboxKeys, WechatPayPublicKey } from './keys.js';
+export { generateSandboxWechatPayKeys, parseWechatPayCredentials, rotateSandboxWechatPayPlatformKey } from './credentials.js';
+export type { WechatPayCredentials, WechatPaySandboxKeys, WechatPayPublicKey } from './credentials.js';
 
 export interface WechatPayAdapterOptions {
   readonly id: string;

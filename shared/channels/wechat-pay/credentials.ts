@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import * as z from 'zod/mini';
 
 /** A public key WeChat Pay signs with, and the serial (`Wechatpay-Serial`) that names it. */
 export interface WechatPayPublicKey {
@@ -21,6 +22,30 @@ export interface WechatPayCredentials {
   /** 32 ASCII characters: decrypts callback resources. */
   readonly apiV3Key: string;
   readonly platformPublicKeys: readonly WechatPayPublicKey[];
+}
+
+const publicKeySchema = z.object({ serialNo: z.string().check(z.minLength(1)), publicKeyPem: z.string().check(z.minLength(1)) });
+
+const credentialsSchema = z.object({
+  appId: z.string().check(z.minLength(1)),
+  mchId: z.string().check(z.regex(/^\d{1,32}$/)),
+  merchantSerialNo: z.string().check(z.minLength(1)),
+  merchantPrivateKeyPem: z.string().check(z.minLength(1)),
+  apiV3Key: z.string().check(z.refine((key) => Buffer.byteLength(key, 'utf8') === 32, { message: 'must be 32 bytes' })),
+  platformPublicKeys: z.array(publicKeySchema).check(z.minLength(1)),
+});
+
+/**
+ * Credentials as opened from the channel credential store (untyped JSON) → typed, or a thrown error naming the field,
+ * never the value (it may be a key).
+ */
+export function parseWechatPayCredentials(value: unknown): WechatPayCredentials {
+  const parsed = credentialsSchema.safeParse(value);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((issue) => issue.path.join('.') || '(root)').join(', ');
+    throw new Error(`WeChat Pay credentials are invalid at: ${fields}`);
+  }
+  return parsed.data;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createSign, createVerify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { generateSandboxWechatPayKeys } from '../../../shared/channels/wechat-pay/keys.js';
+import { generateSandboxWechatPayKeys, parseWechatPayCredentials } from '../../../shared/channels/wechat-pay/credentials.js';
 import {
   decryptResource,
   encryptResource,
@@ -91,5 +91,16 @@ describe('WeChat Pay v3 signing', () => {
     expect(keys.channel.merchantPublicKeys[0]!.serialNo).toBe(keys.platform.merchantSerialNo);
     const signed = rsaSign('m', keys.channel.platformPrivateKeyPem);
     expect(rsaVerify('m', signed, keys.platform.platformPublicKeys[0]!.publicKeyPem)).toBe(true);
+  });
+});
+
+describe('WeChat Pay credentials', () => {
+  it('parses stored credentials back, and names the bad field without its value', () => {
+    const stored: unknown = JSON.parse(JSON.stringify(keys.platform));
+    expect(parseWechatPayCredentials(stored)).toEqual(keys.platform);
+    const shortKey = { ...keys.platform, apiV3Key: 'secret-but-short' };
+    expect(() => parseWechatPayCredentials(shortKey)).toThrow(/apiV3Key/);
+    expect(() => parseWechatPayCredentials(shortKey)).not.toThrow(/secret-but-short/);
+    expect(() => parseWechatPayCredentials({ ...keys.platform, platformPublicKeys: [] })).toThrow(/platformPublicKeys/);
   });
 });

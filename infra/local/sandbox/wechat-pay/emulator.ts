@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { WechatPaySandboxKeys } from '../../../../shared/channels/wechat-pay/keys.js';
+import type { WechatPaySandboxKeys } from '../../../../shared/channels/wechat-pay/credentials.js';
 import {
   encryptResource,
   isFresh,
