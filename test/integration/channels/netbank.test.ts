@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../../../shared/domain/ids.js';
 import { NetbankAdapter } from '../../../shared/channels/netbank/adapter.js';
 import { generateSandboxNetbankKeys, type NetbankCredentials } from '../../../shared/channels/netbank/credentials.js';
 import { NETBANK_HEADERS, netbankHeaderRecord, signNetbankMessage } from '../../../shared/channels/netbank/signature.js';
@@ -40,7 +41,7 @@ function adapter(credentials: NetbankCredentials = keys.platform, extra: Partial
 function paymentRequest(callbackUrl: string, overrides: Partial<CreatePaymentRequest> = {}): CreatePaymentRequest {
   counter += 1;
   return {
-    paymentId: `pay_nb${Date.now().toString(36)}${counter}`,
+    paymentId: newId('pay'),
     orderId: `ord_${counter}`,
     merchantId: 'mer_1',
     amount: 1999,
