@@ -310,6 +310,15 @@ describe('alipay: close, refund', () => {
     await expect(adapter.queryPayment!({ paymentId: request.paymentId, channelPaymentId })).resolves.toMatchObject({ status: 'succeeded' });
   });
 
+  it('past time_expire the payer can no longer pay, and a scanned unpaid trade reads closed', async () => {
+    const request = payment({ expiresAt: new Date(Date.now() + 1_500).toISOString() });
+    const created = await adapter.createPayment!(request);
+    await payerActs(created.channelPaymentId!, 'scanned');
+    const ref = { paymentId: request.paymentId, channelPaymentId: created.channelPaymentId };
+    await vi.waitFor(async () => expect(await adapter.queryPayment!(ref)).toMatchObject({ status: 'closed' }), { timeout: 10_000, interval: 200 });
+    expect(await payerActs(created.channelPaymentId!)).toMatchObject({ status: 409, body: { error: { code: 'conflict' } } });
+  });
+
   it('a refund of an unpaid trade is refused as a failed refund', async () => {
     const created = await adapter.createPayment!(payment());
     await payerActs(created.channelPaymentId!, 'scanned');
@@ -350,6 +359,14 @@ describe('alipay: signatures both ways', () => {
     await expect(new AlipayAdapter({ baseUrl, credentials }).createPayment!(payment())).rejects.toMatchObject({
       name: 'ChannelRejectedError',
       reason: expect.stringContaining('isv.invalid-signature'),
+    });
+  });
+
+  it('a request whose timestamp is far from Alipay’s clock is refused by the gateway', async () => {
+    const skewed = new AlipayAdapter({ baseUrl, credentials: keys.platform, now: () => new Date(Date.now() + 3_600_000) });
+    await expect(skewed.createPayment!(payment())).rejects.toMatchObject({
+      name: 'ChannelRejectedError',
+      reason: expect.stringContaining('isv.invalid-timestamp'),
     });
   });
 
