@@ -3,7 +3,7 @@ import { createRoutingDeps, type RoutingDeps } from '../shared/services/routing-
 import { installedDeps } from './deps-registry.js';
 
 /**
- * The composition root of the routing steps (route, failover): channels, catalog and health, and no storage, so their
+ * The composition root of the route step: channels, catalog and health, and no storage, so their
  * bundles carry no DynamoDB client. Locally the runtime's Deps are used, with the health shared by all steps.
  */
 let routing: RoutingDeps | undefined;

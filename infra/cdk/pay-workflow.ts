@@ -23,7 +23,7 @@ const TASK_ACCESS: Readonly<Record<PayWorkflowTask, { table?: 'read' | 'readWrit
   AssessRisk: { table: 'read' }, // the claimed order and the blocklist entries, one BatchGet
   Route: {}, // channel catalog and health are data in the function
   Charge: { openSealed: true }, // the sealed card, opened only to hand it to the channel
-  Failover: {},
+  Failover: { table: 'readWrite' }, // records the cancelled attempt and starts the next one
   Commit: { table: 'readWrite' }, // order + ledger + outbox in one transaction
   ReleaseClaim: { table: 'readWrite' },
 };

@@ -14,7 +14,7 @@ export interface LedgerLine {
 
 export interface LedgerEntry {
   readonly id: string;
-  readonly kind: 'payment' | 'refund';
+  readonly kind: 'payment' | 'refund' | 'late_payment';
   readonly merchantId: string;
   readonly orderId: string;
   readonly refundId: string | null;
@@ -30,7 +30,17 @@ export const accounts = {
   /** Money the channel owes the platform until it settles; debit-normal. */
   channelClearing: (channel: string) => `platform:clearing:${channel}`,
   feeRevenue: () => 'platform:fee_revenue',
+  /** What the platform owes payers whose money a channel took for an order that no longer pays; credit-normal. */
+  latePayments: (channel: string) => `platform:late_payments:${channel}`,
 };
+
+/** A success for an order already closed: the channel owes us the money, we owe it back to the payer (entry 76). */
+export function latePaymentLines(p: { channel: string; amount: number }): LedgerLine[] {
+  return [
+    { account: accounts.channelClearing(p.channel), direction: 'debit', amount: p.amount },
+    { account: accounts.latePayments(p.channel), direction: 'credit', amount: p.amount },
+  ];
+}
 
 export function paymentLines(p: { merchantId: string; channel: string; amount: number; fee: number }): LedgerLine[] {
   const lines: LedgerLine[] = [

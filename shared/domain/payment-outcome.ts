@@ -1,11 +1,21 @@
-import { basisPoints } from './money.js';
+import type { Attempt } from './attempt.js';
+import { basisPoints, type Currency } from './money.js';
 import { paymentLines, type LedgerEntry } from './ledger.js';
 import type { NextAction, Order, Payment } from './order.js';
-import { assertTransition } from './order-state.js';
+import { assertTransition, type AttemptStatus, type OrderStatus } from './order-state.js';
 
-/** What one attempt at a channel produced, as the workflow carries it. */
+/**
+ * What one attempt at a channel produced, as the workflow, confirm, close, a callback or the janitor's query carry
+ * it. `amount`/`currency` are what the channel reported, when it did: the commit refuses them if they differ.
+ */
 export type AttemptOutcome =
-  | { readonly outcome: 'succeeded' | 'authorized'; readonly channel: string; readonly channelPaymentId: string }
+  | {
+      readonly outcome: 'succeeded' | 'authorized';
+      readonly channel: string;
+      readonly channelPaymentId: string;
+      readonly amount?: number;
+      readonly currency?: Currency;
+    }
   | {
       readonly outcome: 'requires_action';
       readonly channel: string;
@@ -18,14 +28,50 @@ export type AttemptOutcome =
       readonly channelPaymentId: string | null;
       readonly code: string;
       readonly message: string;
-    };
+    }
+  /** The attempt was cancelled (voided, closed) at its channel: a close ends the order with it. */
+  | { readonly outcome: 'cancelled'; readonly channel: string | null; readonly channelPaymentId: string | null };
 
 export const OTP_ATTEMPTS = 3;
+
+/** Where each outcome leads: the order (when it is the order's current attempt) and the attempt itself. */
+const OUTCOME_STATUSES: Readonly<Record<AttemptOutcome['outcome'], { readonly order: OrderStatus; readonly attempt: AttemptStatus }>> = {
+  succeeded: { order: 'SUCCEEDED', attempt: 'SUCCEEDED' },
+  authorized: { order: 'AUTHORIZED', attempt: 'AUTHORIZED' },
+  requires_action: { order: 'REQUIRES_ACTION', attempt: 'REQUIRES_ACTION' },
+  declined: { order: 'CREATED', attempt: 'FAILED' },
+  cancelled: { order: 'CLOSED', attempt: 'CANCELLED' },
+};
+
+export const orderStatusAfter = (outcome: AttemptOutcome['outcome']): OrderStatus => OUTCOME_STATUSES[outcome].order;
+export const attemptStatusOf = (outcome: AttemptOutcome['outcome']): AttemptStatus => OUTCOME_STATUSES[outcome].attempt;
+
+/** The attempt after its outcome: status, channel ids, the sanitised answer appended, version + 1. */
+export function attemptAfter(attempt: Attempt, result: AttemptOutcome, order: Order, now: string, late = false): Attempt {
+  const payment = order.payment?.id === attempt.id ? order.payment : attempt;
+  return {
+    ...attempt,
+    status: attemptStatusOf(result.outcome),
+    channel: result.channel ?? attempt.channel,
+    channelPaymentId: result.channelPaymentId ?? attempt.channelPaymentId,
+    nextAction: result.outcome === 'requires_action' ? result.nextAction : null,
+    fee: payment.fee,
+    otpFailures: payment.otpFailures,
+    failure: result.outcome === 'declined' ? { code: result.code, message: result.message } : attempt.failure,
+    lateSuccess: attempt.lateSuccess || late,
+    answers: [
+      ...attempt.answers,
+      { at: now, channel: result.channel, outcome: result.outcome, code: result.outcome === 'declined' ? result.code : null },
+    ],
+    updatedAt: now,
+    version: attempt.version + 1,
+  };
+}
 
 export interface OutcomeChange {
   readonly after: Order;
   readonly ledger?: LedgerEntry;
-  readonly eventType?: 'order.succeeded' | 'order.authorized' | 'order.payment_failed';
+  readonly eventType?: 'order.succeeded' | 'order.authorized' | 'order.payment_failed' | 'order.closed';
 }
 
 /**
@@ -40,6 +86,21 @@ export function applyOutcome(
   const payment = before.payment as Payment;
   const base = { ...before, version: before.version + 1, updatedAt: ctx.now };
   switch (result.outcome) {
+    case 'cancelled': {
+      // A close's claim (or a challenged order) ends here once the channel cancelled the attempt.
+      assertTransition(before.status, 'CLOSED');
+      const reason = before.closeReason ?? 'merchant';
+      return {
+        after: {
+          ...base,
+          status: 'CLOSED',
+          closedAt: reason === 'expired' ? before.expiresAt : ctx.now,
+          closeReason: reason,
+          payment: { ...payment, nextAction: null },
+        },
+        eventType: 'order.closed',
+      };
+    }
     case 'succeeded': {
       assertTransition(before.status, 'SUCCEEDED');
       const fee = basisPoints(before.amount, ctx.feeBps);

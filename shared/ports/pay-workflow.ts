@@ -25,6 +25,10 @@ export interface RouteState {
   readonly attempt: number;
   /** The channel to try now; null when none is left. */
   readonly channel: string | null;
+  /** The attempt id for the channel tried now: the pay request's first, a new one after each failover. */
+  readonly paymentId?: string;
+  /** Attempt ids chosen up front (one per candidate, plus one), so a retried failover step picks the same one. */
+  readonly paymentIds?: readonly string[];
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { LedgerEntry } from '../domain/ledger.js';
+import type { Attempt, AttemptPointer } from '../domain/attempt.js';
 import type { Order, Refund } from '../domain/order.js';
-import type { OrderStatus } from '../domain/order-state.js';
+import type { OrderStatus, RefundStatus } from '../domain/order-state.js';
 import type { SealedBox } from './key-center.js';
 
 /** Persistence ports. The DynamoDB adapters implement them against AWS and DynamoDB Local alike. */
@@ -39,15 +40,6 @@ export interface DomainEvent {
   readonly createdAt: string;
 }
 
-export interface OrderTransition {
-  readonly before: Order;
-  readonly after: Order;
-  readonly ledger?: LedgerEntry;
-  readonly event?: DomainEvent;
-  /** Record the request's nonce in the same transaction (see NonceGuard). */
-  readonly guard?: NonceGuard;
-}
-
 /**
  * A signed request's nonce, recorded with the request's first conditional write instead of a write of its own: the
  * write, the nonce and the check that the merchant is active commit together, so a replay or a disabled merchant
@@ -74,35 +66,72 @@ export interface OrderQuery {
 
 export type ReserveRefundResult = 'reserved' | 'duplicate' | 'rejected';
 
-export interface RefundCompletion {
-  readonly order: Order;
-  readonly refund: Refund;
-  readonly ledger: LedgerEntry;
-  readonly event: DomainEvent;
+/**
+ * One conditional transaction, built only by the state writer (shared/services/state-writer.ts), which checked every
+ * status change in it against the state tables. The store writes what it is given and decides no status itself.
+ */
+export interface StateChange {
+  /** The order, written whole if the stored one is still at `expect` (status and version). */
+  readonly order?: { readonly after: Order; readonly expect: { readonly status: OrderStatus; readonly version: number } };
+  /**
+   * A claim without a read: the stored order is this merchant's, at `from` and not expired; it becomes `to` with the
+   * payment summary, version + 1 (so of any number of concurrent claims exactly one commits).
+   */
+  readonly claim?: {
+    readonly orderId: string;
+    readonly merchantId: string;
+    readonly from: OrderStatus;
+    readonly to: OrderStatus;
+    readonly payment: NonNullable<Order['payment']>;
+    readonly nowMs: number;
+  };
+  /** Attempts, each written whole if the stored one is at `expect`, or created when `expect` is null. */
+  readonly attempts?: readonly { readonly after: Attempt; readonly expect: { readonly status: string; readonly version: number } | null }[];
+  /** Pointers to attempts; a pointer may be written again for the same attempt, never moved to another. */
+  readonly pointers?: readonly AttemptPointer[];
+  /** A refund, written whole if the stored one is still at `expect`. */
+  readonly refund?: { readonly after: Refund; readonly expect: RefundStatus };
+  /** A refund's effect on its order: add it to amountRefunded, moving the order to `toStatus` when given. */
+  readonly refundTotals?: {
+    readonly orderId: string;
+    readonly merchantId: string;
+    readonly amount: number;
+    /** The condition: amountRefunded equals this (for the final refund) or is below it. */
+    readonly refundedBefore: number;
+    readonly toStatus: OrderStatus | null;
+    readonly now: string;
+  };
+  /** Gives a failed refund's reservation back to the order's refundable remainder. */
+  readonly releaseRefund?: { readonly orderId: string; readonly amount: number };
+  readonly ledger?: LedgerEntry;
+  readonly event?: DomainEvent;
+  /** Record the request's nonce in the same transaction (see NonceGuard). */
+  readonly guard?: NonceGuard;
 }
 
-export interface RefundFailure {
-  readonly refund: Refund;
-  readonly event: DomainEvent;
-}
+/** Which part's condition failed when a StateChange did not commit. */
+export type CommitOutcome =
+  | { readonly committed: true }
+  | { readonly committed: false; readonly failed: 'order' | 'attempt' | 'pointer' | 'refund' | 'refundTotals' };
 
 export interface OrderStore {
   /** Fails with DuplicateOutTradeNoError when the merchant already used the outTradeNo. */
   createOrder(order: Order, guard?: NonceGuard): Promise<void>;
   /**
-   * One conditional write: the order is this merchant's, CREATED and not expired; it becomes PROCESSING with the
-   * payment, version + 1. false when the condition fails (the caller reads the order to say why).
+   * Writes one StateChange in one TransactWriteItems (all or nothing). Only the state writer calls it. Throws
+   * ReplayedRequestError / PermissionError for a guarded request whose nonce was seen or whose merchant is disabled.
    */
-  claimPayment(claim: PaymentClaim): Promise<boolean>;
+  commit(change: StateChange): Promise<CommitOutcome>;
   getOrder(orderId: string): Promise<Order | undefined>;
   findOrderIdByOutTradeNo(merchantId: string, outTradeNo: string): Promise<string | undefined>;
   listOrders(query: OrderQuery): Promise<{ orders: Order[]; nextCursor: string | null }>;
-  /** Writes `after` if the stored order is still `before` (same version); false if it changed meanwhile. */
-  transition(transition: OrderTransition): Promise<boolean>;
+  getAttempt(orderId: string, paymentId: string): Promise<Attempt | undefined>;
+  /** The order's attempts, oldest first. */
+  listAttempts(orderId: string): Promise<Attempt[]>;
+  /** Follows a pointer: by the channel's payment id, or (channelPaymentId null) by our attempt id. */
+  findAttempt(ref: { readonly channel: string | null; readonly channelPaymentId: string | null; readonly paymentId?: string }): Promise<{ orderId: string; paymentId: string } | undefined>;
   /** Holds the refund's amount against the order's refundable remainder, and the outRefundNo, atomically. */
   reserveRefund(refund: Refund): Promise<ReserveRefundResult>;
-  completeRefund(completion: RefundCompletion): Promise<void>;
-  failRefund(failure: RefundFailure): Promise<void>;
   getRefund(refundId: string): Promise<Refund | undefined>;
   findRefundByOutRefundNo(orderId: string, outRefundNo: string): Promise<Refund | undefined>;
   listRefunds(orderId: string): Promise<Refund[]>;
@@ -149,15 +178,6 @@ export interface NonceStore {
 /** The risk step's reads in one round trip: the claimed order and which of the blocklist keys are set. */
 export interface RiskReads {
   load(orderId: string, lookups: readonly string[]): Promise<{ order: Order | undefined; blocked: Set<string> }>;
-}
-
-/** Claims an order for a payment (CREATED → PROCESSING) without reading it first. */
-export interface PaymentClaim {
-  readonly orderId: string;
-  readonly merchantId: string;
-  readonly payment: NonNullable<Order['payment']>;
-  readonly nowMs: number;
-  readonly guard?: NonceGuard;
 }
 
 /** Blocklist entries are written here; the risk step reads them through RiskReads. */

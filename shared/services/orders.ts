@@ -3,12 +3,13 @@ import { ConflictError, NotFoundError, ServiceUnavailableError } from '../domain
 import { newId } from '../domain/ids.js';
 import { assertNotifyUrl } from '../domain/notify-url.js';
 import { isClosing, isExpired, type Order } from '../domain/order.js';
-import { CLOSABLE, assertTransition } from '../domain/order-state.js';
+import { CLOSABLE } from '../domain/order-state.js';
 import { logger } from '../logger.js';
 import type { Merchant, NonceGuard, OrderQuery } from '../ports/stores.js';
 import type { CreateOrderRequest } from '../schemas/requests.js';
 import { channelOf, type Deps } from './deps.js';
 import { orderEvent } from './events.js';
+import { commitAttemptOutcome, currentAttempt, transitionOrder } from './state-writer.js';
 
 type CloseReason = NonNullable<Order['closeReason']>;
 
@@ -96,16 +97,22 @@ export async function closeOrder(deps: Deps, merchantId: string, orderId: string
 
 /** REQUIRES_ACTION → PROCESSING, marked as a close by its closeReason: no confirm can claim the order after this. */
 async function claimForClose(deps: Deps, order: Order, reason: CloseReason, nowMs: number): Promise<Order | undefined> {
-  assertTransition(order.status, 'PROCESSING');
+  const updatedAt = new Date(nowMs).toISOString();
   const claimed: Order = {
     ...order,
     status: 'PROCESSING',
     version: order.version + 1,
-    updatedAt: new Date(nowMs).toISOString(),
+    updatedAt,
     closeReason: reason,
     payment: order.payment ? { ...order.payment, nextAction: null } : null,
   };
-  return (await deps.orders.transition({ before: order, after: claimed })) ? claimed : undefined;
+  const current = await currentAttempt(deps, order);
+  const attempt = current && {
+    before: current.attempt,
+    after: { ...current.attempt, status: 'PROCESSING' as const, nextAction: null, version: current.attempt.version + 1, updatedAt },
+    stored: current.stored,
+  };
+  return (await transitionOrder(deps, { before: order, after: claimed, attempt })) ? claimed : undefined;
 }
 
 /**
@@ -129,8 +136,19 @@ export async function finishClose(deps: Deps, claimed: Order): Promise<Order> {
       throw new ServiceUnavailableError('channel_error', 'The payment channel did not confirm the cancellation; retry the close.');
     }
   }
-  const closed = await commitClose(deps, claimed, claimed.closeReason ?? 'merchant', deps.now());
-  if (closed) return closed;
+  if (!payment) {
+    const closed = await commitClose(deps, claimed, claimed.closeReason ?? 'merchant', deps.now());
+    if (closed) return closed;
+  } else {
+    // The attempt ends CANCELLED and the order CLOSED (with order.closed) in the one commit step; a retry of this
+    // close finds the attempt already cancelled and gets the order back unchanged.
+    const { order } = await commitAttemptOutcome(deps, {
+      orderId: claimed.id,
+      paymentId: payment.id,
+      outcome: { outcome: 'cancelled', channel: payment.channel, channelPaymentId: payment.channelPaymentId },
+    });
+    if (order.status === 'CLOSED') return order;
+  }
   // Another retry of this close committed first.
   const current = await deps.orders.getOrder(claimed.id);
   if (current?.status === 'CLOSED') return current;
@@ -138,7 +156,6 @@ export async function finishClose(deps: Deps, claimed: Order): Promise<Order> {
 }
 
 async function commitClose(deps: Deps, order: Order, reason: CloseReason, nowMs: number): Promise<Order | undefined> {
-  assertTransition(order.status, 'CLOSED');
   const now = new Date(nowMs).toISOString();
   const after: Order = {
     ...order,
@@ -149,6 +166,6 @@ async function commitClose(deps: Deps, order: Order, reason: CloseReason, nowMs:
     closeReason: reason,
     payment: order.payment ? { ...order.payment, nextAction: null } : null,
   };
-  const committed = await deps.orders.transition({ before: order, after, event: orderEvent('order.closed', after, nowMs) });
+  const committed = await transitionOrder(deps, { before: order, after, event: orderEvent('order.closed', after, nowMs) });
   return committed ? after : undefined;
 }

@@ -1,13 +1,15 @@
+import { newId } from '../domain/ids.js';
 import { recordPaymentOutcome } from '../metrics.js';
 import type { CardInput } from '../domain/card.js';
 import type { Order } from '../domain/order.js';
-import type { AttemptOutcome } from '../domain/payment-outcome.js';
+import { assertTransition } from '../domain/order-state.js';
+import { orderStatusAfter, type AttemptOutcome } from '../domain/payment-outcome.js';
 import { blocklistLookups, evaluateRisk, type RiskDecision } from '../domain/risk.js';
 import { routeCandidates } from '../domain/routing.js';
 import { ChannelTimeoutError } from '../ports/payment-channel.js';
 import type { PayWorkflowResult, PayWorkflowState, RouteState } from '../ports/pay-workflow.js';
 import { channelOf, type Deps } from './deps.js';
-import { commitOutcome } from './payments.js';
+import { commitAttemptOutcome, failoverAttempt } from './state-writer.js';
 import type { RoutingDeps } from './routing-deps.js';
 
 /**
@@ -33,6 +35,11 @@ function isClaimedFor(order: Order | undefined, paymentId: string): order is Ord
   return order?.status === 'PROCESSING' && order.payment?.id === paymentId;
 }
 
+/** The attempt the workflow is on: the pay request's, or the one a failover started. */
+function currentPaymentId(state: PayWorkflowState): string {
+  return state.route?.paymentId ?? state.paymentId;
+}
+
 /** The claimed order, which the risk step put in the state. */
 function claimedOrder(state: PayWorkflowState): Order {
   if (!state.order) throw new Error(`the workflow state holds no order (payment ${state.paymentId})`);
@@ -47,7 +54,9 @@ export async function routePayment(deps: RoutingDeps, state: PayWorkflowState): 
     { method: payment.method, currency: order.currency, amount: order.amount, capture: payment.capture },
     (id) => deps.channelHealth.isHealthy(id) && deps.channels.has(id),
   ).filter((id) => deps.channels.has(id));
-  return { candidates, attempt: 0, channel: candidates[0] ?? null };
+  const nowMs = Date.now();
+  const paymentIds = [state.paymentId, ...candidates.map(() => newId('pay', nowMs))];
+  return { candidates, attempt: 0, channel: candidates[0] ?? null, paymentId: state.paymentId, paymentIds };
 }
 
 /** Calls the chosen channel. A timeout is rethrown as ChannelTimeoutError for the definition's Catch (failover). */
@@ -60,7 +69,7 @@ export async function chargeChannel(deps: Deps, state: PayWorkflowState): Promis
   ) as CardInput;
   try {
     const result = await channelOf(deps, channelId).charge({
-      paymentId: state.paymentId,
+      paymentId: currentPaymentId(state),
       orderId: order.id,
       merchantId: order.merchantId,
       amount: order.amount,
@@ -79,19 +88,33 @@ export async function chargeChannel(deps: Deps, state: PayWorkflowState): Promis
 
 /**
  * After a timeout the outcome at that channel is unknown: cancel (reverse) it there first, so that trying the next
- * channel cannot charge the payer twice, then move to the next candidate.
+ * channel cannot charge the payer twice. The cancelled attempt is kept (CANCELLED) and a new attempt, with its own
+ * id, becomes the order's current one for the next candidate (or for the decline when none is left).
  */
-export async function failover(deps: RoutingDeps, state: PayWorkflowState): Promise<RouteState> {
+export async function failover(deps: Deps, state: PayWorkflowState): Promise<RouteState> {
   const route = state.route!;
-  if (route.channel) await channelOf(deps, route.channel).cancel(state.paymentId);
+  const from = currentPaymentId(state);
   const attempt = route.attempt + 1;
-  return { candidates: route.candidates, attempt, channel: route.candidates[attempt] ?? null };
+  const to = route.paymentIds?.[attempt] ?? newId('pay', deps.now());
+  if (route.channel) {
+    await channelOf(deps, route.channel).cancel(from);
+    await failoverAttempt(deps, { orderId: state.orderId, fromPaymentId: from, toPaymentId: to, channel: route.channel });
+  }
+  return { ...route, attempt, channel: route.candidates[attempt] ?? null, paymentId: route.channel ? to : from };
 }
 
 /** The last step: one transaction with the order's new state, its ledger entry and its event. */
 export async function commitPayment(deps: Deps, state: PayWorkflowState): Promise<PayWorkflowResult> {
   const outcome = decidedOutcome(state);
-  const order = await commitOutcome(deps, claimedOrder(state), outcome, state.feeBps);
+  // The workflow's own state must be coherent before anything is read: the order the risk step saw claimed can take
+  // this outcome (a state that says otherwise is a bug, refused as the state table's 409 without I/O).
+  assertTransition(claimedOrder(state).status, orderStatusAfter(outcome.outcome));
+  const { order } = await commitAttemptOutcome(deps, {
+    orderId: state.orderId,
+    paymentId: currentPaymentId(state),
+    outcome,
+    feeBps: state.feeBps,
+  });
   const blocked = state.risk?.action === 'block';
   if (outcome.outcome === 'succeeded' || outcome.outcome === 'declined') {
     recordPaymentOutcome(
@@ -136,6 +159,6 @@ export async function releaseClaim(deps: Deps, state: PayWorkflowState): Promise
   if (!isClaimedFor(claimed, state.paymentId)) {
     throw new Error(`order ${state.orderId} is not claimed for payment ${state.paymentId}: nothing to release`);
   }
-  const order = await commitOutcome(deps, claimed, outcome, state.feeBps);
+  const { order } = await commitAttemptOutcome(deps, { orderId: claimed.id, paymentId: state.paymentId, outcome, feeBps: state.feeBps });
   return { order, outcome: 'declined', declineCode: 'processing_error', declineMessage: outcome.message };
 }

@@ -1,26 +1,24 @@
 import { assertCardUsable, cardBrand, type CardInput } from '../domain/card.js';
 import {
   ConflictError,
-  DomainError,
   PaymentDeclinedError,
   PermissionError,
   ServiceUnavailableError,
   ValidationError,
 } from '../domain/errors.js';
-import { withCheckoutPage } from '../checkout/issue.js';
 import { declineCode } from '../domain/error-codes.js';
 import { newId } from '../domain/ids.js';
 import { SUPPORTED_METHODS, isExpired, type Order } from '../domain/order.js';
-import { applyOutcome, OTP_ATTEMPTS, type AttemptOutcome } from '../domain/payment-outcome.js';
+import { OTP_ATTEMPTS, type AttemptOutcome } from '../domain/payment-outcome.js';
 import { logger } from '../logger.js';
 import { recordOtpConfirmation, recordPaymentOutcome, type OtpConfirmationResult } from '../metrics.js';
 import { ChannelRejectedError, type ChargeResult } from '../ports/payment-channel.js';
 import type { PayWorkflowResult } from '../ports/pay-workflow.js';
-import type { Merchant, NonceGuard, PaymentClaim } from '../ports/stores.js';
+import type { Merchant, NonceGuard } from '../ports/stores.js';
 import type { PayOrderRequest } from '../schemas/requests.js';
 import { channelOf, type Deps } from './deps.js';
-import { orderEvent } from './events.js';
 import { loadOrder } from './orders.js';
+import { claimForPayment, commitAttemptOutcome, currentAttempt, transitionOrder } from './state-writer.js';
 
 export interface PaymentResponse {
   /** 200 for a settled answer, 202 when the channel's answer is still unknown (order left PROCESSING). */
@@ -83,10 +81,10 @@ export async function payOrder(
       otpFailures: 0,
       createdAt: now,
     },
-  } satisfies PaymentClaim;
+  };
   // CREATED → PROCESSING in one conditional write, without reading the order first: of any number of concurrent
   // pays exactly one gets through. Only when it fails is the order read, to say why.
-  if (!(await deps.orders.claimPayment(claim))) {
+  if (!(await claimForPayment(deps, claim))) {
     const order = await loadOrder(deps, merchant.merchantId, orderId);
     assertPayable(order, nowMs);
     throw new ConflictError('order_not_payable', 'The order is being paid or was paid by another request.');
@@ -145,7 +143,9 @@ export async function confirmPayment(deps: Deps, merchant: Merchant, orderId: st
   // Resolved before the claim: a missing adapter is a deployment bug that must leave the order as it was.
   const channel = channelOf(deps, payment.channel);
   const claimed: Order = { ...order, status: 'PROCESSING', version: order.version + 1, updatedAt: new Date(nowMs).toISOString() };
-  if (!(await deps.orders.transition({ before: order, after: claimed }))) {
+  const attempt = (await currentAttempt(deps, order))!;
+  const claimedAttempt = { ...attempt.attempt, status: 'PROCESSING' as const, version: attempt.attempt.version + 1, updatedAt: claimed.updatedAt };
+  if (!(await transitionOrder(deps, { before: order, after: claimed, attempt: { before: attempt.attempt, after: claimedAttempt, stored: attempt.stored } }))) {
     throw new ConflictError('order_not_confirmable', 'The order is being confirmed or closed by another request.');
   }
   const feeBps = merchant.feeBps ?? deps.settings.defaultFeeBps;
@@ -161,7 +161,7 @@ export async function confirmPayment(deps: Deps, merchant: Merchant, orderId: st
   const outcome: AttemptOutcome = retry
     ? { outcome: 'requires_action', channel: channel.id, channelPaymentId: payment.channelPaymentId, nextAction: payment.nextAction }
     : { ...result, channel: channel.id };
-  const committed = await commitOutcome(deps, claimed, outcome, feeBps, failures);
+  const { order: committed } = await commitAttemptOutcome(deps, { orderId, paymentId: payment.id, outcome, feeBps, otpFailures: failures });
   const counted = { ...facts, code: result.outcome === 'declined' ? result.code : null };
   const confirmation = retry ? 'retry' : result.outcome === 'declined' ? 'declined' : 'succeeded';
   logger.info('OTP confirmation', { ...counted, result: confirmation });
@@ -195,7 +195,7 @@ async function confirmFailed(
       channelPaymentId: payment.channelPaymentId!,
       nextAction: payment.nextAction!,
     };
-    await commitOutcome(deps, claimed, reopened, feeBps, payment.otpFailures);
+    await commitAttemptOutcome(deps, { orderId: claimed.id, paymentId: payment.id, outcome: reopened, feeBps, otpFailures: payment.otpFailures });
     logger.warn('OTP confirmation refused by the channel; the challenge stays open', { ...ids, ...failure });
     countConfirmation(deps, 'channel_error', { ...ids, code: failure.error });
     throw new ServiceUnavailableError('channel_error', 'The payment channel refused the confirmation; the order is unchanged, try again.');
@@ -222,45 +222,5 @@ function countConfirmation(
   recordOtpConfirmation(result, facts, nowMs);
   if (result === 'succeeded' || result === 'declined') {
     recordPaymentOutcome(result === 'succeeded' ? 'succeeded' : 'failed', { orderId: facts.orderId, channel: facts.channel, code: facts.code }, nowMs);
-  }
-}
-
-/** Commits an attempt's outcome with its ledger entry and event; shared by the workflow and by confirm. */
-export async function commitOutcome(
-  deps: Deps,
-  claimed: Order,
-  outcome: AttemptOutcome,
-  feeBps: number,
-  otpFailures?: number,
-): Promise<Order> {
-  const nowMs = deps.now();
-  const decided = await withCheckoutPage(deps.checkout, claimed, outcome, nowMs);
-  const change = applyOutcome(claimed, decided, {
-    now: new Date(nowMs).toISOString(),
-    feeBps,
-    ledgerEntryId: newId('le', nowMs),
-  });
-  const after: Order =
-    otpFailures === undefined || !change.after.payment
-      ? change.after
-      : { ...change.after, payment: { ...change.after.payment, otpFailures } };
-  const committed = await deps.orders.transition({
-    before: claimed,
-    after,
-    ledger: change.ledger,
-    event: change.eventType ? orderEvent(change.eventType, after, nowMs) : undefined,
-  });
-  if (!committed) {
-    // Someone else moved the order since the claim: only a retry of this same commit can have. Read it back.
-    const current = await deps.orders.getOrder(claimed.id);
-    if (current && current.version === after.version && current.payment?.id === after.payment?.id) return current;
-    throw new OrderChangedError(claimed.id);
-  }
-  return after;
-}
-
-export class OrderChangedError extends DomainError {
-  constructor(orderId: string) {
-    super(409, 'conflict', 'order_changed', `Order ${orderId} changed while its payment was being committed.`);
   }
 }

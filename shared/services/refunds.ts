@@ -1,12 +1,11 @@
 import { ConflictError, NotFoundError, UnprocessableError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import { refundLines } from '../domain/ledger.js';
 import { REFUND_WINDOW_MS, type Refund } from '../domain/order.js';
 import type { Merchant } from '../ports/stores.js';
 import type { CreateRefundRequest } from '../schemas/requests.js';
 import { channelOf, type Deps } from './deps.js';
-import { refundEvent } from './events.js';
 import { loadOrder } from './orders.js';
+import { completeRefund, failRefund } from './state-writer.js';
 
 export interface RefundResponse {
   readonly created: boolean;
@@ -66,36 +65,13 @@ export async function createRefund(
     currency: refund.currency,
   });
   const doneMs = deps.now();
-  const done = new Date(doneMs).toISOString();
   if (result.outcome === 'failed') {
-    const failed: Refund = { ...refund, status: 'FAILED', failureCode: result.code, version: 2, updatedAt: done };
-    await deps.orders.failRefund({ refund: failed, event: refundEvent('refund.failed', failed, order.notifyUrl, doneMs) });
-    return { created: true, refund: failed };
+    return { created: true, refund: await failRefund(deps, { order, refund, code: result.code, nowMs: doneMs }) };
   }
-  const succeeded: Refund = {
-    ...refund,
-    status: 'SUCCEEDED',
-    channelRefundId: result.channelRefundId,
-    version: 2,
-    updatedAt: done,
+  return {
+    created: true,
+    refund: await completeRefund(deps, { order, refund, channelRefundId: result.channelRefundId, nowMs: doneMs }),
   };
-  await deps.orders.completeRefund({
-    order,
-    refund: succeeded,
-    ledger: {
-      id: newId('le', doneMs),
-      kind: 'refund',
-      merchantId: order.merchantId,
-      orderId,
-      refundId: refund.id,
-      channel: refund.channel,
-      currency: refund.currency,
-      lines: refundLines({ merchantId: order.merchantId, channel: refund.channel, amount: refund.amount }),
-      createdAt: done,
-    },
-    event: refundEvent('refund.succeeded', succeeded, order.notifyUrl, doneMs),
-  });
-  return { created: true, refund: succeeded };
 }
 
 /** outRefundNo is idempotent per order: the same number and amount is the same refund; another amount is a 409. */

@@ -7,6 +7,7 @@ import type { Runtime } from '../../infra/local/runtime.js';
 import type { ApiClient } from '../support/api-client.js';
 import { startTestRuntime } from '../support/runtime.js';
 import { eventually, WebhookReceiver, type ReceivedWebhook } from '../support/webhook-receiver.js';
+import { transitionOrder } from '../../shared/services/state-writer.js';
 
 /** 24 h of schedule in about 9 s. */
 const SCALE = 0.0001;
@@ -165,7 +166,7 @@ describe('webhooks', () => {
     // A forged outbox item (a well-formed order with a wrong amount) written straight into the table, as a bug or an
     // intruder might.
     const eventId = newId('evt');
-    await runtime.deps.orders.transition({
+    await transitionOrder(runtime.deps, {
       before: (await runtime.deps.orders.getOrder(order.id))!,
       after: { ...(await runtime.deps.orders.getOrder(order.id))!, version: order.version + 1 },
       event: {

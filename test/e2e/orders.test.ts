@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Order } from '../../shared/domain/order.js';
 import { createMerchant } from '../../shared/services/merchants.js';
+import { transitionOrder } from '../../shared/services/state-writer.js';
 import { useTestRuntime } from '../support/runtime.js';
 
 const env = useTestRuntime();
@@ -9,7 +10,7 @@ const env = useTestRuntime();
 async function expire(orderId: string): Promise<void> {
   const stored = (await env.runtime.deps.orders.getOrder(orderId)) as Order;
   const after = { ...stored, expiresAt: new Date(Date.now() - 1000).toISOString() };
-  expect(await env.runtime.deps.orders.transition({ before: stored, after })).toBe(true);
+  expect(await transitionOrder(env.runtime.deps, { before: stored, after })).toBe(true);
 }
 
 describe('orders', () => {

@@ -73,12 +73,23 @@ describe('pay with the sandbox card channels', () => {
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('SUCCEEDED');
     expect(res.body.payment.channel).toBe('card_b');
-    const seen = env.runtime.journal.entries.filter((e) => e.paymentId === res.body.payment.id || e.orderId === order.id);
-    expect(seen.map((e) => `${e.channel}:${e.kind}:${e.outcome}`)).toEqual([
-      'card_a:charge:timeout',
-      'card_a:cancel:cancelled',
-      'card_b:charge:succeeded',
+    // Each channel saw its own attempt: the one cancelled at card_a is kept, not overwritten by card_b's.
+    const attempts = await env.runtime.deps.orders.listAttempts(order.id);
+    expect(attempts.map((a) => `${a.channel}:${a.status}`)).toEqual(['card_a:CANCELLED', 'card_b:SUCCEEDED']);
+    expect(attempts[1]!.id).toBe(res.body.payment.id);
+    expect(attempts[0]!.id).not.toBe(res.body.payment.id);
+    const ids = new Set(attempts.map((a) => a.id));
+    const seen = env.runtime.journal.entries.filter((e) => ids.has(e.paymentId));
+    expect(seen.map((e) => `${e.channel}:${e.kind}:${e.paymentId === attempts[0]!.id ? 1 : 2}:${e.outcome}`)).toEqual([
+      'card_a:charge:1:timeout',
+      'card_a:cancel:1:cancelled',
+      'card_b:charge:2:succeeded',
     ]);
+    // The channel's payment id leads back to the attempt (callbacks and bill lines), and so does our first id.
+    expect(await env.runtime.deps.orders.findAttempt({ channel: 'card_b', channelPaymentId: res.body.payment.channelPaymentId }))
+      .toEqual({ orderId: order.id, paymentId: res.body.payment.id });
+    expect(await env.runtime.deps.orders.findAttempt({ channel: null, channelPaymentId: null, paymentId: attempts[0]!.id }))
+      .toEqual({ orderId: order.id, paymentId: attempts[0]!.id });
   });
 
   it('rejects a card failing the Luhn check with 400 invalid_card_number, before any channel', async () => {

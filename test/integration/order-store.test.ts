@@ -12,7 +12,7 @@ import { ReplayedRequestError } from '../../shared/domain/errors.js';
 import { newId } from '../../shared/domain/ids.js';
 import { paymentLines } from '../../shared/domain/ledger.js';
 import type { Order, Refund } from '../../shared/domain/order.js';
-import type { DomainEvent } from '../../shared/ports/stores.js';
+import type { DomainEvent, NonceGuard, StateChange } from '../../shared/ports/stores.js';
 
 /** The DynamoDB adapter against DynamoDB Local: conditions and transactions, without the HTTP layer. */
 const table = `store-${randomBytes(6).toString('hex')}`;
@@ -60,6 +60,12 @@ function order(overrides: Partial<Order> = {}): Order {
   };
 }
 
+/** The store's conditional write of a whole order, as the state writer uses it. */
+async function transition(t: { before: Order; after: Order } & Omit<StateChange, 'order'>): Promise<boolean> {
+  const { before, after, ...rest } = t;
+  return (await store.commit({ ...rest, order: { after, expect: { status: before.status, version: before.version } } })).committed;
+}
+
 function event(o: Order, id = newId('evt')): DomainEvent {
   return {
     id,
@@ -88,9 +94,9 @@ describe('DynamoOrderStore', () => {
     const o = order();
     await store.createOrder(o);
     const claimed = { ...o, status: 'PROCESSING' as const, version: 2 };
-    expect(await store.transition({ before: o, after: claimed })).toBe(true);
+    expect(await transition({ before: o, after: claimed })).toBe(true);
     // A second writer that read version 1 loses, and writes nothing.
-    expect(await store.transition({ before: o, after: { ...o, status: 'CLOSED', version: 2 } })).toBe(false);
+    expect(await transition({ before: o, after: { ...o, status: 'CLOSED', version: 2 } })).toBe(false);
     expect((await store.getOrder(o.id))?.status).toBe('PROCESSING');
   });
 
@@ -113,14 +119,14 @@ describe('DynamoOrderStore', () => {
     const taken = newId('evt');
     const other = order({ status: 'PROCESSING', version: 2 });
     await store.createOrder(other);
-    await store.transition({ before: other, after: { ...other, status: 'CREATED', version: 3 }, event: event(other, taken) });
+    await transition({ before: other, after: { ...other, status: 'CREATED', version: 3 }, event: event(other, taken) });
     const entriesBefore = await count(ledger.allEntries());
-    await expect(store.transition({ before: o, after, ledger: entry, event: event(after, taken) })).rejects.toThrow();
+    await expect(transition({ before: o, after, ledger: entry, event: event(after, taken) })).rejects.toThrow();
     expect((await store.getOrder(o.id))?.status).toBe('PROCESSING');
     expect(await count(ledger.allEntries())).toBe(entriesBefore);
     expect(await ledger.balances(o.merchantId)).toEqual([]);
 
-    expect(await store.transition({ before: o, after, ledger: entry, event: event(after) })).toBe(true);
+    expect(await transition({ before: o, after, ledger: entry, event: event(after) })).toBe(true);
     expect((await store.getOrder(o.id))?.status).toBe('SUCCEEDED');
     expect(await ledger.balances(o.merchantId)).toEqual([{ currency: 'CNY', amount: 994 }]);
   });
@@ -174,8 +180,14 @@ describe('the pay claim without a read, and the risk step\'s reads', () => {
     otpFailures: 0,
     createdAt: new Date().toISOString(),
   });
-  const claim = (o: Order, paymentId: string, extra: Record<string, unknown> = {}) =>
-    store.claimPayment({ orderId: o.id, merchantId: o.merchantId, payment: payment(paymentId) as never, nowMs: Date.now(), ...extra });
+  const claim = async (o: Order, paymentId: string, extra: { merchantId?: string; nowMs?: number; guard?: NonceGuard } = {}) => {
+    const { guard, ...over } = extra;
+    const claimed = await store.commit({
+      claim: { orderId: o.id, merchantId: o.merchantId, payment: payment(paymentId) as never, nowMs: Date.now(), from: 'CREATED', to: 'PROCESSING', ...over },
+      guard,
+    });
+    return claimed.committed;
+  };
 
   it('claims a CREATED order once, as this merchant, before it expires', async () => {
     const o = order();

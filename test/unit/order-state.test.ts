@@ -13,6 +13,10 @@ const ALLOWED = new Set([
   // A close's own claim ends here once the channel cancelled the attempt (docs/decisions.md, entry 44).
   'PROCESSING>CLOSED',
   'REQUIRES_ACTION>PROCESSING',
+  // An asynchronous channel's callback or query ends a wallet or bank attempt directly (decisions, entry 75).
+  'REQUIRES_ACTION>SUCCEEDED',
+  'REQUIRES_ACTION>AUTHORIZED',
+  'REQUIRES_ACTION>CREATED',
   'REQUIRES_ACTION>CLOSED',
   'AUTHORIZED>SUCCEEDED',
   'AUTHORIZED>CLOSED',

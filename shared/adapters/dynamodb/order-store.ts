@@ -8,17 +8,16 @@ import {
 import { ConflictError, PermissionError, ReplayedRequestError, ValidationError } from '../../domain/errors.js';
 import { creditChange, accounts, type LedgerEntry } from '../../domain/ledger.js';
 import type { Order, Refund } from '../../domain/order.js';
+import type { Attempt, AttemptPointer } from '../../domain/attempt.js';
 import type {
+  CommitOutcome,
   DomainEvent,
   NonceGuard,
   OrderQuery,
   OrderStore,
-  OrderTransition,
-  PaymentClaim,
-  RefundCompletion,
   RiskReads,
-  RefundFailure,
   ReserveRefundResult,
+  StateChange,
 } from '../../ports/stores.js';
 import { cancellationReasons, withConflictRetry } from './client.js';
 import { BALANCE_SHARDS, indexKeys, keys } from './keys.js';
@@ -103,34 +102,6 @@ export class DynamoOrderStore implements OrderStore {
     if (failure === 'merchant_disabled') throw new PermissionError('merchant_disabled');
   }
 
-  async claimPayment(c: PaymentClaim): Promise<boolean> {
-    const [head, offset] = this.guardItems(c.guard);
-    const now = new Date(c.nowMs).toISOString();
-    const items: TxItem[] = [
-      ...head,
-      {
-        Update: {
-          TableName: this.tableName,
-          Key: keys.order(c.orderId),
-          UpdateExpression: 'SET #status = :processing, #version = #version + :one, payment = :payment, updatedAt = :now, GSI2PK = :byStatus',
-          // Expiry as in isExpired: an order whose expiresAt has come is no longer payable (ISO strings compare in order).
-          ConditionExpression: 'merchantId = :merchantId AND #status = :created AND expiresAt > :now',
-          ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
-          ExpressionAttributeValues: {
-            ':processing': 'PROCESSING',
-            ':created': 'CREATED',
-            ':one': 1,
-            ':payment': c.payment,
-            ':now': now,
-            ':merchantId': c.merchantId,
-            ':byStatus': indexKeys.ordersByStatus(c.merchantId, 'PROCESSING'),
-          },
-        },
-      },
-    ];
-    return this.guardedWrite(items, c.guard, offset);
-  }
-
   async getOrder(orderId: string): Promise<Order | undefined> {
     const out = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: keys.order(orderId), ConsistentRead: true }),
@@ -179,40 +150,179 @@ export class DynamoOrderStore implements OrderStore {
     };
   }
 
-  async transition(t: OrderTransition): Promise<boolean> {
-    const [head, offset] = this.guardItems(t.guard);
-    const items: TxItem[] = [
-      ...head,
-      {
-        Put: {
+  /**
+   * One StateChange in one TransactWriteItems. The nonce items go first (their failure is reported before any
+   * other), then each part with its condition; `tags` names each item's part, to say which condition failed.
+   */
+  async commit(change: StateChange): Promise<CommitOutcome> {
+    const [head] = this.guardItems(change.guard);
+    const items: TxItem[] = [...head];
+    const tags: Array<Exclude<CommitOutcome, { committed: true }>['failed'] | 'guard' | 'other'> = head.map(() => 'guard' as const);
+    const add = (tag: (typeof tags)[number], ...more: TxItem[]) => {
+      for (const item of more) {
+        items.push(item);
+        tags.push(tag);
+      }
+    };
+    if (change.claim) add('order', this.claimItem(change.claim));
+    if (change.order) add('order', this.orderPut(change.order.after, change.order.expect));
+    for (const attempt of change.attempts ?? []) add('attempt', this.attemptPut(attempt.after, attempt.expect));
+    for (const pointer of change.pointers ?? []) add('pointer', this.pointerPut(pointer));
+    if (change.refund) add('refund', this.refundPut(change.refund.after, change.refund.expect));
+    if (change.refundTotals) add('refundTotals', this.refundTotalsItem(change.refundTotals));
+    if (change.releaseRefund) {
+      add('other', {
+        Update: {
           TableName: this.tableName,
-          Item: orderItem(t.after),
-          ConditionExpression: '#status = :status AND #version = :version',
-          ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
-          ExpressionAttributeValues: { ':status': t.before.status, ':version': t.before.version },
+          Key: keys.order(change.releaseRefund.orderId),
+          UpdateExpression: 'ADD refundableRemaining :amount',
+          ExpressionAttributeValues: { ':amount': change.releaseRefund.amount },
+        },
+      });
+    }
+    if (change.ledger) add('other', ...this.ledgerItems(change.ledger));
+    if (change.event) add('other', this.eventItem(change.event));
+    try {
+      await withConflictRetry(() => this.db.send(new TransactWriteCommand({ TransactItems: items })));
+      if (change.guard) change.guard.recorded = true;
+      return { committed: true };
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      this.throwIfReplayed(change.guard, reasons);
+      const index = reasons?.findIndex((reason) => reason === 'ConditionalCheckFailed') ?? -1;
+      const tag = index >= 0 ? tags[index] : undefined;
+      if (tag && tag !== 'guard' && tag !== 'other') return { committed: false, failed: tag };
+      throw error;
+    }
+  }
+
+  private claimItem(c: NonNullable<StateChange['claim']>): TxItem {
+    const now = new Date(c.nowMs).toISOString();
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: keys.order(c.orderId),
+        UpdateExpression: 'SET #status = :to, #version = #version + :one, payment = :payment, updatedAt = :now, GSI2PK = :byStatus',
+        // Expiry as in isExpired: an order whose expiresAt has come is no longer payable (ISO strings compare in order).
+        ConditionExpression: 'merchantId = :merchantId AND #status = :from AND expiresAt > :now',
+        ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+        ExpressionAttributeValues: {
+          ':to': c.to,
+          ':from': c.from,
+          ':one': 1,
+          ':payment': c.payment,
+          ':now': now,
+          ':merchantId': c.merchantId,
+          ':byStatus': indexKeys.ordersByStatus(c.merchantId, c.to),
         },
       },
-    ];
-    if (t.ledger) items.push(...this.ledgerItems(t.ledger));
-    if (t.event) items.push(this.eventItem(t.event));
-    return this.guardedWrite(items, t.guard, offset);
+    };
+  }
+
+  private orderPut(after: Order, expect: { status: string; version: number }): TxItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: orderItem(after),
+        ConditionExpression: '#status = :status AND #version = :version',
+        ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+        ExpressionAttributeValues: { ':status': expect.status, ':version': expect.version },
+      },
+    };
+  }
+
+  /** `expect` null creates the attempt; version 0 is an attempt known only from its order's summary (older data). */
+  private attemptPut(after: Attempt, expect: { status: string; version: number } | null): TxItem {
+    const item = { ...keys.attempt(after.orderId, after.id), entity: 'Attempt', ...after };
+    if (!expect || expect.version === 0) {
+      return { Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' } };
+    }
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: item,
+        ConditionExpression: '#status = :status AND #version = :version',
+        ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+        ExpressionAttributeValues: { ':status': expect.status, ':version': expect.version },
+      },
+    };
+  }
+
+  private pointerPut(p: AttemptPointer): TxItem {
+    const key = p.channelPaymentId !== null && p.channel !== null
+      ? keys.channelPayment(p.channel, p.channelPaymentId)
+      : keys.paymentPointer(p.paymentId);
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: { ...key, entity: 'AttemptPointer', ...p },
+        // Rewritten by a retry of the same commit; a channel payment id never moves to another attempt.
+        ConditionExpression: 'attribute_not_exists(PK) OR paymentId = :paymentId',
+        ExpressionAttributeValues: { ':paymentId': p.paymentId },
+      },
+    };
+  }
+
+  private refundPut(after: Refund, expect: string): TxItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: refundItem(after),
+        ConditionExpression: '#status = :expect',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':expect': expect },
+      },
+    };
   }
 
   /**
-   * One transaction whose item at `offset` is the order with its condition: true when it committed, false when the
-   * order's condition failed, ReplayedRequestError when the request's nonce (item 0, if guarded) was seen before.
+   * The refund that brings amountRefunded to amountCaptured also moves the order to REFUNDED; which refund that is
+   * can only be known at write time, so the writer conditions on it (`refundedBefore`) and flips on failure.
    */
-  private async guardedWrite(items: TxItem[], guard: NonceGuard | undefined, offset: number): Promise<boolean> {
-    try {
-      await withConflictRetry(() => this.db.send(new TransactWriteCommand({ TransactItems: items })));
-      if (guard) guard.recorded = true;
-      return true;
-    } catch (error) {
-      const reasons = cancellationReasons(error);
-      this.throwIfReplayed(guard, reasons);
-      if (reasons?.[offset] === 'ConditionalCheckFailed') return false;
-      throw error;
-    }
+  private refundTotalsItem(t: NonNullable<StateChange['refundTotals']>): TxItem {
+    const final = t.toStatus !== null;
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: keys.order(t.orderId),
+        UpdateExpression: final
+          ? 'SET updatedAt = :now, #status = :to, GSI2PK = :gsi2 ADD amountRefunded :amount, #version :one'
+          : 'SET updatedAt = :now ADD amountRefunded :amount, #version :one',
+        ConditionExpression: final
+          ? '#status = :succeeded AND amountRefunded = :before'
+          : '#status = :succeeded AND amountRefunded < :before',
+        ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+        ExpressionAttributeValues: {
+          ':now': t.now,
+          ':amount': t.amount,
+          ':one': 1,
+          ':succeeded': 'SUCCEEDED',
+          ':before': t.refundedBefore,
+          ...(final ? { ':to': t.toStatus, ':gsi2': indexKeys.ordersByStatus(t.merchantId, t.toStatus!) } : {}),
+        },
+      },
+    };
+  }
+
+  async getAttempt(orderId: string, paymentId: string): Promise<Attempt | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.attempt(orderId, paymentId), ConsistentRead: true }),
+    );
+    return strip<Attempt>(out.Item);
+  }
+
+  async listAttempts(orderId: string): Promise<Attempt[]> {
+    return this.queryUnder<Attempt>(orderId, 'ATTEMPT#');
+  }
+
+  async findAttempt(ref: { channel: string | null; channelPaymentId: string | null; paymentId?: string }): Promise<{ orderId: string; paymentId: string } | undefined> {
+    const key = ref.channel !== null && ref.channelPaymentId !== null
+      ? keys.channelPayment(ref.channel, ref.channelPaymentId)
+      : ref.paymentId ? keys.paymentPointer(ref.paymentId) : undefined;
+    if (!key) return undefined;
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    if (!out.Item) return undefined;
+    return { orderId: out.Item.orderId as string, paymentId: out.Item.paymentId as string };
   }
 
   async reserveRefund(refund: Refund): Promise<ReserveRefundResult> {
@@ -270,90 +380,6 @@ export class DynamoOrderStore implements OrderStore {
     }
   }
 
-  async completeRefund(c: RefundCompletion): Promise<void> {
-    const capturedBefore = c.order.amountCaptured - c.refund.amount;
-    // The refund that brings amountRefunded to amountCaptured also moves the order to REFUNDED, in the same
-    // transaction. Which refund that is can only be known at write time, so each variant is conditioned on it.
-    let final = c.order.amountRefunded + c.refund.amount === c.order.amountCaptured;
-    for (let attempt = 0; attempt < 20; attempt += 1) {
-      const orderUpdate: TxItem = {
-        Update: {
-          TableName: this.tableName,
-          Key: keys.order(c.order.id),
-          UpdateExpression: final
-            ? 'SET updatedAt = :now, #status = :refunded, GSI2PK = :gsi2 ADD amountRefunded :amount, #version :one'
-            : 'SET updatedAt = :now ADD amountRefunded :amount, #version :one',
-          ConditionExpression: final
-            ? '#status = :succeeded AND amountRefunded = :before'
-            : '#status = :succeeded AND amountRefunded < :before',
-          ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
-          ExpressionAttributeValues: {
-            ':now': c.refund.updatedAt,
-            ':amount': c.refund.amount,
-            ':one': 1,
-            ':succeeded': 'SUCCEEDED',
-            ':before': capturedBefore,
-            ...(final
-              ? { ':refunded': 'REFUNDED', ':gsi2': indexKeys.ordersByStatus(c.order.merchantId, 'REFUNDED') }
-              : {}),
-          },
-        },
-      };
-      const items: TxItem[] = [
-        orderUpdate,
-        {
-          Put: {
-            TableName: this.tableName,
-            Item: refundItem(c.refund),
-            ConditionExpression: '#status = :processing',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':processing': 'PROCESSING' },
-          },
-        },
-        ...this.ledgerItems(c.ledger),
-        this.eventItem(c.event),
-      ];
-      try {
-        await withConflictRetry(() => this.db.send(new TransactWriteCommand({ TransactItems: items })));
-        return;
-      } catch (error) {
-        const reasons = cancellationReasons(error);
-        if (reasons?.[0] !== 'ConditionalCheckFailed' || reasons[1] === 'ConditionalCheckFailed') throw error;
-        final = !final;
-      }
-    }
-    throw new Error(`Refund ${c.refund.id} could not be completed after repeated contention`);
-  }
-
-  async failRefund(f: RefundFailure): Promise<void> {
-    await withConflictRetry(() =>
-      this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.order(f.refund.orderId),
-                UpdateExpression: 'ADD refundableRemaining :amount',
-                ExpressionAttributeValues: { ':amount': f.refund.amount },
-              },
-            },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: refundItem(f.refund),
-                ConditionExpression: '#status = :processing',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':processing': 'PROCESSING' },
-              },
-            },
-            this.eventItem(f.event),
-          ],
-        }),
-      ),
-    );
-  }
-
   async getRefund(refundId: string): Promise<Refund | undefined> {
     const pointer = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: keys.refundPointer(refundId), ConsistentRead: true }),
@@ -379,22 +405,27 @@ export class DynamoOrderStore implements OrderStore {
   }
 
   async listRefunds(orderId: string): Promise<Refund[]> {
-    const refunds: Refund[] = [];
+    return this.queryUnder<Refund>(orderId, 'REFUND#');
+  }
+
+  /** The order's items of one kind (by sort key prefix), every page. */
+  private async queryUnder<T>(orderId: string, prefix: string): Promise<T[]> {
+    const found: T[] = [];
     let start: Item | undefined;
     do {
       const out = await this.db.send(
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.order(orderId).PK, ':prefix': 'REFUND#' },
+          ExpressionAttributeValues: { ':pk': keys.order(orderId).PK, ':prefix': prefix },
           ConsistentRead: true,
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of out.Items ?? []) refunds.push(strip<Refund>(item)!);
+      for (const item of out.Items ?? []) found.push(strip<T>(item)!);
       start = out.LastEvaluatedKey;
     } while (start);
-    return refunds;
+    return found;
   }
 
   /** The entry itself plus the merchant's balance change, on one of several shards to spread hot merchants. */

@@ -1,0 +1,350 @@
+import { attemptFromOrder, newAttempt, paymentSummary, type Attempt, type AttemptPointer } from '../domain/attempt.js';
+import { ConflictError, DomainError, NotFoundError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { latePaymentLines, refundLines, type LedgerEntry } from '../domain/ledger.js';
+import type { Order, Payment, Refund } from '../domain/order.js';
+import {
+  assertAttemptTransition,
+  assertRefundTransition,
+  assertTransition,
+  FINAL_ATTEMPT_STATUSES,
+} from '../domain/order-state.js';
+import { applyOutcome, attemptAfter, attemptStatusOf, type AttemptOutcome } from '../domain/payment-outcome.js';
+import { withCheckoutPage } from '../checkout/issue.js';
+import { logger } from '../logger.js';
+import type { DomainEvent, NonceGuard, StateChange } from '../ports/stores.js';
+import type { Deps } from './deps.js';
+import { orderEvent, refundEvent } from './events.js';
+
+/**
+ * The one writer of state (docs/decisions.md, entry 75). Every transition of an order, a pay attempt or a refund
+ * goes through here: each status change is checked against its state table (shared/domain/order-state.ts), then
+ * written with its conditions, ledger entry and outbox event in one transaction (OrderStore.commit). No store method
+ * decides a status; no service writes one except through these functions.
+ */
+
+type WriterDeps = Pick<Deps, 'orders' | 'merchants' | 'now' | 'settings' | 'checkout'>;
+
+/**
+ * Pay's claim: CREATED → PROCESSING without reading the order (of any number of concurrent pays exactly one commits),
+ * and the pointer from our attempt id to the order, so a channel that answers late (or a janitor's query by our id)
+ * finds the attempt before its channel payment id is known. The attempt's own item is written with its first
+ * outcome; until then the order's payment summary is the attempt.
+ */
+export async function claimForPayment(
+  deps: Pick<Deps, 'orders'>,
+  claim: { orderId: string; merchantId: string; payment: Payment; nowMs: number; guard?: NonceGuard },
+): Promise<boolean> {
+  assertTransition('CREATED', 'PROCESSING');
+  const outcome = await deps.orders.commit({
+    claim: { ...claim, from: 'CREATED', to: 'PROCESSING' },
+    pointers: [{ channel: null, channelPaymentId: null, orderId: claim.orderId, paymentId: claim.payment.id }],
+    guard: claim.guard,
+  });
+  return outcome.committed;
+}
+
+/** The order's current attempt: its item, or (before its first outcome, or on older data) its payment summary. */
+export async function currentAttempt(deps: Pick<Deps, 'orders'>, order: Order): Promise<{ attempt: Attempt; stored: boolean } | undefined> {
+  if (!order.payment) return undefined;
+  const stored = await deps.orders.getAttempt(order.id, order.payment.id);
+  if (stored) return { attempt: stored, stored: true };
+  return { attempt: attemptFromOrder(order)!, stored: false };
+}
+
+function attemptWrite(attempt: Attempt, after: Attempt, stored: boolean): NonNullable<StateChange['attempts']>[number] {
+  return { after, expect: stored ? { status: attempt.status, version: attempt.version } : null };
+}
+
+/**
+ * A transition of the order (and, with it, of its current attempt) that the caller decided: a confirm's or a close's
+ * claim, a close of an order with nothing at a channel. Checked against the state tables; false when the stored
+ * order (or attempt) changed since it was read.
+ */
+export async function transitionOrder(
+  deps: Pick<Deps, 'orders'>,
+  t: {
+    before: Order;
+    after: Order;
+    attempt?: { before: Attempt; after: Attempt; stored: boolean };
+    ledger?: LedgerEntry;
+    event?: DomainEvent;
+    guard?: NonceGuard;
+  },
+): Promise<boolean> {
+  if (t.before.status !== t.after.status) assertTransition(t.before.status, t.after.status);
+  if (t.attempt && t.attempt.before.status !== t.attempt.after.status) {
+    assertAttemptTransition(t.attempt.before.status, t.attempt.after.status);
+  }
+  const outcome = await deps.orders.commit({
+    order: { after: t.after, expect: { status: t.before.status, version: t.before.version } },
+    attempts: t.attempt ? [attemptWrite(t.attempt.before, t.attempt.after, t.attempt.stored)] : undefined,
+    ledger: t.ledger,
+    event: t.event,
+    guard: t.guard,
+  });
+  return outcome.committed;
+}
+
+/** What committing an attempt's outcome did. */
+export type AttemptCommit =
+  /** The order and attempt moved (or only the attempt, when it no longer is the order's current one). */
+  | { readonly kind: 'committed'; readonly order: Order; readonly attempt: Attempt }
+  /** The attempt already had this outcome (a retried step, a duplicate callback): nothing was written. */
+  | { readonly kind: 'duplicate'; readonly order: Order; readonly attempt: Attempt }
+  /**
+   * The channel took the money for an attempt the order no longer pays with (the order is CLOSED, or another attempt
+   * replaced this one): recorded on the attempt and in the ledger, the order unchanged; the caller refunds it at the
+   * channel (docs/decisions.md, entry 76).
+   */
+  | { readonly kind: 'late_success'; readonly order: Order; readonly attempt: Attempt };
+
+/** How many times a commit reads again after its conditional write lost to another writer. */
+const COMMIT_ROUNDS = 4;
+
+/**
+ * Two ways in, one way to commit: the sync workflow's commit step, confirm, close, and (next) the callback handler
+ * and the janitor's query all end an attempt here. Reads the order and the attempt, decides, and writes the order,
+ * the attempt, the channel-payment pointer, the ledger entry and the outbox event in one transaction. Idempotent: an
+ * outcome the attempt already has is a no-op that returns the current order. An amount or currency that differs from
+ * the attempt's is refused (OutcomeMismatchError) and changes nothing.
+ */
+export async function commitAttemptOutcome(
+  deps: WriterDeps,
+  input: { orderId: string; paymentId: string; outcome: AttemptOutcome; feeBps?: number; otpFailures?: number },
+): Promise<AttemptCommit> {
+  for (let round = 0; round < COMMIT_ROUNDS; round += 1) {
+    const order = await deps.orders.getOrder(input.orderId);
+    if (!order) throw new NotFoundError('order', 'id');
+    const stored = await deps.orders.getAttempt(input.orderId, input.paymentId);
+    const attempt = stored ?? (order.payment?.id === input.paymentId ? attemptFromOrder(order) : undefined);
+    if (!attempt) throw new NotFoundError('payment', 'paymentId');
+    assertSameMoney(attempt, input.outcome);
+
+    const target = attemptStatusOf(input.outcome.outcome);
+    const isCurrent = order.payment?.id === attempt.id && order.status !== 'CLOSED';
+    const paid = target === 'SUCCEEDED' || target === 'AUTHORIZED';
+    if (attempt.status === target && (FINAL_ATTEMPT_STATUSES.includes(target) || !isCurrent || sameOrderState(order, target))) {
+      return { kind: 'duplicate', order, attempt };
+    }
+    if (FINAL_ATTEMPT_STATUSES.includes(attempt.status) && !(paid && attempt.status === 'CANCELLED')) {
+      // A final attempt keeps its outcome; a contradicting report is logged for reconciliation, never applied.
+      logger.warn('outcome for a final attempt ignored', { orderId: order.id, paymentId: attempt.id, status: attempt.status, outcome: input.outcome.outcome });
+      return { kind: 'duplicate', order, attempt };
+    }
+
+    const nowMs = deps.now();
+    const now = new Date(nowMs).toISOString();
+    let change: StateChange;
+    let result: AttemptCommit;
+    if (paid && (!isCurrent || attempt.status === 'CANCELLED')) {
+      const after = attemptAfter(attempt, { ...input.outcome, outcome: 'succeeded' } as AttemptOutcome, order, now, true);
+      assertAttemptTransition(attempt.status, after.status, true);
+      change = {
+        attempts: [attemptWrite(attempt, after, stored !== undefined)],
+        pointers: pointersOf(after),
+        ledger: latePaymentEntry(order, after, nowMs),
+      };
+      result = { kind: 'late_success', order, attempt: after };
+    } else if (!isCurrent) {
+      // An attempt the order no longer pays with ends on its own; the order is not touched.
+      const after = attemptAfter(attempt, input.outcome, order, now);
+      assertAttemptTransition(attempt.status, after.status);
+      change = { attempts: [attemptWrite(attempt, after, stored !== undefined)], pointers: pointersOf(after) };
+      result = { kind: 'committed', order, attempt: after };
+    } else {
+      const decided = await withCheckoutPage(deps.checkout, order, input.outcome, nowMs);
+      const feeBps = input.feeBps ?? (await merchantFeeBps(deps, order.merchantId));
+      const applied = applyOutcome(order, decided, { now, feeBps, ledgerEntryId: newId('le', nowMs) });
+      const withFailures = input.otpFailures === undefined ? applied.after.payment! : { ...applied.after.payment!, otpFailures: input.otpFailures };
+      const provisional: Order = { ...applied.after, payment: withFailures };
+      const after = attemptAfter(attempt, decided, provisional, now);
+      assertAttemptTransition(attempt.status, after.status);
+      const orderAfter: Order = { ...provisional, payment: paymentSummary(after) };
+      change = {
+        order: { after: orderAfter, expect: { status: order.status, version: order.version } },
+        attempts: [attemptWrite(attempt, after, stored !== undefined)],
+        pointers: pointersOf(after),
+        ledger: applied.ledger,
+        event: applied.eventType ? orderEvent(applied.eventType, orderAfter, nowMs) : undefined,
+      };
+      result = { kind: 'committed', order: orderAfter, attempt: after };
+    }
+    const written = await deps.orders.commit(change);
+    if (written.committed) {
+      if (result.kind === 'late_success') {
+        logger.warn('late success: the channel took money for an order that no longer pays; it must be refunded', {
+          orderId: order.id,
+          paymentId: attempt.id,
+          channel: result.attempt.channel,
+        });
+      }
+      return result;
+    }
+    if (written.failed === 'pointer') {
+      throw new Error(`Channel payment id of attempt ${input.paymentId} already points to another attempt`);
+    }
+    // Another writer moved the order or the attempt since the read: decide again on what is stored now.
+  }
+  throw new OrderChangedError(input.orderId);
+}
+
+/** The order already shows this attempt's (non-final) state, e.g. a retried commit of a challenge. */
+function sameOrderState(order: Order, target: Attempt['status']): boolean {
+  return (target === 'REQUIRES_ACTION' && order.status === 'REQUIRES_ACTION') || (target === 'AUTHORIZED' && order.status === 'AUTHORIZED');
+}
+
+function assertSameMoney(attempt: Attempt, outcome: AttemptOutcome): void {
+  if (outcome.outcome !== 'succeeded' && outcome.outcome !== 'authorized') return;
+  if ((outcome.amount !== undefined && outcome.amount !== attempt.amount) || (outcome.currency !== undefined && outcome.currency !== attempt.currency)) {
+    throw new OutcomeMismatchError(attempt, outcome.amount, outcome.currency);
+  }
+}
+
+function pointersOf(attempt: Attempt): AttemptPointer[] {
+  if (!attempt.channel || !attempt.channelPaymentId) return [];
+  return [{ channel: attempt.channel, channelPaymentId: attempt.channelPaymentId, orderId: attempt.orderId, paymentId: attempt.id }];
+}
+
+function latePaymentEntry(order: Order, attempt: Attempt, nowMs: number): LedgerEntry {
+  const channel = attempt.channel ?? 'unknown';
+  return {
+    id: newId('le', nowMs),
+    kind: 'late_payment',
+    merchantId: order.merchantId,
+    orderId: order.id,
+    refundId: null,
+    channel,
+    currency: attempt.currency,
+    lines: latePaymentLines({ channel, amount: attempt.amount }),
+    createdAt: new Date(nowMs).toISOString(),
+  };
+}
+
+async function merchantFeeBps(deps: WriterDeps, merchantId: string): Promise<number> {
+  const merchant = await deps.merchants.get(merchantId);
+  return merchant?.feeBps ?? deps.settings.defaultFeeBps;
+}
+
+/**
+ * Failover: the attempt at `channel` timed out and was cancelled there; a new attempt (its own id, so the next
+ * channel sees a new merchant order number) becomes the order's current one. The first attempt is kept, CANCELLED,
+ * instead of being overwritten. Idempotent: a retried step finds the order already on the new attempt.
+ */
+export async function failoverAttempt(
+  deps: Pick<Deps, 'orders' | 'now'>,
+  f: { orderId: string; fromPaymentId: string; toPaymentId: string; channel: string },
+): Promise<Order> {
+  const order = await deps.orders.getOrder(f.orderId);
+  if (!order) throw new NotFoundError('order', 'id');
+  if (order.payment?.id === f.toPaymentId) return order;
+  if (order.status !== 'PROCESSING' || order.payment?.id !== f.fromPaymentId) {
+    throw new ConflictError('order_changed', `Order ${f.orderId} is no longer processing payment ${f.fromPaymentId}.`);
+  }
+  const current = (await currentAttempt(deps, order))!;
+  const nowMs = deps.now();
+  const now = new Date(nowMs).toISOString();
+  const cancelled = attemptAfter(
+    { ...current.attempt, channel: f.channel },
+    { outcome: 'cancelled', channel: f.channel, channelPaymentId: null },
+    order,
+    now,
+  );
+  assertAttemptTransition(current.attempt.status, 'CANCELLED');
+  const payment: Payment = { ...order.payment, id: f.toPaymentId, channel: null, channelPaymentId: null, nextAction: null, createdAt: now };
+  const next = newAttempt(order, payment);
+  const after: Order = { ...order, payment, version: order.version + 1, updatedAt: now };
+  const written = await deps.orders.commit({
+    order: { after, expect: { status: order.status, version: order.version } },
+    attempts: [attemptWrite(current.attempt, cancelled, current.stored), { after: next, expect: null }],
+    pointers: [{ channel: null, channelPaymentId: null, orderId: order.id, paymentId: f.toPaymentId }],
+  });
+  if (written.committed) return after;
+  const reread = await deps.orders.getOrder(f.orderId);
+  if (reread?.payment?.id === f.toPaymentId) return reread;
+  throw new OrderChangedError(f.orderId);
+}
+
+/** How many times a refund's completion flips its guess of being the final one before giving up. */
+const REFUND_ROUNDS = 20;
+
+/**
+ * The channel refunded: the refund SUCCEEDED, the order's amountRefunded grows, and the refund that brings it to the
+ * captured amount moves the order SUCCEEDED → REFUNDED, with the ledger entry and refund.succeeded in one transaction.
+ * Which refund is the last can only be known at write time, so the write is conditioned on the guess and flips.
+ */
+export async function completeRefund(
+  deps: Pick<Deps, 'orders'>,
+  c: { order: Order; refund: Refund; channelRefundId: string; nowMs: number },
+): Promise<Refund> {
+  assertRefundTransition(c.refund.status, 'SUCCEEDED');
+  const done = new Date(c.nowMs).toISOString();
+  const succeeded: Refund = { ...c.refund, status: 'SUCCEEDED', channelRefundId: c.channelRefundId, version: c.refund.version + 1, updatedAt: done };
+  const capturedBefore = c.order.amountCaptured - c.refund.amount;
+  let final = c.order.amountRefunded + c.refund.amount === c.order.amountCaptured;
+  const ledger: LedgerEntry = {
+    id: newId('le', c.nowMs),
+    kind: 'refund',
+    merchantId: c.order.merchantId,
+    orderId: c.order.id,
+    refundId: c.refund.id,
+    channel: c.refund.channel,
+    currency: c.refund.currency,
+    lines: refundLines({ merchantId: c.order.merchantId, channel: c.refund.channel, amount: c.refund.amount }),
+    createdAt: done,
+  };
+  const event = refundEvent('refund.succeeded', succeeded, c.order.notifyUrl, c.nowMs);
+  for (let round = 0; round < REFUND_ROUNDS; round += 1) {
+    if (final) assertTransition('SUCCEEDED', 'REFUNDED');
+    const written = await deps.orders.commit({
+      refundTotals: {
+        orderId: c.order.id,
+        merchantId: c.order.merchantId,
+        amount: c.refund.amount,
+        refundedBefore: capturedBefore,
+        toStatus: final ? 'REFUNDED' : null,
+        now: done,
+      },
+      refund: { after: succeeded, expect: c.refund.status },
+      ledger,
+      event,
+    });
+    if (written.committed) return succeeded;
+    if (written.failed !== 'refundTotals') throw new Error(`Refund ${c.refund.id} is no longer ${c.refund.status}`);
+    final = !final;
+  }
+  throw new Error(`Refund ${c.refund.id} could not be completed after repeated contention`);
+}
+
+/** The channel refused the refund: FAILED, its reservation given back to the order, refund.failed. */
+export async function failRefund(
+  deps: Pick<Deps, 'orders'>,
+  f: { order: Order; refund: Refund; code: string; nowMs: number },
+): Promise<Refund> {
+  assertRefundTransition(f.refund.status, 'FAILED');
+  const failed: Refund = { ...f.refund, status: 'FAILED', failureCode: f.code, version: f.refund.version + 1, updatedAt: new Date(f.nowMs).toISOString() };
+  const written = await deps.orders.commit({
+    refund: { after: failed, expect: f.refund.status },
+    releaseRefund: { orderId: f.refund.orderId, amount: f.refund.amount },
+    event: refundEvent('refund.failed', failed, f.order.notifyUrl, f.nowMs),
+  });
+  if (!written.committed) throw new Error(`Refund ${f.refund.id} is no longer ${f.refund.status}`);
+  return failed;
+}
+
+/**
+ * A channel reported another amount or currency than the attempt's: nothing is written. Not a merchant-facing error:
+ * the callback handler answers it 4xx and counts it, the janitor flags it for an operator.
+ */
+export class OutcomeMismatchError extends Error {
+  constructor(attempt: Attempt, amount: number | undefined, currency: string | undefined) {
+    super(`The channel reported ${amount ?? '?'} ${currency ?? '?'} for attempt ${attempt.id} of ${attempt.amount} ${attempt.currency}`);
+    this.name = 'OutcomeMismatchError';
+  }
+}
+
+export class OrderChangedError extends DomainError {
+  constructor(orderId: string) {
+    super(409, 'conflict', 'order_changed', `Order ${orderId} changed while its payment was being committed.`);
+  }
+}
