@@ -113,7 +113,7 @@ export function refundStateFromQuery(refundId: string, answer: AlipayAnswer): Ch
 
 /**
  * A verified `trade_status_sync` notification → what it tells the platform. Only TRADE_SUCCESS/TRADE_FINISHED and an
- * unpaid TRADE_CLOSED say something about the payment; a TRADE_CLOSED after a full refund (it carries gmt_refund) is
+ * unpaid TRADE_CLOSED (a failed attempt) say something about the payment; a TRADE_CLOSED after a full refund (it carries gmt_refund) is
  * about refunds, which the refund answer and query settle, so it is `other`. Undefined when the content is malformed.
  */
 export function callbackFromNotify(params: Readonly<Record<string, string>>): VerifiedCallback | undefined {
@@ -130,7 +130,9 @@ export function callbackFromNotify(params: Readonly<Record<string, string>>): Ve
       return { kind: 'payment', callbackId, state: { ...base, status: 'succeeded', ...(paidAt ? { paidAt } : {}) } };
     case 'TRADE_CLOSED':
       if (params.gmt_refund || params.refund_fee) return { kind: 'other', callbackId };
-      return { kind: 'payment', callbackId, state: { ...base, status: 'closed', code: 'TRADE_CLOSED' } };
+      // The payer's trade ended unpaid (timed out, or abandoned in the sandbox): for the attempt that is a failure,
+      // reported as WeChat's PAYERROR is, so the platform has one path for both wallets (decisions 67).
+      return { kind: 'payment', callbackId, state: { ...base, status: 'failed', code: 'TRADE_CLOSED' } };
     case 'WAIT_BUYER_PAY':
       return { kind: 'other', callbackId };
     default:

@@ -217,7 +217,7 @@ describe('alipay: precreate, pay, notify', () => {
     await vi.waitFor(() => expect(deliveriesOf(body.notifyId!)).toHaveLength(1));
     expect(deliveriesOf(body.notifyId!)[0]!.result).toMatchObject({
       kind: 'payment',
-      state: { status: 'closed', code: 'TRADE_CLOSED', paymentId: request.paymentId },
+      state: { status: 'failed', code: 'TRADE_CLOSED', paymentId: request.paymentId },
     });
   });
 

@@ -111,10 +111,10 @@ describe('alipay notifications', () => {
     await expect(late.parseCallback!({ headers: {}, rawBody: notification() })).resolves.toMatchObject({ kind: 'payment' });
   });
 
-  it('maps an unpaid close to a closed payment and a close by full refund to a non-payment notification', async () => {
+  it('maps an unpaid close to a failed payment and a close by full refund to a non-payment notification', async () => {
     await expect(parse(notification({ trade_status: 'TRADE_CLOSED', gmt_payment: '' }))).resolves.toMatchObject({
       kind: 'payment',
-      state: { status: 'closed', code: 'TRADE_CLOSED' },
+      state: { status: 'failed', code: 'TRADE_CLOSED' },
     });
     await expect(parse(notification({ trade_status: 'TRADE_CLOSED', gmt_refund: '2026-11-27 15:59:00', refund_fee: '19.99' }))).resolves.toEqual({
       kind: 'other',
