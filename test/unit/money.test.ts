@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../shared/domain/errors.js';
-import { assertAmount, basisPoints, isCurrency, MAX_AMOUNT_MINOR, toDecimalString } from '../../shared/domain/money.js';
+import { assertAmount, basisPoints, fromDecimalString, isCurrency, MAX_AMOUNT_MINOR, toDecimalString } from '../../shared/domain/money.js';
 
 describe('money', () => {
   it('accepts integer minor units from 1 to 10^11 and nothing else', () => {
@@ -38,5 +38,20 @@ describe('money', () => {
     expect(basisPoints(MAX_AMOUNT_MINOR, 10_000)).toBe(MAX_AMOUNT_MINOR);
     expect(basisPoints(MAX_AMOUNT_MINOR, 9_999)).toBe(99_990_000_000);
     expect(basisPoints(1, 0)).toBe(0);
+  });
+});
+
+describe('fromDecimalString', () => {
+  it('reads back what toDecimalString wrote, per currency', () => {
+    for (const [amount, currency] of [[1999, 'CNY'], [1, 'USD'], [1500, 'JPY'], [MAX_AMOUNT_MINOR, 'EUR']] as const) {
+      expect(fromDecimalString(toDecimalString({ amount, currency }), currency)).toBe(amount);
+    }
+    expect(fromDecimalString('0.01', 'CNY')).toBe(1);
+  });
+
+  it('refuses what is not exactly the currency\'s shape, never rounding', () => {
+    for (const [value, currency] of [['19.999', 'CNY'], ['19.9', 'CNY'], ['19', 'CNY'], ['15.00', 'JPY'], ['-1.00', 'CNY'], ['1e3', 'JPY'], [' 1.00', 'CNY'], ['', 'CNY']] as const) {
+      expect(fromDecimalString(value, currency)).toBeUndefined();
+    }
   });
 });

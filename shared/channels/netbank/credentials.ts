@@ -1,4 +1,7 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import * as z from 'zod/mini';
+import { parseChannelCredentials } from '../credentials-parser.js';
+import { rsaKeyPairPem } from '../sandbox-keys.js';
 import type { NetbankPublicKey } from './signature.js';
 
 /**
@@ -12,18 +15,23 @@ export interface NetbankCredentials {
   readonly bankPublicKeys: readonly NetbankPublicKey[];
 }
 
+const nonEmpty = z.string().check(z.minLength(1));
+
+const netbankCredentialsSchema = z.object({
+  merchantNo: nonEmpty,
+  signingKey: z.object({ keyId: nonEmpty, privateKeyPem: nonEmpty }),
+  bankPublicKeys: z.array(z.object({ keyId: nonEmpty, publicKeyPem: nonEmpty })).check(z.minLength(1)),
+});
+
+/** The credentials as the credential store opens them, checked; the error names fields, never values. */
+export function parseNetbankCredentials(value: unknown): NetbankCredentials {
+  return parseChannelCredentials('Netbank', netbankCredentialsSchema, value);
+}
+
 /** What the (sandbox) bank holds: its own signing key and each merchant's verifying keys. */
 export interface NetbankEmulatorKeys {
   readonly signingKey: { readonly keyId: string; readonly privateKeyPem: string };
   readonly merchants: readonly { readonly merchantNo: string; readonly publicKeys: readonly NetbankPublicKey[] }[];
-}
-
-function rsaKeyPair(): { publicKeyPem: string; privateKeyPem: string } {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return {
-    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-  };
 }
 
 /** A matching pair for local mode: the bank's side for the emulator, the platform's side for the adapter. */
@@ -31,8 +39,8 @@ export function generateSandboxNetbankKeys(merchantNo = `NB${randomBytes(5).toSt
   channel: NetbankEmulatorKeys;
   platform: NetbankCredentials;
 } {
-  const bank = rsaKeyPair();
-  const merchant = rsaKeyPair();
+  const bank = rsaKeyPairPem();
+  const merchant = rsaKeyPairPem();
   const bankKeyId = `bank-${randomBytes(4).toString('hex')}`;
   const merchantKeyId = `mch-${randomBytes(4).toString('hex')}`;
   return {

@@ -1,4 +1,7 @@
-import { constants, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes, randomInt } from 'node:crypto';
+import { constants, privateDecrypt, publicEncrypt, randomBytes, randomInt } from 'node:crypto';
+import * as z from 'zod/mini';
+import { parseChannelCredentials } from '../credentials-parser.js';
+import { rsaKeyPairPem } from '../sandbox-keys.js';
 import type { UnionpayCert, UnionpaySigningCert } from './signature.js';
 
 /**
@@ -13,6 +16,21 @@ export interface UnionpayCredentials {
   readonly verifyCerts: readonly UnionpayCert[];
 }
 
+const nonEmpty = z.string().check(z.minLength(1));
+const certSchema = z.object({ certId: nonEmpty, publicKeyPem: nonEmpty });
+
+const unionpayCredentialsSchema = z.object({
+  merId: z.string().check(z.regex(/^\d{15}$/)),
+  signingCert: z.object({ certId: nonEmpty, privateKeyPem: nonEmpty }),
+  encryptCert: certSchema,
+  verifyCerts: z.array(certSchema).check(z.minLength(1)),
+});
+
+/** The credentials as the credential store opens them, checked; the error names fields, never values. */
+export function parseUnionpayCredentials(value: unknown): UnionpayCredentials {
+  return parseChannelCredentials('UnionPay', unionpayCredentialsSchema, value);
+}
+
 /** What the (sandbox) gateway holds: its signing key, its decryption keys, each merchant's certificates. */
 export interface UnionpayEmulatorKeys {
   readonly signingCert: UnionpaySigningCert;
@@ -20,14 +38,6 @@ export interface UnionpayEmulatorKeys {
   readonly merchants: readonly { readonly merId: string; readonly certs: readonly UnionpayCert[] }[];
   /** Keys the gateway's card fingerprints, so its records hold no card number. */
   readonly fingerprintKey: string;
-}
-
-function rsaKeyPair(): { publicKeyPem: string; privateKeyPem: string } {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return {
-    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-  };
 }
 
 /** UnionPay certificate ids are decimal serial numbers. */
@@ -40,9 +50,9 @@ export function generateSandboxUnionpayKeys(merId = `777${String(randomInt(0, 1e
   channel: UnionpayEmulatorKeys;
   platform: UnionpayCredentials;
 } {
-  const gateway = rsaKeyPair();
-  const encryption = rsaKeyPair();
-  const merchant = rsaKeyPair();
+  const gateway = rsaKeyPairPem();
+  const encryption = rsaKeyPairPem();
+  const merchant = rsaKeyPairPem();
   const ids = { gateway: certId(), encryption: certId(), merchant: certId() };
   return {
     channel: {
