@@ -79,6 +79,7 @@ export class AlipayAdapter implements ChannelAdapter {
   async createPayment(request: CreatePaymentRequest): Promise<CreatePaymentResult> {
     this.assertCny(request.currency);
     const answer = await this.call('alipay.trade.precreate', precreateBiz(request), request.callbackUrl);
+    if (subCode(answer) === 'ACQ.TRADE_HAS_SUCCESS') return this.alreadyPaid(request.paymentId);
     if (answer.code !== SUCCESS) {
       return { outcome: 'declined', channelPaymentId: null, code: subCode(answer), message: subMessage(answer) };
     }
@@ -88,6 +89,13 @@ export class AlipayAdapter implements ChannelAdapter {
       throw new ChannelTimeoutError(this.id);
     }
     return { outcome: 'requires_action', channelPaymentId: request.paymentId, action: { type: 'qr_code', qrCode } };
+  }
+
+  /** A repeated precreate of a trade the payer already paid (our earlier answer was lost): the query confirms it. */
+  private async alreadyPaid(paymentId: string): Promise<CreatePaymentResult> {
+    const state = await this.queryPayment({ paymentId, channelPaymentId: paymentId });
+    if (state.status !== 'succeeded') throw new ChannelTimeoutError(this.id);
+    return { outcome: 'succeeded', channelPaymentId: paymentId };
   }
 
   async queryPayment(request: PaymentRef): Promise<ChannelPaymentState> {

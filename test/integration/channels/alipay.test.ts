@@ -189,6 +189,8 @@ describe('alipay: precreate, pay, notify', () => {
     const state = await adapter.queryPayment!({ paymentId: request.paymentId, channelPaymentId: created.channelPaymentId });
     expect(state).toMatchObject({ status: 'succeeded', amount: 1999, currency: 'CNY' });
     expect(Date.parse(state.paidAt!)).not.toBeNaN();
+    // A create retried after the payer paid (its first answer lost): Alipay says paid, the query confirms it.
+    await expect(adapter.createPayment!(request)).resolves.toEqual({ outcome: 'succeeded', channelPaymentId: request.paymentId });
   });
 
   it('precreating the same out_trade_no again gives the same QR code; a different amount is refused', async () => {
