@@ -10,6 +10,7 @@ import { Observability, type AlarmThresholds } from './observability.js';
 import { PayWorkflow } from './pay-workflow.js';
 import { PlatformFunction } from './platform-function.js';
 import { PaymentTable } from './table.js';
+import { Timers } from './timers.js';
 
 export interface PaymentPlatformStackProps extends StackProps {
   /** Global-table replicas of the payment table (see PaymentTable). Default none. */
@@ -41,6 +42,7 @@ export class PaymentPlatformStack extends Stack {
   readonly table: PaymentTable;
   readonly payWorkflow: PayWorkflow;
   readonly notifications: Notifications;
+  readonly timers: Timers;
   readonly api: PaymentApi;
   readonly apiFunctions: Readonly<Record<ApiFunctionName, PlatformFunction>>;
   readonly observability: Observability;
@@ -63,6 +65,7 @@ export class PaymentPlatformStack extends Stack {
 
     this.payWorkflow = new PayWorkflow(this, 'PayWorkflow', { table: this.table, keyCenter: this.keyCenter, environment });
     this.notifications = new Notifications(this, 'Notifications', { table: this.table, keyCenter: this.keyCenter, environment });
+    this.timers = new Timers(this, 'Timers', { environment });
 
     const apiFunctions = {} as Record<ApiFunctionName, PlatformFunction>;
     for (const [name, entry] of Object.entries(apiFunctionEntries) as [ApiFunctionName, string][]) {
@@ -117,6 +120,7 @@ export class PaymentPlatformStack extends Stack {
     for (const [name, fn] of Object.entries(this.payWorkflow.functions)) allFunctions[`Workflow-${name}`] = fn.fn;
     allFunctions.Relay = this.notifications.relay.fn;
     allFunctions.Notifier = this.notifications.notifier.fn;
+    allFunctions.Timers = this.timers.timerFunction.fn;
 
     this.observability = new Observability(this, 'Observability', {
       api: this.api.api,
@@ -126,6 +130,7 @@ export class PaymentPlatformStack extends Stack {
       deadLetterQueues: {
         NotificationDlq: this.notifications.deadLetterQueue,
         RelayFailures: this.notifications.relayFailures,
+        TimerDlq: this.timers.deadLetterQueue,
       },
       table,
       keyCenter: this.keyCenter,

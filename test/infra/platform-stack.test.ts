@@ -153,7 +153,8 @@ describe('key center', () => {
 });
 
 describe('least privilege', () => {
-  const DATA_SERVICES = /^(dynamodb|kms|sqs|sns|events|states|lambda|logs):/;
+  // Timers: schedules in the timer group, and passing the one scheduler role to Scheduler (test/infra/timers.test.ts).
+  const DATA_SERVICES = /^(dynamodb|kms|sqs|sns|events|states|lambda|logs|scheduler):|^iam:PassRole$/;
 
   it('grants no wildcard action on data resources, and `*` resources only where AWS allows nothing narrower', () => {
     const policies = resourcesOf(t, 'AWS::IAM::Policy');
@@ -190,7 +191,7 @@ describe('least privilege', () => {
 describe('functions', () => {
   it('run on the newest Node.js runtime, on ARM64, traced, with JSON logs to a retained log group of their own', () => {
     const functions = resourcesOf(t, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(Object.keys(apiFunctionEntries).length + Object.keys(PAY_WORKFLOW_TASKS).length + 2);
+    expect(functions).toHaveLength(Object.keys(apiFunctionEntries).length + Object.keys(PAY_WORKFLOW_TASKS).length + 3); // + relay, notifier, timers
     for (const [id, fn] of functions) {
       expect(fn.Properties, id).toMatchObject({
         Runtime: 'nodejs24.x',
