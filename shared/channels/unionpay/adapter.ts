@@ -48,6 +48,9 @@ export class UnionpayAdapter implements ChannelAdapter {
   async createPayment(request: CreatePaymentRequest): Promise<CreatePaymentResult> {
     const card = request.card;
     if (!card) throw new ChannelRejectedError(this.id, 'a card is required');
+    // The sandbox gateway offers no payer challenge on this back-end flow: refusing keeps a risk decision from being
+    // skipped silently (docs/decisions.md, entry 70).
+    if (request.requireOtp) throw new ChannelRejectedError(this.id, 'strong customer authentication is not offered');
     const answer = await this.backTrans(purchaseFields({ ...request, card }, this.options.credentials, this.now()));
     const respCode = answer.respCode!;
     // A duplicate order id: an earlier call got through, so its result is the answer.

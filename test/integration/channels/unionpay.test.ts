@@ -155,6 +155,15 @@ describe('unionpay: the sandbox rows', () => {
     await through.close();
   });
 
+  it('a payment the risk engine wants challenged is refused before anything reaches the gateway', async () => {
+    const through = await proxy();
+    await expect(adapter(keys.platform, through.baseUrl).createPayment(cardPayment(UNIONPAY_SANDBOX_CARDS.succeeds, { requireOtp: true }))).rejects.toThrow(
+      ChannelRejectedError,
+    );
+    expect(through.bodies).toHaveLength(0);
+    await through.close();
+  });
+
   it('the sandbox complete endpoint answers that card payments are synchronous', async () => {
     const answer = await fetch(`${baseUrl}/payments/123/complete`, { method: 'POST' });
     expect(answer.status).toBe(409);
