@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 /**
  * The page's only script and stylesheet, inlined and allowed by their SHA-256 in the Content-Security-Policy (no
  * 'unsafe-inline', no second request). The script counts the time down, polls `<token>/status` and reloads when the
- * state changes (the server renders every state), and in local mode sends the "Simulate payer" requests. It reads
+ * state changes (the server renders every state; never while the OTP form is being submitted), and in local mode sends the "Simulate payer" requests. It reads
  * its inputs from data attributes and writes only textContent, so nothing it handles can become markup.
  */
 export const CHECKOUT_SCRIPT = `(() => {
@@ -14,10 +14,13 @@ export const CHECKOUT_SCRIPT = `(() => {
   const left = document.getElementById('time-left');
   const done = state === 'succeeded' || state === 'failed' || state === 'closed';
   let timer;
-  const schedule = (ms) => { clearTimeout(timer); timer = setTimeout(poll, ms); };
+  let leaving = false;
+  const schedule = (ms) => { clearTimeout(timer); if (!leaving) timer = setTimeout(poll, ms); };
   async function poll() {
     try {
       const res = await fetch(token + '/status', { cache: 'no-store', headers: { Accept: 'application/json' } });
+      // A form being submitted owns the navigation: a poll answered meanwhile must not reload over it.
+      if (leaving) return;
       if (res.ok) {
         const status = await res.json();
         if (status.state !== state) { location.replace(token); return; }
@@ -35,6 +38,8 @@ export const CHECKOUT_SCRIPT = `(() => {
   }
   if (left && !done) tick();
   if (!done) schedule(1500);
+  const form = document.getElementById('otp-form');
+  if (form) form.addEventListener('submit', () => { leaving = true; clearTimeout(timer); });
   const buttons = document.querySelectorAll('button[data-simulate]');
   const result = document.getElementById('simulate-result');
   for (const button of buttons) {

@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { SANDBOX_CARDS } from '../../shared/channels/sandbox-card.js';
+import { challengedOrder } from '../support/checkout.js';
 import { useTestRuntime } from '../support/runtime.js';
 
 const env = useTestRuntime();
-
-/** A challenged payment (the OTP sandbox card) and its checkout URL, as the merchant API answers it. */
-async function challenged(overrides: Record<string, unknown> = {}) {
-  const order = await env.api.createOrder(overrides);
-  const res = await env.api.pay(order.id, SANDBOX_CARDS.otpChallenge);
-  expect(res.body.status).toBe('REQUIRES_ACTION');
-  return { order, url: res.body.payment.nextAction.url as string };
-}
 
 const form = (otp: string) => ({
   method: 'POST',
@@ -21,9 +13,9 @@ const form = (otp: string) => ({
 
 describe('hosted checkout over HTTP', () => {
   it("a challenged payment's nextAction.url is this runtime's checkout page with an unguessable token", async () => {
-    const { url } = await challenged();
+    const { url } = await challengedOrder(env.api);
     expect(url).toMatch(new RegExp(`^${env.runtime.url}/checkout/[A-Za-z0-9_-]{43}$`));
-    const other = await challenged();
+    const other = await challengedOrder(env.api);
     expect(other.url).not.toBe(url);
     const page = await fetch(url);
     expect(page.status).toBe(200);
@@ -34,7 +26,7 @@ describe('hosted checkout over HTTP', () => {
   });
 
   it('the OTP form completes the payment as /pay/confirm does: a wrong code redirects back with the error, the right one succeeds', async () => {
-    const { order, url } = await challenged({ returnUrl: 'http://127.0.0.1:9/back' });
+    const { order, url } = await challengedOrder(env.api, { returnUrl: 'http://127.0.0.1:9/back' });
     const wrong = await fetch(`${url}/otp`, form('000000'));
     expect(wrong.status).toBe(303);
     expect(new URL(wrong.headers.get('location')!, `${url}/otp`).toString()).toBe(`${url}?error=authentication_failed`);
@@ -66,7 +58,7 @@ describe('hosted checkout over HTTP', () => {
   });
 
   it('a token stops working when its order expires', async () => {
-    const { order, url } = await challenged({ expiresInSeconds: 60 });
+    const { order, url } = await challengedOrder(env.api, { expiresInSeconds: 60 });
     const token = url.split('/').at(-1)!;
     const stored = await env.runtime.deps.checkout.tokens.get(token);
     expect(stored).toMatchObject({ orderId: order.id, expiresAt: order.expiresAt, action: { type: 'otp' } });
