@@ -45,7 +45,8 @@ describe('pay with the sandbox card channels', () => {
     const res = await env.api.pay(order.id, SANDBOX_CARDS.otpChallenge);
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('REQUIRES_ACTION');
-    expect(res.body.payment.nextAction).toMatchObject({ type: 'otp', url: expect.stringMatching(/^https:\/\//) });
+    // The challenge is completed on the hosted checkout page of this runtime (test/e2e/checkout.test.ts drives it).
+    expect(res.body.payment.nextAction).toMatchObject({ type: 'otp', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/checkout\/[A-Za-z0-9_-]{43}$/) });
     const wrong = await env.api.post(`/v1/orders/${order.id}/pay/confirm`, { otp: '000000' });
     expect(wrong.status).toBe(402);
     expect(wrong.body.error.code).toBe('authentication_failed');
