@@ -9,7 +9,8 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { atExpression, scheduleName, SchedulerTimers } from '../../shared/adapters/aws/scheduler-timers.js';
+import { atExpression, scheduleName, SchedulerTimers, schedulerTimersFromConfig } from '../../shared/adapters/aws/scheduler-timers.js';
+import { parseConfig } from '../../shared/config.js';
 import type { Timer } from '../../shared/ports/timers.js';
 
 const scheduler = mockClient(SchedulerClient);
@@ -141,5 +142,28 @@ describe('EventBridge Scheduler timers', () => {
   it('cancel passes on errors other than not-found', async () => {
     scheduler.on(DeleteScheduleCommand).rejects(new ValidationException({ message: 'denied', $metadata: {} }));
     await expect(timers().cancel(timer.key)).rejects.toThrow('denied');
+  });
+});
+
+describe('timers from the deployed configuration', () => {
+  it('schedule with the TIMER_* settings the Timers construct gives a function', async () => {
+    scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:x' });
+    const config = parseConfig({
+      TIMER_SCHEDULE_GROUP: 'grp',
+      TIMER_SCHEDULER_ROLE_ARN: options.roleArn,
+      TIMER_QUEUE_ARN: options.queueArn,
+      TIMER_DLQ_ARN: options.deadLetterQueueArn,
+    });
+    await schedulerTimersFromConfig(new SchedulerClient({ region: 'eu-west-1' }), config).schedule({ ...timer, dueAtMs: Date.now() + 600_000 });
+    expect(scheduler.commandCalls(CreateScheduleCommand)[0]!.args[0].input).toMatchObject({
+      GroupName: 'grp',
+      Target: { Arn: options.queueArn, RoleArn: options.roleArn, DeadLetterConfig: { Arn: options.deadLetterQueueArn } },
+    });
+  });
+
+  it('refuse to start without them, loudly', () => {
+    expect(() => schedulerTimersFromConfig(new SchedulerClient({ region: 'eu-west-1' }), parseConfig({ TIMER_SCHEDULE_GROUP: 'grp' }))).toThrow(
+      /TIMER_SCHEDULER_ROLE_ARN must be set/,
+    );
   });
 });

@@ -6,6 +6,7 @@ import {
   type CreateScheduleCommandInput,
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
+import type { Config } from '../../config.js';
 import { assertValidTimerKey, timerBody, type Timer, type Timers } from '../../ports/timers.js';
 
 export interface SchedulerTimersOptions {
@@ -115,4 +116,22 @@ export class SchedulerTimers implements Timers {
       },
     };
   }
+}
+
+/** The timers of a function deployed with the Timers construct's environment (TIMER_*); fails loudly without it. */
+export function schedulerTimersFromConfig(
+  client: SchedulerClient,
+  config: Pick<Config, 'TIMER_SCHEDULE_GROUP' | 'TIMER_SCHEDULER_ROLE_ARN' | 'TIMER_QUEUE_ARN' | 'TIMER_DLQ_ARN'>,
+): SchedulerTimers {
+  const required = (name: keyof typeof config): string => {
+    const value = config[name];
+    if (!value) throw new Error(`${name} must be set for a function that schedules timers`);
+    return value;
+  };
+  return new SchedulerTimers(client, {
+    groupName: required('TIMER_SCHEDULE_GROUP'),
+    roleArn: required('TIMER_SCHEDULER_ROLE_ARN'),
+    queueArn: required('TIMER_QUEUE_ARN'),
+    deadLetterQueueArn: required('TIMER_DLQ_ARN'),
+  });
 }
