@@ -62,7 +62,7 @@ export class NetbankAdapter implements ChannelAdapter {
       return { outcome: 'requires_action', channelPaymentId: created.bankOrderId, action: { type: 'redirect', url: created.payUrl } };
     }
     if (answer.code === 'BANK_NOT_SUPPORTED' || answer.code === 'ORDER_EXPIRED') {
-      return { outcome: 'declined', channelPaymentId: null, code: 'payment_method_unavailable', message: answer.message ?? answer.code };
+      return { outcome: 'declined', channelPaymentId: null, code: 'processing_error', message: answer.message ?? answer.code };
     }
     throw new ChannelRejectedError(this.id, answer.code);
   }

@@ -40,21 +40,10 @@ export function toPaymentState(order: NetbankOrder): ChannelPaymentState | undef
     paymentId: order.orderNo,
     amount,
     currency: order.currency,
-    ...(order.failCode ? { code: bankFailureCode(order.failCode) } : {}),
+    // The bank's own reason (PAYER_CANCELLED, PAYMENT_FAILED, ORDER_EXPIRED), as the port asks.
+    ...(order.failCode ? { code: order.failCode } : {}),
     ...(order.paidTime ? { paidAt: order.paidTime } : {}),
   };
-}
-
-/** The bank's failure reasons as the platform's decline codes. */
-export function bankFailureCode(failCode: string): string {
-  switch (failCode) {
-    case 'PAYER_CANCELLED':
-      return 'payment_cancelled';
-    case 'INSUFFICIENT_BALANCE':
-      return 'insufficient_funds';
-    default:
-      return 'payment_failed';
-  }
 }
 
 export function toRefundBody(request: ChannelRefundRequest, merchantNo: string): NetbankRefundBody {

@@ -143,7 +143,7 @@ describe('netbank: redirect, the bank page, the signed notify', () => {
     expect(html).toContain('Agricultural Bank of China');
     await fetch(url, { method: 'POST', body: new URLSearchParams({ pageToken: pageToken(html), action: 'cancel' }), redirect: 'manual' });
     const [notice] = await endpoint.waitFor(1);
-    expect(payment(notice!.result).state).toMatchObject({ status: 'failed', code: 'payment_cancelled' });
+    expect(payment(notice!.result).state).toMatchObject({ status: 'failed', code: 'PAYER_CANCELLED' });
     expect(await (await fetch(url)).text()).toContain('data-status="cancelled"');
     await endpoint.close();
   });
@@ -170,7 +170,7 @@ describe('netbank: redirect, the bank page, the signed notify', () => {
     const { channelPaymentId } = await createRedirect(paymentRequest(endpoint.url));
     await complete(channelPaymentId, 'failed');
     const [notice] = await endpoint.waitFor(1);
-    expect(payment(notice!.result).state).toMatchObject({ status: 'failed', code: 'payment_failed' });
+    expect(payment(notice!.result).state).toMatchObject({ status: 'failed', code: 'PAYMENT_FAILED' });
     await endpoint.close();
   });
 
