@@ -3,8 +3,8 @@ import type { SandboxStore } from '../sandbox-store.js';
 /**
  * The bank's server-to-server notify with its retry schedule. A notify is kept in the sandbox store until the
  * merchant acknowledges it (HTTP 200 with `{"code":"SUCCESS"}`); unacknowledged, it is sent again after 1, 2, 4, 8
- * and 16 minutes (the UnionPay online gateway's back-notify cadence, which Chinese B2C bank gateways share), then
- * given up: from there the merchant's query is the way to the truth. Delays are multiplied by `timeScale` (tests run
+ * and 16 minutes (the doubling back-notify cadence UnionPay online's integration guides describe; docs/decisions.md,
+ * entry 69), then given up: from there the merchant's query is the way to the truth. Delays are multiplied by `timeScale` (tests run
  * the whole schedule in about two seconds). Every attempt is signed afresh (new timestamp and nonce) over the same
  * body, so its `notifyId` stays the same across retries and a receiver can drop duplicates.
  */
