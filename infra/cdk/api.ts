@@ -69,6 +69,9 @@ export class PaymentApi extends Construct {
               {
                 throttlingRateLimit: props.publicThrottling?.rateLimit ?? 100,
                 throttlingBurstLimit: props.publicThrottling?.burstLimit ?? 200,
+                // A method's settings replace the stage's for that method: keep its logging and metrics.
+                loggingLevel: apigw.MethodLoggingLevel.ERROR,
+                metricsEnabled: true,
               },
             ]),
         ),
