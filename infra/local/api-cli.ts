@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sign } from '../../shared/domain/signing.js';
+import { payerHint } from './payer-hint.js';
 
 /**
  * `npm run -s api -- METHOD PATH [JSON] [--key IDEMPOTENCY_KEY]`: one request signed as the demo merchant (or the
@@ -18,7 +19,8 @@ Sends one request to the local API, signed as the demo merchant (docs/api.md, "S
   --key K  send Idempotency-Key: K
   --help   this text
 
-Output: the response body (JSON) on stdout, the status line on stderr.
+Output: the response body (JSON) on stdout, the status line on stderr; an answer that waits for the payer also
+puts the checkout URL (and a QR code drawn in the terminal, to scan) on stderr.
 Exit code: 0 for a 2xx/3xx answer, 1 for 4xx/5xx or no answer, 2 for a wrong command.
 
 Environment:
@@ -100,7 +102,16 @@ async function send(command: Command): Promise<number> {
   const replayed = res.headers.get('idempotent-replayed') ? '  Idempotent-Replayed: true' : '';
   process.stderr.write(`HTTP ${res.status}  X-Request-Id: ${res.headers.get('x-request-id')}${replayed}\n`);
   process.stdout.write(`${pretty(text)}\n`);
+  process.stderr.write(payerHint(parsed(text)));
   return res.status < 400 ? 0 : 1;
+}
+
+function parsed(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function pretty(text: string): string {

@@ -62,6 +62,17 @@ describe('npm run api', () => {
     expect(first.stderr).not.toContain('Idempotent-Replayed');
   });
 
+  it('names the checkout page on stderr when the payment waits for the payer, stdout still the JSON alone', async () => {
+    const created = JSON.parse((await cli('POST', '/v1/orders', order('CLI-OTP'))).stdout) as { id: string };
+    const card = { number: '4000000000003220', expMonth: 12, expYear: 2030, cvc: '123' };
+    const run = await cli('POST', `/v1/orders/${created.id}/pay`, JSON.stringify({ method: 'card', card }));
+    expect(run.code).toBe(0);
+    const body = JSON.parse(run.stdout) as { status: string; payment: { nextAction: { url: string } } };
+    expect(body.status).toBe('REQUIRES_ACTION');
+    expect(run.stderr).toContain(`Payer action (otp): open ${body.payment.nextAction.url}\n`);
+    expect(body.payment.nextAction.url).toMatch(/\/checkout\/[A-Za-z0-9_-]{43}$/);
+  });
+
   it('exits 1 on a 4xx answer, with the error body on stdout', async () => {
     const run = await cli('POST', '/v1/orders', JSON.stringify({ outTradeNo: 'CLI-3', amount: 1.5, currency: 'CNY', subject: 'x' }));
     expect(run.code).toBe(1);
