@@ -1,4 +1,4 @@
-import { sandboxChannels } from '../shared/channels/sandbox-card.js';
+import { sandboxChannels } from '../shared/channels/registry.js';
 import { createRoutingDeps, type RoutingDeps } from '../shared/services/routing-deps.js';
 import { installedDeps } from './deps-registry.js';
 

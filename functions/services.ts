@@ -1,5 +1,5 @@
 import { createDocumentClient } from '../shared/adapters/dynamodb/client.js';
-import { sandboxChannels } from '../shared/channels/sandbox-card.js';
+import { sandboxChannels } from '../shared/channels/registry.js';
 import { getConfig } from '../shared/config.js';
 import type { KeyCenter } from '../shared/ports/key-center.js';
 import type { PayWorkflow } from '../shared/ports/pay-workflow.js';
@@ -53,7 +53,7 @@ function awsDeps(): Deps {
     db: createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION }),
     keyCenter: providers.keyCenter?.() ?? absent<KeyCenter>('key center'),
     workflow: providers.workflow?.() ?? absent<PayWorkflow>('pay workflow'),
-    // Only sandbox channels exist so far; production acquirers plug in here as PaymentChannel adapters.
+    // The registry's channels (shared/channels/registry.ts); only sandbox ones are wired so far.
     channels: sandboxChannels().channels,
   });
 }

@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import {
-  ChannelTimeoutError,
-  type ChargeRequest,
-  type ChargeResult,
-  type ConfirmRequest,
-  type PaymentChannel,
-  type RefundRequest,
-  type RefundResult,
-} from '../ports/payment-channel.js';
+import type { ChannelConfig } from '../domain/routing.js';
+import type {
+  ChannelAdapter,
+  ChannelPaymentState,
+  ChannelRefundRequest,
+  ChannelRefundState,
+  CreatePaymentRequest,
+  CreatePaymentResult,
+  PaymentRef,
+} from '../ports/channel-flows.js';
+import { ChannelTimeoutError } from '../ports/payment-channel.js';
 
 /**
  * A sandbox card acquirer that behaves as the contract's sandbox table says. It stands in for the acquirer's side,
@@ -52,14 +54,33 @@ export interface SandboxCardChannelOptions {
   readonly timeoutMs?: number;
 }
 
-export class SandboxCardChannel implements PaymentChannel {
+/** What the sandbox acquirer holds for each payment (an acquirer's own records, which queryPayment reads). */
+interface SandboxPayment {
+  readonly channelPaymentId: string;
+  readonly amount: number;
+  readonly currency: CreatePaymentRequest['currency'];
+  status: ChannelPaymentState['status'];
+  code?: string;
+}
+
+/**
+ * The sandbox card acquirer as a channel adapter of the flow port (shared/ports/channel-flows.ts): createPayment
+ * (charge or authorize, or challenge with an OTP), confirmPayment, void, queryPayment and refund. Synchronous: its
+ * answer is the outcome, no callback follows.
+ */
+export class SandboxCardChannel implements ChannelAdapter {
+  private readonly payments = new Map<string, SandboxPayment>();
+
   constructor(
     readonly id: string,
     private readonly options: SandboxCardChannelOptions,
   ) {}
 
-  async charge(request: ChargeRequest): Promise<ChargeResult> {
-    const result = await this.decide(request);
+  async createPayment(request: CreatePaymentRequest): Promise<CreatePaymentResult> {
+    if (!request.card) {
+      return { outcome: 'declined', channelPaymentId: null, code: 'invalid_request', message: 'A card channel needs a card.' };
+    }
+    const result = await this.decide(request, request.card.number);
     this.options.journal.record({
       channel: this.id,
       kind: 'charge',
@@ -68,12 +89,21 @@ export class SandboxCardChannel implements PaymentChannel {
       amount: request.amount,
       outcome: result.outcome,
     });
+    if (result.channelPaymentId) {
+      this.payments.set(request.paymentId, {
+        channelPaymentId: result.channelPaymentId,
+        amount: request.amount,
+        currency: request.currency,
+        status: stateOf(result),
+        ...(result.outcome === 'declined' ? { code: result.code } : {}),
+      });
+    }
     return result;
   }
 
-  private async decide(request: ChargeRequest): Promise<ChargeResult> {
+  private async decide(request: CreatePaymentRequest, cardNumber: string): Promise<CreatePaymentResult> {
     const channelPaymentId = `${this.id}_${request.paymentId}`;
-    switch (request.card.number) {
+    switch (cardNumber) {
       case SANDBOX_CARDS.declined:
         return { outcome: 'declined', channelPaymentId, code: 'card_declined', message: 'The card was declined.' };
       case SANDBOX_CARDS.insufficientFunds:
@@ -86,51 +116,78 @@ export class SandboxCardChannel implements PaymentChannel {
         }
         break;
       case SANDBOX_CARDS.otpChallenge:
-        return this.challenge(channelPaymentId);
+        return { outcome: 'requires_action', channelPaymentId, action: { type: 'otp' } };
     }
-    if (request.requireOtp) return this.challenge(channelPaymentId);
+    if (request.requireOtp) return { outcome: 'requires_action', channelPaymentId, action: { type: 'otp' } };
     return { outcome: request.capture ? 'succeeded' : 'authorized', channelPaymentId };
   }
 
-  private challenge(channelPaymentId: string): ChargeResult {
+  async confirmPayment(request: PaymentRef & { readonly otp: string; readonly capture: boolean }): Promise<CreatePaymentResult> {
+    const ok = request.otp === SANDBOX_OTP;
+    this.options.journal.record({ channel: this.id, kind: 'confirm', paymentId: request.paymentId, outcome: ok ? 'ok' : 'bad_otp' });
+    const channelPaymentId = request.channelPaymentId ?? `${this.id}_${request.paymentId}`;
+    const result: CreatePaymentResult = ok
+      ? { outcome: request.capture ? 'succeeded' : 'authorized', channelPaymentId }
+      : { outcome: 'declined', channelPaymentId, code: 'authentication_failed', message: 'The one-time password is wrong.' };
+    const held = this.payments.get(request.paymentId);
+    // A wrong OTP leaves the challenge open at the acquirer; the platform decides when to give up.
+    if (held && ok) held.status = stateOf(result);
+    return result;
+  }
+
+  /** Reverses a payment whose outcome is unknown, or an open challenge; idempotent, and harmless if nothing exists. */
+  async void(request: PaymentRef): Promise<ChannelPaymentState> {
+    this.options.journal.record({ channel: this.id, kind: 'cancel', paymentId: request.paymentId, outcome: 'cancelled' });
+    const held = this.payments.get(request.paymentId);
+    if (held) held.status = 'closed';
+    return { status: 'closed', paymentId: request.paymentId, channelPaymentId: held?.channelPaymentId ?? request.channelPaymentId };
+  }
+
+  async queryPayment(request: PaymentRef): Promise<ChannelPaymentState> {
+    const held = this.payments.get(request.paymentId);
+    if (!held) return { status: 'not_found', paymentId: request.paymentId, channelPaymentId: request.channelPaymentId };
     return {
-      outcome: 'requires_action',
-      channelPaymentId,
-      nextAction: { type: 'otp', url: `https://sandbox.channels.invalid/${this.id}/otp/${channelPaymentId}` },
+      status: held.status,
+      paymentId: request.paymentId,
+      channelPaymentId: held.channelPaymentId,
+      amount: held.amount,
+      currency: held.currency,
+      ...(held.code ? { code: held.code } : {}),
     };
   }
 
-  async confirm(request: ConfirmRequest): Promise<ChargeResult> {
-    const ok = request.otp === SANDBOX_OTP;
-    this.options.journal.record({ channel: this.id, kind: 'confirm', paymentId: request.paymentId, outcome: ok ? 'ok' : 'bad_otp' });
-    if (!ok) {
-      return {
-        outcome: 'declined',
-        channelPaymentId: request.channelPaymentId,
-        code: 'authentication_failed',
-        message: 'The one-time password is wrong.',
-      };
-    }
-    return { outcome: request.capture ? 'succeeded' : 'authorized', channelPaymentId: request.channelPaymentId };
-  }
-
-  async cancel(paymentId: string): Promise<void> {
-    this.options.journal.record({ channel: this.id, kind: 'cancel', paymentId, outcome: 'cancelled' });
-  }
-
-  async refund(request: RefundRequest): Promise<RefundResult> {
+  async refund(request: ChannelRefundRequest): Promise<ChannelRefundState> {
     this.options.journal.record({ channel: this.id, kind: 'refund', paymentId: request.channelPaymentId, amount: request.amount, outcome: 'succeeded' });
-    return { outcome: 'succeeded', channelRefundId: `${this.id}_rf_${randomBytes(8).toString('hex')}` };
+    return { status: 'succeeded', refundId: request.refundId, channelRefundId: `${this.id}_rf_${randomBytes(8).toString('hex')}` };
   }
 }
 
-/** The sandbox channel set: card_a (primary, cheapest) and card_b (failover). */
-export function sandboxChannels(journal = new SandboxJournal()): { channels: PaymentChannel[]; journal: SandboxJournal } {
+function stateOf(result: CreatePaymentResult): ChannelPaymentState['status'] {
+  switch (result.outcome) {
+    case 'succeeded':
+      return 'succeeded';
+    case 'authorized':
+      return 'authorized';
+    case 'requires_action':
+      return 'pending';
+    case 'declined':
+      return 'failed';
+  }
+}
+
+const CARD_CURRENCIES: ChannelConfig['currencies'] = ['CNY', 'USD', 'EUR', 'HKD', 'GBP', 'SGD', 'JPY', 'KRW'];
+
+/** The catalog row of a sandbox card acquirer; costs are what it charges the platform. */
+export function sandboxCardCatalogRow(id: string, costBps: number): ChannelConfig {
   return {
-    journal,
-    channels: [
-      new SandboxCardChannel('card_a', { primary: true, journal }),
-      new SandboxCardChannel('card_b', { primary: false, journal }),
-    ],
+    id,
+    methods: ['card'],
+    currencies: CARD_CURRENCIES,
+    minAmount: 1,
+    maxAmount: 100_000_000_000,
+    costBps,
+    costFixed: 0,
+    supportsManualCapture: true,
+    enabled: true,
   };
 }

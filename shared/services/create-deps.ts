@@ -6,7 +6,7 @@ import { DynamoBlocklistStore, DynamoLedgerStore, DynamoMerchantStore } from '..
 import type { Config } from '../config.js';
 import { DEFAULT_RISK_RULES } from '../domain/risk.js';
 import type { KeyCenter } from '../ports/key-center.js';
-import type { PaymentChannel } from '../ports/payment-channel.js';
+import type { ChannelAdapter } from '../ports/channel-flows.js';
 import type { PayWorkflow } from '../ports/pay-workflow.js';
 import type { Deps } from './deps.js';
 import { createRoutingDeps } from './routing-deps.js';
@@ -20,7 +20,7 @@ export function createDeps(input: {
   readonly db: DynamoDBDocumentClient;
   readonly keyCenter: KeyCenter;
   readonly workflow: PayWorkflow;
-  readonly channels: readonly PaymentChannel[];
+  readonly channels: readonly ChannelAdapter[];
   readonly now?: () => number;
   /** The local runtime's gateway URL, known only once it listens; PUBLIC_BASE_URL otherwise. */
   readonly publicBaseUrl?: () => string;

@@ -2,7 +2,7 @@ import type { CheckoutDeps } from '../checkout/issue.js';
 import type { ChannelConfig, ChannelHealth } from '../domain/routing.js';
 import type { RiskRule } from '../domain/risk.js';
 import type { KeyCenter } from '../ports/key-center.js';
-import type { PaymentChannel } from '../ports/payment-channel.js';
+import type { ChannelAdapter, ChannelFlow } from '../ports/channel-flows.js';
 import type { PayWorkflow } from '../ports/pay-workflow.js';
 import type {
   BlocklistStore,
@@ -24,7 +24,7 @@ export interface Deps {
   readonly idempotency: IdempotencyStore;
   readonly nonces: NonceStore;
   readonly keyCenter: KeyCenter;
-  readonly channels: ReadonlyMap<string, PaymentChannel>;
+  readonly channels: ReadonlyMap<string, ChannelAdapter>;
   readonly channelCatalog: readonly ChannelConfig[];
   readonly channelHealth: ChannelHealth;
   readonly riskRules: readonly RiskRule[];
@@ -39,8 +39,19 @@ export interface Deps {
   };
 }
 
-export function channelOf(deps: Pick<Deps, 'channels'>, id: string): PaymentChannel {
+export function channelOf(deps: Pick<Deps, 'channels'>, id: string): ChannelAdapter {
   const channel = deps.channels.get(id);
   if (!channel) throw new Error(`No adapter for channel ${id}`);
   return channel;
+}
+
+/**
+ * One flow of a channel, bound to its adapter. A channel says what it supports by what it implements, so asking it
+ * for a flow it lacks is a routing or wiring bug (the catalog offered it for something it cannot do): thrown, never
+ * treated as an answer from the channel.
+ */
+export function flowOf<F extends ChannelFlow>(channel: ChannelAdapter, flow: F): NonNullable<ChannelAdapter[F]> {
+  const method = channel[flow];
+  if (typeof method !== 'function') throw new Error(`Channel ${channel.id} does not support ${flow}`);
+  return method.bind(channel) as NonNullable<ChannelAdapter[F]>;
 }

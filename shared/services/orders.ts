@@ -7,9 +7,11 @@ import { CLOSABLE } from '../domain/order-state.js';
 import { logger } from '../logger.js';
 import type { Merchant, NonceGuard, OrderQuery } from '../ports/stores.js';
 import type { CreateOrderRequest } from '../schemas/requests.js';
-import { channelOf, type Deps } from './deps.js';
+import type { AttemptOutcome } from '../domain/payment-outcome.js';
+import type { ChannelAdapter, CloseResult, PaymentRef } from '../ports/channel-flows.js';
+import { channelOf, flowOf, type Deps } from './deps.js';
 import { orderEvent } from './events.js';
-import { commitAttemptOutcome, currentAttempt, transitionOrder } from './state-writer.js';
+import { claimWithAttempt, commitAttemptOutcome, transitionOrder } from './state-writer.js';
 
 type CloseReason = NonNullable<Order['closeReason']>;
 
@@ -106,24 +108,35 @@ async function claimForClose(deps: Deps, order: Order, reason: CloseReason, nowM
     closeReason: reason,
     payment: order.payment ? { ...order.payment, nextAction: null } : null,
   };
-  const current = await currentAttempt(deps, order);
-  const attempt = current && {
-    before: current.attempt,
-    after: { ...current.attempt, status: 'PROCESSING' as const, nextAction: null, version: current.attempt.version + 1, updatedAt },
-    stored: current.stored,
-  };
-  return (await transitionOrder(deps, { before: order, after: claimed, attempt })) ? claimed : undefined;
+  return (await claimWithAttempt(deps, order, claimed)) ? claimed : undefined;
 }
 
 /**
- * Cancels the claimed attempt at its channel (idempotent, so a retried close cancels again harmlessly), then commits
- * CLOSED with its event. Exported for the janitor, which finishes closes whose process died after the claim.
+ * Ends the claimed attempt at its channel (idempotent, so a retried close asks again harmlessly), then commits it
+ * through the one commit step: CANCELLED and the order CLOSED with order.closed, or, when the channel says the payer
+ * paid first, the payment's success (the order is SUCCEEDED, and the close answers 409). Exported for the janitor,
+ * which finishes closes whose process died after the claim.
  */
 export async function finishClose(deps: Deps, claimed: Order): Promise<Order> {
   const payment = claimed.payment;
-  if (payment?.channel) {
+  if (!payment) {
+    const closed = await commitClose(deps, claimed, claimed.closeReason ?? 'merchant', deps.now());
+    if (closed) return closed;
+    return closedOrConflict(deps, claimed.id);
+  }
+  let outcome: AttemptOutcome = { outcome: 'cancelled', channel: payment.channel, channelPaymentId: payment.channelPaymentId };
+  if (payment.channel) {
     try {
-      await channelOf(deps, payment.channel).cancel(payment.id);
+      const ended = await endAtChannel(channelOf(deps, payment.channel), { paymentId: payment.id, channelPaymentId: payment.channelPaymentId });
+      if (ended.outcome === 'already_paid') {
+        outcome = {
+          outcome: ended.state.status === 'authorized' ? 'authorized' : 'succeeded',
+          channel: payment.channel,
+          channelPaymentId: ended.state.channelPaymentId ?? payment.channelPaymentId ?? payment.id,
+          ...(ended.state.amount !== undefined ? { amount: ended.state.amount } : {}),
+          ...(ended.state.currency ? { currency: ended.state.currency } : {}),
+        };
+      }
     } catch (error) {
       // The order stays claimed for the close (no confirm or pay can take it): a retry of the close, or the janitor,
       // cancels again and finishes it. It must not read CLOSED while the channel may still capture.
@@ -136,21 +149,28 @@ export async function finishClose(deps: Deps, claimed: Order): Promise<Order> {
       throw new ServiceUnavailableError('channel_error', 'The payment channel did not confirm the cancellation; retry the close.');
     }
   }
-  if (!payment) {
-    const closed = await commitClose(deps, claimed, claimed.closeReason ?? 'merchant', deps.now());
-    if (closed) return closed;
-  } else {
-    // The attempt ends CANCELLED and the order CLOSED (with order.closed) in the one commit step; a retry of this
-    // close finds the attempt already cancelled and gets the order back unchanged.
-    const { order } = await commitAttemptOutcome(deps, {
-      orderId: claimed.id,
-      paymentId: payment.id,
-      outcome: { outcome: 'cancelled', channel: payment.channel, channelPaymentId: payment.channelPaymentId },
-    });
-    if (order.status === 'CLOSED') return order;
+  // A retry of this close finds the attempt already ended and gets the order back unchanged.
+  const { order } = await commitAttemptOutcome(deps, { orderId: claimed.id, paymentId: payment.id, outcome });
+  if (order.status === 'CLOSED') return order;
+  if (order.status === 'SUCCEEDED' || order.status === 'AUTHORIZED') {
+    throw new ConflictError('order_not_closable', `The payer paid before the close reached the channel; the order is ${order.status}.`);
   }
-  // Another retry of this close committed first.
-  const current = await deps.orders.getOrder(claimed.id);
+  return closedOrConflict(deps, claimed.id);
+}
+
+/**
+ * Nothing may be paid on the attempt any more: a wallet or bank closes it (and may answer that the payer paid first),
+ * a card channel voids it.
+ */
+async function endAtChannel(channel: ChannelAdapter, ref: PaymentRef): Promise<CloseResult> {
+  if (channel.closePayment) return channel.closePayment(ref);
+  const state = await flowOf(channel, 'void')(ref);
+  return state.status === 'succeeded' || state.status === 'authorized' ? { outcome: 'already_paid', state } : { outcome: 'closed' };
+}
+
+/** Another retry of this close committed first, or the order moved on. */
+async function closedOrConflict(deps: Deps, orderId: string): Promise<Order> {
+  const current = await deps.orders.getOrder(orderId);
   if (current?.status === 'CLOSED') return current;
   throw new ConflictError('order_not_closable', 'The order changed while it was being closed; read it and try again.');
 }

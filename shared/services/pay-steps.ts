@@ -8,7 +8,8 @@ import { blocklistLookups, evaluateRisk, type RiskDecision } from '../domain/ris
 import { routeCandidates } from '../domain/routing.js';
 import { ChannelTimeoutError } from '../ports/payment-channel.js';
 import type { PayWorkflowResult, PayWorkflowState, RouteState } from '../ports/pay-workflow.js';
-import { channelOf, type Deps } from './deps.js';
+import { callbackUrl, outcomeOf } from './channel-outcomes.js';
+import { channelOf, flowOf, type Deps } from './deps.js';
 import { commitAttemptOutcome, failoverAttempt } from './state-writer.js';
 import type { RoutingDeps } from './routing-deps.js';
 
@@ -68,18 +69,22 @@ export async function chargeChannel(deps: Deps, state: PayWorkflowState): Promis
     await deps.keyCenter.open(state.sealedCard, { paymentId: state.paymentId, merchantId: order.merchantId }, { cache: false }),
   ) as CardInput;
   try {
-    const result = await channelOf(deps, channelId).charge({
+    const result = await flowOf(channelOf(deps, channelId), 'createPayment')({
       paymentId: currentPaymentId(state),
       orderId: order.id,
       merchantId: order.merchantId,
       amount: order.amount,
       currency: order.currency,
+      subject: order.subject,
+      expiresAt: order.expiresAt,
       capture: order.payment!.capture,
       card,
       requireOtp: state.risk?.action === 'challenge',
+      ...(state.payer.ip ? { payerIp: state.payer.ip } : {}),
+      callbackUrl: callbackUrl(deps, channelId),
     });
     deps.channelHealth.recordSuccess(channelId);
-    return { ...result, channel: channelId };
+    return outcomeOf(channelId, result);
   } catch (error) {
     if (error instanceof ChannelTimeoutError) deps.channelHealth.recordFailure(channelId);
     throw error;
@@ -97,7 +102,12 @@ export async function failover(deps: Deps, state: PayWorkflowState): Promise<Rou
   const attempt = route.attempt + 1;
   const to = route.paymentIds?.[attempt] ?? newId('pay', deps.now());
   if (route.channel) {
-    await channelOf(deps, route.channel).cancel(from);
+    const voided = await flowOf(channelOf(deps, route.channel), 'void')({ paymentId: from, channelPaymentId: null });
+    if (voided.status === 'succeeded' || voided.status === 'authorized') {
+      // The timed-out attempt went through after all and cannot be reversed: trying another channel would charge the
+      // payer twice. The workflow ends with the outcome unknown; the janitor's query commits this attempt's success.
+      throw new Error(`Channel ${route.channel} could not void payment ${from}: it is ${voided.status}`);
+    }
     await failoverAttempt(deps, { orderId: state.orderId, fromPaymentId: from, toPaymentId: to, channel: route.channel });
   }
   return { ...route, attempt, channel: route.candidates[attempt] ?? null, paymentId: route.channel ? to : from };

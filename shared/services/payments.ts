@@ -12,13 +12,15 @@ import { SUPPORTED_METHODS, isExpired, type Order } from '../domain/order.js';
 import { OTP_ATTEMPTS, type AttemptOutcome } from '../domain/payment-outcome.js';
 import { logger } from '../logger.js';
 import { recordOtpConfirmation, recordPaymentOutcome, type OtpConfirmationResult } from '../metrics.js';
-import { ChannelRejectedError, type ChargeResult } from '../ports/payment-channel.js';
+import type { CreatePaymentResult } from '../ports/channel-flows.js';
+import { ChannelRejectedError } from '../ports/payment-channel.js';
 import type { PayWorkflowResult } from '../ports/pay-workflow.js';
 import type { Merchant, NonceGuard } from '../ports/stores.js';
 import type { PayOrderRequest } from '../schemas/requests.js';
-import { channelOf, type Deps } from './deps.js';
+import { outcomeOf } from './channel-outcomes.js';
+import { channelOf, flowOf, type Deps } from './deps.js';
 import { loadOrder } from './orders.js';
-import { claimForPayment, commitAttemptOutcome, currentAttempt, transitionOrder } from './state-writer.js';
+import { claimForPayment, claimWithAttempt, commitAttemptOutcome } from './state-writer.js';
 
 export interface PaymentResponse {
   /** 200 for a settled answer, 202 when the channel's answer is still unknown (order left PROCESSING). */
@@ -143,16 +145,14 @@ export async function confirmPayment(deps: Deps, merchant: Merchant, orderId: st
   // Resolved before the claim: a missing adapter is a deployment bug that must leave the order as it was.
   const channel = channelOf(deps, payment.channel);
   const claimed: Order = { ...order, status: 'PROCESSING', version: order.version + 1, updatedAt: new Date(nowMs).toISOString() };
-  const attempt = (await currentAttempt(deps, order))!;
-  const claimedAttempt = { ...attempt.attempt, status: 'PROCESSING' as const, version: attempt.attempt.version + 1, updatedAt: claimed.updatedAt };
-  if (!(await transitionOrder(deps, { before: order, after: claimed, attempt: { before: attempt.attempt, after: claimedAttempt, stored: attempt.stored } }))) {
+  if (!(await claimWithAttempt(deps, order, claimed))) {
     throw new ConflictError('order_not_confirmable', 'The order is being confirmed or closed by another request.');
   }
   const feeBps = merchant.feeBps ?? deps.settings.defaultFeeBps;
   const facts = { orderId, paymentId: payment.id, channel: channel.id };
-  let result: ChargeResult;
+  let result: CreatePaymentResult;
   try {
-    result = await channel.confirm({ paymentId: payment.id, channelPaymentId: payment.channelPaymentId, capture: payment.capture, otp });
+    result = await flowOf(channel, 'confirmPayment')({ paymentId: payment.id, channelPaymentId: payment.channelPaymentId, capture: payment.capture, otp });
   } catch (error) {
     return confirmFailed(deps, claimed, feeBps, error, { ...facts, otp });
   }
@@ -160,7 +160,7 @@ export async function confirmPayment(deps: Deps, merchant: Merchant, orderId: st
   const retry = result.outcome === 'declined' && result.code === 'authentication_failed' && failures < OTP_ATTEMPTS;
   const outcome: AttemptOutcome = retry
     ? { outcome: 'requires_action', channel: channel.id, channelPaymentId: payment.channelPaymentId, nextAction: payment.nextAction }
-    : { ...result, channel: channel.id };
+    : outcomeOf(channel.id, result);
   const { order: committed } = await commitAttemptOutcome(deps, { orderId, paymentId: payment.id, outcome, feeBps, otpFailures: failures });
   const counted = { ...facts, code: result.outcome === 'declined' ? result.code : null };
   const confirmation = retry ? 'retry' : result.outcome === 'declined' ? 'declined' : 'succeeded';

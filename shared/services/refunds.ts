@@ -3,7 +3,8 @@ import { newId } from '../domain/ids.js';
 import { REFUND_WINDOW_MS, type Refund } from '../domain/order.js';
 import type { Merchant } from '../ports/stores.js';
 import type { CreateRefundRequest } from '../schemas/requests.js';
-import { channelOf, type Deps } from './deps.js';
+import { callbackUrl } from './channel-outcomes.js';
+import { channelOf, flowOf, type Deps } from './deps.js';
 import { loadOrder } from './orders.js';
 import { completeRefund, failRefund } from './state-writer.js';
 
@@ -58,20 +59,32 @@ export async function createRefund(
     throw new UnprocessableError('refund_exceeds_captured', 'Refunds would exceed the captured amount.', 'amount');
   }
 
-  const result = await channelOf(deps, refund.channel).refund({
+  const payment = order.payment!;
+  const result = await flowOf(channelOf(deps, refund.channel), 'refund')({
     refundId: refund.id,
-    channelPaymentId: order.payment!.channelPaymentId!,
+    paymentId: payment.id,
+    channelPaymentId: payment.channelPaymentId!,
     amount: refund.amount,
+    paymentAmount: order.amountCaptured,
     currency: refund.currency,
+    ...(refund.reason ? { reason: refund.reason } : {}),
+    callbackUrl: callbackUrl(deps, refund.channel),
   });
   const doneMs = deps.now();
-  if (result.outcome === 'failed') {
-    return { created: true, refund: await failRefund(deps, { order, refund, code: result.code, nowMs: doneMs }) };
+  switch (result.status) {
+    case 'succeeded':
+      return {
+        created: true,
+        refund: await completeRefund(deps, { order, refund, channelRefundId: result.channelRefundId ?? refund.id, nowMs: doneMs }),
+      };
+    case 'failed':
+    case 'not_found':
+      return { created: true, refund: await failRefund(deps, { order, refund, code: result.code ?? 'refund_failed', nowMs: doneMs }) };
+    case 'processing':
+      // Accepted, not finished (wallets refund asynchronously): the refund stays PROCESSING, its reservation held,
+      // until the channel's refund callback or the janitor's query ends it through the writer.
+      return { created: true, refund };
   }
-  return {
-    created: true,
-    refund: await completeRefund(deps, { order, refund, channelRefundId: result.channelRefundId, nowMs: doneMs }),
-  };
 }
 
 /** outRefundNo is idempotent per order: the same number and amount is the same refund; another amount is a 409. */

@@ -86,6 +86,20 @@ export async function transitionOrder(
   return outcome.committed;
 }
 
+/**
+ * Claims a challenged order and its current attempt (REQUIRES_ACTION → PROCESSING) for a confirm or a close: a
+ * conditional write that excludes the other, so only one of them talks to the channel.
+ */
+export async function claimWithAttempt(deps: Pick<Deps, 'orders'>, before: Order, after: Order): Promise<boolean> {
+  const current = await currentAttempt(deps, before);
+  const attempt = current && {
+    before: current.attempt,
+    after: { ...current.attempt, status: 'PROCESSING' as const, nextAction: after.payment?.nextAction ?? null, version: current.attempt.version + 1, updatedAt: after.updatedAt },
+    stored: current.stored,
+  };
+  return transitionOrder(deps, { before, after, attempt });
+}
+
 /** What committing an attempt's outcome did. */
 export type AttemptCommit =
   /** The order and attempt moved (or only the attempt, when it no longer is the order's current one). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SANDBOX_CARDS } from '../../shared/channels/sandbox-card.js';
+import type { ChannelAdapter } from '../../shared/ports/channel-flows.js';
 import { blocklistKey } from '../../shared/domain/risk.js';
 import { createMerchant } from '../../shared/services/merchants.js';
 import { useTestRuntime } from '../support/runtime.js';
@@ -177,17 +178,10 @@ describe('a crash between steps', () => {
   it('leaves an order whose channel outcome is unknown in PROCESSING, visible, with no money moved', async () => {
     const before = await env.api.get('/v1/balance');
     // A channel that fails in a way that is not a timeout: the workflow cannot know whether money moved.
-    const broken = {
+    const broken: ChannelAdapter = {
       id: 'card_a',
-      charge: async () => {
+      createPayment: async () => {
         throw new Error('connection reset by channel');
-      },
-      confirm: async () => {
-        throw new Error('unused');
-      },
-      cancel: async () => undefined,
-      refund: async () => {
-        throw new Error('unused');
       },
     };
     const { setDeps } = await import('../../functions/services.js');

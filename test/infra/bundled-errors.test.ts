@@ -87,7 +87,8 @@ describe('error names in the deployed bundles', () => {
   it('what the bundled charge path throws on a channel timeout is the name the workflow fails over on', () => {
     expect(namesTheWorkflowMatches()).toEqual(['ChannelTimeoutError']);
     const charge = `(m) => new m.SandboxCardChannel('card_a', { primary: true, journal: new m.SandboxJournal(), timeoutMs: 0 })
-      .charge({ paymentId: 'pay_1', orderId: 'ord_1', merchantId: 'm_1', amount: 100, currency: 'CNY', capture: true,
+      .createPayment({ paymentId: 'pay_1', orderId: 'ord_1', merchantId: 'm_1', amount: 100, currency: 'CNY', capture: true,
+        subject: 's', expiresAt: '2030-01-01T00:00:00.000Z', callbackUrl: 'https://pay.example/callbacks/card_a',
         requireOtp: false, card: { number: '${SANDBOX_CARDS.firstChannelTimesOut}', expMonth: 12, expYear: 2030, cvc: '123' } })`;
     expect(thrownBy(bundles.sandboxChannel!, charge).errorType).toBe('ChannelTimeoutError');
   });

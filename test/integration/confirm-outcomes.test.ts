@@ -58,7 +58,7 @@ describe('confirming a challenged payment', () => {
     try {
       expect(await error(confirmPayment(deps, TEST_MERCHANT, order.id, '000000'))).toMatchObject({ statusCode: 402, code: 'authentication_failed' });
     } finally {
-      channel.confirmResult = (r) => ({ outcome: 'succeeded', channelPaymentId: r.channelPaymentId });
+      channel.confirmResult = (r) => ({ outcome: 'succeeded', channelPaymentId: r.channelPaymentId! });
     }
     expect(await deps.orders.getOrder(order.id)).toMatchObject({ status: 'REQUIRES_ACTION', payment: { otpFailures: 1 } });
     expect(confirmations()).toEqual(['retry']);

@@ -7,14 +7,7 @@ import { parseConfig } from '../../shared/config.js';
 import { newId } from '../../shared/domain/ids.js';
 import type { Order } from '../../shared/domain/order.js';
 import type { KeyCenter } from '../../shared/ports/key-center.js';
-import type {
-  ChargeRequest,
-  ChargeResult,
-  ConfirmRequest,
-  PaymentChannel,
-  RefundRequest,
-  RefundResult,
-} from '../../shared/ports/payment-channel.js';
+import type { ChannelAdapter, ChannelPaymentState, CreatePaymentResult, PaymentRef } from '../../shared/ports/channel-flows.js';
 import type { PayWorkflow } from '../../shared/ports/pay-workflow.js';
 import type { Merchant } from '../../shared/ports/stores.js';
 import { createDeps } from '../../shared/services/create-deps.js';
@@ -25,7 +18,7 @@ import type { Deps } from '../../shared/services/deps.js';
  * channels a test passes: for tests that must interleave two requests at a channel step, which HTTP cannot time.
  */
 export async function serviceDeps(
-  channels: readonly PaymentChannel[],
+  channels: readonly ChannelAdapter[],
 ): Promise<{ deps: Deps; events: DynamoEventStore; close(): void }> {
   const endpoint = inject('dynamoEndpoint');
   const config = parseConfig({
@@ -131,14 +124,14 @@ function deferred(): Deferred {
  * request reaches the channel when, with no timing involved. `fail` makes the next call of a kind throw instead.
  * It records every call it receives, as an acquirer's report would.
  */
-export class GatedChannel implements PaymentChannel {
+export class GatedChannel implements ChannelAdapter {
   readonly calls: Array<{ kind: Gated; paymentId: string }> = [];
   private readonly gates = new Map<Gated, { entered: Deferred; released: Deferred }>();
   private readonly failures = new Map<Gated, Error>();
   /** What the channel answers a confirm with (once through the gate). */
-  confirmResult: (request: ConfirmRequest) => ChargeResult = (request) => ({
+  confirmResult: (request: PaymentRef & { otp: string; capture: boolean }) => CreatePaymentResult = (request) => ({
     outcome: 'succeeded',
-    channelPaymentId: request.channelPaymentId,
+    channelPaymentId: request.channelPaymentId!,
   });
 
   constructor(readonly id = 'gated') {}
@@ -168,20 +161,14 @@ export class GatedChannel implements PaymentChannel {
     }
   }
 
-  async charge(_request: ChargeRequest): Promise<ChargeResult> {
-    throw new Error('charge is not part of these tests');
-  }
-
-  async confirm(request: ConfirmRequest): Promise<ChargeResult> {
+  async confirmPayment(request: PaymentRef & { otp: string; capture: boolean }): Promise<CreatePaymentResult> {
     await this.pass('confirm', request.paymentId);
     return this.confirmResult(request);
   }
 
-  async cancel(paymentId: string): Promise<void> {
-    await this.pass('cancel', paymentId);
-  }
-
-  async refund(_request: RefundRequest): Promise<RefundResult> {
-    throw new Error('refund is not part of these tests');
+  /** The card channel's cancellation (void) of an open challenge. */
+  async void(request: PaymentRef): Promise<ChannelPaymentState> {
+    await this.pass('cancel', request.paymentId);
+    return { status: 'closed', paymentId: request.paymentId, channelPaymentId: request.channelPaymentId };
   }
 }
