@@ -40,7 +40,7 @@ import {
   refundSchema,
   webhookTestResultSchema,
 } from '../../shared/schemas/response-schemas.js';
-import { routes, type RouteDefinition } from './routes.js';
+import { merchantApiRoutes, type RouteDefinition } from './routes.js';
 
 type Schema = z.ZodMiniType;
 type Json = Record<string, unknown>;
@@ -457,10 +457,8 @@ function webhooks(): Json {
 
 export function openApiDocument(): Json {
   const paths: Record<string, Record<string, unknown>> = {};
-  // The merchant API is /v1; the hosted checkout's pages are for payers' browsers, not part of it.
-  for (const route of routes.filter((r) => r.path.startsWith('/v1/'))) {
-    (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route, operationSpec(route));
-  }
+  // The hosted checkout's pages are for payers' browsers, not part of the merchant API.
+  for (const route of merchantApiRoutes) (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route, operationSpec(route));
   return {
     openapi: '3.1.0',
     info: {

@@ -35,6 +35,9 @@ export const routes: readonly RouteDefinition[] = [
   { method: 'POST', path: '/checkout/{token}/otp', handler: 'checkout', signed: false, idempotent: false },
 ];
 
+/** The merchant API (`/v1`, what docs/openapi.json describes); the other routes are pages for payers. */
+export const merchantApiRoutes: readonly RouteDefinition[] = routes.filter((route) => route.path.startsWith('/v1/'));
+
 /** Handler modules, relative to the project root (the CDK entry points and the local gateway's imports). */
 export const apiFunctionEntries: Readonly<Record<ApiFunctionName, string>> = {
   order: 'functions/order.ts',

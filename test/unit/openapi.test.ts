@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { errorCodes, openApiDocument, operationSpec } from '../../infra/definitions/openapi.js';
-import { routes } from '../../infra/definitions/routes.js';
+import { merchantApiRoutes as routes } from '../../infra/definitions/routes.js';
 import { projectRoot } from '../../infra/local/dynamodb-local.js';
 import { ERROR_CODES, declineCode, isErrorCode, type ErrorCode } from '../../shared/domain/error-codes.js';
 import { newId } from '../../shared/domain/ids.js';
