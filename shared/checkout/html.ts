@@ -2,10 +2,10 @@
  * HTML escaping for text and double-quoted attribute values (OWASP XSS cheat sheet, rules 1 and 2). Every string the
  * page did not write itself goes through it: subject, merchant name, URLs, ids.
  */
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
 export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
+  return value.replace(/[&<>"'`]/g, (c) => ENTITIES[c]!);
 }
 
 /** A template tag: interpolated values are escaped unless wrapped in `raw()` (markup the page built itself). */
