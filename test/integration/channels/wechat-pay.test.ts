@@ -298,6 +298,33 @@ describe('WeChat Pay Native over HTTP', () => {
   });
 });
 
+describe('sandbox faults', () => {
+  async function setMode(mode: string): Promise<number> {
+    const answer = await fetch(`${baseUrl}${PREFIX}/mode`, { method: 'POST', body: JSON.stringify({ mode }) });
+    return answer.status;
+  }
+
+  it('error mode answers SYSTEM_ERROR without acting; timeout mode acts but never answers: both are unknown outcomes', async () => {
+    const request = paymentRequest();
+    const quick = new WechatPayAdapter({ id: 'wechat_pay', baseUrl: `${baseUrl}${PREFIX}`, credentials: keys.platform, timeoutMs: 300 });
+    try {
+      expect(await setMode('error')).toBe(200);
+      await expect(quick.createPayment(request)).rejects.toBeInstanceOf(ChannelTimeoutError);
+      expect(await setMode('normal')).toBe(200);
+      expect(await quick.queryPayment({ paymentId: request.paymentId, channelPaymentId: null })).toMatchObject({ status: 'not_found' });
+
+      expect(await setMode('timeout')).toBe(200);
+      await expect(quick.createPayment(request)).rejects.toBeInstanceOf(ChannelTimeoutError);
+      expect(await setMode('normal')).toBe(200);
+      // The channel did create it: only a query tells.
+      expect(await quick.queryPayment({ paymentId: request.paymentId, channelPaymentId: null })).toMatchObject({ status: 'pending' });
+      expect(await setMode('sometimes')).toBe(400);
+    } finally {
+      await setMode('normal');
+    }
+  });
+});
+
 describe('signatures', () => {
   it('the sandbox refuses a request signed with a key it does not know for that serial (SIGN_ERROR)', async () => {
     const other = generateSandboxWechatPayKeys({ appId: keys.platform.appId, mchId: keys.platform.mchId });

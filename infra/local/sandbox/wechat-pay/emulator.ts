@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WechatPaySandboxKeys } from '../../../../shared/channels/wechat-pay/credentials.js';
 import {
+  AUTH_SCHEMA,
   encryptResource,
   isFresh,
   newNonce,
@@ -19,6 +20,7 @@ import { refundNotificationView, refundView, transactionView, type SandboxRefund
 
 export const WECHAT_PAY_CHANNEL = 'wechat_pay';
 const MAX_BODY_BYTES = 64 * 1024;
+const WITHHOLD_MS = 60_000;
 
 export interface WechatPayEmulatorOptions {
   readonly store: SandboxStore;
@@ -83,15 +85,21 @@ export class WechatPayEmulator {
 
   async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     let answer: Answer;
+    let withhold = false;
     try {
       const body = await readBody(req);
+      const mode = path.startsWith('/v3/') ? await this.faultMode() : 'normal';
+      if (mode === 'error') throw new WechatError(500, 'SYSTEM_ERROR', '系统繁忙，请稍后重试');
       answer = await this.route(req.method ?? 'GET', path, body, req.headers.authorization);
+      withhold = mode === 'timeout';
     } catch (error) {
       answer =
         error instanceof WechatError
           ? { status: error.status, body: { code: error.code, message: error.message } }
           : { status: 500, body: { code: 'SYSTEM_ERROR', message: '系统错误' } };
     }
+    // Timeout mode: WeChat did the work but its answer never arrives, the case that leaves the caller not knowing.
+    if (withhold) return withholdAnswer(res);
     const text = answer.body === undefined ? '' : JSON.stringify(answer.body);
     res.writeHead(answer.status, {
       ...(text ? { 'content-type': 'application/json; charset=utf-8' } : {}),
@@ -105,6 +113,7 @@ export class WechatPayEmulator {
     const [pathname = ''] = path.split('?');
     const complete = /^\/payments\/([^/]+)\/complete$/.exec(pathname);
     if (method === 'POST' && complete) return this.complete(decodeURIComponent(complete[1]!), body);
+    if (method === 'POST' && pathname === '/mode') return this.setFaultMode(body);
     if (!pathname.startsWith('/v3/')) throw new WechatError(404, 'NOT_FOUND', '接口不存在');
     this.verifyRequest(method, path, body, authorization);
     const trade = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)$/.exec(pathname);
@@ -116,6 +125,22 @@ export class WechatPayEmulator {
     if (method === 'POST' && pathname === '/v3/refund/domestic/refunds') return this.createRefund(parseBody(body));
     if (method === 'GET' && refund) return this.queryRefund(decodeURIComponent(refund[1]!));
     throw new WechatError(404, 'NOT_FOUND', '接口不存在');
+  }
+
+  /**
+   * The contract's sandbox fault knob, `POST /mode {"mode": "normal" | "timeout" | "error"}`: `error` answers every API
+   * call 500 SYSTEM_ERROR without acting, `timeout` acts and never answers. Kept in the store, so it holds across
+   * restarts and for every emulator instance on the same store.
+   */
+  private async setFaultMode(rawBody: string): Promise<Answer> {
+    const mode = parseBody(rawBody).mode;
+    if (mode !== 'normal' && mode !== 'timeout' && mode !== 'error') throw new WechatError(400, 'PARAM_ERROR', 'mode 必须是 normal、timeout 或 error');
+    await this.store.put(WECHAT_PAY_CHANNEL, 'mode', { mode });
+    return { status: 200, body: { mode } };
+  }
+
+  private async faultMode(): Promise<FaultMode> {
+    return (await this.store.get<{ mode: FaultMode }>(WECHAT_PAY_CHANNEL, 'mode'))?.value.mode ?? 'normal';
   }
 
   /** The merchant's signature: known mchid and certificate serial, fresh timestamp, RSA over the request. */
@@ -137,6 +162,7 @@ export class WechatPayEmulator {
       'wechatpay-timestamp': timestamp,
       'wechatpay-nonce': nonce,
       'wechatpay-serial': this.keys.platformSerialNo,
+      'wechatpay-signature-type': AUTH_SCHEMA,
       'wechatpay-signature': rsaSign(responseMessage(timestamp, nonce, body), this.keys.platformPrivateKeyPem),
     };
   }
@@ -284,6 +310,17 @@ export class WechatPayEmulator {
       if (await this.store.put(WECHAT_PAY_CHANNEL, `payment#${outTradeNo}`, next, stored.version)) return next;
     }
   }
+}
+
+type FaultMode = 'normal' | 'timeout' | 'error';
+
+/** Holds the connection open until the caller gives up (its timeout), at most a minute, then drops it unanswered. */
+async function withholdAnswer(res: ServerResponse): Promise<void> {
+  await new Promise<void>((done) => {
+    const timer = setTimeout(done, WITHHOLD_MS);
+    res.once('close', () => (clearTimeout(timer), done()));
+  });
+  res.destroy();
 }
 
 type NativeOrder = Pick<SandboxTrade, 'appid' | 'mchid' | 'description' | 'out_trade_no' | 'time_expire' | 'notify_url' | 'amount'>;
