@@ -26,8 +26,8 @@ const options = {
 };
 const timers = () => new SchedulerTimers(new SchedulerClient({ region: 'eu-west-1' }), options);
 const timer: Timer = { key: 'payment.query:pay_01jabc', kind: 'payment.query', dueAtMs: NOW + 60_000, payload: { attempt: 0 } };
-const notFound = () => new ResourceNotFoundException({ message: 'Schedule not found', $metadata: {} });
-const conflict = () => new ConflictException({ message: 'Schedule already exists', $metadata: {} });
+const notFound = () => new ResourceNotFoundException({ message: 'Schedule not found', Message: 'Schedule not found', $metadata: {} });
+const conflict = () => new ConflictException({ message: 'Schedule already exists', Message: 'Schedule already exists', $metadata: {} });
 
 describe('schedule names', () => {
   it('are at most 64 characters of [0-9a-zA-Z-_.], stable for a key', () => {
@@ -112,7 +112,7 @@ describe('EventBridge Scheduler timers', () => {
     scheduler.on(UpdateScheduleCommand).rejects(notFound());
     await expect(timers().schedule(timer)).rejects.toThrow(/appearing and disappearing/);
     scheduler.reset();
-    scheduler.on(CreateScheduleCommand).rejects(new ValidationException({ message: 'bad', $metadata: {} }));
+    scheduler.on(CreateScheduleCommand).rejects(new ValidationException({ message: 'bad', Message: 'bad', $metadata: {} }));
     await expect(timers().schedule(timer)).rejects.toThrow('bad');
     expect(scheduler.commandCalls(UpdateScheduleCommand)).toHaveLength(0);
   });
@@ -140,7 +140,7 @@ describe('EventBridge Scheduler timers', () => {
   });
 
   it('cancel passes on errors other than not-found', async () => {
-    scheduler.on(DeleteScheduleCommand).rejects(new ValidationException({ message: 'denied', $metadata: {} }));
+    scheduler.on(DeleteScheduleCommand).rejects(new ValidationException({ message: 'denied', Message: 'denied', $metadata: {} }));
     await expect(timers().cancel(timer.key)).rejects.toThrow('denied');
   });
 });
