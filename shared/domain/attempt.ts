@@ -18,8 +18,20 @@ export interface Attempt extends Payment {
   readonly failure: { readonly code: string; readonly message: string } | null;
   /** The channel took the money after the order stopped paying with this attempt: it is refunded, the order stays. */
   readonly lateSuccess: boolean;
+  /**
+   * The refund of a late success: its id is chosen when the late success is recorded, so every retry asks the
+   * channel for the same refund (idempotent there); PENDING until the channel was asked.
+   */
+  readonly lateRefund: LateRefund | null;
   readonly updatedAt: string;
   readonly version: number;
+}
+
+export interface LateRefund {
+  readonly id: string;
+  readonly status: 'PENDING' | 'PROCESSING' | 'SUCCEEDED' | 'FAILED';
+  readonly channelRefundId: string | null;
+  readonly code: string | null;
 }
 
 export interface ChannelAnswer {
@@ -59,6 +71,7 @@ export function newAttempt(order: Pick<Order, 'id' | 'merchantId' | 'amount' | '
     answers: [],
     failure: null,
     lateSuccess: false,
+    lateRefund: null,
     updatedAt: payment.createdAt,
     version: 1,
   };

@@ -14,7 +14,7 @@ export interface LedgerLine {
 
 export interface LedgerEntry {
   readonly id: string;
-  readonly kind: 'payment' | 'refund' | 'late_payment';
+  readonly kind: 'payment' | 'refund' | 'late_payment' | 'late_refund';
   readonly merchantId: string;
   readonly orderId: string;
   readonly refundId: string | null;
@@ -39,6 +39,14 @@ export function latePaymentLines(p: { channel: string; amount: number }): Ledger
   return [
     { account: accounts.channelClearing(p.channel), direction: 'debit', amount: p.amount },
     { account: accounts.latePayments(p.channel), direction: 'credit', amount: p.amount },
+  ];
+}
+
+/** The channel refunded a late success: what was owed to the payer is paid back through the channel. */
+export function lateRefundLines(p: { channel: string; amount: number }): LedgerLine[] {
+  return [
+    { account: accounts.latePayments(p.channel), direction: 'debit', amount: p.amount },
+    { account: accounts.channelClearing(p.channel), direction: 'credit', amount: p.amount },
   ];
 }
 

@@ -1,7 +1,7 @@
 import { attemptFromOrder, newAttempt, paymentSummary, type Attempt, type AttemptPointer } from '../domain/attempt.js';
 import { ConflictError, DomainError, NotFoundError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import { latePaymentLines, refundLines, type LedgerEntry } from '../domain/ledger.js';
+import { latePaymentLines, lateRefundLines, refundLines, type LedgerEntry } from '../domain/ledger.js';
 import type { Order, Payment, Refund } from '../domain/order.js';
 import {
   assertAttemptTransition,
@@ -12,6 +12,7 @@ import {
 import { applyOutcome, attemptAfter, attemptStatusOf, type AttemptOutcome } from '../domain/payment-outcome.js';
 import { withCheckoutPage } from '../checkout/issue.js';
 import { logger } from '../logger.js';
+import type { ChannelRefundState } from '../ports/channel-flows.js';
 import type { DomainEvent, NonceGuard, StateChange } from '../ports/stores.js';
 import type { Deps } from './deps.js';
 import { orderEvent, refundEvent } from './events.js';
@@ -152,7 +153,10 @@ export async function commitAttemptOutcome(
     let change: StateChange;
     let result: AttemptCommit;
     if (paid && (!isCurrent || attempt.status === 'CANCELLED')) {
-      const after = attemptAfter(attempt, { ...input.outcome, outcome: 'succeeded' } as AttemptOutcome, order, now, true);
+      const after: Attempt = {
+        ...attemptAfter(attempt, { ...input.outcome, outcome: 'succeeded' } as AttemptOutcome, order, now, true),
+        lateRefund: attempt.lateRefund ?? { id: newId('rf', nowMs), status: 'PENDING', channelRefundId: null, code: null },
+      };
       assertAttemptTransition(attempt.status, after.status, true);
       change = {
         attempts: [attemptWrite(attempt, after, stored !== undefined)],
@@ -238,6 +242,51 @@ function latePaymentEntry(order: Order, attempt: Attempt, nowMs: number): Ledger
 async function merchantFeeBps(deps: WriterDeps, merchantId: string): Promise<number> {
   const merchant = await deps.merchants.get(merchantId);
   return merchant?.feeBps ?? deps.settings.defaultFeeBps;
+}
+
+/**
+ * Records the channel's answer to the refund of a late success: SUCCEEDED (with the ledger entry that pays the payer
+ * back), FAILED (left owed in the late-payments account, for an operator) or still PROCESSING. A refund already
+ * ended is not written again.
+ */
+export async function recordLateRefund(
+  deps: Pick<Deps, 'orders' | 'now'>,
+  r: { orderId: string; paymentId: string; result: ChannelRefundState },
+): Promise<Attempt> {
+  const attempt = await deps.orders.getAttempt(r.orderId, r.paymentId);
+  const refund = attempt?.lateRefund;
+  if (!attempt || !refund || !attempt.lateSuccess) throw new Error(`Attempt ${r.paymentId} has no late success to refund`);
+  if (refund.status === 'SUCCEEDED' || refund.status === 'FAILED') return attempt;
+  const status = r.result.status === 'succeeded' ? 'SUCCEEDED' : r.result.status === 'processing' ? 'PROCESSING' : 'FAILED';
+  if (status === refund.status) return attempt;
+  const nowMs = deps.now();
+  const now = new Date(nowMs).toISOString();
+  const after: Attempt = {
+    ...attempt,
+    lateRefund: { ...refund, status, channelRefundId: r.result.channelRefundId ?? refund.channelRefundId, code: r.result.code ?? null },
+    updatedAt: now,
+    version: attempt.version + 1,
+  };
+  const channel = attempt.channel ?? 'unknown';
+  const written = await deps.orders.commit({
+    attempts: [{ after, expect: { status: attempt.status, version: attempt.version } }],
+    ledger: status === 'SUCCEEDED'
+      ? {
+          id: newId('le', nowMs),
+          kind: 'late_refund',
+          merchantId: attempt.merchantId,
+          orderId: attempt.orderId,
+          refundId: refund.id,
+          channel,
+          currency: attempt.currency,
+          lines: lateRefundLines({ channel, amount: attempt.amount }),
+          createdAt: now,
+        }
+      : undefined,
+  });
+  if (written.committed) return after;
+  // A concurrent recording of the same answer won: what it wrote is the answer.
+  return (await deps.orders.getAttempt(r.orderId, r.paymentId))!;
 }
 
 /**

@@ -12,18 +12,20 @@ import {
   OutcomeMismatchError,
   transitionOrder,
 } from '../../shared/services/state-writer.js';
+import { refundLateSuccess } from '../../shared/services/late-success.js';
 import { GatedChannel, serviceDeps, TEST_MERCHANT } from '../support/service-deps.js';
 
 /**
  * The one writer of state against DynamoDB Local: the commit step every path (workflow, confirm, close, callback,
  * janitor) ends in, with the attempts as items and the pointers that lead a channel's answer back to them.
  */
+const channel = new GatedChannel('card_a');
 let deps: Deps;
 let close: () => void;
 let allEntries: () => Promise<LedgerEntry[]>;
 
 beforeAll(async () => {
-  const env = await serviceDeps([new GatedChannel('card_a')]);
+  const env = await serviceDeps([channel]);
   deps = env.deps;
   close = env.close;
   allEntries = async () => {
@@ -120,6 +122,21 @@ describe('commitAttemptOutcome', () => {
     // The same callback again changes nothing.
     expect((await commitAttemptOutcome(deps, { orderId: order.id, paymentId, outcome: succeeded('ch_late') })).kind).toBe('duplicate');
     expect((await allEntries()).length).toBe(entriesBefore + 1);
+
+    // The caller refunds it at the channel, under the refund id chosen with the late success; once, however often.
+    const refundId = late.attempt.lateRefund!.id;
+    expect(late.attempt.lateRefund).toMatchObject({ status: 'PENDING', id: expect.stringMatching(/^rf_/) });
+    const refunded = await refundLateSuccess(deps, late.attempt);
+    expect(refunded.lateRefund).toMatchObject({ id: refundId, status: 'SUCCEEDED', channelRefundId: `card_a_${refundId}` });
+    expect(await refundLateSuccess(deps, (await deps.orders.getAttempt(order.id, paymentId))!)).toMatchObject({ version: refunded.version });
+    expect(channel.calls.filter((c) => c.kind === 'refund' && c.paymentId === paymentId)).toHaveLength(1);
+    const afterRefund = (await allEntries()).filter((e) => e.orderId === order.id);
+    expect(afterRefund.map((e) => e.kind).sort()).toEqual(['late_payment', 'late_refund']);
+    // What was owed to the payer is paid back: the late-payments account nets to zero, the books balance.
+    const owed = afterRefund.flatMap((e) => e.lines).filter((l) => l.account === 'platform:late_payments:card_a');
+    expect(owed.reduce((sum, l) => sum + (l.direction === 'credit' ? l.amount : -l.amount), 0)).toBe(0);
+    expect(trialBalance(afterRefund)[0]).toMatchObject({ unbalancedEntries: [], debits: 1400, credits: 1400 });
+    expect(await deps.orders.getOrder(order.id)).toMatchObject({ status: 'CLOSED', amountCaptured: 0 });
   });
 
   it('failover keeps the cancelled attempt and makes a new one current; the decline then ends only the new one', async () => {

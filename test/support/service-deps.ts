@@ -7,7 +7,14 @@ import { parseConfig } from '../../shared/config.js';
 import { newId } from '../../shared/domain/ids.js';
 import type { Order } from '../../shared/domain/order.js';
 import type { KeyCenter } from '../../shared/ports/key-center.js';
-import type { ChannelAdapter, ChannelPaymentState, CreatePaymentResult, PaymentRef } from '../../shared/ports/channel-flows.js';
+import type {
+  ChannelAdapter,
+  ChannelPaymentState,
+  ChannelRefundRequest,
+  ChannelRefundState,
+  CreatePaymentResult,
+  PaymentRef,
+} from '../../shared/ports/channel-flows.js';
 import type { PayWorkflow } from '../../shared/ports/pay-workflow.js';
 import type { Merchant } from '../../shared/ports/stores.js';
 import { createDeps } from '../../shared/services/create-deps.js';
@@ -103,7 +110,7 @@ export async function seedChallengedOrder(deps: Deps, channel: string, amount = 
   return order;
 }
 
-type Gated = 'confirm' | 'cancel';
+type Gated = 'confirm' | 'cancel' | 'refund';
 
 interface Deferred {
   readonly promise: Promise<void>;
@@ -164,6 +171,11 @@ export class GatedChannel implements ChannelAdapter {
   async confirmPayment(request: PaymentRef & { otp: string; capture: boolean }): Promise<CreatePaymentResult> {
     await this.pass('confirm', request.paymentId);
     return this.confirmResult(request);
+  }
+
+  async refund(request: ChannelRefundRequest): Promise<ChannelRefundState> {
+    await this.pass('refund', request.paymentId);
+    return { status: 'succeeded', refundId: request.refundId, channelRefundId: `${this.id}_${request.refundId}` };
   }
 
   /** The card channel's cancellation (void) of an open challenge. */
