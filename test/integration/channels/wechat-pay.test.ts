@@ -286,7 +286,9 @@ describe('WeChat Pay Native over HTTP', () => {
     expect(await wechat.queryRefund({ refundId, paymentId: request.paymentId })).toMatchObject({ status: 'succeeded', channelRefundId: first.channelRefundId });
     expect(await wechat.queryPayment({ paymentId: request.paymentId, channelPaymentId: null })).toMatchObject({ status: 'succeeded' });
 
-    const tooMuch = await wechat.refund({ ...refund, refundId: newId('rf'), amount: 2001 });
+    // A refund number that is a special property name in JavaScript is just a refund number.
+    expect(await wechat.refund({ ...refund, refundId: '__proto__', amount: 1 })).toMatchObject({ status: 'processing', refundId: '__proto__' });
+    const tooMuch = await wechat.refund({ ...refund, refundId: newId('rf'), amount: 2000 });
     expect(tooMuch).toMatchObject({ status: 'failed', code: 'NOT_ENOUGH' });
     expect(await wechat.queryRefund({ refundId: newId('rf'), paymentId: request.paymentId })).toMatchObject({ status: 'not_found' });
   });

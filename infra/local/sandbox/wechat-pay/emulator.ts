@@ -382,7 +382,8 @@ function validateRefund(body: Record<string, unknown>): RefundOrder {
 
 /** Reserves the refund on the order (idempotent per out_refund_no), or refuses it as WeChat would. */
 function reserveRefund(trade: SandboxTrade, request: RefundOrder): SandboxTrade {
-  const previous = trade.refunds[request.out_refund_no];
+  // hasOwn: a refund number such as `__proto__` must not read the prototype.
+  const previous = Object.hasOwn(trade.refunds, request.out_refund_no) ? trade.refunds[request.out_refund_no] : undefined;
   if (previous !== undefined) {
     if (previous !== request.amount.refund) throw new WechatError(400, 'INVALID_REQUEST', '退款单号已存在且金额不一致');
     return trade;
