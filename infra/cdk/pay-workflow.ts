@@ -22,7 +22,8 @@ export interface PayWorkflowProps {
 const TASK_ACCESS: Readonly<Record<PayWorkflowTask, { table?: 'read' | 'readWrite'; openSealed?: boolean }>> = {
   AssessRisk: { table: 'read' }, // the claimed order and the blocklist entries, one BatchGet
   Route: {}, // channel catalog and health are data in the function
-  Charge: { openSealed: true }, // the sealed card, opened only to hand it to the channel
+  // The sealed card, opened only to hand it to the channel; the order names the channel before it is called.
+  Charge: { table: 'readWrite', openSealed: true },
   Failover: { table: 'readWrite' }, // records the cancelled attempt and starts the next one
   Commit: { table: 'readWrite' }, // order + ledger + outbox in one transaction
   ReleaseClaim: { table: 'readWrite' },

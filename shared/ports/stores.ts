@@ -101,6 +101,12 @@ export interface StateChange {
     readonly toStatus: OrderStatus | null;
     readonly now: string;
   };
+  /**
+   * Names the channel the current attempt is about to be sent to (order.payment.channel), if the order is still
+   * PROCESSING for that attempt: no status change and no version, so the janitor knows where to ask when the answer
+   * is lost.
+   */
+  readonly attemptChannel?: { readonly orderId: string; readonly paymentId: string; readonly channel: string };
   /** Gives a failed refund's reservation back to the order's refundable remainder. */
   readonly releaseRefund?: { readonly orderId: string; readonly amount: number };
   readonly ledger?: LedgerEntry;

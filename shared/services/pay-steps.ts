@@ -10,7 +10,7 @@ import { ChannelTimeoutError } from '../ports/payment-channel.js';
 import type { PayWorkflowResult, PayWorkflowState, RouteState } from '../ports/pay-workflow.js';
 import { callbackUrl, outcomeOf } from './channel-outcomes.js';
 import { channelOf, flowOf, type Deps } from './deps.js';
-import { commitAttemptOutcome, failoverAttempt } from './state-writer.js';
+import { commitAttemptOutcome, failoverAttempt, recordAttemptChannel } from './state-writer.js';
 import type { RoutingDeps } from './routing-deps.js';
 
 /**
@@ -68,9 +68,14 @@ export async function chargeChannel(deps: Deps, state: PayWorkflowState): Promis
   const card = JSON.parse(
     await deps.keyCenter.open(state.sealedCard, { paymentId: state.paymentId, merchantId: order.merchantId }, { cache: false }),
   ) as CardInput;
+  const paymentId = currentPaymentId(state);
+  const channel = channelOf(deps, channelId);
+  if (!(await recordAttemptChannel(deps, { orderId: order.id, paymentId, channel: channelId }))) {
+    throw new Error(`order ${order.id} is no longer processing payment ${paymentId}`);
+  }
   try {
-    const result = await flowOf(channelOf(deps, channelId), 'createPayment')({
-      paymentId: currentPaymentId(state),
+    const result = await flowOf(channel, 'createPayment')({
+      paymentId,
       orderId: order.id,
       merchantId: order.merchantId,
       amount: order.amount,

@@ -101,6 +101,17 @@ export async function claimWithAttempt(deps: Pick<Deps, 'orders'>, before: Order
   return transitionOrder(deps, { before, after, attempt });
 }
 
+/**
+ * Records, before the channel is called, which channel the current attempt goes to: if its answer is then lost
+ * (timeout, crash), the order says where the janitor must query. False if the order no longer pays with it.
+ */
+export async function recordAttemptChannel(
+  deps: Pick<Deps, 'orders'>,
+  a: { orderId: string; paymentId: string; channel: string },
+): Promise<boolean> {
+  return (await deps.orders.commit({ attemptChannel: a })).committed;
+}
+
 /** What committing an attempt's outcome did. */
 export type AttemptCommit =
   /** The order and attempt moved (or only the attempt, when it no longer is the order's current one). */

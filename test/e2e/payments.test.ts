@@ -192,7 +192,10 @@ describe('a crash between steps', () => {
       const res = await env.api.pay(order.id);
       expect(res.status).toBe(202);
       expect(res.body.status).toBe('PROCESSING');
-      expect((await env.api.get(`/v1/orders/${order.id}`)).body.status).toBe('PROCESSING');
+      const stuck = (await env.api.get(`/v1/orders/${order.id}`)).body;
+      expect(stuck.status).toBe('PROCESSING');
+      // The order names the channel the attempt went to, recorded before the call: where the janitor must ask.
+      expect(stuck.payment).toMatchObject({ id: res.body.payment.id, channel: 'card_a', channelPaymentId: null });
       const processing = await env.api.get('/v1/orders?status=PROCESSING');
       expect(processing.body.data.map((o: { id: string }) => o.id)).toContain(order.id);
       expect((await env.api.get('/v1/balance')).body).toEqual(before.body);

@@ -170,6 +170,22 @@ export class DynamoOrderStore implements OrderStore {
     for (const pointer of change.pointers ?? []) add('pointer', this.pointerPut(pointer));
     if (change.refund) add('refund', this.refundPut(change.refund.after, change.refund.expect));
     if (change.refundTotals) add('refundTotals', this.refundTotalsItem(change.refundTotals));
+    if (change.attemptChannel) {
+      add('order', {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.order(change.attemptChannel.orderId),
+          UpdateExpression: 'SET payment.channel = :channel',
+          ConditionExpression: '#status = :processing AND payment.id = :paymentId',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':channel': change.attemptChannel.channel,
+            ':processing': 'PROCESSING',
+            ':paymentId': change.attemptChannel.paymentId,
+          },
+        },
+      });
+    }
     if (change.releaseRefund) {
       add('other', {
         Update: {
