@@ -1,6 +1,6 @@
 import type { NextAction } from '../domain/order.js';
 import type { AttemptOutcome } from '../domain/payment-outcome.js';
-import type { CreatePaymentResult, PayerAction } from '../ports/channel-flows.js';
+import type { ChannelPaymentState, CreatePaymentResult, PayerAction } from '../ports/channel-flows.js';
 import type { Deps } from './deps.js';
 
 /**
@@ -29,4 +29,26 @@ function nextActionOf(action: PayerAction): NextAction {
 /** Where a channel sends its asynchronous results: the platform's `POST /callbacks/{channel}`. */
 export function callbackUrl(deps: Pick<Deps, 'checkout'>, channel: string): string {
   return `${deps.checkout.publicBaseUrl().replace(/\/+$/, '')}/callbacks/${channel}`;
+}
+
+/**
+ * A payment state a channel reported (a verified callback, the janitor's query) as the outcome to commit, with the
+ * amount and currency it reported so the commit cross-checks them. `pending` and `not_found` end nothing: undefined
+ * (the janitor decides what a payment the channel never saw means once its deadline has passed).
+ */
+export function outcomeOfState(channel: string, state: ChannelPaymentState): AttemptOutcome | undefined {
+  const channelPaymentId = state.channelPaymentId;
+  const money = { ...(state.amount !== undefined ? { amount: state.amount } : {}), ...(state.currency ? { currency: state.currency } : {}) };
+  switch (state.status) {
+    case 'succeeded':
+    case 'authorized':
+      return { outcome: state.status, channel, channelPaymentId: channelPaymentId ?? state.paymentId, ...money };
+    case 'failed':
+      return { outcome: 'declined', channel, channelPaymentId, code: state.code ?? 'channel_declined', message: 'The channel reported the payment failed.' };
+    case 'closed':
+      return { outcome: 'cancelled', channel, channelPaymentId };
+    case 'pending':
+    case 'not_found':
+      return undefined;
+  }
 }
