@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { setDeps } from '../../functions/services.js';
 import { PAY_WORKFLOW_TASKS, payWorkflowDefinition } from '../../infra/definitions/pay-workflow.js';
-import { routes } from '../../infra/definitions/routes.js';
+import { merchantApiRoutes, routes } from '../../infra/definitions/routes.js';
 import { NotFoundError } from '../../shared/domain/errors.js';
 import { localDefinition } from '../../infra/local/local-pay-workflow.js';
 import { useTestRuntime } from '../support/runtime.js';
@@ -64,13 +64,18 @@ describe('the workflow at run time', () => {
   it('serves every route of the shared route table with an action of its handler', async () => {
     // What a handler answers for a route it has no action for (functions/http/api-handler.ts).
     const noAction = new NotFoundError('route').message;
-    for (const route of routes) {
+    for (const route of merchantApiRoutes) {
       const path = route.path.replace('{id}', 'ord_01m8000000000000000000000a').replace('/v1/refunds/ord_', '/v1/refunds/rf_');
       const res = await env.api.request(route.method, path, route.method === 'POST' ? {} : undefined);
       const where = `${route.method} ${route.path}`;
       expect(res.body?.error?.code, where).not.toBe('route_not_found'); // the gateway knows the route
       expect(res.body?.error?.message, where).not.toBe(noAction); // and the handler has an action for it
       expect(res.status, where).toBeLessThan(500);
+    }
+    // The payers' pages are not merchant API: unsigned, and an unknown token is their handler's own 404 page.
+    for (const route of routes.filter((r) => !merchantApiRoutes.includes(r))) {
+      const res = await fetch(`${env.runtime.url}${route.path.replace('{token}', 'A'.repeat(43))}`, { method: route.method });
+      expect([route.path, res.status, res.headers.get('content-security-policy')]).toEqual([route.path, 404, expect.stringContaining("default-src 'none'")]);
     }
   });
 });
