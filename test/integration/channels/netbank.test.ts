@@ -296,6 +296,49 @@ describe('netbank: query, close, refund, and answers that cannot be trusted', ()
     await endpoint.close();
   });
 
+  it('close racing the payer: exactly one wins, and the bank says which', async () => {
+    const endpoint = await callbackEndpoint(adapter());
+    for (let round = 0; round < 4; round += 1) {
+      const request = paymentRequest(endpoint.url);
+      const { channelPaymentId } = await createRedirect(request);
+      const [closed, paid] = await Promise.all([adapter().closePayment({ paymentId: request.paymentId, channelPaymentId }), complete(channelPaymentId)]);
+      const final = await adapter().queryPayment({ paymentId: request.paymentId, channelPaymentId });
+      if (closed.outcome === 'closed') {
+        expect(paid.status).toBe(409);
+        expect(final.status).toBe('closed');
+      } else {
+        expect(paid.status).toBe(200);
+        expect(final.status).toBe('succeeded');
+      }
+    }
+    await endpoint.close();
+  });
+
+  it('past its expiry an unpaid order is closed: the page, the query and the payer all see it', async () => {
+    const endpoint = await callbackEndpoint(adapter());
+    const request = paymentRequest(endpoint.url, { expiresAt: new Date(Date.now() + 60_000).toISOString() });
+    const { channelPaymentId } = await createRedirect(request);
+    const later = new NetbankEmulator({ store, keys: keys.channel, timeScale: TIME_SCALE, now: () => new Date(Date.now() + 120_000) });
+    const laterBank = await serveEmulator('netbank', later);
+    const laterUrl = `${laterBank.url}/sandbox/channels/netbank`;
+    const laterAdapter = new NetbankAdapter({ id: 'netbank', baseUrl: laterUrl, credentials: keys.platform, now: () => new Date(Date.now() + 120_000) });
+    expect(await laterAdapter.queryPayment({ paymentId: request.paymentId, channelPaymentId })).toMatchObject({ status: 'closed', code: 'ORDER_EXPIRED' });
+    expect(await (await fetch(`${laterUrl}/pay/${channelPaymentId}`)).text()).toContain('data-status="closed"');
+    expect((await fetch(`${laterUrl}/payments/${channelPaymentId}/complete`, { method: 'POST' })).status).toBe(409);
+    await later.stop();
+    await laterBank.close();
+    await endpoint.close();
+  });
+
+  it('confirming without choosing a bank is refused and changes nothing', async () => {
+    const request = paymentRequest('http://127.0.0.1:9/cb');
+    const { channelPaymentId, url } = await createRedirect(request);
+    const html = await (await fetch(url)).text();
+    const posted = await fetch(url, { method: 'POST', body: new URLSearchParams({ pageToken: pageToken(html), action: 'confirm' }), redirect: 'manual' });
+    expect(posted.status).toBe(400);
+    expect((await adapter().queryPayment({ paymentId: request.paymentId, channelPaymentId })).status).toBe('pending');
+  });
+
   it('an unknown order is not_found; closing it is closed', async () => {
     const ref = { paymentId: 'pay_neverseen', channelPaymentId: null };
     expect((await adapter().queryPayment(ref)).status).toBe('not_found');
