@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../../shared/domain/errors.js';
-import { assertTransition, canTransition, CLOSABLE, ORDER_STATUSES, type OrderStatus } from '../../shared/domain/order-state.js';
+import {
+  assertAttemptTransition,
+  assertRefundTransition,
+  assertTransition,
+  ATTEMPT_STATUSES,
+  canAttemptTransition,
+  canTransition,
+  CLOSABLE,
+  ORDER_STATUSES,
+  type OrderStatus,
+} from '../../shared/domain/order-state.js';
 
 /** The contract's state machine, written out independently of the implementation's table (plus the close's claim). */
 const ALLOWED = new Set([
@@ -49,5 +59,37 @@ describe('order state machine', () => {
   it('lets only unpaid orders be closed', () => {
     expect([...CLOSABLE].sort()).toEqual(['CREATED', 'REQUIRES_ACTION']);
     for (const status of CLOSABLE) expect(canTransition(status, 'CLOSED')).toBe(true);
+  });
+});
+
+describe('attempt state machine', () => {
+  it('ends an attempt once: SUCCEEDED and FAILED are terminal, CANCELLED only yields to a late success', () => {
+    for (const to of ATTEMPT_STATUSES) {
+      expect(canAttemptTransition('SUCCEEDED', to), `SUCCEEDED -> ${to}`).toBe(false);
+      expect(canAttemptTransition('FAILED', to), `FAILED -> ${to}`).toBe(false);
+      expect(canAttemptTransition('CANCELLED', to), `CANCELLED -> ${to}`).toBe(false);
+    }
+    expect(canAttemptTransition('CANCELLED', 'SUCCEEDED', true)).toBe(true);
+    expect(canAttemptTransition('CANCELLED', 'AUTHORIZED', true)).toBe(false);
+    expect(() => assertAttemptTransition('CANCELLED', 'SUCCEEDED')).toThrow(expect.objectContaining({ code: 'invalid_state_transition' }));
+  });
+
+  it('lets a challenge or an unknown outcome be settled by the channel, and a confirm or close claim a challenge', () => {
+    for (const to of ['SUCCEEDED', 'AUTHORIZED', 'FAILED', 'CANCELLED'] as const) {
+      expect(canAttemptTransition('REQUIRES_ACTION', to)).toBe(true);
+      expect(canAttemptTransition('UNKNOWN', to)).toBe(true);
+    }
+    expect(canAttemptTransition('REQUIRES_ACTION', 'PROCESSING')).toBe(true);
+    expect(canAttemptTransition('UNKNOWN', 'PROCESSING')).toBe(false);
+    expect(canAttemptTransition('AUTHORIZED', 'FAILED')).toBe(false);
+  });
+});
+
+describe('refund state machine', () => {
+  it('moves a refund only out of PROCESSING', () => {
+    expect(() => assertRefundTransition('PROCESSING', 'SUCCEEDED')).not.toThrow();
+    expect(() => assertRefundTransition('PROCESSING', 'FAILED')).not.toThrow();
+    expect(() => assertRefundTransition('SUCCEEDED', 'FAILED')).toThrow(ConflictError);
+    expect(() => assertRefundTransition('FAILED', 'SUCCEEDED')).toThrow(ConflictError);
   });
 });
