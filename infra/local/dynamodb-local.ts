@@ -148,9 +148,15 @@ export function localDynamoDbClient(endpoint: string): DynamoDBClient {
   });
 }
 
+/**
+ * A JVM start takes 2-3 s on a quiet machine and well over 30 s on a 2-core one that runs a test suite at the same
+ * time (seen: load average 15): wait long, since a process that died is noticed at once anyway.
+ */
+const READY_TIMEOUT_MS = 120_000;
+
 async function waitUntilReady(endpoint: string, hasExited: () => boolean): Promise<void> {
   const client = localDynamoDbClient(endpoint);
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + READY_TIMEOUT_MS;
   try {
     for (;;) {
       if (hasExited()) throw new Error('DynamoDB Local exited during start-up (port in use, or Java missing?)');
