@@ -43,7 +43,7 @@ async function start(dataDir: string, env: Record<string, string> = {}): Promise
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const url = await waitFor(() => /listening on (http:\/\/\S+)/.exec(output)?.[1], 90_000).catch(() => {
+  const url = await waitFor(() => /listening on (http:\/\/\S+)/.exec(output)?.[1], 150_000).catch(() => {
     throw new Error(`runtime did not start:\n${output}`);
   });
   return { child, url };
@@ -83,7 +83,7 @@ describe('npm start', () => {
     second.child.kill('SIGKILL');
     await exited(second.child);
     await waitFor(() => (javaProcessesFor(dataDir).length === 0 ? true : undefined), 10_000);
-  }, 180_000);
+  }, 300_000);
 
   it('delivers the webhook of a payment committed just before the runtime was killed, after a restart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pay-crash-'));
@@ -116,7 +116,7 @@ describe('npm start', () => {
     } finally {
       await hooks.stop();
     }
-  }, 180_000);
+  }, 300_000);
 
   it('redelivers a webhook whose delivery died with the process after the scaled visibility timeout, not 180 s', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pay-visibility-'));
@@ -157,5 +157,5 @@ describe('npm start', () => {
       endpoint.closeAllConnections();
       await new Promise<void>((resolve) => endpoint.close(() => resolve()));
     }
-  }, 180_000);
+  }, 300_000);
 });
