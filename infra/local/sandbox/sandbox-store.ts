@@ -1,5 +1,6 @@
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ensureLocalTable } from '../../../shared/adapters/local/local-table.js';
 
 /**
  * The sandbox channels' own database. A sandbox channel (WeChat Pay, Alipay, the bank, the card acquirers) is a
@@ -17,31 +18,9 @@ export class SandboxStore {
   ) {}
 
   static async ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
-    try {
-      await client.send(new DescribeTableCommand({ TableName: tableName }));
-      return;
-    } catch (error) {
-      if ((error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
-    }
-    await client
-      .send(
-        new CreateTableCommand({
-          TableName: tableName,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: 'channel', AttributeType: 'S' },
-            { AttributeName: 'key', AttributeType: 'S' },
-          ],
-          KeySchema: [
-            { AttributeName: 'channel', KeyType: 'HASH' },
-            { AttributeName: 'key', KeyType: 'RANGE' },
-          ],
-        }),
-      )
-      .catch((error: unknown) => {
-        if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
-      });
+    await ensureLocalTable(client, tableName, 'channel', 'key');
   }
+
 
   async get<T>(channel: string, key: string): Promise<{ value: T; version: number } | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { channel, key }, ConsistentRead: true }));

@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, paginateQuery, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { NotificationQueue, NotifyMessage } from '../../ports/notifications.js';
+import { ensureLocalTable } from './local-table.js';
 
 export interface QueueSettings {
   readonly visibilityTimeoutMs: number;
@@ -38,29 +39,9 @@ export class DurableQueue {
   ) {}
 
   static async ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
-    try {
-      await client.send(new DescribeTableCommand({ TableName: tableName }));
-      return;
-    } catch (error) {
-      if ((error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
-    }
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'queue', AttributeType: 'S' },
-          { AttributeName: 'messageId', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'queue', KeyType: 'HASH' },
-          { AttributeName: 'messageId', KeyType: 'RANGE' },
-        ],
-      }),
-    ).catch((error: unknown) => {
-      if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
-    });
+    await ensureLocalTable(client, tableName, 'queue', 'messageId');
   }
+
 
   async send(body: string, delayMs = 0): Promise<string> {
     const nowMs = this.now();
