@@ -12,6 +12,7 @@ import { MAX_BODY_BYTES } from '../../functions/http/api-handler.js';
 import type { ErrorCode, ErrorType } from '../../shared/domain/error-codes.js';
 import { logger } from '../../shared/logger.js';
 import { routes, type ApiFunctionName, type RouteDefinition } from '../definitions/routes.js';
+import type { SandboxEmulator } from './sandbox-channels.js';
 
 type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -214,9 +215,42 @@ function lambdaContext(functionName: string, requestId: string): Context {
   };
 }
 
-export function createGateway(): Server {
+const SANDBOX_PREFIX = /^\/sandbox\/channels\/([^/]+)(\/.*)$/;
+
+/**
+ * The sandbox channels are separate services in front of which API Gateway does not sit: a request under
+ * `/sandbox/channels/<id>/…` goes to that channel's emulator with the rest of its path (and query), as the channel's
+ * own host would receive it. Undefined when no emulator is mounted there (the API's routes answer instead).
+ */
+function sandboxTarget(
+  sandbox: ReadonlyMap<string, SandboxEmulator> | undefined,
+  target: string | undefined,
+): { emulator: SandboxEmulator; path: string } | undefined {
+  const url = sandbox && target ? parseTarget(target) : undefined;
+  const match = url ? SANDBOX_PREFIX.exec(url.pathname) : null;
+  const emulator = match ? sandbox?.get(match[1]!) : undefined;
+  return emulator && match && url ? { emulator, path: `${match[2]!}${url.search}` } : undefined;
+}
+
+export interface GatewayOptions {
+  /** The local runtime's sandbox channel emulators, by channel id. */
+  readonly sandbox?: ReadonlyMap<string, SandboxEmulator>;
+  /**
+   * Resolves once the runtime's services are installed. The gateway listens before that (the sandbox adapters need
+   * its URL); a request arriving meanwhile waits instead of reaching handlers with nothing wired.
+   */
+  readonly ready?: Promise<unknown>;
+}
+
+export function createGateway(options: GatewayOptions = {}): Server {
   const server = createServer((req, res) => {
-    handleRequest(req, res).catch((error: unknown) => {
+    const serve = async () => {
+      await options.ready;
+      const sandbox = sandboxTarget(options.sandbox, req.url);
+      if (sandbox) return sandbox.emulator.handle(req, res, sandbox.path);
+      return handleRequest(req, res);
+    };
+    serve().catch((error: unknown) => {
       const requestId = randomUUID();
       logger.error('gateway failure', { requestId, error: String(error) });
       if (!res.headersSent) gatewayError(res, requestId, 500, 'internal', 'internal_error', 'An internal error occurred.');

@@ -1,4 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setDeps } from '../../functions/services.js';
@@ -14,6 +15,7 @@ import { createMerchant, type MerchantCredentials } from '../../shared/services/
 import { ensureTable, localDynamoDbClient, projectRoot, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { afterWrites } from './after-writes.js';
 import { createGateway } from './gateway.js';
+import { openSandboxChannels, sandboxChannelUrl, type SandboxChannels } from './sandbox-channels.js';
 import { LocalPayWorkflow } from './local-pay-workflow.js';
 import { startLocalNotifications, type LocalNotifications } from './notifications.js';
 import { startLocalTimers, type LocalTimerService } from './timers.js';
@@ -40,6 +42,13 @@ export interface RuntimeOptions {
   /** The pollers' first and longest idle waits (LOCAL_POLL_INTERVAL_MS, LOCAL_IDLE_POLL_MAX_MS). */
   readonly pollIntervalMs?: number;
   readonly idlePollMaxMs?: number;
+  /** PAY_JANITOR_AFTER_SECONDS: the wait before the janitor's first query (tests use a second or two). */
+  readonly janitorAfterSeconds?: number;
+  /**
+   * The services' and the timer queue's clock (default Date.now). A test knob: a test that must see a deadline pass
+   * (an order's expiry is at least 60 s away by contract) moves this clock instead of waiting or weakening validation.
+   */
+  readonly clock?: () => number;
 }
 
 export interface Runtime {
@@ -66,6 +75,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   let engine: DynamoDbLocal | undefined;
   let notifications: LocalNotifications | undefined;
   let timers: LocalTimerService | undefined;
+  let sandbox: SandboxChannels | undefined;
+  let server: Server | undefined;
   const dynamoEndpoint =
     options.dynamoEndpoint ??
     (engine = await startDynamoDbLocal(options.inMemory ? {} : { dbPath: join(dataDir, 'dynamodb') })).endpoint;
@@ -78,18 +89,41 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       ...(options.retryTimeScale !== undefined ? { PAY_RETRY_TIME_SCALE: String(options.retryTimeScale) } : {}),
       ...(options.pollIntervalMs !== undefined ? { LOCAL_POLL_INTERVAL_MS: String(options.pollIntervalMs) } : {}),
       ...(options.idlePollMaxMs !== undefined ? { LOCAL_IDLE_POLL_MAX_MS: String(options.idlePollMaxMs) } : {}),
+      ...(options.janitorAfterSeconds !== undefined ? { PAY_JANITOR_AFTER_SECONDS: String(options.janitorAfterSeconds) } : {}),
     });
     const admin = localDynamoDbClient(dynamoEndpoint);
     await ensureTable(admin, config.TABLE_NAME);
     admin.destroy();
 
-    const { channels, journal } = sandboxChannels();
-    let publicBaseUrl = config.PUBLIC_BASE_URL ?? '';
+    const keyCenter = new EnvelopeKeyCenter(new FileKeyProvider(join(dataDir, 'master.key')));
+    sandbox = await openSandboxChannels({ config, dynamoEndpoint, dataDir, keyCenter });
+    // The gateway listens first: the wallet, bank and UnionPay adapters call their emulators through it, so its URL is
+    // part of their configuration. Requests wait for `ready` until the services below are installed.
+    let markReady: () => void = () => undefined;
+    const ready = new Promise<void>((resolve) => (markReady = resolve));
+    const listening = createGateway({ sandbox: sandbox.emulators, ready });
+    server = listening;
+    const host = options.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      listening.once('error', reject);
+      listening.listen(options.port ?? config.PORT, host, () => resolve());
+    });
+    const port = (listening.address() as AddressInfo).port;
+    const url = `http://${host}:${port}`;
+    const { channels, journal } = sandboxChannels(undefined, {
+      credentials: sandbox.credentials,
+      baseUrl: (channelId) => sandboxChannelUrl(url, channelId),
+    });
+    const publicBaseUrl = config.PUBLIC_BASE_URL ?? url;
     const db = createDocumentClient({ endpoint: dynamoEndpoint, region: 'local' });
+    // Timers first: the services schedule through them (the poller's handlers read the services when a timer fires).
+    timers = await startLocalTimers({ config, dynamoEndpoint, now: options.clock });
     const deps = createDeps({
       config,
       db,
-      keyCenter: new EnvelopeKeyCenter(new FileKeyProvider(join(dataDir, 'master.key'))),
+      timers: timers.timers,
+      ...(options.clock ? { now: options.clock } : {}),
+      keyCenter,
       workflow: new LocalPayWorkflow({ retryIntervalMs: options.retryIntervalMs }),
       channels,
       // The hosted checkout is served by this runtime's gateway, whose port is known once it listens (below).
@@ -98,19 +132,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     setDeps(deps);
     notifications = await startLocalNotifications({ config, dynamoEndpoint, dataDir });
     const started = notifications;
-    timers = await startLocalTimers({ config, dynamoEndpoint });
     if (config.LOCAL_WAKE_ON_WRITE) afterWrites(db, () => started.stream.wake());
     const demoMerchant = options.demoMerchant === false ? undefined : await ensureDemoMerchant(deps, dataDir);
-
-    const server = createGateway();
-    const host = options.host ?? '127.0.0.1';
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? config.PORT, host, () => resolve());
-    });
-    const port = (server.address() as AddressInfo).port;
-    const url = `http://${host}:${port}`;
-    publicBaseUrl = config.PUBLIC_BASE_URL ?? url;
+    await sandbox.start();
+    markReady();
     const stateFile = join(dataDir, 'runtime.json');
     if (!options.inMemory && !options.dynamoEndpoint) {
       writeFileSync(stateFile, JSON.stringify({ pid: process.pid, url, dynamoEndpoint, tableName: config.TABLE_NAME }));
@@ -126,8 +151,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       notifications,
       timers,
       async stop() {
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        listening.closeAllConnections();
+        await new Promise<void>((resolve) => listening.close(() => resolve()));
+        await sandbox?.stop();
         await notifications?.stop();
         await timers?.stop();
         if (engine && existsSync(stateFile)) rmSync(stateFile, { force: true });
@@ -135,6 +161,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       },
     };
   } catch (error) {
+    server?.closeAllConnections();
+    server?.close();
+    await sandbox?.stop();
     await notifications?.stop();
     await timers?.stop();
     await engine?.stop();

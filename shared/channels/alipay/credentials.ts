@@ -1,4 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import * as z from 'zod/mini';
+import { parseChannelCredentials } from '../credentials-parser.js';
 
 /** A public key Alipay signs with, named by its certificate serial (`alipay_cert_sn` in cert mode). */
 export interface AlipayPublicKey {
@@ -58,4 +60,17 @@ export function generateSandboxAlipayKeys(): { channel: AlipaySandboxChannelKeys
       alipayPublicKeys: [{ certSn: alipay.certSn, publicKeyPem: alipay.publicKeyPem }],
     },
   };
+}
+
+const nonEmpty = z.string().check(z.minLength(1));
+const alipayCredentialsSchema = z.object({
+  appId: nonEmpty,
+  appPrivateKeyPem: nonEmpty,
+  appCertSn: nonEmpty,
+  alipayPublicKeys: z.array(z.object({ certSn: nonEmpty, publicKeyPem: nonEmpty })).check(z.minLength(1)),
+});
+
+/** Credentials as opened from the channel credential store → typed, or an error naming the bad fields (never values). */
+export function parseAlipayCredentials(value: unknown): AlipayCredentials {
+  return parseChannelCredentials('Alipay', alipayCredentialsSchema, value);
 }
