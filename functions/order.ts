@@ -3,6 +3,11 @@ import { orderResource } from '../shared/schemas/resources.js';
 import { closeOrder, createOrder } from '../shared/services/orders.js';
 import { parse } from './http/errors.js';
 import { apiHandler } from './http/api-handler.js';
+import { schedulerTimers } from './aws/scheduler-timers.js';
+import { provideAws } from './services.js';
+
+// This function sets deadlines: each order's expiry timer (shared/services/janitor-timers.ts).
+provideAws({ timers: schedulerTimers });
 
 /** Orders: create and close. */
 export const handler = apiHandler({

@@ -3,11 +3,12 @@ import { orderResource } from '../shared/schemas/resources.js';
 import { confirmPayment, payOrder } from '../shared/services/payments.js';
 import { parse } from './http/errors.js';
 import { apiHandler } from './http/api-handler.js';
+import { schedulerTimers } from './aws/scheduler-timers.js';
 import { sfnPayWorkflow } from './aws/sfn-workflow.js';
 import { provideAws } from './services.js';
 
-// Only this function starts the pay workflow.
-provideAws({ workflow: sfnPayWorkflow });
+// Only this function starts the pay workflow; it also sets the janitor's query of each attempt it claims.
+provideAws({ workflow: sfnPayWorkflow, timers: schedulerTimers });
 
 /** Pay an order, and confirm a challenged payment. */
 export const handler = apiHandler({

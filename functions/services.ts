@@ -3,6 +3,7 @@ import { sandboxChannels } from '../shared/channels/registry.js';
 import { getConfig } from '../shared/config.js';
 import type { KeyCenter } from '../shared/ports/key-center.js';
 import type { PayWorkflow } from '../shared/ports/pay-workflow.js';
+import type { Timers } from '../shared/ports/timers.js';
 import type { Deps } from '../shared/services/deps.js';
 import { createDeps } from '../shared/services/create-deps.js';
 import { installedDeps, setDeps } from './deps-registry.js';
@@ -18,6 +19,8 @@ import { installedDeps, setDeps } from './deps-registry.js';
 export interface AwsProviders {
   readonly keyCenter?: () => KeyCenter;
   readonly workflow?: () => PayWorkflow;
+  /** The functions that set deadlines (order, pay, refund, timers): EventBridge Scheduler. */
+  readonly timers?: () => Timers;
 }
 
 let providers: AwsProviders = {};
@@ -53,6 +56,7 @@ function awsDeps(): Deps {
     db: createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION }),
     keyCenter: providers.keyCenter?.() ?? absent<KeyCenter>('key center'),
     workflow: providers.workflow?.() ?? absent<PayWorkflow>('pay workflow'),
+    timers: providers.timers?.() ?? absent<Timers>('timers'),
     // The registry's channels (shared/channels/registry.ts); only sandbox ones are wired so far.
     channels: sandboxChannels().channels,
   });

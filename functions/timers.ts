@@ -4,6 +4,11 @@ import { logger, withLogContext } from '../shared/logger.js';
 import { recordTimerDropped } from '../shared/metrics.js';
 import { TIMER_KEY_PATTERN, type Timer } from '../shared/ports/timers.js';
 import { createTimerHandlers, type TimerHandlers } from '../shared/services/timer-handlers.js';
+import { schedulerTimers } from './aws/scheduler-timers.js';
+import { getDeps, provideAws } from './services.js';
+
+// A janitor's next step is often the object's next timer (the following query on the backoff schedule).
+provideAws({ timers: schedulerTimers });
 
 /**
  * The timer function: the target of every timer, fed by the timer queue (EventBridge Scheduler sends each due timer
@@ -56,7 +61,7 @@ async function dispatch(registry: TimerHandlers, record: SQSRecord): Promise<voi
 }
 
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  const registry = (handlers ??= createTimerHandlers());
+  const registry = (handlers ??= createTimerHandlers(getDeps));
   const results = await Promise.all(
     event.Records.map(async (record) => {
       try {

@@ -180,6 +180,7 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
     success: {
       201: ok('The new refund.', 'Refund'),
       200: ok('The refund this `outRefundNo` already made, for the same amount.', 'Refund'),
+      202: ok("The refund, PROCESSING: the channel's answer was lost; the janitor resolves it by querying the channel.", 'Refund'),
     },
     errors: ['amount_invalid', 'resource_missing', 'order_not_refundable', 'refund_window_expired', 'duplicate_out_refund_no', 'refund_exceeds_captured'],
   },

@@ -1,3 +1,4 @@
+import { installedDeps } from '../../functions/deps-registry.js';
 import { handler as timersHandler, setTimerHandlers } from '../../functions/timers.js';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DurableQueue, type QueueSettings } from '../../shared/adapters/local/durable-queue.js';
@@ -13,6 +14,8 @@ export interface LocalTimerService {
   readonly timers: LocalTimers;
   readonly queue: DurableQueue;
   readonly deadLetters: DurableQueue;
+  /** Polls now (a test that moved the runtime's clock past a due time). */
+  wake(): void;
   stop(): Promise<void>;
 }
 
@@ -26,6 +29,8 @@ export async function startLocalTimers(input: {
   readonly dynamoEndpoint: string;
   /** Default: the platform's registry (shared/services/timer-handlers.ts). */
   readonly handlers?: TimerHandlers;
+  /** The queue's clock (the runtime's test clock); default Date.now. */
+  readonly now?: () => number;
 }): Promise<LocalTimerService> {
   const { config, dynamoEndpoint } = input;
   const db = createDocumentClient({ endpoint: dynamoEndpoint, region: 'local' });
@@ -35,27 +40,40 @@ export async function startLocalTimers(input: {
   admin.destroy();
 
   const queueSettings = localTimerQueueSettings(config);
-  const deadLetters = new DurableQueue(db, queueTable, 'timers-dlq', queueSettings, null);
-  const queue = new DurableQueue(db, queueTable, 'timers', queueSettings, 'timers-dlq');
-  setTimerHandlers(input.handlers ?? createTimerHandlers());
+  const now = input.now ?? Date.now;
+  const deadLetters = new DurableQueue(db, queueTable, 'timers-dlq', queueSettings, null, now);
+  const queue = new DurableQueue(db, queueTable, 'timers', queueSettings, 'timers-dlq', now);
+  setTimerHandlers(input.handlers ?? createTimerHandlers(runtimeDeps));
   const poller = new LocalQueuePoller(queue, timersHandler, {
     batchSize: settings.batchSize,
     intervalMs: config.LOCAL_POLL_INTERVAL_MS,
     maxIdleMs: config.LOCAL_IDLE_POLL_MAX_MS,
   });
-  const timers = new LocalTimers(queue, () => {
-    if (config.LOCAL_WAKE_ON_WRITE) poller.wake();
-  });
+  const timers = new LocalTimers(
+    queue,
+    () => {
+      if (config.LOCAL_WAKE_ON_WRITE) poller.wake();
+    },
+    now,
+  );
   poller.start();
   return {
     timers,
     queue,
     deadLetters,
+    wake: () => poller.wake(),
     async stop() {
       await poller.stop();
       db.destroy();
     },
   };
+}
+
+/** The services the runtime installed; a timer that fires before they are installed is delivered again. */
+function runtimeDeps() {
+  const deps = installedDeps();
+  if (!deps) throw new Error('the local services are not installed yet');
+  return deps;
 }
 
 /**

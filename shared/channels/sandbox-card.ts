@@ -22,7 +22,17 @@ export const SANDBOX_CARDS = {
   insufficientFunds: '4000000000009995',
   otpChallenge: '4000000000003220',
   firstChannelTimesOut: '4000000000000119',
+  /** Every channel times out; the first one captured, and its reversal times out too (202, the janitor finds SUCCEEDED). */
+  capturedThenLost: '4000000000000259',
+  /** As capturedThenLost, but nothing was captured (202, the janitor finds nothing and releases the order). */
+  nothingThenLost: '4000000000000267',
 } as const;
+
+/**
+ * A refund with this reason is done at the sandbox acquirer but its answer is lost (a timeout): the refund stays
+ * PROCESSING until the janitor's query finds it. A sandbox knob, like the cards above; no real refund reason means it.
+ */
+export const SANDBOX_REFUND_ANSWER_LOST = 'sandbox: refund answer lost';
 
 export const SANDBOX_OTP = '123456';
 
@@ -70,6 +80,11 @@ interface SandboxPayment {
  */
 export class SandboxCardChannel implements ChannelAdapter {
   private readonly payments = new Map<string, SandboxPayment>();
+  /** Payments voided at this acquirer (also ones it never saw): a create still in flight for one is refused. */
+  private readonly voided = new Set<string>();
+  /** Payments whose first reversal is to time out (0259/0267): later ones answer, as a recovered acquirer would. */
+  private readonly reversalTimesOut = new Set<string>();
+  private readonly refunds = new Map<string, ChannelRefundState>();
 
   constructor(
     readonly id: string,
@@ -79,6 +94,9 @@ export class SandboxCardChannel implements ChannelAdapter {
   async createPayment(request: CreatePaymentRequest): Promise<CreatePaymentResult> {
     if (!request.card) {
       return { outcome: 'declined', channelPaymentId: null, code: 'invalid_request', message: 'A card channel needs a card.' };
+    }
+    if (this.voided.has(request.paymentId)) {
+      return { outcome: 'declined', channelPaymentId: null, code: 'processing_error', message: 'The payment was voided before it arrived.' };
     }
     const result = await this.decide(request, request.card.number);
     this.options.journal.record({
@@ -115,11 +133,29 @@ export class SandboxCardChannel implements ChannelAdapter {
           throw new ChannelTimeoutError(this.id);
         }
         break;
+      case SANDBOX_CARDS.capturedThenLost:
+      case SANDBOX_CARDS.nothingThenLost:
+        return this.loseAnswer(request, cardNumber === SANDBOX_CARDS.capturedThenLost && this.options.primary);
       case SANDBOX_CARDS.otpChallenge:
         return { outcome: 'requires_action', channelPaymentId, action: { type: 'otp' } };
     }
     if (request.requireOtp) return { outcome: 'requires_action', channelPaymentId, action: { type: 'otp' } };
     return { outcome: request.capture ? 'succeeded' : 'authorized', channelPaymentId };
+  }
+
+  /**
+   * Every channel times out on 0259/0267. The first channel (the primary) captured 0259 before its answer was lost;
+   * its first reversal times out as well, so the failover stops and the outcome stays unknown for the janitor.
+   */
+  private async loseAnswer(request: CreatePaymentRequest, captured: boolean): Promise<never> {
+    const channelPaymentId = `${this.id}_${request.paymentId}`;
+    if (captured) {
+      this.payments.set(request.paymentId, { channelPaymentId, amount: request.amount, currency: request.currency, status: 'succeeded' });
+    }
+    if (this.options.primary) this.reversalTimesOut.add(request.paymentId);
+    this.options.journal.record({ channel: this.id, kind: 'charge', paymentId: request.paymentId, orderId: request.orderId, amount: request.amount, outcome: captured ? 'captured_timeout' : 'timeout' });
+    await new Promise((r) => setTimeout(r, this.options.timeoutMs ?? 50));
+    throw new ChannelTimeoutError(this.id);
   }
 
   async confirmPayment(request: PaymentRef & { readonly otp: string; readonly capture: boolean }): Promise<CreatePaymentResult> {
@@ -137,6 +173,11 @@ export class SandboxCardChannel implements ChannelAdapter {
 
   /** Reverses a payment whose outcome is unknown, or an open challenge; idempotent, and harmless if nothing exists. */
   async void(request: PaymentRef): Promise<ChannelPaymentState> {
+    if (this.reversalTimesOut.delete(request.paymentId)) {
+      await new Promise((r) => setTimeout(r, this.options.timeoutMs ?? 50));
+      throw new ChannelTimeoutError(this.id);
+    }
+    this.voided.add(request.paymentId);
     this.options.journal.record({ channel: this.id, kind: 'cancel', paymentId: request.paymentId, outcome: 'cancelled' });
     const held = this.payments.get(request.paymentId);
     if (held) held.status = 'closed';
@@ -156,9 +197,19 @@ export class SandboxCardChannel implements ChannelAdapter {
     };
   }
 
+  /** Idempotent by our refund id, as an acquirer's refund number is: a retry gets the first answer. */
   async refund(request: ChannelRefundRequest): Promise<ChannelRefundState> {
+    const done = this.refunds.get(request.refundId);
+    if (done) return done;
     this.options.journal.record({ channel: this.id, kind: 'refund', paymentId: request.channelPaymentId, amount: request.amount, outcome: 'succeeded' });
-    return { status: 'succeeded', refundId: request.refundId, channelRefundId: `${this.id}_rf_${randomBytes(8).toString('hex')}` };
+    const state: ChannelRefundState = { status: 'succeeded', refundId: request.refundId, channelRefundId: `${this.id}_rf_${randomBytes(8).toString('hex')}` };
+    this.refunds.set(request.refundId, state);
+    if (request.reason === SANDBOX_REFUND_ANSWER_LOST) throw new ChannelTimeoutError(this.id);
+    return state;
+  }
+
+  async queryRefund(request: { readonly refundId: string; readonly paymentId: string }): Promise<ChannelRefundState> {
+    return this.refunds.get(request.refundId) ?? { status: 'not_found', refundId: request.refundId, channelRefundId: null };
   }
 }
 

@@ -8,6 +8,7 @@ import { DEFAULT_RISK_RULES } from '../domain/risk.js';
 import type { KeyCenter } from '../ports/key-center.js';
 import type { ChannelAdapter } from '../ports/channel-flows.js';
 import type { PayWorkflow } from '../ports/pay-workflow.js';
+import type { Timers } from '../ports/timers.js';
 import type { Deps } from './deps.js';
 import { createRoutingDeps } from './routing-deps.js';
 
@@ -21,6 +22,7 @@ export function createDeps(input: {
   readonly keyCenter: KeyCenter;
   readonly workflow: PayWorkflow;
   readonly channels: readonly ChannelAdapter[];
+  readonly timers: Timers;
   readonly now?: () => number;
   /** The local runtime's gateway URL, known only once it listens; PUBLIC_BASE_URL otherwise. */
   readonly publicBaseUrl?: () => string;
@@ -39,6 +41,8 @@ export function createDeps(input: {
     ...createRoutingDeps(input.channels),
     riskRules: DEFAULT_RISK_RULES,
     workflow: input.workflow,
+    timers: input.timers,
+    janitorAfterSeconds: config.PAY_JANITOR_AFTER_SECONDS,
     checkout: {
       tokens: new DynamoCheckoutTokenStore(db, table),
       publicBaseUrl: input.publicBaseUrl ?? (() => config.PUBLIC_BASE_URL ?? ''),

@@ -4,6 +4,7 @@ import type { RiskRule } from '../domain/risk.js';
 import type { KeyCenter } from '../ports/key-center.js';
 import type { ChannelAdapter, ChannelFlow } from '../ports/channel-flows.js';
 import type { PayWorkflow } from '../ports/pay-workflow.js';
+import type { Timers } from '../ports/timers.js';
 import type {
   BlocklistStore,
   IdempotencyStore,
@@ -29,6 +30,10 @@ export interface Deps {
   readonly channelHealth: ChannelHealth;
   readonly riskRules: readonly RiskRule[];
   readonly workflow: PayWorkflow;
+  /** Per-object deadlines: the janitor's queries, order expiry (shared/services/janitor.ts). */
+  readonly timers: Timers;
+  /** PAY_JANITOR_AFTER_SECONDS: the wait before the janitor's first query of an unknown outcome. */
+  readonly janitorAfterSeconds: number;
   /** Hosted checkout tokens and the public URL the pages are served under. */
   readonly checkout: CheckoutDeps;
   readonly now: () => number;

@@ -11,6 +11,7 @@ import type { AttemptOutcome } from '../domain/payment-outcome.js';
 import type { ChannelAdapter, CloseResult, PaymentRef } from '../ports/channel-flows.js';
 import { channelOf, flowOf, type Deps } from './deps.js';
 import { orderEvent } from './events.js';
+import { scheduleOrderExpiry } from './janitor-timers.js';
 import { claimWithAttempt, commitAttemptOutcome, transitionOrder } from './state-writer.js';
 
 type CloseReason = NonNullable<Order['closeReason']>;
@@ -47,6 +48,9 @@ export async function createOrder(deps: Deps, merchant: Merchant, request: Creat
     closeReason: null,
   };
   await deps.orders.createOrder(order, guard);
+  // Set after the order exists (a timer for no order would only be dropped); a crash between the two leaves an order
+  // that reads CLOSED once expired (effectiveOrder) and that pay refuses, with nothing at any channel to close.
+  await scheduleOrderExpiry(deps, order);
   return order;
 }
 
@@ -160,9 +164,9 @@ export async function finishClose(deps: Deps, claimed: Order): Promise<Order> {
 
 /**
  * Nothing may be paid on the attempt any more: a wallet or bank closes it (and may answer that the payer paid first),
- * a card channel voids it.
+ * a card channel voids it. The janitor ends a payment its channel has no record of the same way.
  */
-async function endAtChannel(channel: ChannelAdapter, ref: PaymentRef): Promise<CloseResult> {
+export async function endAtChannel(channel: ChannelAdapter, ref: PaymentRef): Promise<CloseResult> {
   if (channel.closePayment) return channel.closePayment(ref);
   const state = await flowOf(channel, 'void')(ref);
   return state.status === 'succeeded' || state.status === 'authorized' ? { outcome: 'already_paid', state } : { outcome: 'closed' };

@@ -19,6 +19,7 @@ import type { Merchant, NonceGuard } from '../ports/stores.js';
 import type { PayOrderRequest } from '../schemas/requests.js';
 import { outcomeOf } from './channel-outcomes.js';
 import { channelOf, flowOf, type Deps } from './deps.js';
+import { paymentQueryKey, schedulePaymentQuery } from './janitor-timers.js';
 import { loadOrder } from './orders.js';
 import { claimForPayment, claimWithAttempt, commitAttemptOutcome } from './state-writer.js';
 
@@ -84,9 +85,13 @@ export async function payOrder(
       createdAt: now,
     },
   };
+  // The janitor's query is set before the claim, so no crash after the claim can leave the attempt without one; it
+  // finds nothing to do once the attempt has its outcome, and is removed again when the claim loses.
+  await schedulePaymentQuery(deps, { orderId, paymentId }, nowMs);
   // CREATED → PROCESSING in one conditional write, without reading the order first: of any number of concurrent
   // pays exactly one gets through. Only when it fails is the order read, to say why.
   if (!(await claimForPayment(deps, claim))) {
+    await deps.timers.cancel(paymentQueryKey(paymentId));
     const order = await loadOrder(deps, merchant.merchantId, orderId);
     assertPayable(order, nowMs);
     throw new ConflictError('order_not_payable', 'The order is being paid or was paid by another request.');
@@ -148,6 +153,8 @@ export async function confirmPayment(deps: Deps, merchant: Merchant, orderId: st
   if (!(await claimWithAttempt(deps, order, claimed))) {
     throw new ConflictError('order_not_confirmable', 'The order is being confirmed or closed by another request.');
   }
+  // Claimed PROCESSING: if the confirm's answer is lost (or this process dies), the janitor asks the channel.
+  await schedulePaymentQuery(deps, { orderId, paymentId: payment.id }, nowMs);
   const feeBps = merchant.feeBps ?? deps.settings.defaultFeeBps;
   const facts = { orderId, paymentId: payment.id, channel: channel.id };
   let result: CreatePaymentResult;

@@ -1,15 +1,19 @@
 import { ConflictError, NotFoundError, UnprocessableError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { REFUND_WINDOW_MS, type Refund } from '../domain/order.js';
+import { ChannelTimeoutError } from '../ports/payment-channel.js';
 import type { Merchant } from '../ports/stores.js';
 import type { CreateRefundRequest } from '../schemas/requests.js';
 import { callbackUrl } from './channel-outcomes.js';
 import { channelOf, flowOf, type Deps } from './deps.js';
+import { refundQueryKey, scheduleRefundQuery } from './janitor-timers.js';
 import { loadOrder } from './orders.js';
 import { completeRefund, failRefund } from './state-writer.js';
 
 export interface RefundResponse {
   readonly created: boolean;
+  /** The channel's answer was lost: the refund stays PROCESSING (202) until the janitor's query ends it. */
+  readonly unknown?: boolean;
   readonly refund: Refund;
 }
 
@@ -59,18 +63,28 @@ export async function createRefund(
     throw new UnprocessableError('refund_exceeds_captured', 'Refunds would exceed the captured amount.', 'amount');
   }
 
+  // Reserved and PROCESSING: from here on only the channel's answer ends it, so the janitor's query is set before the
+  // channel is called (a lost answer or a crash leaves it to the query); it is removed once the answer is final.
+  await scheduleRefundQuery(deps, refund, nowMs);
   const payment = order.payment!;
-  const result = await flowOf(channelOf(deps, refund.channel), 'refund')({
-    refundId: refund.id,
-    paymentId: payment.id,
-    channelPaymentId: payment.channelPaymentId!,
-    amount: refund.amount,
-    paymentAmount: order.amountCaptured,
-    currency: refund.currency,
-    ...(refund.reason ? { reason: refund.reason } : {}),
-    callbackUrl: callbackUrl(deps, refund.channel),
-  });
+  let result;
+  try {
+    result = await flowOf(channelOf(deps, refund.channel), 'refund')({
+      refundId: refund.id,
+      paymentId: payment.id,
+      channelPaymentId: payment.channelPaymentId!,
+      amount: refund.amount,
+      paymentAmount: order.amountCaptured,
+      currency: refund.currency,
+      ...(refund.reason ? { reason: refund.reason } : {}),
+      callbackUrl: callbackUrl(deps, refund.channel),
+    });
+  } catch (error) {
+    if (!(error instanceof ChannelTimeoutError)) throw error;
+    return { created: true, unknown: true, refund };
+  }
   const doneMs = deps.now();
+  if (result.status !== 'processing') await deps.timers.cancel(refundQueryKey(refund.id));
   switch (result.status) {
     case 'succeeded':
       return {

@@ -1,4 +1,6 @@
 import type { Timer } from '../ports/timers.js';
+import type { Deps } from './deps.js';
+import { handleOrderExpiry, handlePaymentQuery, handleRefundQuery } from './janitor.js';
 
 /**
  * What a due timer does, by kind. Handlers are idempotent: a timer is delivered at least once (a redelivery after a
@@ -24,10 +26,12 @@ export class TimerHandlers {
 }
 
 /**
- * The platform's timer handlers. None of the kinds has one yet: the janitor's decisions (what a due query or expiry
- * does to a payment, a refund, an order) are registered here once the payment model they act on is in place. Until
- * then a timer of any kind is dropped with the TimersDropped metric.
+ * The platform's timer handlers: the janitor's (shared/services/janitor.ts). `deps` is read when a timer fires, so
+ * the registry can be built before the composition root has run (the local runtime starts its poller first).
  */
-export function createTimerHandlers(): TimerHandlers {
-  return new TimerHandlers();
+export function createTimerHandlers(deps: () => Deps): TimerHandlers {
+  return new TimerHandlers()
+    .register('payment.query', (timer) => handlePaymentQuery(deps(), timer))
+    .register('order.expire', (timer) => handleOrderExpiry(deps(), timer))
+    .register('refund.query', (timer) => handleRefundQuery(deps(), timer));
 }

@@ -19,6 +19,7 @@ import type { PayWorkflow } from '../../shared/ports/pay-workflow.js';
 import type { Merchant } from '../../shared/ports/stores.js';
 import { createDeps } from '../../shared/services/create-deps.js';
 import type { Deps } from '../../shared/services/deps.js';
+import { MemoryTimers } from './memory-timers.js';
 
 /**
  * The application services over the real DynamoDB adapters on the shared DynamoDB Local, in a fresh table, with the
@@ -26,7 +27,8 @@ import type { Deps } from '../../shared/services/deps.js';
  */
 export async function serviceDeps(
   channels: readonly ChannelAdapter[],
-): Promise<{ deps: Deps; events: DynamoEventStore; close(): void }> {
+  timers = new MemoryTimers(),
+): Promise<{ deps: Deps; events: DynamoEventStore; timers: MemoryTimers; close(): void }> {
   const endpoint = inject('dynamoEndpoint');
   const config = parseConfig({
     TABLE_NAME: `svc-${randomBytes(6).toString('hex')}`,
@@ -50,8 +52,9 @@ export async function serviceDeps(
     keyCenter: unused<KeyCenter>('the key center'),
     workflow: unused<PayWorkflow>('the pay workflow'),
     channels,
+    timers,
   });
-  return { deps, events: new DynamoEventStore(db, config.TABLE_NAME), close: () => db.destroy() };
+  return { deps, events: new DynamoEventStore(db, config.TABLE_NAME), timers, close: () => db.destroy() };
 }
 
 export const TEST_MERCHANT: Merchant = {

@@ -2,7 +2,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handler, parseTimer, setTimerHandlers } from '../../functions/timers.js';
 import { setMetricSink, TIMER_METRICS, type MetricDocument } from '../../shared/metrics.js';
-import { timerBody, type Timer } from '../../shared/ports/timers.js';
+import { TIMER_KINDS, timerBody, type Timer } from '../../shared/ports/timers.js';
 import { createTimerHandlers, TimerHandlers } from '../../shared/services/timer-handlers.js';
 
 const record = (messageId: string, body: string): SQSRecord =>
@@ -64,9 +64,14 @@ describe('timer function', () => {
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
   });
 
-  it('the platform registry has no handler for any kind yet (the janitor registers them), and refuses a kind twice', async () => {
-    setTimerHandlers(createTimerHandlers());
-    const response = await handler(event(record('m1', timerBody(query))));
+  it('the platform registry handles every timer kind (the janitor), drops an unknown kind, and refuses a kind twice', async () => {
+    const platform = createTimerHandlers(() => {
+      throw new Error('no services in this test');
+    });
+    for (const kind of TIMER_KINDS) expect(platform.handlerOf(kind), kind).toBeTypeOf('function');
+    setTimerHandlers(platform);
+    const unknown = JSON.stringify({ key: 'x.y:1', kind: 'settlement.run', dueAtMs: 1, payload: {} });
+    const response = await handler(event(record('m1', unknown)));
     expect(response.batchItemFailures).toEqual([]);
     expect(dropped()).toEqual(['unknown_kind']);
     const registry = new TimerHandlers().register('order.expire', async () => undefined);

@@ -1,0 +1,47 @@
+import { janitorQueryDueAtMs } from '../domain/janitor-schedule.js';
+import type { Order, Refund } from '../domain/order.js';
+import type { Deps } from './deps.js';
+
+/**
+ * Where the platform's deadlines are set: one timer per object (docs/decisions.md, entries 79 and 82), keyed
+ * `<kind>:<object id>`, so a reschedule replaces the pending one. The janitor's handlers (janitor.ts) reschedule with
+ * the next backoff step through the same functions.
+ */
+type TimerDeps = Pick<Deps, 'timers' | 'janitorAfterSeconds'>;
+
+export const paymentQueryKey = (paymentId: string): string => `payment.query:${paymentId}`;
+export const refundQueryKey = (refundId: string): string => `refund.query:${refundId}`;
+export const orderExpireKey = (orderId: string): string => `order.expire:${orderId}`;
+
+/** The janitor's query of an attempt whose outcome may stay unknown: query number `step`, counted from `fromMs`. */
+export function schedulePaymentQuery(deps: TimerDeps, ids: { orderId: string; paymentId: string }, fromMs: number, step = 0): Promise<void> {
+  return deps.timers.schedule({
+    key: paymentQueryKey(ids.paymentId),
+    kind: 'payment.query',
+    dueAtMs: janitorQueryDueAtMs(fromMs, step, deps.janitorAfterSeconds),
+    payload: { orderId: ids.orderId, paymentId: ids.paymentId, step },
+  });
+}
+
+export function scheduleRefundQuery(deps: TimerDeps, refund: Pick<Refund, 'orderId' | 'id'>, fromMs: number, step = 0): Promise<void> {
+  return deps.timers.schedule({
+    key: refundQueryKey(refund.id),
+    kind: 'refund.query',
+    dueAtMs: janitorQueryDueAtMs(fromMs, step, deps.janitorAfterSeconds),
+    payload: { orderId: refund.orderId, refundId: refund.id, step },
+  });
+}
+
+/**
+ * The order's expiry: at expiresAt, or (a channel that did not confirm the close) at the janitor's next backoff
+ * step after `retryFromMs`.
+ */
+export function scheduleOrderExpiry(deps: TimerDeps, order: Pick<Order, 'id' | 'expiresAt'>, retry?: { fromMs: number; step: number }): Promise<void> {
+  const dueAtMs = retry ? janitorQueryDueAtMs(retry.fromMs, retry.step, deps.janitorAfterSeconds) : Date.parse(order.expiresAt);
+  return deps.timers.schedule({
+    key: orderExpireKey(order.id),
+    kind: 'order.expire',
+    dueAtMs,
+    payload: { orderId: order.id, step: retry ? retry.step + 1 : 0 },
+  });
+}

@@ -1,0 +1,246 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DynamoEventStore } from '../../shared/adapters/dynamodb/event-store.js';
+import type { Order, Refund } from '../../shared/domain/order.js';
+import type { ChannelAdapter, ChannelPaymentState, ChannelRefundState, CloseResult, PaymentRef } from '../../shared/ports/channel-flows.js';
+import { ChannelTimeoutError } from '../../shared/ports/payment-channel.js';
+import type { Deps } from '../../shared/services/deps.js';
+import { handleOrderExpiry, handlePaymentQuery, handleRefundQuery } from '../../shared/services/janitor.js';
+import { orderExpireKey, paymentQueryKey, refundQueryKey, scheduleOrderExpiry, schedulePaymentQuery, scheduleRefundQuery } from '../../shared/services/janitor-timers.js';
+import { claimWithAttempt, commitAttemptOutcome } from '../../shared/services/state-writer.js';
+import type { MemoryTimers } from '../support/memory-timers.js';
+import { TEST_MERCHANT, seedChallengedOrder, serviceDeps } from '../support/service-deps.js';
+
+/**
+ * The janitor's handlers over the real DynamoDB adapters, with a channel whose next answers each test scripts: what
+ * a query, a close and a refund query do to the stored objects, and that anything short of an answer is asked again
+ * on the backoff schedule instead of being guessed.
+ */
+type Answer<T> = T | 'timeout';
+class ScriptedChannel implements ChannelAdapter {
+  readonly id = 'scripted';
+  query: Answer<ChannelPaymentState['status']>[] = [];
+  closes: Answer<CloseResult['outcome']>[] = [];
+  refundQueries: Answer<ChannelRefundState['status']>[] = [];
+  readonly calls: string[] = [];
+
+  private next<T>(answers: Answer<T>[], what: string): T {
+    const answer = answers.shift();
+    if (answer === undefined) throw new Error(`no scripted answer for ${what}`);
+    if (answer === 'timeout') throw new ChannelTimeoutError(this.id);
+    return answer;
+  }
+
+  async queryPayment(ref: PaymentRef): Promise<ChannelPaymentState> {
+    this.calls.push(`query:${ref.paymentId}`);
+    return { status: this.next(this.query, 'query'), paymentId: ref.paymentId, channelPaymentId: ref.channelPaymentId };
+  }
+
+  async closePayment(ref: PaymentRef): Promise<CloseResult> {
+    this.calls.push(`close:${ref.paymentId}`);
+    const outcome = this.next(this.closes, 'close');
+    if (outcome === 'closed') return { outcome };
+    return { outcome, state: { status: 'succeeded', paymentId: ref.paymentId, channelPaymentId: ref.channelPaymentId } };
+  }
+
+  async queryRefund(request: { refundId: string }): Promise<ChannelRefundState> {
+    this.calls.push(`queryRefund:${request.refundId}`);
+    return { status: this.next(this.refundQueries, 'refund query'), refundId: request.refundId, channelRefundId: 'scripted_rf_1', code: 'refund_declined' };
+  }
+}
+
+const channel = new ScriptedChannel();
+let deps: Deps;
+let timers: MemoryTimers;
+let events: DynamoEventStore;
+let close: () => void;
+
+beforeAll(async () => {
+  ({ deps, timers, events, close } = await serviceDeps([channel]));
+  await deps.merchants.create(TEST_MERCHANT);
+});
+afterAll(() => close());
+
+const eventTypes = async (orderId: string) => (await events.listEventsOfOrder(orderId)).map((e) => e.type).sort();
+
+/** A challenged order whose confirm claimed it PROCESSING and then lost the channel's answer. */
+async function processingOrder(): Promise<Order> {
+  const order = await seedChallengedOrder(deps, channel.id);
+  const claimed: Order = { ...order, status: 'PROCESSING', version: order.version + 1 };
+  expect(await claimWithAttempt(deps, order, claimed)).toBe(true);
+  await schedulePaymentQuery(deps, { orderId: order.id, paymentId: order.payment!.id }, deps.now());
+  return claimed;
+}
+
+/** Fires the pending timer of `key` (the timer queue's delivery), bracketing the call with the clock. */
+async function fire(key: string, handle: typeof handlePaymentQuery): Promise<{ before: number; after: number }> {
+  const timer = timers.take(key);
+  const before = Date.now();
+  await handle(deps, timer);
+  return { before, after: Date.now() };
+}
+
+const base = () => deps.janitorAfterSeconds * 1000;
+
+describe('payment.query', () => {
+  it('a channel that does not answer, then answers pending, is asked again on the ×5 backoff; its success then commits', async () => {
+    const order = await processingOrder();
+    const key = paymentQueryKey(order.payment!.id);
+    expect(timers.pending.get(key)?.payload.step).toBe(0);
+
+    channel.query.push('timeout');
+    const first = await fire(key, handlePaymentQuery);
+    expect((await deps.orders.getOrder(order.id))?.status).toBe('PROCESSING');
+    const second = timers.pending.get(key)!;
+    expect(second.payload.step).toBe(1);
+    expect(second.dueAtMs).toBeGreaterThanOrEqual(first.before + 5 * base());
+    expect(second.dueAtMs).toBeLessThanOrEqual(first.after + 5 * base());
+
+    channel.query.push('pending');
+    const secondRun = await fire(key, handlePaymentQuery);
+    expect((await deps.orders.getOrder(order.id))?.status).toBe('PROCESSING');
+    const third = timers.pending.get(key)!;
+    expect(third.payload.step).toBe(2);
+    expect(third.dueAtMs).toBeGreaterThanOrEqual(secondRun.before + 25 * base());
+
+    channel.query.push('succeeded');
+    await fire(key, handlePaymentQuery);
+    expect(await deps.orders.getOrder(order.id)).toMatchObject({ status: 'SUCCEEDED', amountCaptured: order.amount });
+    expect(await eventTypes(order.id)).toEqual(['order.succeeded']);
+    expect(timers.pending.has(key)).toBe(false);
+
+    // A redelivered timer finds the attempt final and neither asks the channel nor writes.
+    const calls = channel.calls.length;
+    await handlePaymentQuery(deps, second);
+    expect(channel.calls.length).toBe(calls);
+    expect((await deps.orders.getOrder(order.id))?.version).toBe(order.version + 1);
+  });
+
+  it('a channel reporting the payment failed releases the order to CREATED with lastPaymentError', async () => {
+    const order = await processingOrder();
+    channel.query.push('failed');
+    await fire(paymentQueryKey(order.payment!.id), handlePaymentQuery);
+    const stored = await deps.orders.getOrder(order.id);
+    expect(stored).toMatchObject({ status: 'CREATED', lastPaymentError: { paymentId: order.payment!.id } });
+    expect(await eventTypes(order.id)).toEqual(['order.payment_failed']);
+  });
+
+  it('nothing at the channel: the payment is closed there first; a close that finds it paid commits the success instead', async () => {
+    const order = await processingOrder();
+    channel.query.push('not_found');
+    channel.closes.push('already_paid');
+    await fire(paymentQueryKey(order.payment!.id), handlePaymentQuery);
+    expect((await deps.orders.getOrder(order.id))?.status).toBe('SUCCEEDED');
+    expect(channel.calls.slice(-2)).toEqual([`query:${order.payment!.id}`, `close:${order.payment!.id}`]);
+  });
+
+  it('nothing at the channel and a close that does not answer: nothing is decided, the query comes again', async () => {
+    const order = await processingOrder();
+    channel.query.push('not_found');
+    channel.closes.push('timeout');
+    await fire(paymentQueryKey(order.payment!.id), handlePaymentQuery);
+    expect((await deps.orders.getOrder(order.id))?.status).toBe('PROCESSING');
+    expect(timers.pending.get(paymentQueryKey(order.payment!.id))?.payload.step).toBe(1);
+  });
+});
+
+describe('order.expire', () => {
+  /** A challenged order whose expiry has passed (stored with expiresAt in the past). */
+  async function expiredChallenge(): Promise<Order> {
+    const seeded = await seedChallengedOrder(deps, channel.id);
+    const expired: Order = { ...seeded, expiresAt: new Date(deps.now() - 1000).toISOString(), version: seeded.version + 1 };
+    await commitAttemptOutcome(deps, {
+      orderId: seeded.id,
+      paymentId: seeded.payment!.id,
+      outcome: { outcome: 'requires_action', channel: channel.id, channelPaymentId: seeded.payment!.channelPaymentId!, nextAction: seeded.payment!.nextAction! },
+    });
+    await deps.orders.commit({ order: { after: expired, expect: { status: seeded.status, version: seeded.version } } });
+    await scheduleOrderExpiry(deps, expired);
+    return expired;
+  }
+
+  it('a channel that does not confirm the close keeps the order from reading CLOSED, and the close is tried again', async () => {
+    const order = await expiredChallenge();
+    const key = orderExpireKey(order.id);
+    channel.closes.push('timeout');
+    await fire(key, handleOrderExpiry);
+    expect(await deps.orders.getOrder(order.id)).toMatchObject({ status: 'PROCESSING', closeReason: 'expired' });
+    expect(timers.pending.get(key)?.payload.step).toBe(1);
+
+    channel.closes.push('closed');
+    await fire(key, handleOrderExpiry);
+    expect(await deps.orders.getOrder(order.id)).toMatchObject({ status: 'CLOSED', closeReason: 'expired', closedAt: order.expiresAt });
+    expect((await deps.orders.getAttempt(order.id, order.payment!.id))?.status).toBe('CANCELLED');
+    expect(await eventTypes(order.id)).toEqual(['order.closed']);
+  });
+
+  it('a payer who paid before the close reached the channel: the order ends SUCCEEDED, not CLOSED', async () => {
+    const order = await expiredChallenge();
+    channel.closes.push('already_paid');
+    await fire(orderExpireKey(order.id), handleOrderExpiry);
+    expect((await deps.orders.getOrder(order.id))?.status).toBe('SUCCEEDED');
+    expect(await eventTypes(order.id)).toEqual(['order.succeeded']);
+  });
+
+  it('an order not yet expired (a timer that fired early) is left alone and its expiry set again', async () => {
+    const order = await seedChallengedOrder(deps, channel.id);
+    await scheduleOrderExpiry(deps, order);
+    const calls = channel.calls.length;
+    await fire(orderExpireKey(order.id), handleOrderExpiry);
+    expect((await deps.orders.getOrder(order.id))?.status).toBe('REQUIRES_ACTION');
+    expect(channel.calls.length).toBe(calls);
+    expect(timers.pending.get(orderExpireKey(order.id))?.dueAtMs).toBe(Date.parse(order.expiresAt));
+  });
+});
+
+describe('refund.query', () => {
+  async function processingRefund(): Promise<{ order: Order; refund: Refund }> {
+    const challenged = await processingOrder();
+    channel.query.push('succeeded');
+    await fire(paymentQueryKey(challenged.payment!.id), handlePaymentQuery);
+    const order = (await deps.orders.getOrder(challenged.id))!;
+    const now = new Date(deps.now()).toISOString();
+    const refund: Refund = {
+      id: `rf_${order.id.slice(4)}`,
+      orderId: order.id,
+      merchantId: order.merchantId,
+      outRefundNo: 'R-1',
+      amount: 500,
+      currency: order.currency,
+      status: 'PROCESSING',
+      reason: null,
+      channel: channel.id,
+      channelRefundId: null,
+      failureCode: null,
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
+    expect(await deps.orders.reserveRefund(refund)).toBe('reserved');
+    await scheduleRefundQuery(deps, refund, deps.now());
+    return { order, refund };
+  }
+
+  it('processing is asked again; a failed refund is FAILED with its reservation released (refund.failed)', async () => {
+    const { order, refund } = await processingRefund();
+    expect((await deps.orders.getOrder(order.id))?.refundableRemaining).toBe(order.amount - 500);
+    channel.refundQueries.push('processing');
+    await fire(refundQueryKey(refund.id), handleRefundQuery);
+    expect((await deps.orders.getRefund(refund.id))?.status).toBe('PROCESSING');
+    expect(timers.pending.get(refundQueryKey(refund.id))?.payload.step).toBe(1);
+
+    channel.refundQueries.push('failed');
+    await fire(refundQueryKey(refund.id), handleRefundQuery);
+    expect(await deps.orders.getRefund(refund.id)).toMatchObject({ status: 'FAILED', failureCode: 'refund_declined' });
+    expect((await deps.orders.getOrder(order.id))?.refundableRemaining).toBe(order.amount);
+    expect(await eventTypes(order.id)).toEqual(['order.succeeded', 'refund.failed']);
+  });
+
+  it('a refund the channel finished is SUCCEEDED (refund.succeeded)', async () => {
+    const { order, refund } = await processingRefund();
+    channel.refundQueries.push('succeeded');
+    await fire(refundQueryKey(refund.id), handleRefundQuery);
+    expect(await deps.orders.getRefund(refund.id)).toMatchObject({ status: 'SUCCEEDED', channelRefundId: 'scripted_rf_1' });
+    expect((await deps.orders.getOrder(order.id))?.amountRefunded).toBe(500);
+    expect(await eventTypes(order.id)).toEqual(['order.succeeded', 'refund.succeeded']);
+  });
+});
