@@ -262,6 +262,10 @@ export interface PayOrderRequest {
     /** pattern: `^\d{3,4}$` */
     cvc: string;
   };
+  netbank?: {
+    /** pattern: `^[A-Z0-9]{2,16}$` */
+    bank?: string;
+  };
   payer?: {
     /** length 1–64 */
     id?: string;

@@ -6,7 +6,7 @@ export const PAYMENT_METHODS = ['card', 'unionpay', 'wechat_pay', 'alipay', 'net
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 
 /** Methods that this release can complete. The others answer 400 method_not_supported until their issue lands. */
-export const SUPPORTED_METHODS: readonly PaymentMethod[] = ['card'];
+export const SUPPORTED_METHODS: readonly PaymentMethod[] = ['card', 'unionpay', 'wechat_pay', 'alipay', 'netbank'];
 
 export interface NextAction {
   readonly type: 'redirect' | 'qr_code' | 'otp';

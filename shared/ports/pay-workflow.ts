@@ -13,8 +13,12 @@ export interface PayWorkflowInput {
   readonly orderId: string;
   readonly merchantId: string;
   readonly paymentId: string;
-  readonly sealedCard: SealedBox;
-  readonly card: CardSummary;
+  /** Card methods only: the card sealed for the charge step. */
+  readonly sealedCard?: SealedBox;
+  /** Card methods only (null for wallets and banks). */
+  readonly card: CardSummary | null;
+  /** netbank: the payer's bank, if the merchant chose one. */
+  readonly bank?: string;
   readonly payer: { readonly id?: string; readonly ip?: string };
   readonly challengeAmount: number;
   readonly feeBps: number;

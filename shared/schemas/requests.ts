@@ -47,6 +47,8 @@ export const payOrderSchema = z.strictObject({
   method: z.enum(PAYMENT_METHODS),
   capture: z._default(z.boolean(), true),
   card: z.optional(cardSchema),
+  /** netbank: the payer's bank (e.g. ICBC); without it the bank's page lets the payer pick one. */
+  netbank: z.optional(z.strictObject({ bank: z.optional(z.string().check(z.regex(/^[A-Z0-9]{2,16}$/))) })),
   payer: z.optional(payerSchema),
 });
 export type PayOrderRequest = z.infer<typeof payOrderSchema>;

@@ -22,7 +22,7 @@ export async function assessRisk(deps: Deps, state: PayWorkflowState): Promise<P
   const subjects = {
     payer_id: state.payer.id,
     payer_ip: state.payer.ip,
-    card_fingerprint: state.card.fingerprint,
+    card_fingerprint: state.card?.fingerprint,
   };
   // One round trip: the order as the pay request claimed it, and the blocklist entries.
   const { order, blocked } = await deps.riskReads.load(state.orderId, blocklistLookups(deps.riskRules, subjects));
@@ -65,9 +65,10 @@ export async function chargeChannel(deps: Deps, state: PayWorkflowState): Promis
   const channelId = state.route?.channel;
   if (!channelId) throw new Error('chargeChannel called without a routed channel');
   const order = claimedOrder(state);
-  const card = JSON.parse(
-    await deps.keyCenter.open(state.sealedCard, { paymentId: state.paymentId, merchantId: order.merchantId }, { cache: false }),
-  ) as CardInput;
+  // Wallets and banks carry no card: the payer pays at the channel (QR code, bank page) after this answers.
+  const card = state.sealedCard
+    ? (JSON.parse(await deps.keyCenter.open(state.sealedCard, { paymentId: state.paymentId, merchantId: order.merchantId }, { cache: false })) as CardInput)
+    : undefined;
   const paymentId = currentPaymentId(state);
   const channel = channelOf(deps, channelId);
   if (!(await recordAttemptChannel(deps, { orderId: order.id, paymentId, channel: channelId }))) {
@@ -83,10 +84,12 @@ export async function chargeChannel(deps: Deps, state: PayWorkflowState): Promis
       subject: order.subject,
       expiresAt: order.expiresAt,
       capture: order.payment!.capture,
-      card,
-      requireOtp: state.risk?.action === 'challenge',
+      ...(card ? { card, requireOtp: state.risk?.action === 'challenge' } : {}),
+      ...(state.bank ? { bank: state.bank } : {}),
       ...(state.payer.ip ? { payerIp: state.payer.ip } : {}),
       callbackUrl: callbackUrl(deps, channelId),
+      // The bank's page sends the payer back to the merchant's page; the order's status is the truth, not this redirect.
+      ...(order.returnUrl ? { returnUrl: order.returnUrl } : {}),
     });
     deps.channelHealth.recordSuccess(channelId);
     return outcomeOf(channelId, result);

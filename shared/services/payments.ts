@@ -8,7 +8,7 @@ import {
 } from '../domain/errors.js';
 import { declineCode } from '../domain/error-codes.js';
 import { newId } from '../domain/ids.js';
-import { SUPPORTED_METHODS, isExpired, type Order } from '../domain/order.js';
+import { SUPPORTED_METHODS, isExpired, type Order, type PaymentMethod } from '../domain/order.js';
 import { OTP_ATTEMPTS, type AttemptOutcome } from '../domain/payment-outcome.js';
 import { logger } from '../logger.js';
 import { recordOtpConfirmation, recordPaymentOutcome, type OtpConfirmationResult } from '../metrics.js';
@@ -40,30 +40,11 @@ export async function payOrder(
   request: PayOrderRequest,
   guard?: NonceGuard,
 ): Promise<PaymentResponse> {
-  if (!SUPPORTED_METHODS.includes(request.method)) {
-    throw new ValidationError('method_not_supported', `Payment method ${request.method} is not available yet.`, 'method');
-  }
-  if (!request.capture) {
-    throw new ValidationError('manual_capture_not_supported', 'Pre-authorization (capture: false) is not available yet.', 'capture');
-  }
-  const card = request.card;
-  if (!card) throw new ValidationError('parameter_missing', 'card is required for method card.', 'card');
   const nowMs = deps.now();
-  assertCardUsable(card, new Date(nowMs));
-
+  const card = assertMethodFields(request, nowMs);
   const paymentId = newId('pay', nowMs);
-  const context = { paymentId, merchantId: merchant.merchantId };
-  const [sealedCard, fingerprint] = await Promise.all([
-    deps.keyCenter.seal(JSON.stringify(card satisfies CardInput), context),
-    deps.keyCenter.fingerprint(card.number),
-  ]);
-  const summary = {
-    brand: cardBrand(card.number),
-    last4: card.number.slice(-4),
-    expMonth: card.expMonth,
-    expYear: card.expYear,
-    fingerprint,
-  };
+  const sealed = card ? await sealCard(deps, card, { paymentId, merchantId: merchant.merchantId }) : undefined;
+  const summary = sealed?.summary ?? null;
   const now = new Date(nowMs).toISOString();
   const claim = {
     orderId,
@@ -101,8 +82,9 @@ export async function payOrder(
     orderId,
     merchantId: merchant.merchantId,
     paymentId,
-    sealedCard,
+    ...(sealed ? { sealedCard: sealed.sealedCard } : {}),
     card: summary,
+    ...(request.netbank?.bank ? { bank: request.netbank.bank } : {}),
     payer: request.payer ?? {},
     challengeAmount: merchant.riskChallengeAmount ?? deps.settings.defaultChallengeAmount,
     feeBps: merchant.feeBps ?? deps.settings.defaultFeeBps,
@@ -114,6 +96,46 @@ export async function payOrder(
   const current = await loadOrder(deps, merchant.merchantId, orderId);
   if (current.status === 'PROCESSING') return { statusCode: 202, order: current };
   throw new ServiceUnavailableError('payment_processing_error', 'The payment could not be processed; try again.');
+}
+
+/** Methods whose payer enters a card (sealed at once, never stored or logged in clear). */
+const CARD_METHODS: readonly PaymentMethod[] = ['card', 'unionpay'];
+/** Pre-authorization exists only where the channel holds funds: cards and UnionPay (contract, Pay). */
+const MANUAL_CAPTURE_METHODS: readonly PaymentMethod[] = ['card', 'unionpay'];
+
+/**
+ * The contract's per-method rules, before anything is stored: the method is available, `capture: false` only for
+ * cards, a card for the card methods and for no other, `netbank` fields only for netbank. Returns the card, if any.
+ */
+function assertMethodFields(request: PayOrderRequest, nowMs: number): CardInput | undefined {
+  const { method } = request;
+  if (!SUPPORTED_METHODS.includes(method)) {
+    throw new ValidationError('method_not_supported', `Payment method ${method} is not available yet.`, 'method');
+  }
+  if (!request.capture && !MANUAL_CAPTURE_METHODS.includes(method)) {
+    throw new ValidationError('manual_capture_not_supported', `Pre-authorization (capture: false) is not available for ${method}.`, 'capture');
+  }
+  if (request.netbank && method !== 'netbank') {
+    throw new ValidationError('parameter_invalid', 'netbank is only accepted with method netbank.', 'netbank');
+  }
+  if (!CARD_METHODS.includes(method)) {
+    if (request.card) throw new ValidationError('parameter_invalid', `card is not accepted with method ${method}.`, 'card');
+    return undefined;
+  }
+  const card = request.card;
+  if (!card) throw new ValidationError('parameter_missing', `card is required for method ${method}.`, 'card');
+  assertCardUsable(card, new Date(nowMs));
+  return card;
+}
+
+/** The card sealed for the charge step alone, and the summary the order keeps (brand, last4, expiry, fingerprint). */
+async function sealCard(deps: Deps, card: CardInput, context: { paymentId: string; merchantId: string }) {
+  const [sealedCard, fingerprint] = await Promise.all([
+    deps.keyCenter.seal(JSON.stringify(card satisfies CardInput), context),
+    deps.keyCenter.fingerprint(card.number),
+  ]);
+  const summary = { brand: cardBrand(card.number), last4: card.number.slice(-4), expMonth: card.expMonth, expYear: card.expYear, fingerprint };
+  return { sealedCard, summary };
 }
 
 function assertPayable(order: Order, nowMs: number): void {
