@@ -25,10 +25,10 @@ export interface PaymentPlatformStackProps extends StackProps {
 }
 
 /** What each API function may do beyond reading and writing the table and opening merchant secrets. */
-const API_ACCESS: Readonly<Record<ApiFunctionName, { seal?: boolean; fingerprint?: boolean; startPay?: boolean; notify?: boolean; unsigned?: boolean }>> = {
-  order: {},
-  pay: { seal: true, fingerprint: true, startPay: true }, // seals the card, fingerprints it, runs the workflow
-  refund: {},
+const API_ACCESS: Readonly<Record<ApiFunctionName, { seal?: boolean; fingerprint?: boolean; startPay?: boolean; timers?: boolean; notify?: boolean; unsigned?: boolean }>> = {
+  order: { timers: true }, // sets each order's expiry timer
+  pay: { seal: true, fingerprint: true, startPay: true, timers: true }, // seals the card, fingerprints it, runs the workflow, sets the janitor's query
+  refund: { timers: true }, // sets the janitor's query of a refund left PROCESSING
   query: {},
   events: { notify: true }, // reads delivery history, queues redeliveries, signs test pings, publishes public keys
   checkout: { unsigned: true }, // payers' pages: no merchant signature, so no merchant secret to open
@@ -77,6 +77,7 @@ export class PaymentPlatformStack extends Stack {
           ...environment,
           ...(access.startPay ? { PAY_WORKFLOW_ARN: this.payWorkflow.stateMachine.stateMachineArn } : {}),
           ...(access.notify ? this.notifications.environment : {}),
+          ...(access.timers ? this.timers.environment : {}),
         },
       });
       this.table.grantReadWriteData(fn.role); // every call writes its nonce; POSTs their idempotency record
@@ -84,6 +85,7 @@ export class PaymentPlatformStack extends Stack {
       if (access.seal) this.keyCenter.grantSeal(fn.fn);
       if (access.fingerprint) this.keyCenter.grantFingerprint(fn.fn);
       if (access.startPay) this.payWorkflow.grantStart(fn.fn);
+      if (access.timers) this.timers.grantSchedule(fn.role); // the functions that set deadlines, and only those
       if (access.notify) {
         this.notifications.grantRedeliver(fn.fn);
         this.keyCenter.grantSign(fn.fn);

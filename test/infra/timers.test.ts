@@ -107,6 +107,27 @@ describe('timers (EventBridge Scheduler → timer queue → timer function)', ()
     expect(Object.keys(variables)).toEqual(expect.arrayContaining(['TIMER_SCHEDULE_GROUP', 'TIMER_SCHEDULER_ROLE_ARN', 'TIMER_QUEUE_ARN', 'TIMER_DLQ_ARN', 'TABLE_NAME']));
   });
 
+  const SCHEDULERS = ['Merchant API: order', 'Merchant API: pay', 'Merchant API: refund', 'Timers'];
+  /** A function or its role by its description: `Merchant API: pay`, or `Timers` for the timer function. */
+  const owner = (description: string) => (description.startsWith('Timers:') ? 'Timers' : description.split(' (')[0]!);
+
+  it('gives the schedule grant and the TIMER_* settings to exactly the functions that set deadlines: order, pay, refund, timers', () => {
+    const schedulerRoleId = roleIdOf(/^EventBridge Scheduler/);
+    const withGrant = resourcesOf(t, 'AWS::IAM::Role')
+      .filter(([id]) => statementsOf(id).some((s) => actionsOf(s).includes('scheduler:CreateSchedule')))
+      .map(([, role]) => owner(String(role.Properties.Description)));
+    expect(withGrant.sort()).toEqual(SCHEDULERS);
+    const passers = resourcesOf(t, 'AWS::IAM::Role').filter(([id]) =>
+      statementsOf(id).some((s) => actionsOf(s).includes('iam:PassRole') && json(s.Resource).includes(schedulerRoleId)),
+    );
+    expect(passers).toHaveLength(4);
+
+    const withSettings = resourcesOf(t, 'AWS::Lambda::Function')
+      .filter(([, fn]) => 'TIMER_SCHEDULE_GROUP' in ((fn.Properties.Environment?.Variables ?? {}) as Record<string, unknown>))
+      .map(([, fn]) => owner(String(fn.Properties.Description)));
+    expect(withSettings.sort()).toEqual(SCHEDULERS);
+  });
+
   it('alarms on the timer dead-letter queue and on the timer function’s errors and throttles', () => {
     const dlqId = resourcesOf(t, 'AWS::SQS::Queue').find(([id]) => /^TimersDeadLetters/.test(id))![0];
     t.hasResourceProperties('AWS::CloudWatch::Alarm', {
