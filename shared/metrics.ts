@@ -87,3 +87,23 @@ export type TimerDropReason = 'unknown_kind' | 'malformed';
 export function recordTimerDropped(reason: TimerDropReason, properties: Properties, nowMs: number): void {
   emit(emfDocument(TIMER_METRICS.dropped, { Service: TIMER_METRICS.service, Reason: reason }, properties, nowMs));
 }
+
+/**
+ * The janitor's safety net: the age of a merchant's oldest payment still PROCESSING, in seconds, from each sweep (0
+ * when none is). One value per merchant per sweep with only the Service dimension (a merchant id as a dimension would
+ * make a metric per merchant); the alarm watches the Maximum, and the log line names the merchant and the order.
+ */
+export const JANITOR_METRICS = { service: 'janitor', oldestUnresolved: 'OldestUnresolvedPaymentAgeSeconds' } as const;
+
+export function recordOldestUnresolvedPayment(ageSeconds: number, properties: Properties, nowMs: number): void {
+  const name = JANITOR_METRICS.oldestUnresolved;
+  emit({
+    _aws: {
+      Timestamp: nowMs,
+      CloudWatchMetrics: [{ Namespace: PAYMENT_METRICS.namespace, Dimensions: [['Service']], Metrics: [{ Name: name, Unit: 'Seconds' }] }],
+    },
+    ...properties,
+    Service: JANITOR_METRICS.service,
+    [name]: ageSeconds,
+  });
+}

@@ -9,7 +9,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { PAYMENT_METRICS } from '../../shared/metrics.js';
+import { JANITOR_METRICS, PAYMENT_METRICS } from '../../shared/metrics.js';
 import type { KeyCenter } from './key-center.js';
 
 export interface ObservabilityProps {
@@ -37,6 +37,8 @@ export interface AlarmThresholds {
   readonly workflowFailures: number;
   /** Age of the oldest notification waiting, seconds. Default 1800 (scheduled retries wait at most 900 s). */
   readonly oldestNotificationSeconds: number;
+  /** Age of a merchant's oldest payment still PROCESSING, seconds (the janitor's sweep). Default 3600. */
+  readonly oldestUnresolvedPaymentSeconds: number;
 }
 
 const DEFAULT_THRESHOLDS: AlarmThresholds = {
@@ -45,6 +47,9 @@ const DEFAULT_THRESHOLDS: AlarmThresholds = {
   lambdaErrors: 5,
   workflowFailures: 1,
   oldestNotificationSeconds: 1800,
+  // The janitor's first queries come after a minute, then five, then 25: a payment unresolved for an hour is one the
+  // channel keeps not answering, or one the janitor cannot decide (an amount mismatch): an operator must look.
+  oldestUnresolvedPaymentSeconds: 3600,
 };
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -136,6 +141,19 @@ export class Observability extends Construct {
     }
     alarm('NotificationAge', oldest, t.oldestNotificationSeconds, `Oldest notification waited >= ${t.oldestNotificationSeconds} s: the notifier is not keeping up`);
     alarm('DynamoDbThrottles', ddbThrottles, 1, 'DynamoDB throttled requests on the payment table');
+    const oldestUnresolved = new cloudwatch.Metric({
+      namespace: PAYMENT_METRICS.namespace,
+      metricName: JANITOR_METRICS.oldestUnresolved,
+      dimensionsMap: { Service: JANITOR_METRICS.service },
+      period: Duration.minutes(15), // one sweep per merchant per 15 minutes
+      statistic: 'Maximum',
+    });
+    alarm(
+      'OldestUnresolvedPayment',
+      oldestUnresolved,
+      t.oldestUnresolvedPaymentSeconds,
+      `A payment has been PROCESSING for >= ${t.oldestUnresolvedPaymentSeconds} s: the janitor cannot resolve it (see the sweep's log line for the merchant and order)`,
+    );
 
     // --- dashboard ---
     const fnMetrics = (pick: (fn: lambda.IFunction) => cloudwatch.IMetric) => Object.values(props.functions).map(pick);

@@ -131,6 +131,8 @@ export interface OrderStore {
   getOrder(orderId: string): Promise<Order | undefined>;
   findOrderIdByOutTradeNo(merchantId: string, outTradeNo: string): Promise<string | undefined>;
   listOrders(query: OrderQuery): Promise<{ orders: Order[]; nextCursor: string | null }>;
+  /** The merchant's oldest order in a status (one item from the front of its status partition), if any. */
+  oldestOrderInStatus(merchantId: string, status: OrderStatus): Promise<Order | undefined>;
   getAttempt(orderId: string, paymentId: string): Promise<Attempt | undefined>;
   /** The order's attempts, oldest first. */
   listAttempts(orderId: string): Promise<Attempt[]>;

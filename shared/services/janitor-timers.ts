@@ -12,6 +12,23 @@ type TimerDeps = Pick<Deps, 'timers' | 'janitorAfterSeconds'>;
 export const paymentQueryKey = (paymentId: string): string => `payment.query:${paymentId}`;
 export const refundQueryKey = (refundId: string): string => `refund.query:${refundId}`;
 export const orderExpireKey = (orderId: string): string => `order.expire:${orderId}`;
+export const sweepKey = (merchantId: string): string => `janitor.sweep:${merchantId}`;
+
+/** How often each merchant's safety-net sweep runs (docs/decisions.md, entry 84). */
+export const SWEEP_INTERVAL_SECONDS = 900;
+
+/**
+ * The merchant's next safety-net sweep, `SWEEP_INTERVAL_SECONDS` after `fromMs` (its creation, or the previous sweep).
+ * Sweep number `step` looks at the orders created in one interval-long window; the first (step 0) at all of them.
+ */
+export function scheduleSweep(deps: TimerDeps, merchantId: string, fromMs: number, step = 0): Promise<void> {
+  return deps.timers.schedule({
+    key: sweepKey(merchantId),
+    kind: 'janitor.sweep',
+    dueAtMs: fromMs + SWEEP_INTERVAL_SECONDS * 1000,
+    payload: { merchantId, step },
+  });
+}
 
 /** The janitor's query of an attempt whose outcome may stay unknown: query number `step`, counted from `fromMs`. */
 export function schedulePaymentQuery(deps: TimerDeps, ids: { orderId: string; paymentId: string }, fromMs: number, step = 0): Promise<void> {

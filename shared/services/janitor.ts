@@ -4,11 +4,12 @@ import { isClosing, type Order } from '../domain/order.js';
 import { CLOSABLE, FINAL_ATTEMPT_STATUSES } from '../domain/order-state.js';
 import type { AttemptOutcome } from '../domain/payment-outcome.js';
 import { logger } from '../logger.js';
+import { recordOldestUnresolvedPayment } from '../metrics.js';
 import type { ChannelAdapter, PaymentRef } from '../ports/channel-flows.js';
 import type { Timer } from '../ports/timers.js';
 import { outcomeOfState } from './channel-outcomes.js';
 import { channelOf, flowOf, type Deps } from './deps.js';
-import { scheduleOrderExpiry, schedulePaymentQuery, scheduleRefundQuery } from './janitor-timers.js';
+import { scheduleOrderExpiry, schedulePaymentQuery, scheduleRefundQuery, scheduleSweep, SWEEP_INTERVAL_SECONDS } from './janitor-timers.js';
 import { refundLateSuccess } from './late-success.js';
 import { closeOrder, endAtChannel, finishClose } from './orders.js';
 import { commitAttemptOutcome, completeRefund, failRefund, OutcomeMismatchError } from './state-writer.js';
@@ -180,4 +181,44 @@ export async function handleRefundQuery(deps: Deps, timer: Timer): Promise<void>
       return scheduleRefundQuery(deps, refund, nowMs, step + 1);
   }
   logger.info('janitor: refund resolved by the channel\'s answer', { refundId, status: state.status });
+}
+
+/** How many orders one sweep re-arms at most; the rest wait for the next sweep (the age metric still shows them). */
+const SWEEP_PAGE = 100;
+
+/**
+ * `janitor.sweep` {merchantId}: the safety net under the per-object timers (a timer parked in the DLQ after a handler
+ * kept failing, data restored from a backup, orders claimed before the janitor existed). Each merchant has one sweep,
+ * every SWEEP_INTERVAL_SECONDS. It reads the merchant's PROCESSING partition of the orders-by-status index (never a
+ * scan, never a key shared by merchants): the orders created in one interval-long window that ended
+ * 10 × PAY_JANITOR_AFTER_SECONDS ago (the first sweep: all of them), so each order is looked at once, when its own
+ * first query should long have settled it, and its payment query is armed again, due now. It also reports the age of
+ * the merchant's oldest PROCESSING payment (one item read), which the alarm watches: an order the janitor cannot
+ * resolve keeps growing older there rather than being guessed.
+ */
+export async function handleSweep(deps: Deps, timer: Timer): Promise<void> {
+  const merchantId = text(timer.payload.merchantId);
+  if (!merchantId) return logger.error('janitor.sweep timer without its merchant id', { key: timer.key });
+  const step = stepOf(timer);
+  const nowMs = deps.now();
+  // Windows are counted from the due times, not from when each sweep ran, so consecutive windows tile exactly even
+  // when a sweep is delivered late.
+  const settledMs = timer.dueAtMs - 10 * deps.janitorAfterSeconds * 1000;
+  const window = {
+    merchantId,
+    status: 'PROCESSING' as const,
+    ...(step > 0 ? { createdFrom: new Date(settledMs - SWEEP_INTERVAL_SECONDS * 1000).toISOString() } : {}),
+    createdTo: new Date(settledMs).toISOString(),
+    limit: SWEEP_PAGE,
+  };
+  const { orders } = await deps.orders.listOrders(window);
+  for (const order of orders) {
+    if (!order.payment) continue;
+    await schedulePaymentQuery(deps, { orderId: order.id, paymentId: order.payment.id }, nowMs - deps.janitorAfterSeconds * 1000);
+  }
+  if (orders.length > 0) logger.warn('janitor sweep: re-armed the queries of stale PROCESSING orders', { merchantId, count: orders.length });
+  const oldest = await deps.orders.oldestOrderInStatus(merchantId, 'PROCESSING');
+  const ageSeconds = oldest ? Math.max(0, Math.round((nowMs - Date.parse(oldest.updatedAt)) / 1000)) : 0;
+  recordOldestUnresolvedPayment(ageSeconds, { merchantId, orderId: oldest?.id ?? null }, nowMs);
+  await scheduleSweep(deps, merchantId, timer.dueAtMs, step + 1);
 }

@@ -10,6 +10,7 @@ import {
   type SignatureInput,
 } from '../domain/signing.js';
 import type { Merchant, NonceGuard, NonceOutcome } from '../ports/stores.js';
+import { scheduleSweep } from './janitor-timers.js';
 import type { Deps } from './deps.js';
 
 export interface MerchantCredentials {
@@ -19,7 +20,7 @@ export interface MerchantCredentials {
 
 /** Creates a merchant. The secret is returned once and stored only sealed under the key center. */
 export async function createMerchant(
-  deps: Pick<Deps, 'merchants' | 'keyCenter' | 'now' | 'settings'>,
+  deps: Pick<Deps, 'merchants' | 'keyCenter' | 'now' | 'settings'> & Partial<Pick<Deps, 'timers' | 'janitorAfterSeconds'>>,
   input: { name: string; notifyUrl?: string; riskChallengeAmount?: number; feeBps?: number },
 ): Promise<MerchantCredentials> {
   const nowMs = deps.now();
@@ -35,6 +36,11 @@ export async function createMerchant(
     feeBps: input.feeBps ?? null,
     createdAt: new Date(nowMs).toISOString(),
   });
+  // The merchant's janitor sweep (shared/services/janitor.ts), armed once here and re-armed by each sweep. A tool
+  // composed without timers (the merchant CLI) leaves it to be armed by an operator (docs/decisions.md, entry 84).
+  if (deps.timers && deps.janitorAfterSeconds !== undefined) {
+    await scheduleSweep({ timers: deps.timers, janitorAfterSeconds: deps.janitorAfterSeconds }, merchantId, nowMs);
+  }
   return { merchantId, secret };
 }
 

@@ -1,6 +1,6 @@
 import type { Timer } from '../ports/timers.js';
 import type { Deps } from './deps.js';
-import { handleOrderExpiry, handlePaymentQuery, handleRefundQuery } from './janitor.js';
+import { handleOrderExpiry, handlePaymentQuery, handleRefundQuery, handleSweep } from './janitor.js';
 
 /**
  * What a due timer does, by kind. Handlers are idempotent: a timer is delivered at least once (a redelivery after a
@@ -33,5 +33,6 @@ export function createTimerHandlers(deps: () => Deps): TimerHandlers {
   return new TimerHandlers()
     .register('payment.query', (timer) => handlePaymentQuery(deps(), timer))
     .register('order.expire', (timer) => handleOrderExpiry(deps(), timer))
-    .register('refund.query', (timer) => handleRefundQuery(deps(), timer));
+    .register('refund.query', (timer) => handleRefundQuery(deps(), timer))
+    .register('janitor.sweep', (timer) => handleSweep(deps(), timer));
 }

@@ -1,6 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { timerEntry, timerSettings } from '../../infra/definitions/timers.js';
+import { JANITOR_METRICS, PAYMENT_METRICS } from '../../shared/metrics.js';
 import { resourcesOf, synthPlatform, templateOf, type Resource } from './synth.js';
 
 let t: Template;
@@ -126,6 +127,19 @@ describe('timers (EventBridge Scheduler → timer queue → timer function)', ()
       .filter(([, fn]) => 'TIMER_SCHEDULE_GROUP' in ((fn.Properties.Environment?.Variables ?? {}) as Record<string, unknown>))
       .map(([, fn]) => owner(String(fn.Properties.Description)));
     expect(withSettings.sort()).toEqual(SCHEDULERS);
+  });
+
+  it("alarms when a payment stays PROCESSING for an hour: the Maximum of the janitor sweep's oldest-age metric", () => {
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: PAYMENT_METRICS.namespace,
+      MetricName: JANITOR_METRICS.oldestUnresolved,
+      Dimensions: [{ Name: 'Service', Value: JANITOR_METRICS.service }],
+      Statistic: 'Maximum',
+      Period: 900,
+      Threshold: 3600,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: Match.anyValue(),
+    });
   });
 
   it('alarms on the timer dead-letter queue and on the timer function’s errors and throttles', () => {

@@ -4,8 +4,19 @@ import type { Order, Refund } from '../../shared/domain/order.js';
 import type { ChannelAdapter, ChannelPaymentState, ChannelRefundState, CloseResult, PaymentRef } from '../../shared/ports/channel-flows.js';
 import { ChannelTimeoutError } from '../../shared/ports/payment-channel.js';
 import type { Deps } from '../../shared/services/deps.js';
-import { handleOrderExpiry, handlePaymentQuery, handleRefundQuery } from '../../shared/services/janitor.js';
-import { orderExpireKey, paymentQueryKey, refundQueryKey, scheduleOrderExpiry, schedulePaymentQuery, scheduleRefundQuery } from '../../shared/services/janitor-timers.js';
+import { handleOrderExpiry, handlePaymentQuery, handleRefundQuery, handleSweep } from '../../shared/services/janitor.js';
+import { JANITOR_METRICS, setMetricSink, type MetricDocument } from '../../shared/metrics.js';
+import {
+  orderExpireKey,
+  paymentQueryKey,
+  refundQueryKey,
+  scheduleOrderExpiry,
+  schedulePaymentQuery,
+  scheduleRefundQuery,
+  scheduleSweep,
+  sweepKey,
+  SWEEP_INTERVAL_SECONDS,
+} from '../../shared/services/janitor-timers.js';
 import { claimWithAttempt, commitAttemptOutcome } from '../../shared/services/state-writer.js';
 import type { MemoryTimers } from '../support/memory-timers.js';
 import { TEST_MERCHANT, seedChallengedOrder, serviceDeps } from '../support/service-deps.js';
@@ -242,5 +253,49 @@ describe('refund.query', () => {
     expect(await deps.orders.getRefund(refund.id)).toMatchObject({ status: 'SUCCEEDED', channelRefundId: 'scripted_rf_1' });
     expect((await deps.orders.getOrder(order.id))?.amountRefunded).toBe(500);
     expect(await eventTypes(order.id)).toEqual(['order.succeeded', 'refund.succeeded']);
+  });
+});
+
+describe('janitor.sweep', () => {
+  it('re-arms the lost query of a stale PROCESSING order, reports the oldest one\'s age, and arms the next sweep', async () => {
+    const order = await processingOrder();
+    const key = paymentQueryKey(order.payment!.id);
+    timers.take(key); // the per-object timer is lost (parked in its DLQ, say)
+    const metrics: MetricDocument[] = [];
+    setMetricSink((d) => metrics.push(d));
+    try {
+      // The first sweep of a merchant looks at every order that had ten janitor delays to settle: let it run as if
+      // due an hour after those had passed for this order.
+      const dueAtMs = Date.parse(order.updatedAt) + 10 * base() + 3_600_000;
+      await scheduleSweep(deps, TEST_MERCHANT.merchantId, dueAtMs - SWEEP_INTERVAL_SECONDS * 1000);
+      const sweep = timers.take(sweepKey(TEST_MERCHANT.merchantId));
+      expect(sweep.dueAtMs).toBe(dueAtMs);
+      const before = Date.now();
+      await handleSweep(deps, sweep);
+
+      const rearmed = timers.pending.get(key);
+      expect(rearmed?.payload).toMatchObject({ orderId: order.id, paymentId: order.payment!.id, step: 0 });
+      expect(rearmed!.dueAtMs).toBeGreaterThanOrEqual(before);
+      expect(rearmed!.dueAtMs).toBeLessThanOrEqual(Date.now());
+      const next = timers.pending.get(sweepKey(TEST_MERCHANT.merchantId))!;
+      expect(next).toMatchObject({ kind: 'janitor.sweep', dueAtMs: dueAtMs + SWEEP_INTERVAL_SECONDS * 1000, payload: { step: 1 } });
+      const age = metrics.find((m) => JANITOR_METRICS.oldestUnresolved in m)!;
+      expect(age[JANITOR_METRICS.oldestUnresolved]).toBeGreaterThanOrEqual(0);
+      expect(age.merchantId).toBe(TEST_MERCHANT.merchantId);
+
+      // The re-armed query resolves it, as the lost one would have.
+      channel.query.push('succeeded');
+      await fire(key, handlePaymentQuery);
+      expect((await deps.orders.getOrder(order.id))?.status).toBe('SUCCEEDED');
+
+      // The next sweep looks only at its own window (the interval before its due time, less the settling time): an
+      // order created long before that window is not looked at again.
+      const fresh = await processingOrder();
+      timers.take(paymentQueryKey(fresh.payment!.id));
+      await handleSweep(deps, timers.take(sweepKey(TEST_MERCHANT.merchantId)));
+      expect(timers.pending.has(paymentQueryKey(fresh.payment!.id))).toBe(false);
+    } finally {
+      setMetricSink(undefined);
+    }
   });
 });

@@ -8,6 +8,7 @@ import {
 import { ConflictError, PermissionError, ReplayedRequestError, ValidationError } from '../../domain/errors.js';
 import { creditChange, accounts, type LedgerEntry } from '../../domain/ledger.js';
 import type { Order, Refund } from '../../domain/order.js';
+import type { OrderStatus } from '../../domain/order-state.js';
 import type { Attempt, AttemptPointer } from '../../domain/attempt.js';
 import type {
   CommitOutcome,
@@ -114,6 +115,22 @@ export class DynamoOrderStore implements OrderStore {
       new GetCommand({ TableName: this.tableName, Key: keys.outTradeNo(merchantId, outTradeNo), ConsistentRead: true }),
     );
     return out.Item?.orderId as string | undefined;
+  }
+
+  async oldestOrderInStatus(merchantId: string, status: OrderStatus): Promise<Order | undefined> {
+    // The status partition is sorted by creation time: its first item is the oldest. One item read, never a scan.
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'GSI2',
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': 'GSI2PK' },
+        ExpressionAttributeValues: { ':pk': indexKeys.ordersByStatus(merchantId, status) },
+        ScanIndexForward: true,
+        Limit: 1,
+      }),
+    );
+    return strip<Order>(out.Items?.[0]);
   }
 
   async listOrders(query: OrderQuery): Promise<{ orders: Order[]; nextCursor: string | null }> {
