@@ -1,0 +1,157 @@
+import { request as httpRequest } from 'node:http';
+import type { ApiClient, ApiResponse } from '../../test/support/api-client.js';
+import { SANDBOX_CARDS } from '../../shared/channels/sandbox-card.js';
+
+/**
+ * What the chaos clients do, and what they saw. Each client creates an order and pays it by one of the scenarios
+ * below, then refunds some successes. Every success the platform answered is recorded with when it was answered,
+ * so the check can hold the platform to it after the kills (and say how close to a kill an answer came).
+ */
+export type Scenario = 'card' | 'card_0259' | 'card_0267' | 'wechat_pay' | 'alipay' | 'netbank' | 'wallet_abandoned';
+
+/** Cumulative weights: mostly plain cards, the janitor's two cards, the three methods that wait for the payer. */
+const SCENARIOS: ReadonlyArray<readonly [Scenario, number]> = [
+  ['card', 0.5],
+  ['card_0259', 0.56],
+  ['card_0267', 0.62],
+  ['wechat_pay', 0.73],
+  ['alipay', 0.84],
+  ['netbank', 0.95],
+  // Paid by wallet and never completed: the order's expiry must close it at the channel.
+  ['wallet_abandoned', 1],
+];
+
+export interface AnsweredSuccess {
+  readonly orderId: string;
+  readonly amount: number;
+  readonly answeredAtMs: number;
+  readonly scenario: Scenario;
+}
+
+export interface AnsweredRefund {
+  readonly refundId: string;
+  readonly orderId: string;
+  readonly amount: number;
+  readonly answeredAtMs: number;
+}
+
+export class Observations {
+  readonly outTradeNos: string[] = [];
+  readonly successes = new Map<string, AnsweredSuccess>();
+  readonly refunds = new Map<string, AnsweredRefund>();
+  /** Orders a refund was asked for (answered or not): the check reads their refunds. */
+  readonly refundedOrders = new Set<string>();
+  readonly scenarios = new Map<Scenario, number>();
+  /** Requests that got no answer: the runtime died under them, or was down. */
+  unanswered = 0;
+  lastCreatedAtMs = 0;
+}
+
+export interface WorkloadContext {
+  readonly api: ApiClient;
+  readonly notifyUrl: string;
+  readonly seed: number;
+  readonly observations: Observations;
+  /** Resolves when the runtime answers again (immediately when it is up). */
+  readonly up: () => Promise<void>;
+  readonly random: () => number;
+}
+
+/** Order lifetime: the contract's minimum, so the check can see unpaid orders past their deadline soon. */
+export const ORDER_EXPIRES_IN_SECONDS = 60;
+
+const CARD_OF: Partial<Record<Scenario, string>> = {
+  card: SANDBOX_CARDS.succeeds,
+  card_0259: SANDBOX_CARDS.capturedThenLost,
+  card_0267: SANDBOX_CARDS.nothingThenLost,
+};
+
+/** One client's iteration: create, pay, maybe refund. A request the runtime did not answer ends the iteration. */
+export async function iteration(ctx: WorkloadContext, client: number, seq: number): Promise<void> {
+  const { observations } = ctx;
+  const roll = ctx.random();
+  const scenario = SCENARIOS.find(([, upTo]) => roll < upTo)![0];
+  observations.scenarios.set(scenario, (observations.scenarios.get(scenario) ?? 0) + 1);
+  const outTradeNo = `CH${ctx.seed}-${client}-${seq}`;
+  const amount = 100 + Math.floor(ctx.random() * 9_900);
+  observations.outTradeNos.push(outTradeNo);
+  observations.lastCreatedAtMs = Date.now();
+  const created = await answered(ctx, () =>
+    ctx.api.post('/v1/orders', { outTradeNo, amount, currency: 'CNY', subject: 'Chaos', notifyUrl: ctx.notifyUrl, expiresInSeconds: ORDER_EXPIRES_IN_SECONDS }),
+  );
+  if (created?.status !== 201) return;
+  const orderId = created.body.id as string;
+  const succeeded = await pay(ctx, orderId, scenario);
+  if (!succeeded) return;
+  observations.successes.set(orderId, { orderId, amount, answeredAtMs: Date.now(), scenario });
+  if (ctx.random() < 0.4) await refund(ctx, orderId, amount, outTradeNo);
+}
+
+/** Pays by the scenario's method; true when an answer said SUCCEEDED. */
+async function pay(ctx: WorkloadContext, orderId: string, scenario: Scenario): Promise<boolean> {
+  const card = CARD_OF[scenario];
+  if (card) {
+    const res = await answered(ctx, () => ctx.api.pay(orderId, card));
+    return res?.status === 200 && res.body.status === 'SUCCEEDED';
+  }
+  const method = scenario === 'wallet_abandoned' ? (['wechat_pay', 'alipay', 'netbank'] as const)[Math.floor(ctx.random() * 3)]! : scenario;
+  const res = await answered(ctx, () => ctx.api.post(`/v1/orders/${orderId}/pay`, { method }));
+  if (res?.status !== 200 || res.body.status !== 'REQUIRES_ACTION' || scenario === 'wallet_abandoned') return false;
+  const channelPaymentId = res.body.payment.channelPaymentId as string;
+  const completed = await answered(ctx, () => sandboxComplete(ctx.api.baseUrl, method, channelPaymentId));
+  if (!completed || completed.status >= 300) return false;
+  // The outcome arrives by the channel's callback: the client sees it when a read answers SUCCEEDED.
+  for (let i = 0; i < 40; i += 1) {
+    const read = await answered(ctx, () => ctx.api.get(`/v1/orders/${orderId}`));
+    if (!read) return false;
+    if (read.body.status === 'SUCCEEDED') return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
+
+/** A partial refund, sometimes followed by one of the rest; or one full refund. */
+async function refund(ctx: WorkloadContext, orderId: string, amount: number, outTradeNo: string): Promise<void> {
+  ctx.observations.refundedOrders.add(orderId);
+  const partial = ctx.random() < 0.6 ? 1 + Math.floor(ctx.random() * (amount - 1)) : amount;
+  const plan = partial < amount && ctx.random() < 0.5 ? [partial, amount - partial] : [partial];
+  for (const [n, part] of plan.entries()) {
+    const body = { outRefundNo: `${outTradeNo}-R${n}`, amount: part, reason: 'chaos' };
+    // The same outRefundNo and amount is the same refund (contract): one unanswered request is asked once more.
+    const res = (await answered(ctx, () => ctx.api.post(`/v1/orders/${orderId}/refunds`, body))) ?? (await answered(ctx, () => ctx.api.post(`/v1/orders/${orderId}/refunds`, body)));
+    if (!res || res.status >= 300) return;
+    if (res.body.status === 'SUCCEEDED') {
+      ctx.observations.refunds.set(res.body.id, { refundId: res.body.id, orderId, amount: part, answeredAtMs: Date.now() });
+    }
+  }
+}
+
+/** Runs a request; a connection error (the runtime died or is down) counts as unanswered and waits for the runtime. */
+async function answered(ctx: WorkloadContext, send: () => Promise<ApiResponse>): Promise<ApiResponse | undefined> {
+  await ctx.up();
+  try {
+    return await send();
+  } catch {
+    ctx.observations.unanswered += 1;
+    await ctx.up();
+    return undefined;
+  }
+}
+
+/** The sandbox channel's complete endpoint: the payer pays; the channel sends its signed callback (contract). */
+function sandboxComplete(baseUrl: string, channel: string, channelPaymentId: string): Promise<ApiResponse> {
+  const url = `${baseUrl}/sandbox/channels/${channel}/payments/${encodeURIComponent(channelPaymentId)}/complete`;
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': '2' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode ?? 0, headers: new Headers(), text, body: undefined });
+      });
+    });
+    req.on('error', reject);
+    req.end('{}');
+  });
+}
