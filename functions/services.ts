@@ -1,5 +1,6 @@
 import { createDocumentClient } from '../shared/adapters/dynamodb/client.js';
-import { sandboxChannels } from '../shared/channels/registry.js';
+import { DynamoChannelCredentialStore } from '../shared/adapters/dynamodb/channel-credential-store.js';
+import { loadChannelCredentials, sandboxChannels } from '../shared/channels/registry.js';
 import { getConfig } from '../shared/config.js';
 import type { KeyCenter } from '../shared/ports/key-center.js';
 import type { PayWorkflow } from '../shared/ports/pay-workflow.js';
@@ -49,15 +50,48 @@ function absent<T extends object>(what: string): T {
   });
 }
 
-function awsDeps(): Deps {
+/**
+ * Deps with every channel this deployment has credentials for, for the functions that call wallets, banks and
+ * UnionPay (the charge step, the callbacks): the credentials are opened once per container (one GetItem and one KMS
+ * Decrypt per channel) and the adapters built from them and the base URLs in CHANNEL_BASE_URLS. Locally the
+ * runtime's installed Deps already hold them.
+ */
+let withChannels: Promise<Deps> | undefined;
+
+export function getChannelDeps(): Promise<Deps> {
+  const installed = installedDeps();
+  if (installed && !composedWithoutChannels) return Promise.resolve(installed);
+  withChannels ??= composeWithChannels().catch((error: unknown) => {
+    withChannels = undefined; // a failed load (KMS or DynamoDB unavailable) is tried again by the next invocation
+    throw error;
+  });
+  return withChannels;
+}
+
+/** True while the installed Deps are this container's own card-only composition (getDeps before getChannelDeps). */
+let composedWithoutChannels = false;
+
+async function composeWithChannels(): Promise<Deps> {
   const config = getConfig();
+  const keyCenter = providers.keyCenter?.() ?? absent<KeyCenter>('key center');
+  const db = createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION });
+  const credentials = await loadChannelCredentials(new DynamoChannelCredentialStore(db, config.TABLE_NAME, keyCenter));
+  const deps = awsDeps({ credentials, baseUrl: (id) => config.CHANNEL_BASE_URLS[id] });
+  setDeps(deps);
+  composedWithoutChannels = false;
+  return deps;
+}
+
+function awsDeps(channelConfig: Parameters<typeof sandboxChannels>[1] = {}): Deps {
+  const config = getConfig();
+  composedWithoutChannels = channelConfig.credentials === undefined;
   return createDeps({
     config,
     db: createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION }),
     keyCenter: providers.keyCenter?.() ?? absent<KeyCenter>('key center'),
     workflow: providers.workflow?.() ?? absent<PayWorkflow>('pay workflow'),
     timers: providers.timers?.() ?? absent<Timers>('timers'),
-    // The registry's channels (shared/channels/registry.ts); only sandbox ones are wired so far.
-    channels: sandboxChannels().channels,
+    // The registry's channels (shared/channels/registry.ts): the sandbox cards, and those with loaded credentials.
+    channels: sandboxChannels(undefined, channelConfig).channels,
   });
 }

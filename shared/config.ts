@@ -32,6 +32,26 @@ const schema = z.object({
    * (or the custom domain); locally the runtime sets the gateway's own URL.
    */
   PUBLIC_BASE_URL: z.optional(z.url({ protocol: /^https?$/ })),
+  /**
+   * Each channel's API base URL, as JSON `{"wechat_pay": "https://api.mch.weixin.qq.com", …}`. A channel without a URL
+   * here (or without stored credentials) is not built, so routing never sends it anything. The local runtime sets
+   * none: its channels are the sandbox emulators at `<runtime url>/sandbox/channels/<id>`.
+   */
+  CHANNEL_BASE_URLS: z.pipe(
+    z._default(z.string(), '{}'),
+    z.transform((v: string, ctx) => {
+      try {
+        const parsed = JSON.parse(v) as unknown;
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && Object.values(parsed).every((u) => typeof u === 'string' && /^https?:\/\//.test(u))) {
+          return parsed as Record<string, string>;
+        }
+      } catch {
+        // reported below
+      }
+      ctx.issues.push({ code: 'custom', message: 'must be a JSON object of channel id → http(s) URL', input: v });
+      return z.NEVER;
+    }),
+  ),
   /** true when served by the local runtime: allows http://127.0.0.1 notify URLs, sandbox routes. */
   LOCAL_MODE: z.pipe(z._default(z.enum(['true', 'false']), 'false'), z.transform((v: 'true' | 'false') => v === 'true')),
   PAY_RETRY_TIME_SCALE: z._default(z.coerce.number().check(z.positive()), 1),

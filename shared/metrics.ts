@@ -88,6 +88,15 @@ export function recordTimerDropped(reason: TimerDropReason, properties: Properti
   emit(emfDocument(TIMER_METRICS.dropped, { Service: TIMER_METRICS.service, Reason: reason }, properties, nowMs));
 }
 
+/** Channel callbacks refused (nothing changed): by channel and reason, so a forger or a broken key rotation shows. */
+export const CALLBACK_METRICS = { service: 'callbacks', rejected: 'CallbacksRejected' } as const;
+
+export type CallbackRejectReason = 'signature' | 'unknown_key' | 'stale' | 'malformed' | 'unknown_payment' | 'mismatch' | 'unknown_channel';
+
+export function recordCallbackRejected(channel: string, reason: CallbackRejectReason, properties: Properties, nowMs: number): void {
+  emit(emfDocument(CALLBACK_METRICS.rejected, { Service: CALLBACK_METRICS.service, Channel: channel, Reason: reason }, properties, nowMs));
+}
+
 /**
  * The janitor's safety net: the age of a merchant's oldest payment still PROCESSING, in seconds, from each sweep (0
  * when none is). One value per merchant per sweep with only the Service dimension (a merchant id as a dimension would

@@ -56,6 +56,14 @@ export class KeyCenter extends Construct {
     this.grantOn(this.dataKey, grantee, ['kms:Decrypt']);
   }
 
+  /**
+   * Open the sealed channel credentials only (the callback function): kms:Decrypt on the data key for data keys
+   * sealed under the `channel-credentials` purpose, so this public-facing function cannot open merchant secrets or cards.
+   */
+  grantOpenChannelCredentials(grantee: iam.IGrantable): void {
+    this.dataKey.grant(grantee, 'kms:Decrypt').principalStatement?.addCondition('StringEquals', { 'kms:EncryptionContext:purpose': 'channel-credentials' });
+  }
+
   /** Seal values: kms:GenerateDataKey on the data key. */
   grantSeal(grantee: iam.IGrantable): void {
     this.grantOn(this.dataKey, grantee, ['kms:GenerateDataKey']);

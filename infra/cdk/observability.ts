@@ -9,7 +9,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { JANITOR_METRICS, PAYMENT_METRICS } from '../../shared/metrics.js';
+import { CALLBACK_METRICS, JANITOR_METRICS, PAYMENT_METRICS } from '../../shared/metrics.js';
 import type { KeyCenter } from './key-center.js';
 
 export interface ObservabilityProps {
@@ -39,6 +39,8 @@ export interface AlarmThresholds {
   readonly oldestNotificationSeconds: number;
   /** Age of a merchant's oldest payment still PROCESSING, seconds (the janitor's sweep). Default 3600. */
   readonly oldestUnresolvedPaymentSeconds: number;
+  /** Channel callbacks refused in 5 minutes. Default 5 (a retried forged callback or a stale key shows at once). */
+  readonly callbacksRejected: number;
 }
 
 const DEFAULT_THRESHOLDS: AlarmThresholds = {
@@ -50,6 +52,7 @@ const DEFAULT_THRESHOLDS: AlarmThresholds = {
   // The janitor's first queries come after a minute, then five, then 25: a payment unresolved for an hour is one the
   // channel keeps not answering, or one the janitor cannot decide (an amount mismatch): an operator must look.
   oldestUnresolvedPaymentSeconds: 3600,
+  callbacksRejected: 5,
 };
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -153,6 +156,19 @@ export class Observability extends Construct {
       oldestUnresolved,
       t.oldestUnresolvedPaymentSeconds,
       `A payment has been PROCESSING for >= ${t.oldestUnresolvedPaymentSeconds} s: the janitor cannot resolve it (see the sweep's log line for the merchant and order)`,
+    );
+    const callbacksRejected = new cloudwatch.Metric({
+      namespace: PAYMENT_METRICS.namespace,
+      metricName: CALLBACK_METRICS.rejected,
+      dimensionsMap: { Service: CALLBACK_METRICS.service },
+      period: FIVE_MINUTES,
+      statistic: 'Sum',
+    });
+    alarm(
+      'CallbacksRejected',
+      callbacksRejected,
+      t.callbacksRejected,
+      `>= ${t.callbacksRejected} channel callbacks refused in 5 minutes (forged, or a channel key rotation not stored): see the Channel and Reason dimensions`,
     );
 
     // --- dashboard ---

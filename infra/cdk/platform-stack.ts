@@ -25,13 +25,14 @@ export interface PaymentPlatformStackProps extends StackProps {
 }
 
 /** What each API function may do beyond reading and writing the table and opening merchant secrets. */
-const API_ACCESS: Readonly<Record<ApiFunctionName, { seal?: boolean; fingerprint?: boolean; startPay?: boolean; timers?: boolean; notify?: boolean; unsigned?: boolean }>> = {
+const API_ACCESS: Readonly<Record<ApiFunctionName, { seal?: boolean; fingerprint?: boolean; startPay?: boolean; timers?: boolean; notify?: boolean; unsigned?: boolean; channelCredentials?: boolean }>> = {
   order: { timers: true }, // sets each order's expiry timer
   pay: { seal: true, fingerprint: true, startPay: true, timers: true }, // seals the card, fingerprints it, runs the workflow, sets the janitor's query
   refund: { timers: true }, // sets the janitor's query of a refund left PROCESSING
   query: {},
   events: { notify: true }, // reads delivery history, queues redeliveries, signs test pings, publishes public keys
   checkout: { unsigned: true }, // payers' pages: no merchant signature, so no merchant secret to open
+  callbacks: { unsigned: true, channelCredentials: true }, // channels' callbacks: opens only the channel credentials
 };
 
 /**
@@ -82,6 +83,7 @@ export class PaymentPlatformStack extends Stack {
       });
       this.table.grantReadWriteData(fn.role); // every call writes its nonce; POSTs their idempotency record
       if (!access.unsigned) this.keyCenter.grantOpen(fn.fn); // merchant secrets, to verify signatures
+      if (access.channelCredentials) this.keyCenter.grantOpenChannelCredentials(fn.fn);
       if (access.seal) this.keyCenter.grantSeal(fn.fn);
       if (access.fingerprint) this.keyCenter.grantFingerprint(fn.fn);
       if (access.startPay) this.payWorkflow.grantStart(fn.fn);
@@ -102,6 +104,7 @@ export class PaymentPlatformStack extends Stack {
         query: apiFunctions.query.fn,
         events: apiFunctions.events.fn,
         checkout: apiFunctions.checkout.fn,
+        callbacks: apiFunctions.callbacks.fn,
       },
       domain: props.domain,
       webAclArn: props.webAclArn,

@@ -2,7 +2,7 @@
  * The merchant API's routes: method + path template → the Lambda handler module that serves it. Read by the CDK
  * stack (API Gateway resources) and by the local gateway, so both expose exactly the same API.
  */
-export type ApiFunctionName = 'order' | 'pay' | 'refund' | 'query' | 'events' | 'checkout';
+export type ApiFunctionName = 'order' | 'pay' | 'refund' | 'query' | 'events' | 'checkout' | 'callbacks';
 
 export interface RouteDefinition {
   readonly method: 'GET' | 'POST';
@@ -33,6 +33,9 @@ export const routes: readonly RouteDefinition[] = [
   { method: 'GET', path: '/checkout/{token}', handler: 'checkout', signed: false, idempotent: false },
   { method: 'GET', path: '/checkout/{token}/status', handler: 'checkout', signed: false, idempotent: false },
   { method: 'POST', path: '/checkout/{token}/otp', handler: 'checkout', signed: false, idempotent: false },
+  // Wallets and banks reporting outcomes: each callback carries its channel's own signature, verified by the adapter.
+  // Not idempotent by key: a duplicate callback is harmless by construction (the commit is a no-op the second time).
+  { method: 'POST', path: '/callbacks/{channel}', handler: 'callbacks', signed: false, idempotent: false },
 ];
 
 /** The merchant API (`/v1`, what docs/openapi.json describes); the other routes are pages for payers. */
@@ -46,4 +49,5 @@ export const apiFunctionEntries: Readonly<Record<ApiFunctionName, string>> = {
   query: 'functions/query.ts',
   events: 'functions/events.ts',
   checkout: 'functions/checkout.ts',
+  callbacks: 'functions/callbacks.ts',
 };

@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoRawCallbackStore } from '../adapters/dynamodb/callback-store.js';
 import { DynamoOrderStore, DynamoRiskReads } from '../adapters/dynamodb/order-store.js';
 import { DynamoCheckoutTokenStore } from '../checkout/token-store.js';
 import { DynamoIdempotencyStore, DynamoNonceStore } from '../adapters/dynamodb/request-stores.js';
@@ -37,6 +38,7 @@ export function createDeps(input: {
     riskReads: new DynamoRiskReads(db, table),
     idempotency: new DynamoIdempotencyStore(db, table),
     nonces: new DynamoNonceStore(db, table),
+    callbacks: new DynamoRawCallbackStore(db, table),
     keyCenter: input.keyCenter,
     ...createRoutingDeps(input.channels),
     riskRules: DEFAULT_RISK_RULES,

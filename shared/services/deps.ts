@@ -1,4 +1,5 @@
 import type { CheckoutDeps } from '../checkout/issue.js';
+import type { RawCallbackStore } from '../ports/callback-store.js';
 import type { ChannelConfig, ChannelHealth } from '../domain/routing.js';
 import type { RiskRule } from '../domain/risk.js';
 import type { KeyCenter } from '../ports/key-center.js';
@@ -24,6 +25,8 @@ export interface Deps {
   readonly riskReads: RiskReads;
   readonly idempotency: IdempotencyStore;
   readonly nonces: NonceStore;
+  /** Channel callbacks as received, for audit (POST /callbacks/{channel}). */
+  readonly callbacks: RawCallbackStore;
   readonly keyCenter: KeyCenter;
   readonly channels: ReadonlyMap<string, ChannelAdapter>;
   readonly channelCatalog: readonly ChannelConfig[];

@@ -73,9 +73,12 @@ describe('the workflow at run time', () => {
       expect(res.status, where).toBeLessThan(500);
     }
     // The payers' pages are not merchant API: unsigned, and an unknown token is their handler's own 404 page.
-    for (const route of routes.filter((r) => !merchantApiRoutes.includes(r))) {
+    for (const route of routes.filter((r) => r.path.startsWith('/checkout/'))) {
       const res = await fetch(`${env.runtime.url}${route.path.replace('{token}', 'A'.repeat(43))}`, { method: route.method });
       expect([route.path, res.status, res.headers.get('content-security-policy')]).toEqual([route.path, 404, expect.stringContaining("default-src 'none'")]);
     }
+    // The channels' callbacks: unsigned too; a callback that does not verify gets the channel's own 4xx refusal.
+    const callback = await fetch(`${env.runtime.url}/callbacks/wechat_pay`, { method: 'POST', body: '{}' });
+    expect(callback.status).toBe(400);
   });
 });

@@ -48,7 +48,9 @@ describe('routing (channels as data)', () => {
 
   it('routes a CNY card payment to the cheaper sandbox card channel, with the other as failover', () => {
     expect(routeCandidates(CHANNEL_CATALOG, request, allHealthy)).toEqual(['card_a', 'card_b']);
-    expect(routeCandidates(CHANNEL_CATALOG, { ...request, method: 'alipay' }, allHealthy)).toEqual([]);
+    expect(routeCandidates(CHANNEL_CATALOG, { ...request, method: 'alipay' }, allHealthy)).toEqual(['alipay']);
+    expect(routeCandidates(CHANNEL_CATALOG, { ...request, method: 'alipay', currency: 'USD' }, allHealthy)).toEqual([]);
+    expect(routeCandidates(CHANNEL_CATALOG, { ...request, method: 'wechat_pay', capture: false }, allHealthy)).toEqual([]);
   });
 });
 

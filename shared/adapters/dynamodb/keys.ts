@@ -33,6 +33,8 @@ export const keys = {
   nonce: (merchantId: string, nonce: string) => ({ PK: `NONCE#${merchantId}#${nonce}`, SK: 'NONCE' }),
   blocklist: (key: string) => ({ PK: `BLOCKLIST#${key}`, SK: 'ENTRY' }),
   channelCredentials: (channelId: string) => ({ PK: `CHANNEL#${channelId}`, SK: 'CREDENTIALS' }),
+  /** A channel callback as received (raw headers and body), kept for audit and linked to its attempt once found. */
+  rawCallback: (channel: string, callbackId: string) => ({ PK: `CALLBACK#${channel}#${callbackId}`, SK: 'RAW' }),
 } as const;
 
 /** GSI1/GSI2 values: index partitions are always scoped to one merchant (or one order). */

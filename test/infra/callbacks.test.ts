@@ -1,0 +1,57 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { routes } from '../../infra/definitions/routes.js';
+import { resourcesOf, synthPlatform, templateOf, type Resource } from './synth.js';
+
+let t: Template;
+beforeAll(() => {
+  const { app, stacks } = synthPlatform({ regions: ['eu-west-1'] });
+  app.synth({ force: true }); // cdk-nag runs here: an unacknowledged finding throws
+  t = templateOf(stacks[0]!);
+});
+
+const json = (value: unknown) => JSON.stringify(value);
+
+function callbackFunction(): [string, Resource] {
+  const found = resourcesOf(t, 'AWS::Lambda::Function').filter(([, f]) => f.Properties.Description === 'Public pages: callbacks');
+  expect(found).toHaveLength(1);
+  return found[0]!;
+}
+
+describe('channel callbacks in AWS', () => {
+  it('POST /callbacks/{channel} is public (channel-signed, not merchant-signed) and served by the callbacks function alone', () => {
+    const route = routes.find((r) => r.path === '/callbacks/{channel}');
+    expect(route).toMatchObject({ method: 'POST', handler: 'callbacks', signed: false });
+    const [fnId] = callbackFunction();
+    const methods = resourcesOf(t, 'AWS::ApiGateway::Method').filter(([, m]) => json(m.Properties.Integration).includes(fnId));
+    expect(methods).toHaveLength(1);
+    expect(methods[0]![1].Properties).toMatchObject({ HttpMethod: 'POST', AuthorizationType: 'NONE' });
+  });
+
+  it('is throttled on its own, below the stage limit', () => {
+    const [, stage] = resourcesOf(t, 'AWS::ApiGateway::Stage')[0]!;
+    const settings = stage.Properties.MethodSettings as { ResourcePath: string; HttpMethod: string }[];
+    expect(settings.find((s) => s.ResourcePath === '/~1callbacks~1{channel}' && s.HttpMethod === 'POST')).toMatchObject({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 });
+  });
+
+  it('beyond what every table user has, may decrypt only data keys sealed for channel credentials', () => {
+    const kmsStatementsOf = (description: string) => {
+      const [, fn] = resourcesOf(t, 'AWS::Lambda::Function').find(([, f]) => f.Properties.Description === description)!;
+      const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
+      const policies = resourcesOf(t, 'AWS::IAM::Policy').filter(([, p]) => json(p.Properties.Roles).includes(roleId));
+      return policies.flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Action: unknown; Condition?: unknown }[]).filter((s) => json(s.Action).includes('kms:'));
+    };
+    const onlyChannelCredentials = { StringEquals: { 'kms:EncryptionContext:purpose': 'channel-credentials' } };
+    const callbacks = kmsStatementsOf('Public pages: callbacks');
+    // The comparison: the checkout function (no key center at all) has only the table's own grants.
+    const tableOnly = kmsStatementsOf('Public pages: checkout');
+    const added = callbacks.filter((s) => !tableOnly.some((c) => json(c) === json(s)));
+    expect(added).toEqual([expect.objectContaining({ Action: 'kms:Decrypt', Condition: onlyChannelCredentials })]);
+  });
+
+  it('raises an alarm on refused callbacks', () => {
+    const alarm = resourcesOf(t, 'AWS::CloudWatch::Alarm').find(([, a]) => a.Properties.MetricName === 'CallbacksRejected');
+    expect(alarm).toBeDefined();
+    expect(alarm![1].Properties).toMatchObject({ Dimensions: [{ Name: 'Service', Value: 'callbacks' }], Threshold: 5 });
+  });
+});
