@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/client.js';
 import type { NetbankEmulatorKeys } from '../../shared/channels/netbank/credentials.js';
 import { netbankHeaderRecord, signNetbankMessage } from '../../shared/channels/netbank/signature.js';
@@ -10,7 +10,8 @@ import type { LedgerEntry } from '../../shared/domain/ledger.js';
 import type { Runtime } from '../../infra/local/runtime.js';
 import type { ApiClient } from '../support/api-client.js';
 import { startTestRuntime } from '../support/runtime.js';
-import { eventually, WebhookReceiver } from '../support/webhook-receiver.js';
+import { useWebhookReceivers } from '../support/use-webhook-receivers.js';
+import { eventually, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 /**
  * Wallet and bank payments completed by the channel's signed asynchronous callback (contract, Channel callbacks and
@@ -20,21 +21,12 @@ import { eventually, WebhookReceiver } from '../support/webhook-receiver.js';
 const dataDir = mkdtempSync(join(tmpdir(), 'pay-callbacks-'));
 let runtime: Runtime;
 let api: ApiClient;
-const receivers: WebhookReceiver[] = [];
 
 beforeAll(async () => {
   ({ runtime, api } = await startTestRuntime({ dataDir, retryTimeScale: 0.001 }));
 });
 afterAll(async () => runtime?.stop());
-afterEach(async () => {
-  await Promise.all(receivers.splice(0).map((r) => r.stop()));
-});
-
-async function hooks(): Promise<WebhookReceiver> {
-  const r = await new WebhookReceiver().start();
-  receivers.push(r);
-  return r;
-}
+const hooks = useWebhookReceivers();
 
 async function awaitingPayer(method: string, notifyUrl?: string) {
   const order = await api.createOrder(notifyUrl ? { notifyUrl } : {});
