@@ -49,8 +49,9 @@ export async function handlePaymentQuery(deps: Deps, timer: Timer): Promise<void
     return;
   }
   if (isClosing(order) && order.payment?.id === attempt.id) return finishCloseOrRetry(deps, order, stepOf(timer));
-  // Waiting for the payer (the order's expiry ends it) or an authorization (its capture window does): no query.
-  if (attempt.status !== 'PROCESSING' && attempt.status !== 'UNKNOWN') return;
+  // An authorization waits for its capture window, not for the janitor.
+  if (attempt.status === 'AUTHORIZED') return;
+  // Waiting for the payer: a wallet or bank reports by callback, and a lost callback is found by this query.
   await resolveAttempt(deps, order, attempt, stepOf(timer));
 }
 
@@ -69,7 +70,9 @@ async function resolveAttempt(deps: Deps, order: Order, attempt: Attempt, step: 
   let outcome: AttemptOutcome | undefined;
   try {
     const state = await flowOf(channel, 'queryPayment')(ref);
-    outcome = state.status === 'not_found' ? await outcomeOfNothing(channel, ref) : outcomeOfState(channel.id, state);
+    // A payment waiting for the payer that the channel does not know is left to the order's expiry, which closes it.
+    const waiting = attempt.status === 'REQUIRES_ACTION';
+    outcome = state.status === 'not_found' && !waiting ? await outcomeOfNothing(channel, ref) : outcomeOfState(channel.id, state);
   } catch (error) {
     logger.warn('janitor: the channel did not answer the query; asking again later', { ...ids, channel: channel.id, step, error: errorName(error) });
     return again();

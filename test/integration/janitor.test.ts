@@ -154,6 +154,25 @@ describe('payment.query', () => {
   });
 });
 
+describe('payment.query of a payment waiting for the payer', () => {
+  it('finds a success whose callback was lost; a payment the channel does not know is left to the expiry', async () => {
+    const paid = await seedChallengedOrder(deps, channel.id);
+    await schedulePaymentQuery(deps, { orderId: paid.id, paymentId: paid.payment!.id }, deps.now());
+    channel.query.push('succeeded');
+    await fire(paymentQueryKey(paid.payment!.id), handlePaymentQuery);
+    expect((await deps.orders.getOrder(paid.id))?.status).toBe('SUCCEEDED');
+
+    const unknown = await seedChallengedOrder(deps, channel.id);
+    await schedulePaymentQuery(deps, { orderId: unknown.id, paymentId: unknown.payment!.id }, deps.now());
+    channel.query.push('not_found');
+    const calls = channel.calls.length;
+    await fire(paymentQueryKey(unknown.payment!.id), handlePaymentQuery);
+    expect((await deps.orders.getOrder(unknown.id))?.status).toBe('REQUIRES_ACTION');
+    expect(channel.calls.slice(calls)).toEqual([`query:${unknown.payment!.id}`]); // no close: the expiry does that
+    expect(timers.pending.get(paymentQueryKey(unknown.payment!.id))?.payload.step).toBe(1);
+  });
+});
+
 describe('order.expire', () => {
   /** A challenged order whose expiry has passed (stored with expiresAt in the past). */
   async function expiredChallenge(): Promise<Order> {
