@@ -146,6 +146,31 @@ describe('callbacks the platform refuses', () => {
     expect((await storedCallbacks('netbank')).find((c) => c.rawBody === body)).toMatchObject({ verdict: 'rejected', reason: 'mismatch' });
   });
 
+  it("a validly signed netbank notify naming another channel's payment: 4xx, nothing changes", async () => {
+    const { orderId, payment } = await awaitingPayer('wechat_pay');
+    const keys = JSON.parse(readFileSync(join(dataDir, 'sandbox-channels', 'netbank.json'), 'utf8')) as NetbankEmulatorKeys;
+    const body = JSON.stringify({
+      notifyId: 'ntf-other-channel-1',
+      notifyType: 'PAYMENT',
+      merchantNo: keys.merchants[0]!.merchantNo,
+      orderNo: payment.id,
+      bankOrderId: 'B-not-ours',
+      status: 'PAID',
+      amount: '19.99',
+      currency: 'CNY',
+      paidTime: new Date().toISOString(),
+    });
+    const res = await fetch(`${runtime.url}/callbacks/netbank`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...netbankHeaderRecord(signNetbankMessage(keys.signingKey, body, new Date())) },
+      body,
+    });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect((await api.get(`/v1/orders/${orderId}`)).body.status).toBe('REQUIRES_ACTION');
+    expect((await storedCallbacks('netbank')).find((c) => c.rawBody === body)).toMatchObject({ verdict: 'rejected' });
+  });
+
   it('an unknown channel is a JSON 404', async () => {
     const res = await fetch(`${runtime.url}/callbacks/nope`, { method: 'POST', body: '{}' });
     expect(res.status).toBe(404);
