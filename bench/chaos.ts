@@ -89,7 +89,7 @@ async function main(): Promise<number> {
       upPromise = new Promise<void>((resolve) => (markUp = resolve));
       killTimesMs.push(Date.now());
       await runtime.kill();
-      log(`kill #${k + 1} at +${Math.round((killTimesMs[k]! - started) / 1000)} s; restarting`);
+      log(`kill #${k + 1} at +${Math.round((killTimesMs[k]! - started) / 1000)} s (${new Date(killTimesMs[k]!).toISOString()}); restarting`);
       await runtime.start();
       markUp();
       log(`restarted after ${Math.round((Date.now() - killTimesMs[k]!) / 1000)} s`);

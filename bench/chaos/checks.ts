@@ -13,6 +13,7 @@ interface StoredRefund {
   readonly id: string;
   readonly amount: number;
   readonly status: string;
+  readonly createdAt: string;
 }
 
 export interface StoredOrder {
@@ -22,6 +23,7 @@ export interface StoredOrder {
   readonly amountCaptured: number;
   readonly amountRefunded: number;
   readonly expiresAt: string;
+  readonly updatedAt: string;
   readonly version: number;
   readonly refunds?: StoredRefund[];
 }
@@ -60,15 +62,21 @@ export async function readOrders(api: ApiClient, withRefunds: ReadonlySet<string
 const PAID = new Set(['SUCCEEDED', 'REFUNDED']);
 const UNPAID = new Set(['CREATED', 'REQUIRES_ACTION']);
 
-/** Unresolved objects: anything PROCESSING, or unpaid more than `graceMs` past its deadline. */
-export function stuckOf(orders: readonly StoredOrder[], nowMs: number, graceMs: number): string[] {
+/**
+ * Unresolved objects: anything PROCESSING, or unpaid more than `graceMs` past its deadline. Each line says how close
+ * the object's last change came to a kill, which tells a write the engine lost from a step the platform missed.
+ */
+export function stuckOf(orders: readonly StoredOrder[], nowMs: number, graceMs: number, killTimesMs: readonly number[] = []): string[] {
   const stuck: string[] = [];
+  const near = (at: string) => (killTimesMs.length ? `; last changed ${engineLossNote(Date.parse(at), killTimesMs)}` : '');
   for (const order of orders) {
-    if (order.status === 'PROCESSING') stuck.push(`${order.id} (${order.outTradeNo}) PROCESSING`);
+    if (order.status === 'PROCESSING') stuck.push(`${order.id} (${order.outTradeNo}) PROCESSING${near(order.updatedAt)}`);
     if (UNPAID.has(order.status) && Date.parse(order.expiresAt) + graceMs < nowMs) {
-      stuck.push(`${order.id} (${order.outTradeNo}) ${order.status} ${Math.round((nowMs - Date.parse(order.expiresAt)) / 1000)} s past its deadline`);
+      stuck.push(`${order.id} (${order.outTradeNo}) ${order.status} ${Math.round((nowMs - Date.parse(order.expiresAt)) / 1000)} s past its deadline${near(order.updatedAt)}`);
     }
-    for (const refund of order.refunds ?? []) if (refund.status === 'PROCESSING') stuck.push(`refund ${refund.id} of ${order.id} PROCESSING`);
+    for (const refund of order.refunds ?? []) {
+      if (refund.status === 'PROCESSING') stuck.push(`refund ${refund.id} of ${order.id} PROCESSING${near(refund.createdAt)}`);
+    }
   }
   return stuck;
 }
@@ -100,7 +108,7 @@ export async function verify(input: VerifyInput): Promise<Verdict> {
   const { orders, observations } = input;
   const byId = new Map(orders.map((o) => [o.id, o]));
   const violations: string[] = [];
-  const blame = (answeredAtMs: number) => engineLossNote(answeredAtMs, input.killTimesMs);
+  const blame = (answeredAtMs: number) => `answered ${engineLossNote(answeredAtMs, input.killTimesMs)}`;
 
   for (const success of observations.successes.values()) {
     const order = byId.get(success.orderId);
@@ -130,7 +138,7 @@ export async function verify(input: VerifyInput): Promise<Verdict> {
   const lost = paid.filter((o) => !events.has(o.id));
   for (const order of lost) violations.push(`lost event: ${order.id} is ${order.status} but no order.succeeded reached the receiver`);
 
-  const stuck = stuckOf(orders, input.nowMs, input.graceMs);
+  const stuck = stuckOf(orders, input.nowMs, input.graceMs, input.killTimesMs);
   for (const line of stuck) violations.push(`stuck: ${line}`);
 
   const db = createDocumentClient({ endpoint: input.engine.dynamoEndpoint, region: 'local' });
@@ -160,11 +168,11 @@ export async function verify(input: VerifyInput): Promise<Verdict> {
  */
 export function engineLossNote(answeredAtMs: number, killTimesMs: readonly number[]): string {
   const next = killTimesMs.find((k) => k >= answeredAtMs);
-  if (next === undefined) return 'answered after the last kill: not an engine loss';
+  if (next === undefined) return 'after the last kill: not an engine loss';
   const gap = next - answeredAtMs;
   return gap <= 1_000
-    ? `answered ${gap} ms before kill #${killTimesMs.indexOf(next) + 1}: the engine lost writes it had acknowledged`
-    : `answered ${gap} ms before kill #${killTimesMs.indexOf(next) + 1}: too early for an engine loss`;
+    ? `${gap} ms before kill #${killTimesMs.indexOf(next) + 1}: the engine may have lost writes it had acknowledged`
+    : `${gap} ms before kill #${killTimesMs.indexOf(next) + 1}: too early for an engine loss`;
 }
 
 export function summaryLine(kills: number, verdict: Verdict): string {

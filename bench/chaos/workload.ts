@@ -95,7 +95,8 @@ async function pay(ctx: WorkloadContext, orderId: string, scenario: Scenario): P
     return res?.status === 200 && res.body.status === 'SUCCEEDED';
   }
   const method = scenario === 'wallet_abandoned' ? (['wechat_pay', 'alipay', 'netbank'] as const)[Math.floor(ctx.random() * 3)]! : scenario;
-  const res = await answered(ctx, () => ctx.api.post(`/v1/orders/${orderId}/pay`, { method }));
+  // The bank named up front: the sandbox bank completes a netbank payment only once the payer's bank is known.
+  const res = await answered(ctx, () => ctx.api.post(`/v1/orders/${orderId}/pay`, method === 'netbank' ? { method, netbank: { bank: 'ICBC' } } : { method }));
   if (res?.status !== 200 || res.body.status !== 'REQUIRES_ACTION' || scenario === 'wallet_abandoned') return false;
   const channelPaymentId = res.body.payment.channelPaymentId as string;
   const completed = await answered(ctx, () => sandboxComplete(ctx.api.baseUrl, method, channelPaymentId));
