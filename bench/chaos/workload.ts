@@ -142,8 +142,10 @@ async function answered(ctx: WorkloadContext, send: () => Promise<ApiResponse>):
 /** The sandbox channel's complete endpoint: the payer pays; the channel sends its signed callback (contract). */
 function sandboxComplete(baseUrl: string, channel: string, channelPaymentId: string): Promise<ApiResponse> {
   const url = `${baseUrl}/sandbox/channels/${channel}/payments/${encodeURIComponent(channelPaymentId)}/complete`;
+  // The outcome named: the netbank emulator answers 400 to a body without one (it defaults only an empty body).
+  const body = JSON.stringify({ outcome: 'succeeded' });
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': '2' } }, (res) => {
+    const req = httpRequest(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': String(body.length) } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);
@@ -153,6 +155,6 @@ function sandboxComplete(baseUrl: string, channel: string, channelPaymentId: str
       });
     });
     req.on('error', reject);
-    req.end('{}');
+    req.end(body);
   });
 }
