@@ -51,7 +51,11 @@ export async function createRefund(
     createdAt: now,
     updatedAt: now,
   };
+  // The janitor's query is set before the reservation (which makes the refund PROCESSING), so no crash after it can
+  // leave the refund without one; it finds nothing to do for a refund never written, and is removed when this loses.
+  await scheduleRefundQuery(deps, refund, nowMs);
   const reservation = await deps.orders.reserveRefund(refund);
+  if (reservation !== 'reserved') await deps.timers.cancel(refundQueryKey(refund.id));
   if (reservation === 'duplicate') {
     const winner = await sameRefund(deps, orderId, request);
     if (winner) return { created: false, refund: winner };
@@ -63,9 +67,8 @@ export async function createRefund(
     throw new UnprocessableError('refund_exceeds_captured', 'Refunds would exceed the captured amount.', 'amount');
   }
 
-  // Reserved and PROCESSING: from here on only the channel's answer ends it, so the janitor's query is set before the
-  // channel is called (a lost answer or a crash leaves it to the query); it is removed once the answer is final.
-  await scheduleRefundQuery(deps, refund, nowMs);
+  // Reserved and PROCESSING: from here on only the channel's answer ends it (a lost answer or a crash is left to the
+  // query set above); the query is removed once the answer is final.
   const payment = order.payment!;
   let result;
   try {

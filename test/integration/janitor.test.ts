@@ -18,6 +18,7 @@ import {
   SWEEP_INTERVAL_SECONDS,
 } from '../../shared/services/janitor-timers.js';
 import { claimWithAttempt, commitAttemptOutcome } from '../../shared/services/state-writer.js';
+import { createRefund } from '../../shared/services/refunds.js';
 import type { MemoryTimers } from '../support/memory-timers.js';
 import { TEST_MERCHANT, seedChallengedOrder, serviceDeps } from '../support/service-deps.js';
 
@@ -263,6 +264,28 @@ describe('refund.query', () => {
     expect(await deps.orders.getRefund(refund.id)).toMatchObject({ status: 'FAILED', failureCode: 'refund_declined' });
     expect((await deps.orders.getOrder(order.id))?.refundableRemaining).toBe(order.amount);
     expect(await eventTypes(order.id)).toEqual(['order.succeeded', 'refund.failed']);
+  });
+
+  it('a refund whose process dies right after its reservation already has its query pending', async () => {
+    const challenged = await processingOrder();
+    channel.query.push('succeeded');
+    await fire(paymentQueryKey(challenged.payment!.id), handlePaymentQuery);
+    const dying: Deps = {
+      ...deps,
+      orders: new Proxy(deps.orders, {
+        get: (target, name, receiver) =>
+          name === 'reserveRefund'
+            ? async (refund: Refund) => {
+                await target.reserveRefund(refund);
+                throw new Error('the process died after the reservation');
+              }
+            : Reflect.get(target, name, receiver),
+      }),
+    };
+    await expect(createRefund(dying, TEST_MERCHANT, challenged.id, { outRefundNo: 'R-crash', amount: 300 })).rejects.toThrow(/died/);
+    const refund = (await deps.orders.findRefundByOutRefundNo(challenged.id, 'R-crash'))!;
+    expect(refund.status).toBe('PROCESSING');
+    expect(timers.pending.get(refundQueryKey(refund.id))?.payload).toMatchObject({ refundId: refund.id, step: 0 });
   });
 
   it('a refund the channel finished is SUCCEEDED (refund.succeeded)', async () => {
