@@ -268,7 +268,9 @@ export class NetbankEmulator {
 
   private async sandboxComplete(req: IncomingMessage, res: ServerResponse, bankOrderId: string): Promise<void> {
     const text = (await readRequestBody(req, 4 * 1024)) ?? '';
-    const requested = text.trim() === '' ? 'succeeded' : (parseJsonBody(text) as { outcome?: unknown } | undefined)?.outcome;
+    // The contract: the body and its outcome are optional, succeeded by default (an empty body or `{}` alike).
+    const body = text.trim() === '' ? {} : (parseJsonBody(text) as { outcome?: unknown } | undefined);
+    const requested = body === undefined ? undefined : (body.outcome ?? 'succeeded');
     const json = { 'content-type': 'application/json' };
     if (requested !== 'succeeded' && requested !== 'failed') {
       return sendText(res, 400, JSON.stringify({ code: 'INVALID_REQUEST', message: 'outcome is succeeded or failed' }), json);
