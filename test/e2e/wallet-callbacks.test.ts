@@ -117,6 +117,15 @@ describe.each(['wechat_pay', 'alipay', 'netbank'])('%s: completed by the channel
   });
 });
 
+/** A notify signed with the sandbox bank's own key, sent to the platform's callback route as the bank sends it. */
+function postNetbankNotify(keys: NetbankEmulatorKeys, body: string): Promise<Response> {
+  return fetch(`${runtime.url}/callbacks/netbank`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...netbankHeaderRecord(signNetbankMessage(keys.signingKey, body, new Date())) },
+    body,
+  });
+}
+
 describe('callbacks the platform refuses', () => {
   it('a validly signed netbank notify whose amount differs from the payment: 4xx, nothing changes', async () => {
     const { orderId, payment } = await awaitingPayer('netbank');
@@ -132,11 +141,7 @@ describe('callbacks the platform refuses', () => {
       currency: 'CNY',
       paidTime: new Date().toISOString(),
     });
-    const res = await fetch(`${runtime.url}/callbacks/netbank`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...netbankHeaderRecord(signNetbankMessage(keys.signingKey, body, new Date())) },
-      body,
-    });
+    const res = await postNetbankNotify(keys, body);
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
     const order = await api.get(`/v1/orders/${orderId}`);
@@ -160,11 +165,7 @@ describe('callbacks the platform refuses', () => {
       currency: 'CNY',
       paidTime: new Date().toISOString(),
     });
-    const res = await fetch(`${runtime.url}/callbacks/netbank`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...netbankHeaderRecord(signNetbankMessage(keys.signingKey, body, new Date())) },
-      body,
-    });
+    const res = await postNetbankNotify(keys, body);
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
     expect((await api.get(`/v1/orders/${orderId}`)).body.status).toBe('REQUIRES_ACTION');
