@@ -11,7 +11,7 @@ import { outcomeOfState } from './channel-outcomes.js';
 import { channelOf, flowOf, type Deps } from './deps.js';
 import { scheduleOrderExpiry, schedulePaymentQuery, scheduleRefundQuery, scheduleSweep, SWEEP_INTERVAL_SECONDS } from './janitor-timers.js';
 import { refundLateSuccess } from './late-success.js';
-import { closeOrder, endAtChannel, finishClose } from './orders.js';
+import { closeExpiredInFlight, closeOrder, endAtChannel, finishClose } from './orders.js';
 import { commitAttemptOutcome, completeRefund, failRefund, OutcomeMismatchError } from './state-writer.js';
 
 /**
@@ -52,13 +52,17 @@ export async function handlePaymentQuery(deps: Deps, timer: Timer): Promise<void
   // An authorization waits for its capture window, not for the janitor.
   if (attempt.status === 'AUTHORIZED') return;
   // Waiting for the payer: a wallet or bank reports by callback, and a lost callback is found by this query.
-  await resolveAttempt(deps, order, attempt, stepOf(timer));
+  const step = stepOf(timer);
+  await resolveAttempt(deps, order, attempt, step, () => schedulePaymentQuery(deps, { orderId, paymentId }, deps.now(), step + 1));
 }
 
-/** Queries the attempt's channel and commits what it reports; anything short of an answer is asked again later. */
-async function resolveAttempt(deps: Deps, order: Order, attempt: Attempt, step: number): Promise<void> {
+/**
+ * Queries the attempt's channel and commits what it reports; anything short of an answer is asked again later
+ * (`again`: the caller's own timer on its backoff). A payment still PROCESSING that its channel reports waiting for
+ * the payer past the order's expiry is closed there as expired (entry 105): its pay died after the channel's create.
+ */
+async function resolveAttempt(deps: Deps, order: Order, attempt: Attempt, step: number, again: () => Promise<void>): Promise<void> {
   const ids = { orderId: order.id, paymentId: attempt.id };
-  const again = () => schedulePaymentQuery(deps, ids, deps.now(), step + 1);
   if (!attempt.channel) {
     // The Charge step names the channel before it calls it, so no channel was ever asked: the claim is released.
     await commitAttemptOutcome(deps, { ...ids, outcome: notAtChannel(null, null) });
@@ -78,6 +82,7 @@ async function resolveAttempt(deps: Deps, order: Order, attempt: Attempt, step: 
     return again();
   }
   if (!outcome) {
+    if (attempt.status === 'PROCESSING' && inFlightPastExpiry(deps, order)) return closeInFlight(deps, order, step);
     logger.info('janitor: the channel reports the payment still pending; asking again later', { ...ids, channel: channel.id, step });
     return again();
   }
@@ -126,11 +131,51 @@ export async function handleOrderExpiry(deps: Deps, timer: Timer): Promise<void>
   if (!order) return logger.error('order.expire timer for an unknown order', { orderId });
   const step = stepOf(timer);
   if (isClosing(order)) return finishCloseOrRetry(deps, order, step);
-  if (!CLOSABLE.includes(order.status)) return; // paid, closed, or a payment in flight (its own query resolves it)
+  if (order.status === 'PROCESSING') return expireInFlight(deps, order, step);
+  if (!CLOSABLE.includes(order.status)) return; // paid or closed
   if (Date.parse(order.expiresAt) > deps.now()) return scheduleOrderExpiry(deps, order); // fired early: set it again
+  await closeExpired(deps, order, step);
+}
+
+async function closeExpired(deps: Deps, order: Order, step: number): Promise<void> {
   try {
     const closed = await closeOrder(deps, order.merchantId, order.id);
-    logger.info('janitor: expired order closed', { orderId, status: closed.status, closeReason: closed.closeReason });
+    logger.info('janitor: expired order closed', { orderId: order.id, status: closed.status, closeReason: closed.closeReason });
+  } catch (error) {
+    await closeFailed(deps, order, step, error);
+  }
+}
+
+/**
+ * The pay must not be cut off in its last instant: a payment in flight at the expiry is given the janitor's first
+ * window (PAY_JANITOR_AFTER_SECONDS) to end on its own before the expiry asks its channel.
+ */
+function inFlightPastExpiry(deps: Deps, order: Order): boolean {
+  return Date.parse(order.expiresAt) + deps.janitorAfterSeconds * 1000 <= deps.now();
+}
+
+/**
+ * An order past its expiry with a payment still in flight (entry 105). Its own payment query may be far out on its
+ * backoff, so the expiry asks the channel now: an answer is committed, "waiting for the payer" closes it at the
+ * channel, no answer asks again on the expiry's backoff; an order that this leaves unpaid (the channel had nothing)
+ * is then closed as expired like any other.
+ */
+async function expireInFlight(deps: Deps, order: Order, step: number): Promise<void> {
+  if (!inFlightPastExpiry(deps, order)) return scheduleOrderExpiry(deps, order, { fromMs: Date.parse(order.expiresAt), step: 0 });
+  const retry = () => scheduleOrderExpiry(deps, order, { fromMs: deps.now(), step });
+  const paymentId = order.payment?.id;
+  const attempt = paymentId ? ((await deps.orders.getAttempt(order.id, paymentId)) ?? attemptFromOrder(order)) : undefined;
+  // PROCESSING with no live attempt is a commit between two of its writes (a failover): look again later.
+  if (!attempt || attempt.status !== 'PROCESSING') return retry();
+  await resolveAttempt(deps, order, attempt, step, retry);
+  const after = await deps.orders.getOrder(order.id);
+  if (after && CLOSABLE.includes(after.status)) await closeExpired(deps, after, step);
+}
+
+async function closeInFlight(deps: Deps, order: Order, step: number): Promise<void> {
+  try {
+    const closed = await closeExpiredInFlight(deps, order);
+    logger.info('janitor: expired order with a payment in flight closed at its channel', { orderId: order.id, status: closed.status });
   } catch (error) {
     await closeFailed(deps, order, step, error);
   }

@@ -116,6 +116,20 @@ async function claimForClose(deps: Deps, order: Order, reason: CloseReason, nowM
 }
 
 /**
+ * Closes as expired an order whose payment is still PROCESSING past its expiry while its channel reports it waiting
+ * for the payer: the pay that created it at a wallet or bank died before it stored the channel's answer, so no payer
+ * ever saw its QR code or page (docs/decisions.md, entry 105). The order is marked for the close (closeReason, a
+ * conditional write on its version, so a commit that lands first wins and this one reads again), then ended at the
+ * channel and committed as finishClose does: CLOSED, or SUCCEEDED when the channel says the payer paid after all.
+ */
+export async function closeExpiredInFlight(deps: Deps, order: Order): Promise<Order> {
+  if (order.status !== 'PROCESSING' || isClosing(order)) return isClosing(order) ? finishClose(deps, order) : order;
+  const claimed: Order = { ...order, version: order.version + 1, updatedAt: new Date(deps.now()).toISOString(), closeReason: 'expired' };
+  if (await transitionOrder(deps, { before: order, after: claimed })) return finishClose(deps, claimed);
+  throw new ConflictError('order_not_closable', 'The order changed while it was being closed as expired.');
+}
+
+/**
  * Ends the claimed attempt at its channel (idempotent, so a retried close asks again harmlessly), then commits it
  * through the one commit step: CANCELLED and the order CLOSED with order.closed, or, when the channel says the payer
  * paid first, the payment's success (the order is SUCCEEDED, and the close answers 409). Exported for the janitor,

@@ -223,6 +223,74 @@ describe('order.expire', () => {
   });
 });
 
+describe('order.expire of a payment still in flight (its pay died after the channel\'s create)', () => {
+  /** A PROCESSING order (claimed, channel called, answer never stored) whose expiry passed `agoMs` ago. */
+  async function inFlightExpired(agoMs: number): Promise<Order> {
+    const claimed = await processingOrder();
+    const expired: Order = { ...claimed, expiresAt: new Date(deps.now() - agoMs).toISOString(), version: claimed.version + 1 };
+    await deps.orders.commit({ order: { after: expired, expect: { status: claimed.status, version: claimed.version } } });
+    await scheduleOrderExpiry(deps, expired);
+    return expired;
+  }
+
+  it('a channel still waiting for the payer is closed there and the order CLOSED as expired (order.closed)', async () => {
+    const order = await inFlightExpired(base() + 1000);
+    channel.query.push('pending');
+    channel.closes.push('closed');
+    const calls = channel.calls.length;
+    await fire(orderExpireKey(order.id), handleOrderExpiry);
+    expect(channel.calls.slice(calls)).toEqual([`query:${order.payment!.id}`, `close:${order.payment!.id}`]);
+    expect(await deps.orders.getOrder(order.id)).toMatchObject({ status: 'CLOSED', closeReason: 'expired', closedAt: order.expiresAt });
+    expect((await deps.orders.getAttempt(order.id, order.payment!.id))?.status).toBe('CANCELLED');
+    expect(await eventTypes(order.id)).toEqual(['order.closed']);
+  });
+
+  it('a close the channel answers "already paid" ends SUCCEEDED; a close with no answer leaves it claimed and asks again', async () => {
+    const paid = await inFlightExpired(base() + 1000);
+    channel.query.push('pending');
+    channel.closes.push('already_paid');
+    await fire(orderExpireKey(paid.id), handleOrderExpiry);
+    expect((await deps.orders.getOrder(paid.id))?.status).toBe('SUCCEEDED');
+    expect(await eventTypes(paid.id)).toEqual(['order.succeeded']);
+
+    const silent = await inFlightExpired(base() + 1000);
+    channel.query.push('pending');
+    channel.closes.push('timeout');
+    await fire(orderExpireKey(silent.id), handleOrderExpiry);
+    expect(await deps.orders.getOrder(silent.id)).toMatchObject({ status: 'PROCESSING', closeReason: 'expired' });
+    expect(timers.pending.get(orderExpireKey(silent.id))?.payload.step).toBe(1);
+    channel.closes.push('closed');
+    await fire(orderExpireKey(silent.id), handleOrderExpiry);
+    expect(await deps.orders.getOrder(silent.id)).toMatchObject({ status: 'CLOSED', closeReason: 'expired' });
+  });
+
+  it('nothing at the channel: the attempt is ended there and failed, then the unpaid order is closed as expired', async () => {
+    const order = await inFlightExpired(base() + 1000);
+    channel.query.push('not_found');
+    channel.closes.push('closed');
+    await fire(orderExpireKey(order.id), handleOrderExpiry);
+    expect(await deps.orders.getOrder(order.id)).toMatchObject({ status: 'CLOSED', closeReason: 'expired', lastPaymentError: { paymentId: order.payment!.id } });
+    expect(await eventTypes(order.id)).toEqual(['order.closed', 'order.payment_failed']);
+  });
+
+  it('the payment\'s own query past the expiry closes it too, instead of asking again on its backoff', async () => {
+    const order = await inFlightExpired(base() + 1000);
+    channel.query.push('pending');
+    channel.closes.push('closed');
+    await fire(paymentQueryKey(order.payment!.id), handlePaymentQuery);
+    expect(await deps.orders.getOrder(order.id)).toMatchObject({ status: 'CLOSED', closeReason: 'expired' });
+  });
+
+  it('a pay in its last instant gets the janitor\'s first window: no channel call, the expiry set again for then', async () => {
+    const order = await inFlightExpired(1000);
+    const calls = channel.calls.length;
+    await fire(orderExpireKey(order.id), handleOrderExpiry);
+    expect(channel.calls.length).toBe(calls);
+    expect((await deps.orders.getOrder(order.id))?.status).toBe('PROCESSING');
+    expect(timers.pending.get(orderExpireKey(order.id))?.dueAtMs).toBe(Date.parse(order.expiresAt) + base());
+  });
+});
+
 describe('refund.query', () => {
   async function processingRefund(): Promise<{ order: Order; refund: Refund }> {
     const challenged = await processingOrder();
