@@ -15,10 +15,18 @@ export type CallbackVerdict = 'accepted' | 'duplicate' | 'rejected';
 
 export interface RawCallbackStore {
   put(callback: RawCallback): Promise<void>;
-  /** Records what became of the callback, and the attempt it concerned when it was found. */
+  /** Records what became of the callback, and the attempt (and for a refund notice, the refund) it concerned. */
   settle(
     ref: { readonly channel: string; readonly id: string },
-    result: { readonly verdict: CallbackVerdict; readonly reason?: string; readonly orderId?: string; readonly paymentId?: string },
+    result: {
+      readonly verdict: CallbackVerdict;
+      readonly reason?: string;
+      readonly orderId?: string;
+      readonly paymentId?: string;
+      readonly refundId?: string;
+    },
   ): Promise<void>;
-  get(ref: { readonly channel: string; readonly id: string }): Promise<(RawCallback & { verdict?: CallbackVerdict; reason?: string; orderId?: string; paymentId?: string }) | undefined>;
+  get(
+    ref: { readonly channel: string; readonly id: string },
+  ): Promise<(RawCallback & { verdict?: CallbackVerdict; reason?: string; orderId?: string; paymentId?: string; refundId?: string }) | undefined>;
 }

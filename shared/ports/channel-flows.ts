@@ -104,6 +104,20 @@ export interface ChannelRefundState {
   readonly refundId: string;
   readonly channelRefundId: string | null;
   readonly code?: string;
+  /**
+   * What a refund callback says besides the status, for the platform to cross-check before it believes it (a
+   * validly signed notification about another refund, trade or amount must change nothing). Our attempt id, the
+   * channel's merchant order number the refund was made against.
+   */
+  readonly paymentId?: string;
+  /** This refund's amount in minor units, when the channel reports it (WeChat's REFUND.* `amount.refund`). */
+  readonly amount?: number;
+  readonly currency?: Currency;
+  /**
+   * The trade's cumulative refunded amount, when that is all the channel reports: Alipay's notification after a
+   * refund carries `refund_fee`, the total refunded so far, not this refund's own amount.
+   */
+  readonly refundedTotal?: number;
 }
 
 export interface CallbackRequest {

@@ -1,11 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { logger } from '../logger.js';
 import { recordCallbackRejected, type CallbackRejectReason } from '../metrics.js';
-import { CallbackRejectedError, type CallbackAck, type ChannelAdapter, type ChannelPaymentState } from '../ports/channel-flows.js';
+import type { Order, Refund } from '../domain/order.js';
+import {
+  CallbackRejectedError,
+  type CallbackAck,
+  type ChannelAdapter,
+  type ChannelPaymentState,
+  type ChannelRefundState,
+} from '../ports/channel-flows.js';
 import { outcomeOfState } from './channel-outcomes.js';
 import type { Deps } from './deps.js';
+import { refundQueryKey } from './janitor-timers.js';
 import { refundLateSuccess } from './late-success.js';
-import { commitAttemptOutcome, OutcomeMismatchError } from './state-writer.js';
+import { commitAttemptOutcome, completeRefund, failRefund, OutcomeMismatchError } from './state-writer.js';
 
 export interface ChannelCallback {
   readonly channel: string;
@@ -38,6 +46,7 @@ class Refused extends Error {
  * (`commitAttemptOutcome`: order, attempt, ledger and outbox in one transaction, which also cross-checks amount and
  * currency). Duplicates are no-ops. A refused callback changes nothing and gets the channel's refusal (4xx); an
  * accepted one its acknowledgement. A late success (paid after the order closed) is refunded at the channel here.
+ * A refund notice ends its refund the same way (`settleRefundReport`).
  */
 export async function receiveCallback(deps: Deps, input: ChannelCallback): Promise<CallbackAnswer | undefined> {
   const adapter = deps.channels.get(input.channel);
@@ -62,6 +71,14 @@ export async function receiveCallback(deps: Deps, input: ChannelCallback): Promi
   }
 }
 
+/** What became of an accepted callback, and what it concerned (kept on the raw callback for audit). */
+interface Settled {
+  readonly verdict: 'accepted' | 'duplicate';
+  readonly orderId?: string;
+  readonly paymentId?: string;
+  readonly refundId?: string;
+}
+
 function asRefused(error: unknown): Refused | undefined {
   if (error instanceof Refused) return error;
   if (error instanceof CallbackRejectedError) return new Refused(error.reason, error.message);
@@ -73,9 +90,10 @@ async function settleCallback(
   deps: Deps,
   adapter: ChannelAdapter,
   input: ChannelCallback,
-): Promise<{ verdict: 'accepted' | 'duplicate'; orderId?: string; paymentId?: string }> {
+): Promise<Settled> {
   const verified = await adapter.parseCallback!({ headers: input.headers, rawBody: input.rawBody });
-  // Refund results and other notices are acknowledged: refunds are settled by their own query (the janitor's).
+  if (verified.kind === 'refund') return settleRefundReport(deps, input.channel, verified.state);
+  // Other notices (a trade notification that says nothing we act on) are acknowledged, so the channel stops sending.
   if (verified.kind !== 'payment') return { verdict: 'accepted' };
   const state = verified.state;
   const found = await findReported(deps, input.channel, state);
@@ -106,4 +124,73 @@ async function findReported(deps: Deps, channel: string, state: ChannelPaymentSt
     (await deps.orders.findAttempt({ channel, channelPaymentId: state.paymentId })) ??
     (await deps.orders.findAttempt({ channel: null, channelPaymentId: null, paymentId: state.paymentId }))
   );
+}
+
+/**
+ * A channel's refund notice (WeChat's REFUND.*, Alipay's trade notification after a refund): found by our refund id
+ * (the channel's refund number), cross-checked against the refund, its order and its payment, then ended by the one
+ * writer as the janitor's refund query ends it (`completeRefund`: refund, order totals, ledger and refund.succeeded in
+ * one transaction; `failRefund`: the reservation given back and refund.failed). A refund already final is a duplicate:
+ * the first final word stands, nothing is posted twice. A notice that is still `processing` is only acknowledged.
+ */
+async function settleRefundReport(deps: Deps, channel: string, state: ChannelRefundState): Promise<Settled> {
+  const refund = await deps.orders.getRefund(state.refundId);
+  const order = refund ? await deps.orders.getOrder(refund.orderId) : undefined;
+  if (!refund || !order) throw new Refused('unknown_refund', `no refund ${state.refundId}`);
+  assertSameRefund(channel, state, refund, order);
+  const settled = { orderId: order.id, paymentId: order.payment?.id, refundId: refund.id } as const;
+  if (state.status !== 'succeeded' && state.status !== 'failed') return { verdict: 'accepted', ...settled };
+  const reported = state.status === 'succeeded' ? 'SUCCEEDED' : 'FAILED';
+  if (refund.status !== 'PROCESSING') return { verdict: finalAlready(refund, reported), ...settled };
+  const nowMs = deps.now();
+  try {
+    if (reported === 'SUCCEEDED') await completeRefund(deps, { order, refund, channelRefundId: state.channelRefundId ?? refund.id, nowMs });
+    else await failRefund(deps, { order, refund, code: state.code ?? 'refund_failed', nowMs });
+  } catch (error) {
+    // Another path (the refund's own answer, the janitor's query, this notice's retry) ended it first.
+    const now = await deps.orders.getRefund(refund.id);
+    if (!now || now.status === 'PROCESSING') throw error;
+    return { verdict: finalAlready(now, reported), ...settled };
+  }
+  await cancelRefundQuery(deps, refund.id);
+  logger.info('refund ended by the channel\'s notice', { refundId: refund.id, status: reported });
+  return { verdict: 'accepted', ...settled };
+}
+
+/**
+ * A validly signed notice must still be about this refund: of this channel, against the payment the refund was made
+ * on, for the refund's amount and currency. Alipay reports only the trade's cumulative refunded amount, which must at
+ * least cover this refund and at most the captured amount. Anything else changes nothing.
+ */
+function assertSameRefund(channel: string, state: ChannelRefundState, refund: Refund, order: Order): void {
+  const mismatch = (what: string) => new Refused('mismatch', `refund ${refund.id}: ${what}`);
+  if (refund.channel !== channel) throw mismatch(`made at ${refund.channel}, reported by ${channel}`);
+  if (refund.merchantId !== order.merchantId) throw mismatch('belongs to another merchant than its order');
+  if (state.paymentId !== undefined && state.paymentId !== order.payment?.id) throw mismatch(`reported against payment ${state.paymentId}`);
+  if (state.currency !== refund.currency) throw mismatch(`reported in ${state.currency ?? 'no currency'}`);
+  if (state.amount !== undefined) {
+    if (state.amount !== refund.amount) throw mismatch(`reported ${state.amount}, refund is ${refund.amount}`);
+  } else if (state.refundedTotal === undefined || state.refundedTotal < refund.amount || state.refundedTotal > order.amountCaptured) {
+    throw mismatch(`reported refunded total ${state.refundedTotal ?? 'none'} for ${refund.amount} of ${order.amountCaptured}`);
+  }
+}
+
+/** A notice for a refund that is already final: harmless; a contradicting one is logged for an operator, not applied. */
+function finalAlready(refund: Refund, reported: 'SUCCEEDED' | 'FAILED'): 'duplicate' {
+  if (refund.status !== reported) {
+    logger.warn('refund notice contradicts a final refund; the first final word stands', { refundId: refund.id, status: refund.status, reported });
+  }
+  return 'duplicate';
+}
+
+/**
+ * The refund's janitor query is no longer needed once the notice ended it. Best effort: a leftover timer finds the
+ * refund final and does nothing, and a composition without timers (a function not given the scheduler) keeps it.
+ */
+async function cancelRefundQuery(deps: Deps, refundId: string): Promise<void> {
+  try {
+    await deps.timers.cancel(refundQueryKey(refundId));
+  } catch (error) {
+    logger.info('refund query left in place', { refundId, error: error instanceof Error ? error.message : String(error) });
+  }
 }

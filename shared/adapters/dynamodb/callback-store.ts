@@ -25,7 +25,7 @@ export class DynamoRawCallbackStore implements RawCallbackStore {
 
   async settle(
     ref: { channel: string; id: string },
-    result: { verdict: CallbackVerdict; reason?: string; orderId?: string; paymentId?: string },
+    result: { verdict: CallbackVerdict; reason?: string; orderId?: string; paymentId?: string; refundId?: string },
   ): Promise<void> {
     const fields = Object.entries(result).filter(([, v]) => v !== undefined);
     await this.db.send(
@@ -44,6 +44,6 @@ export class DynamoRawCallbackStore implements RawCallbackStore {
     const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.rawCallback(ref.channel, ref.id), ConsistentRead: true }));
     if (!out.Item) return undefined;
     const { PK: _pk, SK: _sk, entity: _e, ttl: _t, ...callback } = out.Item;
-    return callback as RawCallback & { verdict?: CallbackVerdict; reason?: string; orderId?: string; paymentId?: string };
+    return callback as RawCallback & { verdict?: CallbackVerdict; reason?: string; orderId?: string; paymentId?: string; refundId?: string };
   }
 }

@@ -188,8 +188,12 @@ export class WechatPayAdapter implements ChannelAdapter {
       return { kind: 'payment', state, callbackId };
     }
     if (eventType.startsWith('REFUND.')) {
+      // REFUND.SUCCESS, REFUND.ABNORMAL and REFUND.CLOSED, sent to the refund request's notify_url: the resource's
+      // refund_status is the truth. WeChat always names the trade and the amount, which the platform cross-checks, so
+      // one without them is not a notification we can believe.
       const state = refundState(plain as unknown as WechatRefund);
       if (!state) throw new CallbackRejectedError(this.id, 'malformed', `refund in unknown state`);
+      if (!state.paymentId || state.amount === undefined) throw new CallbackRejectedError(this.id, 'malformed', 'refund without its trade or amount');
       return { kind: 'refund', state, callbackId };
     }
     return { kind: 'other', callbackId };

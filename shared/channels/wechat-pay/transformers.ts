@@ -146,9 +146,12 @@ export function refundBody(request: ChannelRefundRequest): RefundBody {
 /** A refund as the refund APIs answer it (`status`) and as a REFUND.* callback carries it (`refund_status`). */
 export interface WechatRefund {
   readonly out_refund_no: string;
+  readonly out_trade_no?: string;
   readonly refund_id?: string;
   readonly status?: string;
   readonly refund_status?: string;
+  /** The answers add `currency`; a REFUND.* resource has none (domestic refunds are CNY). */
+  readonly amount?: { readonly refund?: number; readonly total?: number; readonly currency?: string };
 }
 
 const REFUND_STATES: Readonly<Record<string, ChannelRefundState['status']>> = {
@@ -158,15 +161,24 @@ const REFUND_STATES: Readonly<Record<string, ChannelRefundState['status']>> = {
   ABNORMAL: 'failed',
 };
 
+/**
+ * Undefined for a status we do not know, or a refund in a currency WeChat does not settle (a notification that says
+ * so is not one we can cross-check). The trade, amount and currency come along for the callback path to cross-check;
+ * a REFUND.* resource names no currency, which for domestic WeChat Pay is CNY.
+ */
 export function refundState(refund: WechatRefund): ChannelRefundState | undefined {
   const wechatStatus = refund.status ?? refund.refund_status ?? '';
   const status = REFUND_STATES[wechatStatus];
   if (!status || typeof refund.out_refund_no !== 'string') return undefined;
+  const currency = refund.amount?.currency ?? 'CNY';
+  if (!WECHAT_PAY_CURRENCIES.includes(currency as Currency)) return undefined;
   return {
     status,
     refundId: refund.out_refund_no,
     channelRefundId: refund.refund_id ?? null,
     ...(status === 'failed' ? { code: wechatStatus } : {}),
+    ...(typeof refund.out_trade_no === 'string' ? { paymentId: refund.out_trade_no } : {}),
+    ...(Number.isSafeInteger(refund.amount?.refund) ? { amount: refund.amount!.refund, currency: currency as Currency } : {}),
   };
 }
 

@@ -80,13 +80,47 @@ describe('WechatPayAdapter.parseCallback', () => {
     }
   });
 
-  it('decodes a refund notification', async () => {
-    const refund = { mchid: keys.platform.mchId, out_trade_no: 'pay_1', out_refund_no: 'rf_1', refund_id: '50300000000000000000000000001', refund_status: 'SUCCESS', amount: { total: 1999, refund: 999 } };
-    const body = notification(encrypt(refund, keys.channel.apiV3Key, 'refund'), 'REFUND.SUCCESS');
-    expect(await adapter().parseCallback({ headers: signed(body), rawBody: body })).toMatchObject({
+  const refundResource = {
+    mchid: keys.platform.mchId,
+    out_trade_no: 'pay_1',
+    transaction_id: '4200000000000000000000000001',
+    out_refund_no: 'rf_1',
+    refund_id: '50300000000000000000000000001',
+    refund_status: 'SUCCESS',
+    success_time: '2026-11-27T16:00:01+08:00',
+    user_received_account: '支付用户零钱',
+    amount: { total: 1999, refund: 999, payer_total: 1999, payer_refund: 999 },
+  };
+  const refundNotification = (resource: object, eventType = 'REFUND.SUCCESS') => notification(encrypt(resource, keys.channel.apiV3Key, 'refund'), eventType);
+
+  it('decodes a REFUND.SUCCESS notification into the refund, its trade, amount and currency (CNY: the resource names none)', async () => {
+    const body = refundNotification(refundResource);
+    expect(await adapter().parseCallback({ headers: signed(body), rawBody: body })).toEqual({
       kind: 'refund',
-      state: { status: 'succeeded', refundId: 'rf_1', channelRefundId: '50300000000000000000000000001' },
+      callbackId: 'EV-2018022511223320873',
+      state: { status: 'succeeded', refundId: 'rf_1', channelRefundId: '50300000000000000000000000001', paymentId: 'pay_1', amount: 999, currency: 'CNY' },
     });
+  });
+
+  it('decodes REFUND.ABNORMAL and REFUND.CLOSED as failed refunds with WeChat\'s status as the code', async () => {
+    for (const status of ['ABNORMAL', 'CLOSED']) {
+      const body = refundNotification({ ...refundResource, refund_status: status }, `REFUND.${status}`);
+      expect(await adapter().parseCallback({ headers: signed(body), rawBody: body })).toMatchObject({
+        kind: 'refund',
+        state: { status: 'failed', code: status, refundId: 'rf_1', amount: 999, currency: 'CNY' },
+      });
+    }
+  });
+
+  it('refuses a refund notification without its trade or amount, in another currency, or for another merchant', async () => {
+    const { amount: _amount, ...noAmount } = refundResource;
+    const { out_trade_no: _trade, ...noTrade } = refundResource;
+    const usd = { ...refundResource, amount: { ...refundResource.amount, currency: 'USD' } };
+    const otherMerchant = { ...refundResource, mchid: '1900000000' };
+    for (const resource of [noAmount, noTrade, usd, otherMerchant]) {
+      const body = refundNotification(resource);
+      expect((await rejection(adapter().parseCallback({ headers: signed(body), rawBody: body }))).reason).toBe('malformed');
+    }
   });
 
   it('refuses a forged signature (another key under the real serial) and a tampered body', async () => {

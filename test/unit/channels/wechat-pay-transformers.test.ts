@@ -67,5 +67,13 @@ describe('WeChat Pay transformers', () => {
     expect(refundState({ out_refund_no: 'rf_1', refund_id: '503', status: 'PROCESSING' })).toEqual({ status: 'processing', refundId: 'rf_1', channelRefundId: '503' });
     expect(refundState({ out_refund_no: 'rf_1', refund_status: 'ABNORMAL' })).toMatchObject({ status: 'failed', code: 'ABNORMAL' });
     expect(refundState({ out_refund_no: 'rf_1', status: 'WHATEVER' })).toBeUndefined();
+    // The query answer names the currency; a refund notification's resource does not (domestic refunds are CNY).
+    expect(refundState({ out_refund_no: 'rf_1', out_trade_no: 'pay_1', status: 'SUCCESS', amount: { refund: 5, total: 9, currency: 'CNY' } })).toMatchObject({
+      paymentId: 'pay_1',
+      amount: 5,
+      currency: 'CNY',
+    });
+    expect(refundState({ out_refund_no: 'rf_1', refund_status: 'SUCCESS', amount: { refund: 5, total: 9 } })).toMatchObject({ amount: 5, currency: 'CNY' });
+    expect(refundState({ out_refund_no: 'rf_1', status: 'SUCCESS', amount: { refund: 5, total: 9, currency: 'HKD' } })).toBeUndefined();
   });
 });
