@@ -20,4 +20,4 @@ export const handler = apiHandler({
     const order = await closeOrder(deps, merchant.merchantId, parse(idParam('ord'), pathParameters.id, 'id'));
     return { statusCode: 200, body: orderResource(order, deps.now()) };
   },
-}, { nonceWithFirstWrite: ['POST /v1/orders'] });
+}, { nonceWithFirstWrite: ['POST /v1/orders'], channelRoutes: ['POST /v1/orders/{id}/close'] }); // a close ends the payment at its channel

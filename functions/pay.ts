@@ -23,4 +23,4 @@ export const handler = apiHandler({
     const result = await confirmPayment(deps, merchant, orderId, otp);
     return { statusCode: result.statusCode, body: orderResource(result.order, deps.now()) };
   },
-}, { nonceWithFirstWrite: ['POST /v1/orders/{id}/pay'] });
+}, { nonceWithFirstWrite: ['POST /v1/orders/{id}/pay'], channelRoutes: ['POST /v1/orders/{id}/pay/confirm'] }); // confirm calls the channel

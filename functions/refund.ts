@@ -17,4 +17,4 @@ export const handler = apiHandler({
     // 202: the channel's answer was lost; the janitor's query resolves the refund (contract, "Refunds").
     return { statusCode: unknown ? 202 : created ? 201 : 200, body: refundResource(refund) };
   },
-});
+}, { channelRoutes: ['POST /v1/orders/{id}/refunds'] }); // the refund is made at the payment's channel

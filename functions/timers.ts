@@ -5,10 +5,12 @@ import { recordTimerDropped } from '../shared/metrics.js';
 import { TIMER_KEY_PATTERN, type Timer } from '../shared/ports/timers.js';
 import { createTimerHandlers, type TimerHandlers } from '../shared/services/timer-handlers.js';
 import { schedulerTimers } from './aws/scheduler-timers.js';
-import { getDeps, provideAws } from './services.js';
+import { kmsKeyCenter } from './aws/kms-key-center.js';
+import { getChannelDeps, provideAws } from './services.js';
 
-// A janitor's next step is often the object's next timer (the following query on the backoff schedule).
-provideAws({ timers: schedulerTimers });
+// A janitor's next step is often the object's next timer (the following query on the backoff schedule). Its handlers
+// query, close and refund at channels, whose credentials are sealed: this function opens them, and only them.
+provideAws({ timers: schedulerTimers, keyCenter: kmsKeyCenter });
 
 /**
  * The timer function: the target of every timer, fed by the timer queue (EventBridge Scheduler sends each due timer
@@ -44,6 +46,17 @@ export function setTimerHandlers(value: TimerHandlers): void {
   handlers = value;
 }
 
+/**
+ * The registry installed by the local runtime or a test; in AWS the platform's handlers over the Deps with every
+ * channel this deployment runs, because the janitor queries, closes and refunds at channels. Composed on the first
+ * timer; a failed credential load fails that timer (delivered again) and is tried again by the next.
+ */
+async function timerHandlers(): Promise<TimerHandlers> {
+  if (handlers) return handlers;
+  const deps = await getChannelDeps();
+  return (handlers ??= createTimerHandlers(() => deps));
+}
+
 async function dispatch(registry: TimerHandlers, record: SQSRecord): Promise<void> {
   const timer = parseTimer(record.body);
   if (!timer) {
@@ -61,11 +74,10 @@ async function dispatch(registry: TimerHandlers, record: SQSRecord): Promise<voi
 }
 
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  const registry = (handlers ??= createTimerHandlers(getDeps));
   const results = await Promise.all(
     event.Records.map(async (record) => {
       try {
-        await dispatch(registry, record);
+        await dispatch(await timerHandlers(), record);
         return null;
       } catch (error) {
         logger.error('timer handler failed; the timer will be delivered again', {

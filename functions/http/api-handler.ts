@@ -15,7 +15,7 @@ import type { Deps } from '../../shared/services/deps.js';
 import { authenticate, recordDeferredNonce } from '../../shared/services/merchants.js';
 import { withLogContext } from '../../shared/logger.js';
 import { kmsKeyCenter } from '../aws/kms-key-center.js';
-import { getDeps, provideAws } from '../services.js';
+import { getChannelDeps, getDeps, provideAws } from '../services.js';
 import { errorResponse, jsonResponse, type HttpResponse } from './errors.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -256,20 +256,33 @@ const errorMapper: MiddlewareObj<APIGatewayProxyEvent, HttpResponse, Error, ApiC
   },
 };
 
+export interface ApiHandlerOptions {
+  /** Routes that record the nonce with their first write (create order, pay): see signatureAuth. */
+  readonly nonceWithFirstWrite?: readonly string[];
+  /**
+   * Routes whose action may call a payment channel (close, confirm, refund): they get the Deps with every channel this
+   * deployment has credentials for (getChannelDeps), opened on the first such request of a container, so a function
+   * whose other routes never call a channel does not pay for opening the credentials on those.
+   */
+  readonly channelRoutes?: readonly string[];
+}
+
 /**
  * The middy stack every API Lambda shares: body limits and JSON, signature auth, idempotency, one error mapper.
  * The outer function stamps X-Request-Id on every response, including replays and errors.
  */
-export function apiHandler(actions: Actions, options: { readonly nonceWithFirstWrite?: readonly string[] } = {}) {
+export function apiHandler(actions: Actions, options: ApiHandlerOptions = {}) {
+  const channelRoutes = new Set(options.channelRoutes);
   const core = middy<APIGatewayProxyEvent, HttpResponse, Error, ApiContext>(async (event: APIGatewayProxyEvent, context: ApiContext) => {
-    const action = actions[`${event.httpMethod} ${event.resource}`];
+    const routeKey = `${event.httpMethod} ${event.resource}`;
+    const action = actions[routeKey];
     if (!action) throw new NotFoundError('route');
     const result = await action({
       body: context.parsedBody,
       pathParameters: (event.pathParameters ?? {}) as Record<string, string>,
       query: (event.queryStringParameters ?? {}) as Record<string, string>,
       merchant: context.merchant!,
-      deps: getDeps(),
+      deps: channelRoutes.has(routeKey) ? await getChannelDeps() : getDeps(),
       requestId: context.requestId,
       nonceGuard: context.nonceGuard,
     });

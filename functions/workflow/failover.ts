@@ -1,6 +1,10 @@
 import { failover } from '../../shared/services/pay-steps.js';
-import { getDeps } from '../services.js';
+import { kmsKeyCenter } from '../aws/kms-key-center.js';
+import { getChannelDeps, provideAws } from '../services.js';
 import { workflowTask } from './task.js';
 
-// Failover records the cancelled attempt and starts the next one: it needs the store, so the full composition root.
-export const handler = workflowTask(getDeps, failover);
+// Failover cancels the timed-out attempt at its channel (whose credentials are sealed: this step opens them, and only
+// them), records it and starts the next one: the store and the channels, so the composition root with channels.
+provideAws({ keyCenter: kmsKeyCenter });
+
+export const handler = workflowTask(getChannelDeps, failover);

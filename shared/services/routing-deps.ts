@@ -1,19 +1,53 @@
 import { CHANNEL_CATALOG } from '../channels/catalog.js';
+import { CHANNEL_REGISTRY, type ChannelRegistration } from '../channels/registry.js';
 import { ChannelHealth } from '../domain/routing.js';
 import type { ChannelAdapter } from '../ports/channel-flows.js';
 import type { Deps } from './deps.js';
 
-export type RoutingDeps = Pick<Deps, 'channels' | 'channelCatalog' | 'channelHealth'>;
+/**
+ * What the route step reads: the catalog of the channels this deployment runs, their health, and which ids those
+ * are. Only ids: routing chooses a channel, it never calls one, so it needs no adapter and no credentials.
+ */
+export type RoutingDeps = Pick<Deps, 'channelCatalog' | 'channelHealth'> & { readonly channels: Pick<ReadonlySet<string>, 'has'> };
 
 /**
  * The channel part of Deps: adapters by id, the catalog (data) and a per-process health tracker. The catalog holds
  * only the channels that were built, so routing never picks one this deployment has no credentials for.
  */
-export function createRoutingDeps(channels: readonly ChannelAdapter[]): RoutingDeps {
+export function createRoutingDeps(channels: readonly ChannelAdapter[]): Pick<Deps, 'channels' | 'channelCatalog' | 'channelHealth'> {
   const built = new Map(channels.map((c) => [c.id, c]));
   return {
     channels: built,
     channelCatalog: CHANNEL_CATALOG.filter((row) => built.has(row.id)),
+    channelHealth: new ChannelHealth(),
+  };
+}
+
+/**
+ * The channels a deployment runs, known without opening a credential (the route step in AWS: no table, no KMS):
+ * the channels built without credentials (`withoutCredentials`, e.g. the sandbox cards), and every registry line that
+ * needs credentials and has a base URL configured (CHANNEL_BASE_URLS). Configuring a base URL is what switches such a
+ * channel on; its credentials must be stored before (docs/decisions.md, entry 92), as the functions that call it
+ * build it from both.
+ */
+export function configuredChannelIds(
+  withoutCredentials: readonly ChannelAdapter[],
+  baseUrls: Readonly<Record<string, string>>,
+  registry: readonly ChannelRegistration[] = CHANNEL_REGISTRY,
+): Set<string> {
+  const built = new Set(withoutCredentials.map((c) => c.id));
+  return new Set(
+    registry
+      .filter((line) => (line.needsCredentials ? Boolean(baseUrls[line.catalog.id]) : built.has(line.catalog.id)))
+      .map((line) => line.catalog.id),
+  );
+}
+
+/** Routing deps over channel ids alone: the registry's catalog rows of those ids, and a fresh health tracker. */
+export function routingDepsOf(ids: ReadonlySet<string>, registry: readonly ChannelRegistration[] = CHANNEL_REGISTRY): RoutingDeps {
+  return {
+    channels: ids,
+    channelCatalog: registry.map((line) => line.catalog).filter((row) => ids.has(row.id)),
     channelHealth: new ChannelHealth(),
   };
 }
