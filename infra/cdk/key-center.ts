@@ -4,8 +4,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 
 export interface KeyCenterProps {
-  /** What happens to the keys when the stack is deleted. Default RETAIN: a deleted key makes every sealed secret,
-   * and the table encrypted under it, unreadable. */
+  /** What happens to the keys when the stack is deleted. Default RETAIN: a deleted key makes every sealed secret
+   * unreadable. */
   readonly removalPolicy?: RemovalPolicy;
   /** Waiting period before a scheduled key deletion takes effect. Default 30 days (the maximum). */
   readonly pendingWindow?: Duration;
@@ -14,8 +14,9 @@ export interface KeyCenterProps {
 /**
  * The key center: three KMS keys, each granted only to the functions that call it, in the key policy and in the
  * function's role.
- * - data key (symmetric, yearly rotation): envelope encryption of merchant secrets and sealed card data
- *   (GenerateDataKey/Decrypt, bound to an encryption context), and the table's encryption at rest;
+ * - data key (symmetric, yearly rotation): envelope encryption of merchant secrets, sealed card data and channel
+ *   credentials (GenerateDataKey/Decrypt, bound to an encryption context). Not the table's key (PaymentTable has its
+ *   own), so a table grant never opens a sealed value;
  * - fingerprint key (HMAC_256): keyed, one-way card fingerprints for risk rules (GenerateMac);
  * - signing key (ECC_NIST_P256, SIGN_VERIFY): webhook signatures (Sign); merchants verify with its public key.
  *   Asymmetric keys cannot rotate automatically: rotation is a new key published next to the old one.
@@ -33,7 +34,7 @@ export class KeyCenter extends Construct {
     };
     this.dataKey = new kms.Key(this, 'DataKey', {
       ...common,
-      description: 'Payment platform: merchant secrets, sealed card data, table encryption',
+      description: 'Payment platform: merchant secrets, sealed card data, channel credentials',
       enableKeyRotation: true,
       rotationPeriod: Duration.days(365),
     });
@@ -57,8 +58,9 @@ export class KeyCenter extends Construct {
   }
 
   /**
-   * Open the sealed channel credentials only (the callback function): kms:Decrypt on the data key for data keys
-   * sealed under the `channel-credentials` purpose, so this public-facing function cannot open merchant secrets or cards.
+   * Open the sealed channel credentials only (the functions that call channels without verifying merchant signatures:
+   * callbacks, checkout, timers, the failover step): kms:Decrypt on the data key for data keys sealed under the
+   * `channel-credentials` purpose, so they cannot open merchant secrets or cards.
    */
   grantOpenChannelCredentials(grantee: iam.IGrantable): void {
     this.dataKey.grant(grantee, 'kms:Decrypt').principalStatement?.addCondition('StringEquals', { 'kms:EncryptionContext:purpose': 'channel-credentials' });

@@ -14,17 +14,23 @@ export interface PayWorkflowProps {
   readonly keyCenter: KeyCenter;
   /** Environment every task function gets (table name, key ids, log level). */
   readonly environment: Record<string, string>;
+  /** CHANNEL_BASE_URLS: for the steps that call channels and the route step, which routes to the channels it names. */
+  readonly channelEnvironment?: Record<string, string>;
   /** Default one month. */
   readonly logRetention?: logs.RetentionDays;
 }
 
-/** What each step may touch, and nothing more. */
-const TASK_ACCESS: Readonly<Record<PayWorkflowTask, { table?: 'read' | 'readWrite'; openSealed?: boolean }>> = {
+/**
+ * What each step may touch, and nothing more. `channels`: calls channels (CHANNEL_BASE_URLS, the channels' sealed
+ * credentials); `routes`: knows which channels run (CHANNEL_BASE_URLS) without calling or opening anything.
+ */
+const TASK_ACCESS: Readonly<Record<PayWorkflowTask, { table?: 'read' | 'readWrite'; openSealed?: boolean; channels?: boolean; routes?: boolean }>> = {
   AssessRisk: { table: 'read' }, // the claimed order and the blocklist entries, one BatchGet
-  Route: {}, // channel catalog and health are data in the function
-  // The sealed card, opened only to hand it to the channel; the order names the channel before it is called.
-  Charge: { table: 'readWrite', openSealed: true },
-  Failover: { table: 'readWrite' }, // records the cancelled attempt and starts the next one
+  Route: { routes: true }, // channel catalog and health are data in the function: no table, no key
+  // The sealed card, opened only to hand it to the channel (the same grant opens the channel's credentials); the order
+  // names the channel before it is called.
+  Charge: { table: 'readWrite', openSealed: true, channels: true },
+  Failover: { table: 'readWrite', channels: true }, // cancels the timed-out attempt at its channel, records it, starts the next one
   Commit: { table: 'readWrite' }, // order + ledger + outbox in one transaction
   ReleaseClaim: { table: 'readWrite' },
 };
@@ -43,17 +49,18 @@ export class PayWorkflow extends Construct {
     const functions = {} as Record<PayWorkflowTask, PlatformFunction>;
     const substitutions: Record<string, string> = {};
     for (const [state, { placeholder, entry }] of Object.entries(PAY_WORKFLOW_TASKS) as [PayWorkflowTask, (typeof PAY_WORKFLOW_TASKS)[PayWorkflowTask]][]) {
+      const access = TASK_ACCESS[state];
       const fn = new PlatformFunction(this, state, {
         entry,
         description: `Pay workflow step ${state}`,
-        environment: props.environment,
+        environment: { ...props.environment, ...(access.channels || access.routes ? props.channelEnvironment : {}) },
         timeout: Duration.seconds(15),
         logRetention: props.logRetention,
       });
-      const access = TASK_ACCESS[state];
       if (access.table === 'read') props.table.grantReadData(fn.role);
       if (access.table === 'readWrite') props.table.grantReadWriteData(fn.role);
       if (access.openSealed) props.keyCenter.grantOpen(fn.fn);
+      else if (access.channels) props.keyCenter.grantOpenChannelCredentials(fn.fn);
       functions[state] = fn;
       substitutions[placeholder] = fn.fn.functionArn;
     }

@@ -1,11 +1,14 @@
 import { Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { CHANNEL_REGISTRY } from '../../shared/channels/registry.js';
 import { PaymentPlatformStack } from './platform-stack.js';
 
 export interface PlatformContext {
   readonly regions: string[];
   readonly account?: string;
   readonly alarmEmail?: string;
+  /** `channelBaseUrls`: credentialed channel id → its API's https base URL (CHANNEL_BASE_URLS). Default none. */
+  readonly channelBaseUrls: Readonly<Record<string, string>>;
 }
 
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -28,6 +31,31 @@ function regionList(value: unknown): unknown {
   return text.split(',').map((r) => r.trim());
 }
 
+/**
+ * `channelBaseUrls` as cdk.json gives it (an object) or as `-c channelBaseUrls='{"wechat_pay":"https://…"}'` does (its
+ * JSON text). Only ids of registry lines that need credentials, only https: a typo or a plain-http endpoint fails
+ * the synth rather than a payment.
+ */
+function channelBaseUrls(value: unknown): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value) as unknown;
+    } catch {
+      parsed = undefined;
+    }
+  }
+  const usage = 'cdk.json context "channelBaseUrls" must be an object of channel id → https URL, e.g. {"wechat_pay": "https://api.mch.weixin.qq.com"}';
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(usage);
+  const known = CHANNEL_REGISTRY.filter((line) => line.needsCredentials).map((line) => line.catalog.id);
+  for (const [id, url] of Object.entries(parsed)) {
+    if (!known.includes(id)) throw new Error(`${usage}; "${id}" is not a channel that takes credentials (${known.join(', ')})`);
+    if (typeof url !== 'string' || !URL.canParse(url) || new URL(url).protocol !== 'https:') throw new Error(`${usage}; "${id}" has no https URL`);
+  }
+  return parsed as Record<string, string>;
+}
+
 /** cdk.json context, validated: a typo in a region name fails the synth instead of deploying somewhere odd. */
 export function platformContext(app: App): PlatformContext {
   const regions = regionList(app.node.tryGetContext('regions'));
@@ -44,6 +72,7 @@ export function platformContext(app: App): PlatformContext {
     regions: regions as string[],
     ...(typeof account === 'string' ? { account } : {}),
     ...(typeof alarmEmail === 'string' && alarmEmail ? { alarmEmail } : {}),
+    channelBaseUrls: channelBaseUrls(app.node.tryGetContext('channelBaseUrls')),
   };
 }
 
@@ -60,6 +89,7 @@ export function buildPlatform(app: App): PaymentPlatformStack[] {
         env: { region, ...(context.account ? { account: context.account } : {}) },
         description: `Payment platform (${region})`,
         alarmEmail: context.alarmEmail,
+        channelBaseUrls: context.channelBaseUrls,
         terminationProtection: true,
       }),
   );

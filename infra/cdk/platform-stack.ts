@@ -22,17 +22,26 @@ export interface PaymentPlatformStackProps extends StackProps {
   readonly webAclArn?: string;
   /** Default `info`. */
   readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * Each credentialed channel this deployment runs, by id, and its API base URL (CHANNEL_BASE_URLS). A channel is on
+   * when it is listed here and its credentials are stored (sealed) in the table. Default none.
+   */
+  readonly channelBaseUrls?: Readonly<Record<string, string>>;
 }
 
-/** What each API function may do beyond reading and writing the table and opening merchant secrets. */
-const API_ACCESS: Readonly<Record<ApiFunctionName, { seal?: boolean; fingerprint?: boolean; startPay?: boolean; timers?: boolean; notify?: boolean; unsigned?: boolean; channelCredentials?: boolean }>> = {
-  order: { timers: true }, // sets each order's expiry timer
-  pay: { seal: true, fingerprint: true, startPay: true, timers: true }, // seals the card, fingerprints it, runs the workflow, sets the janitor's query
-  refund: { timers: true }, // sets the janitor's query of a refund left PROCESSING
-  query: {},
+/**
+ * What each API function may do beyond reading and writing the table and opening merchant secrets. `channels`: it
+ * calls payment channels, so it gets CHANNEL_BASE_URLS and opens the channels' sealed credentials (a signed function
+ * with the merchant-secret grant already may; an unsigned one gets the channel-credentials grant alone).
+ */
+const API_ACCESS: Readonly<Record<ApiFunctionName, { seal?: boolean; fingerprint?: boolean; startPay?: boolean; timers?: boolean; notify?: boolean; unsigned?: boolean; channels?: boolean }>> = {
+  order: { timers: true, channels: true }, // sets each order's expiry timer; a close ends the payment at its channel
+  pay: { seal: true, fingerprint: true, startPay: true, timers: true, channels: true }, // seals the card, fingerprints it, runs the workflow, sets the janitor's query; confirm calls the channel
+  refund: { timers: true, channels: true }, // refunds at the channel; sets the janitor's query of a refund left PROCESSING
+  query: {}, // reads only: never asks a channel
   events: { notify: true }, // reads delivery history, queues redeliveries, signs test pings, publishes public keys
-  checkout: { unsigned: true }, // payers' pages: no merchant signature, so no merchant secret to open
-  callbacks: { unsigned: true, channelCredentials: true }, // channels' callbacks: opens only the channel credentials
+  checkout: { unsigned: true, channels: true }, // payers' pages: no merchant secret to open; the OTP form confirms at the channel
+  callbacks: { unsigned: true, channels: true }, // channels' callbacks: opens only the channel credentials; refunds late successes
 };
 
 /**
@@ -51,8 +60,8 @@ export class PaymentPlatformStack extends Stack {
   constructor(scope: Construct, id: string, props: PaymentPlatformStackProps = {}) {
     super(scope, id, props);
     this.keyCenter = new KeyCenter(this, 'KeyCenter');
+    // Encrypted with a key of its own, not the key center's sealing key (decisions, entry 94).
     this.table = new PaymentTable(this, 'Data', {
-      encryptionKey: this.keyCenter.dataKey,
       replicaRegions: props.replicaRegions,
       replicaKeyArns: props.replicaKeyArns,
     });
@@ -63,10 +72,15 @@ export class PaymentPlatformStack extends Stack {
       KMS_FINGERPRINT_KEY_ID: this.keyCenter.fingerprintKey.keyArn,
       LOG_LEVEL: props.logLevel ?? 'info',
     };
+    // The functions that call channels, and the route step, read which channels run and where from one setting.
+    const channelEnvironment = { CHANNEL_BASE_URLS: JSON.stringify(props.channelBaseUrls ?? {}) };
 
-    this.payWorkflow = new PayWorkflow(this, 'PayWorkflow', { table: this.table, keyCenter: this.keyCenter, environment });
+    this.payWorkflow = new PayWorkflow(this, 'PayWorkflow', { table: this.table, keyCenter: this.keyCenter, environment, channelEnvironment });
     this.notifications = new Notifications(this, 'Notifications', { table: this.table, keyCenter: this.keyCenter, environment });
-    this.timers = new Timers(this, 'Timers', { environment });
+    this.timers = new Timers(this, 'Timers', { environment: { ...environment, ...channelEnvironment } });
+    // The janitor's handlers read and commit orders, attempts and refunds, and query, close and refund at channels.
+    this.table.grantReadWriteData(this.timers.timerFunction.role);
+    this.keyCenter.grantOpenChannelCredentials(this.timers.timerFunction.fn);
 
     const apiFunctions = {} as Record<ApiFunctionName, PlatformFunction>;
     for (const [name, entry] of Object.entries(apiFunctionEntries) as [ApiFunctionName, string][]) {
@@ -79,11 +93,12 @@ export class PaymentPlatformStack extends Stack {
           ...(access.startPay ? { PAY_WORKFLOW_ARN: this.payWorkflow.stateMachine.stateMachineArn } : {}),
           ...(access.notify ? this.notifications.environment : {}),
           ...(access.timers ? this.timers.environment : {}),
+          ...(access.channels ? channelEnvironment : {}),
         },
       });
       this.table.grantReadWriteData(fn.role); // every call writes its nonce; POSTs their idempotency record
-      if (!access.unsigned) this.keyCenter.grantOpen(fn.fn); // merchant secrets, to verify signatures
-      if (access.channelCredentials) this.keyCenter.grantOpenChannelCredentials(fn.fn);
+      if (!access.unsigned) this.keyCenter.grantOpen(fn.fn); // merchant secrets, to verify signatures (and channel credentials)
+      if (access.channels && access.unsigned) this.keyCenter.grantOpenChannelCredentials(fn.fn);
       if (access.seal) this.keyCenter.grantSeal(fn.fn);
       if (access.fingerprint) this.keyCenter.grantFingerprint(fn.fn);
       if (access.startPay) this.payWorkflow.grantStart(fn.fn);
@@ -116,7 +131,8 @@ export class PaymentPlatformStack extends Stack {
     const publicBaseUrl = props.domain
       ? `https://${props.domain.domainName}`
       : `https://${this.api.api.restApiId}.execute-api.${this.region}.${this.urlSuffix}/${PaymentApi.STAGE}`;
-    for (const fn of [...Object.values(apiFunctions), ...Object.values(this.payWorkflow.functions)]) {
+    // The timer function too: a refund it makes at a channel names the channel's callback URL.
+    for (const fn of [...Object.values(apiFunctions), ...Object.values(this.payWorkflow.functions), this.timers.timerFunction]) {
       fn.fn.addEnvironment('PUBLIC_BASE_URL', publicBaseUrl);
     }
 

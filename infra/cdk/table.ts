@@ -1,13 +1,17 @@
-import { type CfnElement, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { tableDefinition, type TableDefinition } from '../definitions/table.js';
 
 export interface PaymentTableProps {
-  /** The key center's data key: the table is encrypted at rest with it. */
-  readonly encryptionKey: kms.IKey;
+  /**
+   * The key the table is encrypted with at rest. Default a customer-managed key of the table's own, never the key
+   * center's sealing key: every table grant carries kms:Decrypt on the table's key (DynamoDB decrypts items on the
+   * caller's behalf), and that must not open merchant secrets, cards or channel credentials too (decisions, entry 94).
+   */
+  readonly encryptionKey?: kms.IKey;
   /**
    * Regions that hold a replica (a global table). Default none. Replication is asynchronous (last writer wins,
    * typically under a second): conditional writes and transactions are only safe within one region, so a merchant
@@ -26,8 +30,10 @@ const stringAttribute = (name: string): dynamodb.Attribute => ({ name, type: dyn
 /** The single table, rendered from the same definition the local runtime creates in DynamoDB Local. */
 export class PaymentTable extends Construct {
   readonly table: dynamodb.TableV2;
+  /** The table's encryption at rest, and nothing else. */
+  readonly encryptionKey: kms.IKey;
 
-  constructor(scope: Construct, id: string, props: PaymentTableProps) {
+  constructor(scope: Construct, id: string, props: PaymentTableProps = {}) {
     super(scope, id);
     const def = props.definition ?? tableDefinition;
     const replicaRegions = props.replicaRegions ?? [];
@@ -35,6 +41,16 @@ export class PaymentTable extends Construct {
     if (missingKeys.length > 0) {
       throw new Error(`replicaKeyArns must name a KMS key for every replica region; missing: ${missingKeys.join(', ')}`);
     }
+    // Retained with the table (a deleted key makes the table unreadable); 30-day deletion window, yearly rotation.
+    this.encryptionKey =
+      props.encryptionKey ??
+      new kms.Key(this, 'TableKey', {
+        description: 'Payment platform: table encryption at rest (only DynamoDB uses it, on the callers\' behalf)',
+        enableKeyRotation: true,
+        rotationPeriod: Duration.days(365),
+        pendingWindow: Duration.days(30),
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
     this.table = new dynamodb.TableV2(this, 'Table', {
       partitionKey: stringAttribute(def.partitionKey),
       sortKey: stringAttribute(def.sortKey),
@@ -48,7 +64,7 @@ export class PaymentTable extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-      encryption: dynamodb.TableEncryptionV2.customerManagedKey(props.encryptionKey, { ...props.replicaKeyArns }),
+      encryption: dynamodb.TableEncryptionV2.customerManagedKey(this.encryptionKey, { ...props.replicaKeyArns }),
       dynamoStream: dynamodb.StreamViewType[def.streamViewType],
       timeToLiveAttribute: def.ttlAttribute,
       replicas: replicaRegions.map((region) => ({ region })),

@@ -101,8 +101,10 @@ describe('table', () => {
     });
   });
 
-  it('is encrypted with the key center data key, has PITR and deletion protection, and is retained', () => {
+  it('is encrypted with a retained, rotating key of its own (not the key center data key), has PITR and deletion protection, and is retained', () => {
     const dataKey = logicalId('AWS::KMS::Key', { Description: Match.stringLikeRegexp('merchant secrets') });
+    const tableKey = logicalId('AWS::KMS::Key', { Description: Match.stringLikeRegexp('table encryption'), EnableKeyRotation: true });
+    expect(tableKey).not.toBe(dataKey);
     const table = onlyResource(t, 'AWS::DynamoDB::GlobalTable');
     expect(table.DeletionPolicy).toBe('Retain');
     expect(table.UpdateReplacePolicy).toBe('Retain');
@@ -110,7 +112,7 @@ describe('table', () => {
     const replica = table.Properties.Replicas[0];
     expect(replica.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
     expect(replica.DeletionProtectionEnabled).toBe(true);
-    expect(replica.SSESpecification).toEqual({ KMSMasterKeyId: { 'Fn::GetAtt': [dataKey, 'Arn'] } });
+    expect(replica.SSESpecification).toEqual({ KMSMasterKeyId: { 'Fn::GetAtt': [tableKey, 'Arn'] } });
   });
 
   it('has no replica in another region unless asked, and then needs a key per replica region', () => {

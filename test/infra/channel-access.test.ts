@@ -1,0 +1,119 @@
+import { App } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildPlatform } from '../../infra/cdk/platform-app.js';
+import { resourcesOf, synthPlatform, templateOf, type Resource } from './synth.js';
+
+/**
+ * Which functions reach payment channels in AWS, and what that lets them open: the functions that call a channel
+ * get CHANNEL_BASE_URLS and the channels' sealed credentials; the route step knows the configured channels and opens
+ * nothing; and since the table has a key of its own, a table grant opens no sealed value (decisions 92-94).
+ */
+const BASE_URLS = { wechat_pay: 'https://api.mch.weixin.qq.com', netbank: 'https://bank.example/api' };
+
+let t: Template;
+beforeAll(() => {
+  const { app, stacks } = synthPlatform({ regions: ['eu-west-1'], channelBaseUrls: BASE_URLS });
+  app.synth({ force: true }); // cdk-nag runs here: an unacknowledged finding throws
+  t = templateOf(stacks[0]!);
+});
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+const json = (value: unknown) => JSON.stringify(value);
+const actionsOf = (s: Statement) => [s.Action].flat();
+
+/** Every function by a short name: `order` (Merchant API), `checkout` (Public pages), `Charge` (workflow), `Timers`, … */
+function functions(): Map<string, Resource> {
+  const named = resourcesOf(t, 'AWS::Lambda::Function').map(([, fn]) => {
+    const description = String(fn.Properties.Description);
+    const name = /^(Merchant API|Public pages): (\w+)/.exec(description)?.[2] ?? /^Pay workflow step (\w+)/.exec(description)?.[1] ?? description.split(/[: ]/)[0]!;
+    return [name, fn] as const;
+  });
+  return new Map(named);
+}
+
+function statementsOf(fn: Resource): Statement[] {
+  const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
+  return resourcesOf(t, 'AWS::IAM::Policy')
+    .filter(([, p]) => json(p.Properties.Roles).includes(`"${roleId}"`))
+    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+const keyId = (description: RegExp) => resourcesOf(t, 'AWS::KMS::Key').find(([, k]) => description.test(String(k.Properties.Description)))![0];
+
+/** The statements that allow kms:Decrypt on the key (named, or through a `*` resource). */
+function decryptsOn(fn: Resource, key: string): Statement[] {
+  return statementsOf(fn).filter(
+    (s) => s.Effect === 'Allow' && actionsOf(s).some((a) => a === 'kms:Decrypt' || a === 'kms:*') && (json(s.Resource).includes(`"${key}"`) || json(s.Resource).includes('"*"')),
+  );
+}
+
+const CHANNEL_CALLERS = ['order', 'pay', 'refund', 'checkout', 'callbacks', 'Charge', 'Failover', 'Timers'].sort();
+const CHANNEL_CREDENTIALS_ONLY = { StringEquals: { 'kms:EncryptionContext:purpose': 'channel-credentials' } };
+
+describe('functions that call payment channels', () => {
+  it('get the configured base URLs; the route step too, and no other function', () => {
+    const withUrls = [...functions()].filter(([, fn]) => 'CHANNEL_BASE_URLS' in (fn.Properties.Environment.Variables as object)).map(([name]) => name);
+    expect(withUrls.sort()).toEqual([...CHANNEL_CALLERS, 'Route'].sort());
+    for (const [name, fn] of functions()) {
+      const value = (fn.Properties.Environment.Variables as Record<string, unknown>).CHANNEL_BASE_URLS;
+      if (value !== undefined) expect(JSON.parse(String(value)), name).toEqual(BASE_URLS);
+    }
+  });
+
+  it('can open the sealed channel credentials: unconditionally where the merchant-secret grant already allows it, else only under the channel-credentials purpose', () => {
+    const dataKey = keyId(/merchant secrets/);
+    for (const name of CHANNEL_CALLERS) {
+      const statements = decryptsOn(functions().get(name)!, dataKey);
+      expect(statements.length, name).toBeGreaterThan(0);
+      if (['checkout', 'callbacks', 'Failover', 'Timers'].includes(name)) {
+        expect(statements, name).toEqual([expect.objectContaining({ Condition: CHANNEL_CREDENTIALS_ONLY })]);
+      }
+    }
+  });
+
+  it('the route step opens nothing and reads no table: it knows the channels from CHANNEL_BASE_URLS alone', () => {
+    const route = functions().get('Route')!;
+    expect(statementsOf(route).flatMap(actionsOf).filter((a) => /^(kms|dynamodb):/.test(a))).toEqual([]);
+  });
+
+  it('the timer function (the janitor) reads and writes the table', () => {
+    const actions = statementsOf(functions().get('Timers')!).flatMap(actionsOf);
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem']));
+  });
+});
+
+describe('the sealing key (key center data key) and the table key', () => {
+  it('are two keys: the table is encrypted with a key of its own', () => {
+    const table = resourcesOf(t, 'AWS::DynamoDB::GlobalTable')[0]![1];
+    expect(table.Properties.Replicas[0].SSESpecification).toEqual({ KMSMasterKeyId: { 'Fn::GetAtt': [keyId(/table encryption/), 'Arn'] } });
+    expect(keyId(/table encryption/)).not.toBe(keyId(/merchant secrets/));
+  });
+
+  it('no function without the merchant-secret or channel-credential grant can decrypt with the sealing key, table grants included', () => {
+    const dataKey = keyId(/merchant secrets/);
+    const merchantSecretGrant = ['order', 'pay', 'refund', 'query', 'events', 'Charge'];
+    const decrypting = [...functions()].filter(([, fn]) => decryptsOn(fn, dataKey).length > 0).map(([name]) => name);
+    expect(decrypting.sort()).toEqual([...new Set([...merchantSecretGrant, ...CHANNEL_CALLERS])].sort());
+    // Every other function uses the table (and so its key) but can open nothing sealed.
+    for (const name of ['AssessRisk', 'Route', 'Commit', 'ReleaseClaim', 'Outbox', 'Signs']) {
+      expect(functions().has(name), name).toBe(true);
+      expect(decryptsOn(functions().get(name)!, dataKey), name).toEqual([]);
+    }
+    const tableUser = statementsOf(functions().get('Commit')!).filter((s) => actionsOf(s).includes('kms:Decrypt'));
+    expect(tableUser.length).toBeGreaterThan(0);
+    expect(json(tableUser.map((s) => s.Resource))).toContain(keyId(/table encryption/));
+  });
+});
+
+describe('channelBaseUrls context', () => {
+  const build = (channelBaseUrls: unknown) => () =>
+    buildPlatform(new App({ context: { regions: ['eu-west-1'], channelBaseUrls, 'aws:cdk:bundling-stacks': [] } }));
+
+  it('accepts the CLI form (JSON text) and refuses unknown channels and plain http', () => {
+    expect(build(JSON.stringify(BASE_URLS))).not.toThrow();
+    expect(build({ wechat: 'https://api.mch.weixin.qq.com' })).toThrow(/"wechat" is not a channel/);
+    expect(build({ alipay: 'http://openapi.alipay.com' })).toThrow(/"alipay" has no https URL/);
+    expect(build('[1]')).toThrow(/channelBaseUrls/);
+  });
+});
