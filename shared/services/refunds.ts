@@ -92,15 +92,34 @@ export async function createRefund(
     case 'succeeded':
       return {
         created: true,
-        refund: await completeRefund(deps, { order, refund, channelRefundId: result.channelRefundId ?? refund.id, nowMs: doneMs }),
+        refund: await endedOnce(deps, refund, () =>
+          completeRefund(deps, { order, refund, channelRefundId: result.channelRefundId ?? refund.id, nowMs: doneMs }),
+        ),
       };
     case 'failed':
     case 'not_found':
-      return { created: true, refund: await failRefund(deps, { order, refund, code: result.code ?? 'refund_failed', nowMs: doneMs }) };
+      return {
+        created: true,
+        refund: await endedOnce(deps, refund, () => failRefund(deps, { order, refund, code: result.code ?? 'refund_failed', nowMs: doneMs })),
+      };
     case 'processing':
       // Accepted, not finished (wallets refund asynchronously): the refund stays PROCESSING, its reservation held,
       // until the channel's refund callback or the janitor's query ends it through the writer.
       return { created: true, refund };
+  }
+}
+
+/**
+ * Ends the refund by the channel's answer, unless the channel's refund notice (shared/services/callbacks.ts) ended it
+ * while the answer was on its way: then the refund as the notice left it is the answer, not a 500.
+ */
+async function endedOnce(deps: Deps, refund: Refund, end: () => Promise<Refund>): Promise<Refund> {
+  try {
+    return await end();
+  } catch (error) {
+    const now = await deps.orders.getRefund(refund.id);
+    if (!now || now.status === 'PROCESSING') throw error;
+    return now;
   }
 }
 

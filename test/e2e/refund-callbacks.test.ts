@@ -6,6 +6,9 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/client.js';
 import { timerMessageId } from '../../shared/adapters/local/local-timers.js';
+import type { AlipaySandboxChannelKeys } from '../../shared/channels/alipay/credentials.js';
+import { NOTIFY_UNSIGNED, rsa2Sign, signContent } from '../../shared/channels/alipay/signature.js';
+import { chinaTime } from '../../shared/channels/alipay/transformers.js';
 import type { WechatPaySandboxKeys } from '../../shared/channels/wechat-pay/credentials.js';
 import { encryptResource, newNonce, responseMessage, rsaSign, unixSeconds } from '../../shared/channels/wechat-pay/signing.js';
 import type { LedgerEntry } from '../../shared/domain/ledger.js';
@@ -116,14 +119,14 @@ async function ledgerOf(orderId: string): Promise<LedgerEntry[]> {
 
 type StoredCallback = { rawBody: string; verdict?: string; reason?: string; refundId?: string };
 
-async function storedCallbacks(): Promise<StoredCallback[]> {
+async function storedCallbacks(channel = 'wechat_pay'): Promise<StoredCallback[]> {
   const db = createDocumentClient({ endpoint: runtime.dynamoEndpoint, region: 'local' });
   try {
     const out = await db.send(
       new ScanCommand({
         TableName: runtime.config.TABLE_NAME,
         FilterExpression: 'entity = :e AND channel = :c',
-        ExpressionAttributeValues: { ':e': 'RawCallback', ':c': 'wechat_pay' },
+        ExpressionAttributeValues: { ':e': 'RawCallback', ':c': channel },
       }),
     );
     return (out.Items ?? []) as StoredCallback[];
@@ -132,7 +135,8 @@ async function storedCallbacks(): Promise<StoredCallback[]> {
   }
 }
 
-const settledFor = async (refundId: string) => (await storedCallbacks()).filter((c) => c.refundId === refundId && c.verdict);
+const settledFor = async (refundId: string, channel = 'wechat_pay') =>
+  (await storedCallbacks(channel)).filter((c) => c.refundId === refundId && c.verdict);
 const eventTypes = (hook: WebhookReceiver) => hook.received.map((h) => (JSON.parse(h.rawBody) as { type: string }).type);
 const refundQueryPending = async (refundId: string) =>
   (await runtime.timers.queue.all()).some((m) => m.messageId === timerMessageId(refundQueryKey(refundId)));
@@ -232,5 +236,74 @@ describe('refund notices the platform refuses, and the one it believes', () => {
     // The reservation was given back: the full amount can be refunded again.
     const retry = await api.post(`/v1/orders/${orderId}/refunds`, { outRefundNo: `R-${randomUUID()}`, amount: 1999 });
     expect(retry.status).toBeLessThan(300);
+  });
+});
+
+/** Alipay's notification after a refund, form-encoded and signed RSA2 with the sandbox Alipay's own key. */
+function postAlipayNotify(fields: Record<string, string>): Promise<Response> {
+  const alipay = JSON.parse(readFileSync(join(dataDir, 'sandbox-channels', 'alipay.json'), 'utf8')) as AlipaySandboxChannelKeys;
+  const params: Record<string, string> = {
+    notify_time: chinaTime(new Date()),
+    notify_type: 'trade_status_sync',
+    notify_id: randomUUID().replaceAll('-', ''),
+    app_id: alipay.appId,
+    charset: 'utf-8',
+    version: '1.0',
+    sign_type: 'RSA2',
+    trade_status: 'TRADE_SUCCESS',
+    total_amount: '19.99',
+    gmt_refund: chinaTime(new Date()),
+    ...fields,
+  };
+  params.sign = rsa2Sign(signContent(params, NOTIFY_UNSIGNED), alipay.alipaySigningKey.privateKeyPem);
+  return fetch(`${runtime.url}/callbacks/alipay`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+    body: new URLSearchParams(params).toString(),
+  });
+}
+
+describe('an Alipay refund and the trade notification that follows it', () => {
+  it('answered at once (fund_change Y), then notified with out_biz_no and refund_fee: one refund, one ledger entry, one webhook', async () => {
+    const hook = await hooks();
+    const order = await api.createOrder({ notifyUrl: hook.url });
+    const paid = await api.post(`/v1/orders/${order.id}/pay`, { method: 'alipay' });
+    const paymentId = paid.body.payment.id as string;
+    await fetch(`${runtime.url}/sandbox/channels/alipay/payments/${paymentId}/complete`, { method: 'POST', body: '' });
+    await eventually(async () => (await api.get(`/v1/orders/${order.id}`)).body.status === 'SUCCEEDED', 20_000, 'the payment');
+
+    // The answer and the notification race to the platform; whichever ends the refund, the other is harmless.
+    const refund = await api.post(`/v1/orders/${order.id}/refunds`, { outRefundNo: `R-${randomUUID()}`, amount: 500 });
+    expect(refund.status).toBe(201);
+    expect(refund.body.status).toBe('SUCCEEDED');
+    const [notice] = await eventually(async () => {
+      const settled = await settledFor(refund.body.id, 'alipay');
+      return settled.length > 0 ? settled : undefined;
+    }, 20_000, 'the refund notification');
+    expect(['accepted', 'duplicate']).toContain(notice!.verdict);
+    const fields = new URLSearchParams(notice!.rawBody);
+    expect({ outBizNo: fields.get('out_biz_no'), refundFee: fields.get('refund_fee'), status: fields.get('trade_status') }).toEqual({
+      outBizNo: refund.body.id,
+      refundFee: '5.00',
+      status: 'TRADE_SUCCESS',
+    });
+    expect((await ledgerOf(order.id)).filter((e) => e.kind === 'refund')).toHaveLength(1);
+    await eventually(() => eventTypes(hook).includes('refund.succeeded'), 20_000, 'the refund webhook');
+    expect(eventTypes(hook).filter((t) => t === 'refund.succeeded')).toHaveLength(1);
+
+    // Signed by Alipay's key yet wrong: a refunded total below this refund, an unknown refund, another trade.
+    const refusals: Array<[Record<string, string>, string]> = [
+      [{ out_trade_no: paymentId, out_biz_no: refund.body.id, refund_fee: '4.99' }, 'mismatch'],
+      [{ out_trade_no: paymentId, out_biz_no: 'rf_0000000000notarefund0000000', refund_fee: '5.00' }, 'unknown_refund'],
+      [{ out_trade_no: 'pay_0000000000anotherpayment00', out_biz_no: refund.body.id, refund_fee: '5.00' }, 'mismatch'],
+    ];
+    for (const [fields, reason] of refusals) {
+      const res = await postAlipayNotify(fields);
+      expect(res.status).toBe(400);
+      expect(await res.text()).not.toBe('success');
+      expect((await storedCallbacks('alipay')).some((c) => c.reason === reason && c.rawBody.includes(encodeURIComponent(fields.out_biz_no!)))).toBe(true);
+    }
+    expect((await ledgerOf(order.id)).filter((e) => e.kind === 'refund')).toHaveLength(1);
+    expect((await api.get(`/v1/orders/${order.id}`)).body.amountRefunded).toBe(500);
   });
 });

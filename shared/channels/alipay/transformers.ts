@@ -112,9 +112,11 @@ export function refundStateFromQuery(refundId: string, answer: AlipayAnswer): Ch
 }
 
 /**
- * A verified `trade_status_sync` notification → what it tells the platform. Only TRADE_SUCCESS/TRADE_FINISHED and an
- * unpaid TRADE_CLOSED (a failed attempt) say something about the payment; a TRADE_CLOSED after a full refund (it carries gmt_refund) is
- * about refunds, which the refund answer and query settle, so it is `other`. Undefined when the content is malformed.
+ * A verified `trade_status_sync` notification → what it tells the platform. TRADE_SUCCESS/TRADE_FINISHED and an
+ * unpaid TRADE_CLOSED (a failed attempt) are about the payment. A notification a refund triggered (TRADE_SUCCESS after
+ * a partial refund, TRADE_CLOSED after a full one) carries `refund_fee` and `gmt_refund`: with `out_biz_no` (the
+ * refund's out_request_no, our `rf_…`) it is a refund event, the refund succeeded; `refund_fee` is the trade's
+ * cumulative refunded amount, not this refund's (decisions 103). Undefined when the content is malformed.
  */
 export function callbackFromNotify(params: Readonly<Record<string, string>>): VerifiedCallback | undefined {
   const callbackId = params.notify_id;
@@ -122,6 +124,7 @@ export function callbackFromNotify(params: Readonly<Record<string, string>>): Ve
   if (!callbackId || !paymentId || params.notify_type !== 'trade_status_sync') return undefined;
   const amount = fromYuan(params.total_amount);
   if (amount === undefined) return undefined;
+  if (params.refund_fee !== undefined || params.gmt_refund !== undefined) return refundFromNotify(params, callbackId, paymentId);
   const base = { channelPaymentId: paymentId, paymentId, amount, currency: 'CNY' as const };
   const paidAt = isoOf(params.gmt_payment);
   switch (params.trade_status) {
@@ -129,7 +132,6 @@ export function callbackFromNotify(params: Readonly<Record<string, string>>): Ve
     case 'TRADE_FINISHED':
       return { kind: 'payment', callbackId, state: { ...base, status: 'succeeded', ...(paidAt ? { paidAt } : {}) } };
     case 'TRADE_CLOSED':
-      if (params.gmt_refund || params.refund_fee) return { kind: 'other', callbackId };
       // The payer's trade ended unpaid (timed out, or abandoned in the sandbox): for the attempt that is a failure,
       // reported as WeChat's PAYERROR is, so the platform has one path for both wallets (decisions 67).
       return { kind: 'payment', callbackId, state: { ...base, status: 'failed', code: 'TRADE_CLOSED' } };
@@ -138,4 +140,21 @@ export function callbackFromNotify(params: Readonly<Record<string, string>>): Ve
     default:
       return undefined;
   }
+}
+
+/**
+ * The notification that follows a refund. Without `out_biz_no` (a refund made without out_request_no, never ours) it
+ * names no refund of ours and is `other`; an unreadable `refund_fee` or a trade status a refund cannot leave is
+ * malformed. Alipay notifies only refunds that moved the money, so the status is `succeeded`.
+ */
+function refundFromNotify(params: Readonly<Record<string, string>>, callbackId: string, paymentId: string): VerifiedCallback | undefined {
+  const refundedTotal = fromYuan(params.refund_fee);
+  if (refundedTotal === undefined || !['TRADE_SUCCESS', 'TRADE_CLOSED', 'TRADE_FINISHED'].includes(params.trade_status ?? '')) return undefined;
+  const refundId = params.out_biz_no;
+  if (!refundId) return { kind: 'other', callbackId };
+  return {
+    kind: 'refund',
+    callbackId,
+    state: { status: 'succeeded', refundId, channelRefundId: refundId, paymentId, refundedTotal, currency: 'CNY' },
+  };
 }

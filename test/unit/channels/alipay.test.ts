@@ -122,6 +122,24 @@ describe('alipay notifications', () => {
     });
   });
 
+  it('maps the notification a refund triggers (out_biz_no, cumulative refund_fee) to a succeeded refund of that trade', async () => {
+    const refundFields = { out_biz_no: 'rf_1', refund_fee: '5.00', gmt_refund: '2026-11-27 15:59:55' };
+    await expect(parse(notification(refundFields))).resolves.toEqual({
+      kind: 'refund',
+      callbackId: '2026112700222155958012345678',
+      state: { status: 'succeeded', refundId: 'rf_1', channelRefundId: 'rf_1', paymentId: 'pay_abc', refundedTotal: 500, currency: 'CNY' },
+    });
+    // A full refund closes the trade; the notification says so and carries the whole amount as refunded.
+    await expect(parse(notification({ ...refundFields, trade_status: 'TRADE_CLOSED', refund_fee: '19.99', gmt_close: '2026-11-27 15:59:55' }))).resolves.toMatchObject({
+      kind: 'refund',
+      state: { status: 'succeeded', refundId: 'rf_1', refundedTotal: 1999 },
+    });
+    for (const bad of [{ refund_fee: '5.001' }, { refund_fee: '' }, { trade_status: 'WAIT_BUYER_PAY' }]) {
+      const error = await parse(notification({ ...refundFields, ...bad })).catch((e: unknown) => e);
+      expect(error).toMatchObject({ reason: 'malformed' });
+    }
+  });
+
   it('acknowledges with the literal success, and anything refused with something else', () => {
     expect(adapter.callbackAck('ok')).toMatchObject({ statusCode: 200, body: 'success' });
     expect(adapter.callbackAck('rejected').body).not.toBe('success');

@@ -129,10 +129,22 @@ export class AlipayEmulator {
       case 'alipay.trade.close':
         return this.trades.close(biz);
       case 'alipay.trade.refund':
-        return this.trades.refund(biz);
+        return this.refund(biz);
       default:
         return this.trades.refundQuery(biz);
     }
+  }
+
+  /**
+   * A refund that moved the money (fund_change "Y") is followed by the trade notification it triggers, sent after this
+   * answer (decisions 103); a repeated out_request_no moves nothing and triggers nothing.
+   */
+  private async refund(biz: Record<string, unknown>): Promise<Answer> {
+    const answer = await this.trades.refund(biz);
+    if (answer.fund_change !== 'Y' || typeof biz.out_request_no !== 'string') return answer;
+    const notification = await this.trades.refundNotification(String(biz.out_trade_no), biz.out_request_no);
+    if (notification) await this.notifier.notifyAfterAnswer(notification.notifyId, notification.url, notification.params);
+    return answer;
   }
 
   /** The signature covers the answer object's exact text, so the envelope is written around that very text. */

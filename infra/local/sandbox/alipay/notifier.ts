@@ -72,6 +72,15 @@ export class AlipayNotifier {
     await this.deliver(notifyId);
   }
 
+  /**
+   * Records a notification and sends it from a timer, after whatever answer caused it has gone out (Alipay notifies a
+   * refund after answering the refund call); retried like any other. Recording it again is a no-op.
+   */
+  async notifyAfterAnswer(notifyId: string, url: string, params: Readonly<Record<string, string>>): Promise<void> {
+    const record: NotifyRecord = { notifyId, url, params, sendings: 0, state: 'pending', nextAt: this.options.now().toISOString() };
+    if (await this.options.store.put(this.options.channel, `notify#${notifyId}`, record, 0)) this.schedule(notifyId, 0);
+  }
+
   private schedule(notifyId: string, delayMs: number): void {
     if (!this.running) return;
     clearTimeout(this.timers.get(notifyId));

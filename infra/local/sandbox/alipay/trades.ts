@@ -140,6 +140,8 @@ export class AlipayTrades {
       return {
         ...trade,
         refunds: { ...trade.refunds, [requestNo]: { amountFen, at } },
+        // The trade notification this refund triggers gets its notify_id now, once (refundNotification).
+        notifyIds: { ...trade.notifyIds, [refundNotifyKey(requestNo)]: this.newNotifyId() },
         ...(full ? { status: 'TRADE_CLOSED' as const, closedAt: at } : {}),
       };
     });
@@ -200,7 +202,7 @@ export class AlipayTrades {
   async notifyIdFor(outTradeNo: string): Promise<{ trade: Trade; notifyId: string } | undefined> {
     let notifyId = '';
     const result = await this.mutate(outTradeNo, (trade) => {
-      notifyId = trade.notifyIds[trade.status] ?? `${chinaTime(this.now()).replace(/\D/g, '').slice(0, 8)}${randomBytes(13).toString('hex')}`;
+      notifyId = trade.notifyIds[trade.status] ?? this.newNotifyId();
       return trade.notifyIds[trade.status] ? trade : { ...trade, notifyIds: { ...trade.notifyIds, [trade.status]: notifyId } };
     });
     return result && isTrade(result) ? { trade: result, notifyId } : undefined;
@@ -230,6 +232,34 @@ export class AlipayTrades {
     }
     if (trade.closedAt) params.gmt_close = chinaTime(new Date(trade.closedAt));
     return Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)) as Record<string, string>;
+  }
+
+  /**
+   * The notification a refund triggers, as Alipay sends it to the trade's notify_url (alipay.trade.refund takes none):
+   * the trade's status after the refund (TRADE_SUCCESS, or TRADE_CLOSED with gmt_close once fully refunded),
+   * `out_biz_no` = the refund's out_request_no, `refund_fee` = the total refunded so far, `gmt_refund`. Undefined for
+   * a trade with no notify_url or a refund it does not have.
+   */
+  async refundNotification(outTradeNo: string, requestNo: string): Promise<{ notifyId: string; url: string; params: Record<string, string> } | undefined> {
+    const trade = await this.get(outTradeNo);
+    const refund = trade?.refunds[requestNo];
+    const notifyId = trade?.notifyIds[refundNotifyKey(requestNo)];
+    if (!trade?.notifyUrl || !refund || !notifyId) return undefined;
+    const refundedFen = Object.values(trade.refunds)
+      .filter((each) => each.at <= refund.at)
+      .reduce((sum, each) => sum + each.amountFen, 0);
+    const params = {
+      ...this.notifyParams(trade, notifyId),
+      out_biz_no: requestNo,
+      refund_fee: toYuan(refundedFen),
+      gmt_refund: chinaTime(new Date(refund.at)),
+    };
+    return { notifyId, url: trade.notifyUrl, params };
+  }
+
+  /** Alipay's notify_id shape: the date, then random hex. */
+  private newNotifyId(): string {
+    return `${chinaTime(this.now()).replace(/\D/g, '').slice(0, 8)}${randomBytes(13).toString('hex')}`;
   }
 
   /** A trade the payer has scanned (Alipay knows nothing of a QR code nobody scanned). */
@@ -262,6 +292,9 @@ export class AlipayTrades {
 function isTrade(value: Trade | Answer): value is Trade {
   return typeof value.outTradeNo === 'string' && 'refunds' in value;
 }
+
+/** Where a trade keeps the notify_id of the notification a refund triggered (`notifyIds` is keyed by status otherwise). */
+const refundNotifyKey = (requestNo: string): string => `refund:${requestNo}`;
 
 function refundedTotal(trade: Trade): number {
   return Object.values(trade.refunds).reduce((sum, refund) => sum + refund.amountFen, 0);
