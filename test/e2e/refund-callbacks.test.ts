@@ -221,21 +221,27 @@ describe('refund notices the platform refuses, and the one it believes', () => {
     expect((await api.get(`/v1/refunds/${refund.id}`)).body.status).toBe('SUCCEEDED');
   });
 
-  it('REFUND.ABNORMAL ends a PROCESSING refund FAILED and gives its amount back to the order', async () => {
+  it("the sandbox's REFUND.ABNORMAL ends the refund FAILED and gives its amount back, so it can be refunded again", async () => {
     const hook = await hooks();
-    const { orderId, paymentId } = await paidOrder(hook.url);
-    const refund = await processingRefund(orderId, 1999);
-    expect((await runtime.deps.orders.getOrder(orderId))?.refundableRemaining).toBe(0);
+    const { orderId } = await paidOrder(hook.url);
+    const created = await api.post(`/v1/orders/${orderId}/refunds`, { outRefundNo: `R-${randomUUID()}`, amount: 1999, reason: 'sandbox: refund abnormal' });
+    expect(created.status).toBeLessThan(300);
 
-    const res = await refundNotice(resource(refund, paymentId, { refund_status: 'ABNORMAL' }), 'REFUND.ABNORMAL');
-    expect(res.status).toBe(204);
-    expect((await api.get(`/v1/refunds/${refund.id}`)).body).toMatchObject({ status: 'FAILED', failureCode: 'ABNORMAL' });
+    const failed = await eventually(async () => {
+      const got = await api.get(`/v1/refunds/${created.body.id}`);
+      return got.body.status === 'FAILED' ? got.body : undefined;
+    }, 20_000, 'the refund to fail');
+    expect(failed.failureCode).toBe('ABNORMAL');
+    expect(await refundQueryPending(created.body.id)).toBe(false);
     expect((await api.get(`/v1/orders/${orderId}`)).body).toMatchObject({ status: 'SUCCEEDED', amountRefunded: 0 });
     expect((await ledgerOf(orderId)).filter((e) => e.kind === 'refund')).toHaveLength(0);
     await eventually(() => eventTypes(hook).includes('refund.failed'), 20_000, 'the refund.failed webhook');
-    // The reservation was given back: the full amount can be refunded again.
+
+    // The reservation was given back, at the platform and at WeChat: the full amount is refunded after all.
     const retry = await api.post(`/v1/orders/${orderId}/refunds`, { outRefundNo: `R-${randomUUID()}`, amount: 1999 });
     expect(retry.status).toBeLessThan(300);
+    await eventually(async () => (await api.get(`/v1/orders/${orderId}`)).body.status === 'REFUNDED', 20_000, 'the order to be refunded');
+    expect((await checkLedger(runtime.deps.ledger)).balanced).toBe(true);
   });
 });
 

@@ -134,7 +134,8 @@ describe('alipay notifications', () => {
       kind: 'refund',
       state: { status: 'succeeded', refundId: 'rf_1', refundedTotal: 1999 },
     });
-    for (const bad of [{ refund_fee: '5.001' }, { refund_fee: '' }, { trade_status: 'WAIT_BUYER_PAY' }]) {
+    const bads: Array<Record<string, string>> = [{ refund_fee: '5.001' }, { refund_fee: '' }, { trade_status: 'WAIT_BUYER_PAY' }];
+    for (const bad of bads) {
       const error = await parse(notification({ ...refundFields, ...bad })).catch((e: unknown) => e);
       expect(error).toMatchObject({ reason: 'malformed' });
     }

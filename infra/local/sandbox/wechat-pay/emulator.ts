@@ -19,6 +19,8 @@ import { CallbackQueue, sendWithFetch, type SendCallback } from './callback-queu
 import { refundNotificationView, refundView, transactionView, type SandboxRefund, type SandboxTrade } from './records.js';
 
 export const WECHAT_PAY_CHANNEL = 'wechat_pay';
+/** A refund with this reason ends ABNORMAL (a REFUND.ABNORMAL notification, the query says ABNORMAL): sandbox only. */
+export const SANDBOX_ABNORMAL_REFUND_REASON = 'sandbox: refund abnormal';
 const MAX_BODY_BYTES = 64 * 1024;
 const WITHHOLD_MS = 60_000;
 
@@ -264,6 +266,7 @@ export class WechatPayEmulator {
 
   private async createRefund(body: Record<string, unknown>): Promise<Answer> {
     const request = validateRefund(body);
+    const abnormal = request.reason === SANDBOX_ABNORMAL_REFUND_REASON;
     const reserved = await this.updateTrade(request.out_trade_no, (trade) => reserveRefund(trade, request));
     const key = `refund#${request.out_refund_no}`;
     const existing = await this.store.get<SandboxRefund>(WECHAT_PAY_CHANNEL, key);
@@ -278,17 +281,21 @@ export class WechatPayEmulator {
       ...(request.reason ? { reason: request.reason } : {}),
       ...(request.notify_url ? { notify_url: request.notify_url } : {}),
       // Balance refunds settle at once in the sandbox; the answer still says PROCESSING, as WeChat's usually does.
-      status: 'SUCCESS',
+      // The sandbox reason plays WeChat's 退款异常 (the payer's card or account can no longer receive it).
+      ...(abnormal ? { status: 'ABNORMAL' as const } : { status: 'SUCCESS' as const, success_time: created }),
       create_time: created,
-      success_time: created,
       amount: request.amount,
     };
     if (!(await this.store.put(WECHAT_PAY_CHANNEL, key, refund, 0))) {
       const raced = await this.store.get<SandboxRefund>(WECHAT_PAY_CHANNEL, key);
       return { status: 200, body: refundView(raced!.value) };
     }
+    // Nothing left the merchant's account for an abnormal refund: the amount can be refunded again.
+    if (abnormal) await this.updateTrade(request.out_trade_no, (trade) => releaseRefund(trade, request.out_refund_no));
     if (refund.notify_url) {
-      const note = this.notification('REFUND.SUCCESS', '退款成功', 'refund', refundNotificationView(refund));
+      // WeChat notifies the refund's final state at the notify_url of the refund request, on its callback cadence.
+      const [eventType, summary] = abnormal ? ['REFUND.ABNORMAL', '退款异常'] : ['REFUND.SUCCESS', '退款成功'];
+      const note = this.notification(eventType, summary, 'refund', refundNotificationView(refund));
       await this.callbacks.enqueue(note.id, refund.notify_url, note.body);
     }
     return { status: 200, body: refundView({ ...refund, status: 'PROCESSING' }) };
@@ -393,6 +400,12 @@ function reserveRefund(trade: SandboxTrade, request: RefundOrder): SandboxTrade 
   const refunded = Object.values(trade.refunds).reduce((sum, fen) => sum + fen, 0);
   if (refunded + request.amount.refund > trade.amount.total) throw new WechatError(403, 'NOT_ENOUGH', '可退款金额不足');
   return { ...trade, trade_state: 'REFUND', refunds: { ...trade.refunds, [request.out_refund_no]: request.amount.refund } };
+}
+
+function releaseRefund(trade: SandboxTrade, outRefundNo: string): SandboxTrade {
+  if (!Object.hasOwn(trade.refunds, outRefundNo)) return trade;
+  const { [outRefundNo]: _released, ...refunds } = trade.refunds;
+  return { ...trade, refunds };
 }
 
 function parseBody(body: string): Record<string, unknown> {

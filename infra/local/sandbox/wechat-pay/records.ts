@@ -30,7 +30,7 @@ export interface SandboxRefund {
   readonly out_trade_no: string;
   readonly reason?: string;
   readonly notify_url?: string;
-  readonly status: 'PROCESSING' | 'SUCCESS';
+  readonly status: 'PROCESSING' | 'SUCCESS' | 'ABNORMAL';
   readonly create_time: string;
   readonly success_time?: string;
   readonly amount: { readonly refund: number; readonly total: number; readonly currency: string };
