@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { setDeps } from '../../functions/services.js';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/client.js';
 import { FileKeyProvider } from '../../shared/adapters/local/file-key-provider.js';
-import { sandboxChannels } from '../../shared/channels/registry.js';
-import type { SandboxJournal } from '../../shared/channels/sandbox-card.js';
+import { createChannels } from '../../shared/channels/registry.js';
 import { parseConfig, type Config } from '../../shared/config.js';
 import { EnvelopeKeyCenter } from '../../shared/crypto/envelope-key-center.js';
 import type { Deps } from '../../shared/services/deps.js';
@@ -49,14 +48,21 @@ export interface RuntimeOptions {
    * (an order's expiry is at least 60 s away by contract) moves this clock instead of waiting or weakening validation.
    */
   readonly clock?: () => number;
+  /**
+   * How long the card channels wait for their acquirer before the outcome counts as unknown (default 2000 ms: the
+   * sandbox acquirers answer in milliseconds, and the timeout cards cost this long). Tests may pass less.
+   */
+  readonly cardTimeoutMs?: number;
 }
+
+/** The sandbox card acquirers, whose call timeout the runtime sets (RuntimeOptions.cardTimeoutMs). */
+const CARD_CHANNELS: readonly string[] = ['card_a', 'card_b'];
 
 export interface Runtime {
   readonly url: string;
   readonly port: number;
   readonly config: Config;
   readonly deps: Deps;
-  readonly journal: SandboxJournal;
   readonly dynamoEndpoint: string;
   readonly demoMerchant?: MerchantCredentials;
   readonly notifications: LocalNotifications;
@@ -97,7 +103,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
     const keyCenter = new EnvelopeKeyCenter(new FileKeyProvider(join(dataDir, 'master.key')));
     sandbox = await openSandboxChannels({ config, dynamoEndpoint, dataDir, keyCenter });
-    // The gateway listens first: the wallet, bank and UnionPay adapters call their emulators through it, so its URL is
+    // The gateway listens first: every channel adapter (cards too) calls its emulator through it, so its URL is
     // part of their configuration. Requests wait for `ready` until the services below are installed.
     let markReady: () => void = () => undefined;
     const ready = new Promise<void>((resolve) => (markReady = resolve));
@@ -110,9 +116,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     });
     const port = (listening.address() as AddressInfo).port;
     const url = `http://${host}:${port}`;
-    const { channels, journal } = sandboxChannels(undefined, {
+    const cardTimeoutMs = options.cardTimeoutMs ?? 2000;
+    const channels = createChannels({
       credentials: sandbox.credentials,
       baseUrl: (channelId) => sandboxChannelUrl(url, channelId),
+      timeoutMs: (channelId) => (CARD_CHANNELS.includes(channelId) ? cardTimeoutMs : undefined),
     });
     const publicBaseUrl = config.PUBLIC_BASE_URL ?? url;
     const db = createDocumentClient({ endpoint: dynamoEndpoint, region: 'local' });
@@ -145,7 +153,6 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       port,
       config,
       deps,
-      journal,
       dynamoEndpoint,
       demoMerchant,
       notifications,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoChannelCredentialStore } from '../../shared/adapters/dynamodb/channel-credential-store.js';
 import { generateSandboxAlipayKeys } from '../../shared/channels/alipay/credentials.js';
+import { generateSandboxCardAcquirerKeys } from '../../shared/channels/card-acquirer/credentials.js';
 import { generateSandboxNetbankKeys } from '../../shared/channels/netbank/credentials.js';
 import { generateSandboxUnionpayKeys } from '../../shared/channels/unionpay/credentials.js';
 import { generateSandboxWechatPayKeys } from '../../shared/channels/wechat-pay/credentials.js';
@@ -12,6 +13,7 @@ import type { Config } from '../../shared/config.js';
 import type { KeyCenter } from '../../shared/ports/key-center.js';
 import { localDynamoDbClient } from './dynamodb-local.js';
 import { AlipayEmulator } from './sandbox/alipay/emulator.js';
+import { CardAcquirerEmulator } from './sandbox/card-acquirer/emulator.js';
 import { NetbankEmulator } from './sandbox/netbank/netbank-emulator.js';
 import { SandboxStore } from './sandbox/sandbox-store.js';
 import { UnionpayEmulator } from './sandbox/unionpay/unionpay-emulator.js';
@@ -36,6 +38,9 @@ interface SandboxLine<K> {
 const line = <K>(value: SandboxLine<K>): SandboxLine<unknown> => value as SandboxLine<unknown>;
 
 const SANDBOX_LINES: Readonly<Record<string, SandboxLine<unknown>>> = {
+  // Two acquirers with keys and records of their own; card_a is the primary, which times out on the timeout cards.
+  card_a: line({ generate: generateSandboxCardAcquirerKeys, emulator: (o) => new CardAcquirerEmulator({ ...o, channel: 'card_a', primary: true }) }),
+  card_b: line({ generate: generateSandboxCardAcquirerKeys, emulator: (o) => new CardAcquirerEmulator({ ...o, channel: 'card_b', primary: false }) }),
   wechat_pay: line({ generate: () => generateSandboxWechatPayKeys(), emulator: (o) => new WechatPayEmulator(o) }),
   alipay: line({ generate: generateSandboxAlipayKeys, emulator: (o) => new AlipayEmulator(o) }),
   netbank: line({ generate: () => generateSandboxNetbankKeys(), emulator: (o) => new NetbankEmulator(o) }),

@@ -7,7 +7,9 @@ import { parseAlipayCredentials } from './alipay/credentials.js';
 import { NETBANK_CATALOG } from './netbank/catalog.js';
 import { NetbankAdapter } from './netbank/adapter.js';
 import { parseNetbankCredentials } from './netbank/credentials.js';
-import { SandboxCardChannel, SandboxJournal, sandboxCardCatalogRow } from './sandbox-card.js';
+import { CardAcquirerAdapter } from './card-acquirer/adapter.js';
+import { cardAcquirerCatalogRow } from './card-acquirer/catalog.js';
+import { parseCardAcquirerCredentials } from './card-acquirer/credentials.js';
 import { UNIONPAY_CATALOG } from './unionpay/catalog.js';
 import { UnionpayAdapter } from './unionpay/adapter.js';
 import { parseUnionpayCredentials } from './unionpay/credentials.js';
@@ -21,12 +23,12 @@ import { parseWechatPayCredentials, WechatPayAdapter } from './wechat-pay/adapte
  * composition roots and routing all read this list.
  */
 export interface ChannelContext {
-  /** The sandbox acquirers' journal (what reached them), shared by the sandbox card channels of one runtime. */
-  readonly sandboxJournal: SandboxJournal;
   /** Each channel's credentials as opened from the ChannelCredentialStore by the composition root (absent: none stored). */
   readonly credentials?: ReadonlyMap<string, unknown>;
   /** Each channel's API base URL from config (AWS: the real endpoint; local: `<runtime url>/sandbox/channels/<id>`). */
   readonly baseUrl?: (channelId: string) => string | undefined;
+  /** A channel's call timeout when it is not the adapter's own default (local mode: the sandbox acquirers, shorter). */
+  readonly timeoutMs?: (channelId: string) => number | undefined;
 }
 
 export interface ChannelRegistration {
@@ -45,7 +47,7 @@ export interface ChannelRegistration {
 function credentialed<C>(
   catalog: ChannelConfig,
   parse: (value: unknown) => C,
-  build: (options: { id: string; baseUrl: string; credentials: C }) => ChannelAdapter,
+  build: (options: { id: string; baseUrl: string; credentials: C; timeoutMs?: number }) => ChannelAdapter,
 ): ChannelRegistration {
   return {
     catalog,
@@ -54,14 +56,16 @@ function credentialed<C>(
       const stored = context.credentials?.get(catalog.id);
       const baseUrl = context.baseUrl?.(catalog.id);
       if (stored === undefined || !baseUrl) return undefined;
-      return build({ id: catalog.id, baseUrl, credentials: parse(stored) });
+      const timeoutMs = context.timeoutMs?.(catalog.id);
+      return build({ id: catalog.id, baseUrl, credentials: parse(stored), ...(timeoutMs === undefined ? {} : { timeoutMs }) });
     },
   };
 }
 
 export const CHANNEL_REGISTRY: readonly ChannelRegistration[] = [
-  { catalog: sandboxCardCatalogRow('card_a', 30), create: (c) => new SandboxCardChannel('card_a', { primary: true, journal: c.sandboxJournal }) },
-  { catalog: sandboxCardCatalogRow('card_b', 45), create: (c) => new SandboxCardChannel('card_b', { primary: false, journal: c.sandboxJournal }) },
+  // Two card acquirers, one adapter: card_a is the cheaper one routing tries first, card_b the failover.
+  credentialed(cardAcquirerCatalogRow('card_a', 30), parseCardAcquirerCredentials, (o) => new CardAcquirerAdapter(o)),
+  credentialed(cardAcquirerCatalogRow('card_b', 45), parseCardAcquirerCredentials, (o) => new CardAcquirerAdapter(o)),
   credentialed(WECHAT_PAY_CATALOG, parseWechatPayCredentials, (o) => new WechatPayAdapter(o)),
   credentialed(ALIPAY_CATALOG, parseAlipayCredentials, (o) => new AlipayAdapter(o)),
   credentialed(NETBANK_CATALOG, parseNetbankCredentials, (o) => new NetbankAdapter(o)),
@@ -73,12 +77,13 @@ export function createChannels(context: ChannelContext, registry: readonly Chann
   return registry.flatMap((line) => line.create(context) ?? []);
 }
 
-/** The sandbox channel set with its journal (the local runtime and the sandbox deployment). */
-export function sandboxChannels(
-  journal = new SandboxJournal(),
-  more: Omit<ChannelContext, 'sandboxJournal'> = {},
-): { channels: ChannelAdapter[]; journal: SandboxJournal } {
-  return { journal, channels: createChannels({ sandboxJournal: journal, ...more }) };
+/**
+ * The registry's channels for a composition root. The first parameter was the in-process card sandbox's journal,
+ * gone since the card acquirers are reached over HTTP; it stays in the signature only for the callers in functions/
+ * (`sandboxChannels(undefined, context)`) until they call createChannels.
+ */
+export function sandboxChannels(_journal?: undefined, context: ChannelContext = {}): { channels: ChannelAdapter[] } {
+  return { channels: createChannels(context) };
 }
 
 /**

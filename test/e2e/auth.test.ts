@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createMerchant, forgetCachedMerchant } from '../../shared/services/merchants.js';
 import type { ApiClient } from '../support/api-client.js';
 import { useTestRuntime } from '../support/runtime.js';
+import { acquirerCharges } from '../support/acquirer.js';
 
 const env = useTestRuntime();
 
@@ -93,7 +94,7 @@ describe('signed requests', () => {
       const again = await replay('POST', `/v1/orders/${order.id}/pay`, body, nonce, ts);
       expect(again.status).toBe(401);
       expect(again.body.error.code).toBe('replayed_request');
-      expect(env.runtime.journal.charges(order.id)).toHaveLength(1);
+      expect(await acquirerCharges(env.runtime, order.id)).toHaveLength(1);
       expect((await env.api.get(`/v1/orders/${order.id}`)).body.version).toBe(paid.body.version);
     });
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { useTestRuntime } from '../support/runtime.js';
+import { acquirerCharges } from '../support/acquirer.js';
 
 const env = useTestRuntime();
 
@@ -25,7 +26,7 @@ describe('Idempotency-Key', () => {
     const second = await env.api.post(`/v1/orders/${order.id}/pay`, body, { idempotencyKey: `pay-${order.id}` });
     expect(first.status).toBe(200);
     expect(second.text).toBe(first.text);
-    expect(env.runtime.journal.charges(order.id)).toHaveLength(1);
+    expect(await acquirerCharges(env.runtime, order.id)).toHaveLength(1);
   });
 
   it('replays a 4xx answer too', async () => {

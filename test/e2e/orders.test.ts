@@ -3,6 +3,7 @@ import type { Order } from '../../shared/domain/order.js';
 import { createMerchant } from '../../shared/services/merchants.js';
 import { transitionOrder } from '../../shared/services/state-writer.js';
 import { useTestRuntime } from '../support/runtime.js';
+import { acquirerCharges } from '../support/acquirer.js';
 
 const env = useTestRuntime();
 
@@ -125,7 +126,7 @@ describe('orders', () => {
     const pay = await env.api.pay(order.id);
     expect(pay.status).toBe(409);
     expect(pay.body.error.code).toBe('order_expired');
-    expect(env.runtime.journal.charges(order.id)).toHaveLength(0);
+    expect(await acquirerCharges(env.runtime, order.id)).toHaveLength(0);
   });
 });
 

@@ -4,6 +4,7 @@ import type { ChannelAdapter } from '../../shared/ports/channel-flows.js';
 import { blocklistKey } from '../../shared/domain/risk.js';
 import { createMerchant } from '../../shared/services/merchants.js';
 import { useTestRuntime } from '../support/runtime.js';
+import { acquirerCharges, acquirerActivity } from '../support/acquirer.js';
 
 const env = useTestRuntime();
 
@@ -81,7 +82,7 @@ describe('pay with the sandbox card channels', () => {
     expect(attempts[1]!.id).toBe(res.body.payment.id);
     expect(attempts[0]!.id).not.toBe(res.body.payment.id);
     const ids = new Set(attempts.map((a) => a.id));
-    const seen = env.runtime.journal.entries.filter((e) => ids.has(e.paymentId));
+    const seen = await acquirerActivity(env.runtime, { paymentIds: [...ids] });
     expect(seen.map((e) => `${e.channel}:${e.kind}:${e.paymentId === attempts[0]!.id ? 1 : 2}:${e.outcome}`)).toEqual([
       'card_a:charge:1:timeout',
       'card_a:cancel:1:cancelled',
@@ -146,7 +147,7 @@ describe('risk rules', () => {
     const res = await env.api.pay(order.id, undefined, { payer: { id: 'u-blocked', ip: '203.0.113.7' } });
     expect(res.status).toBe(403);
     expect(res.body.error).toMatchObject({ type: 'permission', code: 'risk_blocked' });
-    expect(env.runtime.journal.charges(order.id)).toHaveLength(0);
+    expect(await acquirerCharges(env.runtime, order.id)).toHaveLength(0);
     const read = await env.api.get(`/v1/orders/${order.id}`);
     expect(read.body.status).toBe('CREATED');
     expect(read.body.lastPaymentError.code).toBe('risk_blocked');
@@ -171,7 +172,7 @@ describe('concurrency', () => {
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(49);
     for (const r of results.filter((x) => x.status === 409)) expect(r.body.error.code).toBe('order_not_payable');
-    expect(env.runtime.journal.charges(order.id)).toHaveLength(1);
+    expect(await acquirerCharges(env.runtime, order.id)).toHaveLength(1);
     const read = await env.api.get(`/v1/orders/${order.id}`);
     expect(read.body).toMatchObject({ status: 'SUCCEEDED', amountCaptured: order.amount });
   });

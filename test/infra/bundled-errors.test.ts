@@ -21,7 +21,7 @@ const bundles: Record<string, string> = {};
 
 beforeAll(async () => {
   outdir = mkdtempSync(join(tmpdir(), 'pay-bundled-errors-'));
-  const entries = { commit: PAY_WORKFLOW_TASKS.Commit.entry, sandboxChannel: 'shared/channels/sandbox-card.ts' };
+  const entries = { commit: PAY_WORKFLOW_TASKS.Commit.entry, cardChannel: 'shared/channels/card-acquirer/adapter.ts' };
   for (const [name, entry] of Object.entries(entries)) {
     bundles[name] = join(outdir, name, 'index.mjs');
     await build(esbuildOptions(join(ROOT, entry), bundles[name]));
@@ -86,10 +86,12 @@ describe('error names in the deployed bundles', () => {
 
   it('what the bundled charge path throws on a channel timeout is the name the workflow fails over on', () => {
     expect(namesTheWorkflowMatches()).toEqual(['ChannelTimeoutError']);
-    const charge = `(m) => new m.SandboxCardChannel('card_a', { primary: true, journal: new m.SandboxJournal(), timeoutMs: 0 })
+    // The card acquirer adapter as bundled, its acquirer unreachable (nothing listens on port 9): an unknown outcome.
+    const credentials = { secretKey: 'sk_bundle_0123456789abcdefghij', answerKeys: [{ keyId: 'ak_1', secret: Buffer.alloc(32).toString('base64') }] };
+    const charge = `(m) => new m.CardAcquirerAdapter({ id: 'card_a', baseUrl: 'http://127.0.0.1:9', timeoutMs: 2000, credentials: ${JSON.stringify(credentials)} })
       .createPayment({ paymentId: 'pay_1', orderId: 'ord_1', merchantId: 'm_1', amount: 100, currency: 'CNY', capture: true,
         subject: 's', expiresAt: '2030-01-01T00:00:00.000Z', callbackUrl: 'https://pay.example/callbacks/card_a',
         requireOtp: false, card: { number: '${SANDBOX_CARDS.firstChannelTimesOut}', expMonth: 12, expYear: 2030, cvc: '123' } })`;
-    expect(thrownBy(bundles.sandboxChannel!, charge).errorType).toBe('ChannelTimeoutError');
+    expect(thrownBy(bundles.cardChannel!, charge).errorType).toBe('ChannelTimeoutError');
   });
 });

@@ -5,6 +5,7 @@ import { merchantApiRoutes, routes } from '../../infra/definitions/routes.js';
 import { NotFoundError } from '../../shared/domain/errors.js';
 import { localDefinition } from '../../infra/local/local-pay-workflow.js';
 import { useTestRuntime } from '../support/runtime.js';
+import { acquirerCharges } from '../support/acquirer.js';
 
 type State = { Type: string; Resource?: string; Retry?: unknown[]; Catch?: { ErrorEquals: string[] }[] };
 
@@ -55,7 +56,7 @@ describe('the workflow at run time', () => {
       const read = await env.api.get(`/v1/orders/${order.id}`);
       expect(read.body.status).toBe('CREATED');
       expect(read.body.lastPaymentError.code).toBe('processing_error');
-      expect(env.runtime.journal.charges(order.id)).toHaveLength(0);
+      expect(await acquirerCharges(env.runtime, order.id)).toHaveLength(0);
     } finally {
       setDeps(original);
     }

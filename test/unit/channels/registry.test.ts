@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CHANNEL_REGISTRY, createChannels, loadChannelCredentials } from '../../../shared/channels/registry.js';
-import { SandboxJournal } from '../../../shared/channels/sandbox-card.js';
+import { CHANNEL_CATALOG } from '../../../shared/channels/catalog.js';
+import { generateSandboxCardAcquirerKeys } from '../../../shared/channels/card-acquirer/credentials.js';
 import { generateSandboxAlipayKeys } from '../../../shared/channels/alipay/credentials.js';
 import { generateSandboxWechatPayKeys } from '../../../shared/channels/wechat-pay/credentials.js';
 import { createRoutingDeps } from '../../../shared/services/routing-deps.js';
@@ -8,25 +9,34 @@ import type { ChannelCredentialStore } from '../../../shared/ports/channel-crede
 
 /** The registry lines of the channels reached over HTTP with stored credentials. */
 describe('channel registry: credentialed channels', () => {
-  const journal = new SandboxJournal();
+  it('is the one list the catalog reads, one line per channel', () => {
+    expect(CHANNEL_CATALOG.map((row) => row.id)).toEqual(CHANNEL_REGISTRY.map((line) => line.catalog.id));
+  });
 
-  it('builds a channel only when both its credentials and its base URL are configured', () => {
-    const credentials = new Map<string, unknown>([['wechat_pay', generateSandboxWechatPayKeys().platform], ['alipay', generateSandboxAlipayKeys().platform]]);
-    const baseUrl = (id: string) => (id === 'alipay' ? undefined : `http://127.0.0.1:1/sandbox/channels/${id}`);
-    const ids = createChannels({ sandboxJournal: journal, credentials, baseUrl }).map((c) => c.id);
-    expect(ids).toEqual(['card_a', 'card_b', 'wechat_pay']);
+  it('builds a channel only when both its credentials and its base URL are configured, the card acquirers too', () => {
+    const credentials = new Map<string, unknown>([
+      ['card_a', generateSandboxCardAcquirerKeys().platform],
+      ['card_b', generateSandboxCardAcquirerKeys().platform],
+      ['wechat_pay', generateSandboxWechatPayKeys().platform],
+      ['alipay', generateSandboxAlipayKeys().platform],
+    ]);
+    const baseUrl = (id: string) => (id === 'alipay' || id === 'card_b' ? undefined : `http://127.0.0.1:1/sandbox/channels/${id}`);
+    const ids = createChannels({ credentials, baseUrl }).map((c) => c.id);
+    expect(ids).toEqual(['card_a', 'wechat_pay']);
+    expect(createChannels({})).toEqual([]);
   });
 
   it('routes only to channels that were built', () => {
-    const routing = createRoutingDeps(createChannels({ sandboxJournal: journal }));
-    expect(routing.channelCatalog.map((row) => row.id)).toEqual(['card_a', 'card_b']);
+    const credentials = new Map<string, unknown>([['card_b', generateSandboxCardAcquirerKeys().platform]]);
+    const routing = createRoutingDeps(createChannels({ credentials, baseUrl: (id) => `http://127.0.0.1:1/sandbox/channels/${id}` }));
+    expect(routing.channelCatalog.map((row) => row.id)).toEqual(['card_b']);
   });
 
   it('fails loudly on stored credentials that do not parse, naming fields but not values', () => {
     const credentials = new Map<string, unknown>([['wechat_pay', { appId: 'wx1', merchantPrivateKeyPem: 'SECRET-PEM' }]]);
     const thrown = (() => {
       try {
-        createChannels({ sandboxJournal: journal, credentials, baseUrl: () => 'http://127.0.0.1:1' });
+        createChannels({ credentials, baseUrl: () => 'http://127.0.0.1:1' });
         return undefined;
       } catch (error) {
         return String(error);
