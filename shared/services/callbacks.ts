@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { logger } from '../logger.js';
 import { recordCallbackRejected, type CallbackRejectReason } from '../metrics.js';
-import type { Order, Refund } from '../domain/order.js';
+import type { Refund } from '../domain/order.js';
 import {
   CallbackRejectedError,
   type CallbackAck,
@@ -13,7 +13,7 @@ import { outcomeOfState } from './channel-outcomes.js';
 import type { Deps } from './deps.js';
 import { refundQueryKey } from './janitor-timers.js';
 import { refundLateSuccess } from './late-success.js';
-import { commitAttemptOutcome, completeRefund, failRefund, OutcomeMismatchError } from './state-writer.js';
+import { commitAttemptOutcome, completeRefund, failRefund, OutcomeMismatchError, recordLateRefund } from './state-writer.js';
 
 export interface ChannelCallback {
   readonly channel: string;
@@ -135,9 +135,18 @@ async function findReported(deps: Deps, channel: string, state: ChannelPaymentSt
  */
 async function settleRefundReport(deps: Deps, channel: string, state: ChannelRefundState): Promise<Settled> {
   const refund = await deps.orders.getRefund(state.refundId);
-  const order = refund ? await deps.orders.getOrder(refund.orderId) : undefined;
-  if (!refund || !order) throw new Refused('unknown_refund', `no refund ${state.refundId}`);
-  assertSameRefund(channel, state, refund, order);
+  if (!refund) return settleLateRefundReport(deps, channel, state);
+  const order = await deps.orders.getOrder(refund.orderId);
+  if (!order) throw new Refused('unknown_refund', `no order for refund ${state.refundId}`);
+  if (refund.merchantId !== order.merchantId) throw new Refused('mismatch', `refund ${refund.id} belongs to another merchant than its order`);
+  assertSameRefund(channel, state, {
+    id: refund.id,
+    channel: refund.channel,
+    paymentId: order.payment?.id,
+    amount: refund.amount,
+    currency: refund.currency,
+    capturedAmount: order.amountCaptured,
+  });
   const settled = { orderId: order.id, paymentId: order.payment?.id, refundId: refund.id } as const;
   if (state.status !== 'succeeded' && state.status !== 'failed') return { verdict: 'accepted', ...settled };
   const reported = state.status === 'succeeded' ? 'SUCCEEDED' : 'FAILED';
@@ -158,20 +167,54 @@ async function settleRefundReport(deps: Deps, channel: string, state: ChannelRef
 }
 
 /**
+ * The refund of a late success (decisions 76) is no refund item: it lives on the attempt (`lateRefund`, its id chosen
+ * when the late success was recorded), found by the trade the notice names. Cross-checked against the attempt and
+ * recorded by `recordLateRefund` (the late_refund ledger entry that pays the payer back), once.
+ */
+async function settleLateRefundReport(deps: Deps, channel: string, state: ChannelRefundState): Promise<Settled> {
+  const found = state.paymentId ? await deps.orders.findAttempt({ channel: null, channelPaymentId: null, paymentId: state.paymentId }) : undefined;
+  const attempt = found ? await deps.orders.getAttempt(found.orderId, found.paymentId) : undefined;
+  const lateRefund = attempt?.lateSuccess ? attempt.lateRefund : null;
+  if (!attempt || lateRefund?.id !== state.refundId) throw new Refused('unknown_refund', `no refund ${state.refundId}`);
+  assertSameRefund(channel, state, {
+    id: lateRefund.id,
+    channel: attempt.channel,
+    paymentId: attempt.id,
+    amount: attempt.amount,
+    currency: attempt.currency,
+    capturedAmount: attempt.amount,
+  });
+  const settled = { orderId: attempt.orderId, paymentId: attempt.id, refundId: lateRefund.id } as const;
+  if (state.status !== 'succeeded' && state.status !== 'failed') return { verdict: 'accepted', ...settled };
+  if (lateRefund.status === 'SUCCEEDED' || lateRefund.status === 'FAILED') return { verdict: 'duplicate', ...settled };
+  await recordLateRefund(deps, { orderId: attempt.orderId, paymentId: attempt.id, result: state });
+  return { verdict: 'accepted', ...settled };
+}
+
+/** What a refund notice is checked against: a refund item with its order, or a late success's refund. */
+interface RefundFacts {
+  readonly id: string;
+  readonly channel: string | null;
+  readonly paymentId: string | undefined;
+  readonly amount: number;
+  readonly currency: string;
+  readonly capturedAmount: number;
+}
+
+/**
  * A validly signed notice must still be about this refund: of this channel, against the payment the refund was made
  * on, for the refund's amount and currency. Alipay reports only the trade's cumulative refunded amount, which must at
  * least cover this refund and at most the captured amount. Anything else changes nothing.
  */
-function assertSameRefund(channel: string, state: ChannelRefundState, refund: Refund, order: Order): void {
+function assertSameRefund(channel: string, state: ChannelRefundState, refund: RefundFacts): void {
   const mismatch = (what: string) => new Refused('mismatch', `refund ${refund.id}: ${what}`);
-  if (refund.channel !== channel) throw mismatch(`made at ${refund.channel}, reported by ${channel}`);
-  if (refund.merchantId !== order.merchantId) throw mismatch('belongs to another merchant than its order');
-  if (state.paymentId !== undefined && state.paymentId !== order.payment?.id) throw mismatch(`reported against payment ${state.paymentId}`);
+  if (refund.channel !== channel) throw mismatch(`made at ${refund.channel ?? 'no channel'}, reported by ${channel}`);
+  if (state.paymentId !== undefined && state.paymentId !== refund.paymentId) throw mismatch(`reported against payment ${state.paymentId}`);
   if (state.currency !== refund.currency) throw mismatch(`reported in ${state.currency ?? 'no currency'}`);
   if (state.amount !== undefined) {
     if (state.amount !== refund.amount) throw mismatch(`reported ${state.amount}, refund is ${refund.amount}`);
-  } else if (state.refundedTotal === undefined || state.refundedTotal < refund.amount || state.refundedTotal > order.amountCaptured) {
-    throw mismatch(`reported refunded total ${state.refundedTotal ?? 'none'} for ${refund.amount} of ${order.amountCaptured}`);
+  } else if (state.refundedTotal === undefined || state.refundedTotal < refund.amount || state.refundedTotal > refund.capturedAmount) {
+    throw mismatch(`reported refunded total ${state.refundedTotal ?? 'none'} for ${refund.amount} of ${refund.capturedAmount}`);
   }
 }
 

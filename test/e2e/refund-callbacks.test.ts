@@ -313,3 +313,27 @@ describe('an Alipay refund and the trade notification that follows it', () => {
     expect((await api.get(`/v1/orders/${order.id}`)).body.amountRefunded).toBe(500);
   });
 });
+
+describe("the refund of a late success, and its channel's notice", () => {
+  it('an Alipay QR paid after the order closed is refunded at once; the trade notification that follows is a harmless duplicate', async () => {
+    const order = await api.createOrder({});
+    const paid = await api.post(`/v1/orders/${order.id}/pay`, { method: 'alipay' });
+    const paymentId = paid.body.payment.id as string;
+    // Closed before the payer scanned: Alipay has no trade yet, yet the QR code stays payable until its time_expire.
+    expect((await api.post(`/v1/orders/${order.id}/close`, {})).body.status).toBe('CLOSED');
+    expect((await fetch(`${runtime.url}/sandbox/channels/alipay/payments/${paymentId}/complete`, { method: 'POST', body: '' })).status).toBe(200);
+
+    const attempt = await eventually(async () => {
+      const [current] = await runtime.deps.orders.listAttempts(order.id);
+      return current?.lateRefund?.status === 'SUCCEEDED' ? current : undefined;
+    }, 20_000, 'the late success to be refunded');
+    const [notice] = await eventually(async () => {
+      const settled = await settledFor(attempt.lateRefund!.id, 'alipay');
+      return settled.length > 0 ? settled : undefined;
+    }, 20_000, 'the refund notification');
+    expect(notice!.verdict).toBe('duplicate');
+    expect(new URLSearchParams(notice!.rawBody).get('trade_status')).toBe('TRADE_CLOSED');
+    expect((await ledgerOf(order.id)).map((e) => e.kind).sort()).toEqual(['late_payment', 'late_refund']);
+    expect((await api.get(`/v1/orders/${order.id}`)).body.status).toBe('CLOSED');
+  });
+});
