@@ -15,6 +15,11 @@ export const PAYMENT_METRICS = {
   failed: 'PaymentsFailed',
   /** Every POST /pay/confirm that reached the channel step, by Result (see OtpConfirmationResult). */
   otpConfirmations: 'OtpConfirmations',
+  /**
+   * A channel took the payer's money for an order that no longer pays (CLOSED, or paid by another attempt): booked
+   * and refunded automatically (shared/services/late-success.ts), and always worth an operator's look (alarm at 1).
+   */
+  latePayments: 'LatePayments',
 } as const;
 
 export type PaymentMetricOutcome = 'succeeded' | 'failed';
@@ -47,8 +52,10 @@ function emit(document: MetricDocument): void {
 }
 
 /**
- * One EMF document counting `metricName` once. `dimensions` are the dimension sets (low cardinality only: each set
- * is a metric of its own in CloudWatch); `properties` are searchable in Logs Insights and cost nothing as metrics.
+ * One EMF document counting `metricName` once. `dimensions` (low cardinality only: channel ids, reasons, never an
+ * order or merchant id) are published as their leading subsets, each a metric of its own in CloudWatch: `{Service,
+ * Channel, Reason}` gives the service total, the per-channel count (the dashboard's per-channel widgets) and the
+ * per-channel-and-reason count. `properties` are searchable in Logs Insights and cost nothing as metrics.
  */
 export function emfDocument(
   metricName: string,
@@ -57,7 +64,7 @@ export function emfDocument(
   nowMs: number,
 ): MetricDocument {
   const names = Object.keys(dimensions);
-  const sets = names.length > 1 ? [['Service'], names] : [names];
+  const sets = names.map((_, i) => names.slice(0, i + 1));
   return {
     _aws: {
       Timestamp: nowMs,
@@ -69,11 +76,21 @@ export function emfDocument(
   };
 }
 
-/** A payment ended: succeeded, or failed (declined, blocked, released). Both the pay workflow and confirm count here. */
-export function recordPaymentOutcome(outcome: PaymentMetricOutcome, properties: Properties, nowMs: number): void {
+/**
+ * A payment ended: succeeded, or failed (declined, blocked, released). Both the pay workflow and confirm count here.
+ * With the `Channel` dimension when a channel decided it (a risk block or a release has none: service total only).
+ */
+export function recordPaymentOutcome(outcome: PaymentMetricOutcome, properties: Properties & { readonly channel?: string | null }, nowMs: number): void {
   const metricName = outcome === 'succeeded' ? PAYMENT_METRICS.succeeded : PAYMENT_METRICS.failed;
-  emit(emfDocument(metricName, { Service: PAYMENT_METRICS.service }, properties, nowMs));
+  emit(emfDocument(metricName, { Service: PAYMENT_METRICS.service, ...channelDimension(properties.channel) }, properties, nowMs));
 }
+
+/** A late success was recorded (once per attempt: the one writer's commit), by channel. */
+export function recordLatePayment(channel: string | null, properties: Properties, nowMs: number): void {
+  emit(emfDocument(PAYMENT_METRICS.latePayments, { Service: PAYMENT_METRICS.service, ...channelDimension(channel) }, properties, nowMs));
+}
+
+const channelDimension = (channel: string | null | undefined): { Channel?: string } => (channel ? { Channel: channel } : {});
 
 export function recordOtpConfirmation(result: OtpConfirmationResult, properties: Properties, nowMs: number): void {
   emit(emfDocument(PAYMENT_METRICS.otpConfirmations, { Service: PAYMENT_METRICS.service, Result: result }, properties, nowMs));

@@ -20,6 +20,8 @@ export interface ObservabilityProps {
   readonly deadLetterQueues: Readonly<Record<string, sqs.IQueue>>;
   readonly table: dynamodb.ITableV2;
   readonly keyCenter: KeyCenter;
+  /** The channel ids with a widget of their own (payments and refused callbacks by channel). Default none. */
+  readonly channels?: readonly string[];
   /** Who gets the alarms by email (a subscription to confirm). Default none: subscribe the topic to your pager. */
   readonly alarmEmail?: string;
   /** Alarm thresholds; every default is documented in the README ("Alarms"). */
@@ -41,6 +43,8 @@ export interface AlarmThresholds {
   readonly oldestUnresolvedPaymentSeconds: number;
   /** Channel callbacks refused in 5 minutes. Default 5 (a retried forged callback or a stale key shows at once). */
   readonly callbacksRejected: number;
+  /** Late payments (money taken for an order that no longer pays, refunded automatically) in 5 minutes. Default 1. */
+  readonly latePayments: number;
 }
 
 const DEFAULT_THRESHOLDS: AlarmThresholds = {
@@ -53,13 +57,16 @@ const DEFAULT_THRESHOLDS: AlarmThresholds = {
   // channel keeps not answering, or one the janitor cannot decide (an amount mismatch): an operator must look.
   oldestUnresolvedPaymentSeconds: 3600,
   callbacksRejected: 5,
+  // Each one is a payer charged for nothing until the automatic refund lands: an operator checks it did.
+  latePayments: 1,
 };
 
 const FIVE_MINUTES = Duration.minutes(5);
 
 /**
  * One dashboard per region and the alarms ops are paged by, all to one SNS topic (encrypted with the key center's
- * data key). Payment outcomes come from the embedded-metric-format lines the commit step logs (shared/metrics.ts).
+ * data key). Payment outcomes come from the embedded-metric-format lines the commit step logs (shared/metrics.ts),
+ * per channel too: succeeded, failed, refused callbacks and late payments have a line per channel id.
  */
 export class Observability extends Construct {
   readonly alarmTopic: sns.Topic;
@@ -115,6 +122,19 @@ export class Observability extends Construct {
         period: Duration.minutes(1),
         statistic: 'Sum',
       });
+    // One line per channel (the EMF documents carry a Service+Channel dimension set: shared/metrics.ts).
+    const byChannel = (service: string, metricName: string, period = Duration.minutes(1)) =>
+      (props.channels ?? []).map(
+        (channel) =>
+          new cloudwatch.Metric({
+            namespace: PAYMENT_METRICS.namespace,
+            metricName,
+            dimensionsMap: { Service: service, Channel: channel },
+            period,
+            statistic: 'Sum',
+            label: channel,
+          }),
+      );
 
     // --- alarms ---
     const alarm = (name: string, metric: cloudwatch.IMetric, threshold: number, description: string, evaluationPeriods = 1) => {
@@ -171,6 +191,20 @@ export class Observability extends Construct {
       `>= ${t.callbacksRejected} channel callbacks refused in 5 minutes (forged, or a channel key rotation not stored): see the Channel and Reason dimensions`,
     );
 
+    const latePayments = new cloudwatch.Metric({
+      namespace: PAYMENT_METRICS.namespace,
+      metricName: PAYMENT_METRICS.latePayments,
+      dimensionsMap: { Service: PAYMENT_METRICS.service },
+      period: FIVE_MINUTES,
+      statistic: 'Sum',
+    });
+    alarm(
+      'LatePayments',
+      latePayments,
+      t.latePayments,
+      `>= ${t.latePayments} late payment(s) in 5 minutes: a channel took money for a CLOSED order; check its automatic refund (the log line names the order, the Channel dimension the channel)`,
+    );
+
     // --- dashboard ---
     const fnMetrics = (pick: (fn: lambda.IFunction) => cloudwatch.IMetric) => Object.values(props.functions).map(pick);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
@@ -181,6 +215,17 @@ export class Observability extends Construct {
       new cloudwatch.GraphWidget({ title: 'Payments per minute', left: [payment(PAYMENT_METRICS.succeeded), payment(PAYMENT_METRICS.failed)], width: 8 }),
       new cloudwatch.GraphWidget({ title: 'API requests and errors', left: [requests, errors4xx, errors5xx], width: 8 }),
       new cloudwatch.GraphWidget({ title: 'API latency (ms)', left: [latencyP50, latencyP99], width: 8 }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Payments succeeded by channel', left: byChannel(PAYMENT_METRICS.service, PAYMENT_METRICS.succeeded), width: 6 }),
+      new cloudwatch.GraphWidget({ title: 'Payments failed by channel', left: byChannel(PAYMENT_METRICS.service, PAYMENT_METRICS.failed), width: 6 }),
+      new cloudwatch.GraphWidget({ title: 'Callbacks refused by channel', left: byChannel(CALLBACK_METRICS.service, CALLBACK_METRICS.rejected, FIVE_MINUTES), width: 6 }),
+      new cloudwatch.GraphWidget({
+        title: 'Late payments by channel; oldest unresolved payment (s)',
+        left: byChannel(PAYMENT_METRICS.service, PAYMENT_METRICS.latePayments, FIVE_MINUTES),
+        right: [oldestUnresolved],
+        width: 6,
+      }),
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({ title: 'Lambda errors', left: fnMetrics((fn) => fn.metricErrors({ period: FIVE_MINUTES })), width: 8 }),

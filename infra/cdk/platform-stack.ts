@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { CHANNEL_CATALOG } from '../../shared/channels/catalog.js';
 import { apiFunctionEntries, type ApiFunctionName } from '../definitions/routes.js';
 import { PaymentApi } from './api.js';
 import { KeyCenter } from './key-center.js';
@@ -155,6 +156,7 @@ export class PaymentPlatformStack extends Stack {
       },
       table,
       keyCenter: this.keyCenter,
+      channels: CHANNEL_CATALOG.map((row) => row.id),
       alarmEmail: props.alarmEmail,
       thresholds: props.alarmThresholds,
     });

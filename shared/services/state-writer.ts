@@ -12,6 +12,7 @@ import {
 import { applyOutcome, attemptAfter, attemptStatusOf, type AttemptOutcome } from '../domain/payment-outcome.js';
 import { withCheckoutPage } from '../checkout/issue.js';
 import { logger } from '../logger.js';
+import { recordLatePayment } from '../metrics.js';
 import type { ChannelRefundState } from '../ports/channel-flows.js';
 import type { DomainEvent, NonceGuard, StateChange } from '../ports/stores.js';
 import type { Deps } from './deps.js';
@@ -207,6 +208,8 @@ export async function commitAttemptOutcome(
           paymentId: attempt.id,
           channel: result.attempt.channel,
         });
+        // Counted here, where it is recorded once per attempt, and alarmed at one (docs/decisions.md, entry 95).
+        recordLatePayment(result.attempt.channel, { orderId: order.id, paymentId: attempt.id }, nowMs);
       }
       return result;
     }

@@ -2,6 +2,8 @@ import { App } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildPlatform } from '../../infra/cdk/platform-app.js';
+import { CHANNEL_CATALOG } from '../../shared/channels/catalog.js';
+import { CALLBACK_METRICS, PAYMENT_METRICS } from '../../shared/metrics.js';
 import { resourcesOf, synthPlatform, templateOf, type Resource } from './synth.js';
 
 /**
@@ -115,5 +117,50 @@ describe('channelBaseUrls context', () => {
     expect(build({ wechat: 'https://api.mch.weixin.qq.com' })).toThrow(/"wechat" is not a channel/);
     expect(build({ alipay: 'http://openapi.alipay.com' })).toThrow(/"alipay" has no https URL/);
     expect(build('[1]')).toThrow(/channelBaseUrls/);
+  });
+});
+
+describe('observability by channel', () => {
+  /** The dashboard's widgets (CloudFormation joins the body around tokens such as the region: any value will do). */
+  const widgets = () => {
+    const [, dashboard] = resourcesOf(t, 'AWS::CloudWatch::Dashboard')[0]!;
+    const body = dashboard.Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] };
+    const text = body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'token')).join('');
+    return (JSON.parse(text) as { widgets: { properties: { title?: string; metrics?: unknown[][] } }[] }).widgets;
+  };
+  const widget = (title: string) => {
+    const found = widgets().filter((w) => w.properties.title === title);
+    expect(found, title).toHaveLength(1);
+    return json(found[0]!.properties.metrics);
+  };
+
+  it('has a widget line per channel for payments succeeded and failed, refused callbacks and late payments', () => {
+    const ids = CHANNEL_CATALOG.map((row) => row.id);
+    expect(ids).toEqual(expect.arrayContaining(['wechat_pay', 'alipay', 'netbank', 'unionpay']));
+    const cases: [string, string, string][] = [
+      ['Payments succeeded by channel', PAYMENT_METRICS.service, PAYMENT_METRICS.succeeded],
+      ['Payments failed by channel', PAYMENT_METRICS.service, PAYMENT_METRICS.failed],
+      ['Callbacks refused by channel', CALLBACK_METRICS.service, CALLBACK_METRICS.rejected],
+      ['Late payments by channel; oldest unresolved payment (s)', PAYMENT_METRICS.service, PAYMENT_METRICS.latePayments],
+    ];
+    for (const [title, service, metric] of cases) {
+      const text = widget(title);
+      // CloudWatch's widget form: namespace, metric, then the dimensions by name.
+      for (const id of ids) expect(text, `${title}: ${id}`).toContain(json([PAYMENT_METRICS.namespace, metric, 'Channel', id, 'Service', service]).slice(0, -1));
+    }
+  });
+
+  it('alarms on the first late payment, to the alarm topic', () => {
+    const alarms = resourcesOf(t, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === PAYMENT_METRICS.latePayments);
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]![1].Properties).toMatchObject({
+      Namespace: PAYMENT_METRICS.namespace,
+      Dimensions: [{ Name: 'Service', Value: PAYMENT_METRICS.service }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [expect.anything()],
+    });
   });
 });

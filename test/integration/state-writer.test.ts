@@ -13,6 +13,7 @@ import {
   transitionOrder,
 } from '../../shared/services/state-writer.js';
 import { refundLateSuccess } from '../../shared/services/late-success.js';
+import { PAYMENT_METRICS, setMetricSink, type MetricDocument } from '../../shared/metrics.js';
 import { GatedChannel, serviceDeps, TEST_MERCHANT } from '../support/service-deps.js';
 
 /**
@@ -108,8 +109,13 @@ describe('commitAttemptOutcome', () => {
     expect(closed.status).toBe('CLOSED');
     expect((await deps.orders.getAttempt(order.id, paymentId))?.status).toBe('CANCELLED');
     const entriesBefore = (await allEntries()).length;
+    const metrics: MetricDocument[] = [];
+    setMetricSink((d) => metrics.push(d));
+    const latePayments = () => metrics.filter((d) => d[PAYMENT_METRICS.latePayments] === 1);
 
     const late = await commitAttemptOutcome(deps, { orderId: order.id, paymentId, outcome: succeeded('ch_late', { amount: 700, currency: 'CNY' }) });
+    // Operators see it: one LatePayments count, by channel (alarmed at one).
+    expect(latePayments()).toEqual([expect.objectContaining({ Service: 'payments', Channel: 'card_a', orderId: order.id, paymentId })]);
     expect(late.kind).toBe('late_success');
     expect(late.order.status).toBe('CLOSED');
     expect(await deps.orders.getOrder(order.id)).toMatchObject({ status: 'CLOSED', version: closed.version, amountCaptured: 0 });
@@ -122,6 +128,8 @@ describe('commitAttemptOutcome', () => {
     // The same callback again changes nothing.
     expect((await commitAttemptOutcome(deps, { orderId: order.id, paymentId, outcome: succeeded('ch_late') })).kind).toBe('duplicate');
     expect((await allEntries()).length).toBe(entriesBefore + 1);
+    expect(latePayments()).toHaveLength(1);
+    setMetricSink(undefined);
 
     // The caller refunds it at the channel, under the refund id chosen with the late success; once, however often.
     const refundId = late.attempt.lateRefund!.id;

@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setLogLevel } from '../../shared/logger.js';
 import {
+  CALLBACK_METRICS,
   PAYMENT_METRICS,
+  recordCallbackRejected,
+  recordLatePayment,
   recordOtpConfirmation,
   recordPaymentOutcome,
   setMetricSink,
@@ -52,6 +55,38 @@ describe('payment metrics', () => {
       ['Service'],
       ['Service', 'Result'],
     ]);
+    expectValidEmf(docs[0]!);
+  });
+});
+
+const dimensionSets = (doc: MetricDocument) => (doc._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][] }> }).CloudWatchMetrics[0]!.Dimensions;
+
+describe('per-channel metrics (the dashboard widgets by channel)', () => {
+  it('count a payment outcome by channel too, when a channel decided it', () => {
+    const docs = capture();
+    recordPaymentOutcome('succeeded', { orderId: 'ord_1', channel: 'wechat_pay', code: null }, NOW);
+    recordPaymentOutcome('failed', { orderId: 'ord_2', channel: null, code: 'risk_blocked' }, NOW);
+    expect(docs[0]).toMatchObject({ Service: 'payments', Channel: 'wechat_pay', PaymentsSucceeded: 1 });
+    expect(dimensionSets(docs[0]!)).toEqual([['Service'], ['Service', 'Channel']]);
+    // No channel (a risk block): the service total only, never an empty Channel.
+    expect(docs[1]).not.toHaveProperty('Channel');
+    expect(dimensionSets(docs[1]!)).toEqual([['Service']]);
+    docs.forEach(expectValidEmf);
+  });
+
+  it('count refused callbacks per service, per channel, and per channel and reason', () => {
+    const docs = capture();
+    recordCallbackRejected('alipay', 'signature', { requestId: 'r1' }, NOW);
+    expect(docs[0]).toMatchObject({ Service: CALLBACK_METRICS.service, Channel: 'alipay', Reason: 'signature', CallbacksRejected: 1 });
+    expect(dimensionSets(docs[0]!)).toEqual([['Service'], ['Service', 'Channel'], ['Service', 'Channel', 'Reason']]);
+    expectValidEmf(docs[0]!);
+  });
+
+  it('count a late payment by channel, with the order and attempt as searchable properties', () => {
+    const docs = capture();
+    recordLatePayment('netbank', { orderId: 'ord_3', paymentId: 'pay_3' }, NOW);
+    expect(docs).toEqual([expect.objectContaining({ Service: 'payments', Channel: 'netbank', LatePayments: 1, orderId: 'ord_3', paymentId: 'pay_3' })]);
+    expect(dimensionSets(docs[0]!)).toEqual([['Service'], ['Service', 'Channel']]);
     expectValidEmf(docs[0]!);
   });
 });
