@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CardAcquirerEmulator } from '../../../infra/local/sandbox/card-acquirer/emulator.js';
+import { CardAcquirerEmulator, requestHash } from '../../../infra/local/sandbox/card-acquirer/emulator.js';
 import type { PaymentRecord } from '../../../infra/local/sandbox/card-acquirer/acquirer.js';
 import type { SandboxStore } from '../../../infra/local/sandbox/sandbox-store.js';
 import { CardAcquirerAdapter } from '../../../shared/channels/card-acquirer/adapter.js';
 import { generateSandboxCardAcquirerKeys, type CardAcquirerCredentials } from '../../../shared/channels/card-acquirer/credentials.js';
+import { toPaymentBody } from '../../../shared/channels/card-acquirer/transformers.js';
 import { SANDBOX_CARDS, SANDBOX_OTP, SANDBOX_REFUND_ANSWER_LOST } from '../../../shared/channels/sandbox-card.js';
 import { newId } from '../../../shared/domain/ids.js';
 import type { CreatePaymentRequest } from '../../../shared/ports/channel-flows.js';
@@ -283,5 +284,25 @@ describe('card acquirer: authentication, signatures and idempotency', () => {
     const request = cardPayment(SANDBOX_CARDS.succeeds);
     await adapter().createPayment(request);
     await expect(adapter().createPayment({ ...request, amount: 2000 })).rejects.toBeInstanceOf(ChannelRejectedError);
+  });
+
+  it('a key whose first call died mid-way answers 409 (outcome unknown) until it is old enough to be taken over', async () => {
+    let nowMs = Date.now();
+    const clocked = new CardAcquirerEmulator({ store, keys: keys.card_a.channel, channel: 'card_a', primary: true, now: () => new Date(nowMs) });
+    const gateway = await serveEmulator('card_a', clocked);
+    try {
+      const via = new CardAcquirerAdapter({ id: 'card_a', baseUrl: baseUrl('card_a', gateway.url), credentials: keys.card_a.platform, timeoutMs: TIMEOUT_MS });
+      const request = cardPayment(SANDBOX_CARDS.succeeds);
+      // What a process killed after taking the key leaves behind: the key held, no answer kept, no payment.
+      const hash = requestHash(keys.card_a.channel.fingerprintKey, '/payments', JSON.stringify(toPaymentBody({ ...request, card: request.card! })));
+      await store.put('card_a', `idem#${request.paymentId}`, { hash, at: nowMs }, 0);
+      await expect(via.createPayment(request)).rejects.toBeInstanceOf(ChannelTimeoutError);
+      expect(await record('card_a', request.paymentId)).toBeUndefined();
+      nowMs += 31_000;
+      expect(await via.createPayment(request)).toMatchObject({ outcome: 'succeeded' });
+      expect((await record('card_a', request.paymentId))?.actions.filter((a) => a.kind === 'charge')).toHaveLength(1);
+    } finally {
+      await gateway.close();
+    }
   });
 });

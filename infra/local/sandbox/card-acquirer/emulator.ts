@@ -29,6 +29,11 @@ export interface CardAcquirerEmulatorOptions {
   readonly now?: () => Date;
 }
 
+/** What an idempotency record keeps of its request: a keyed hash (the body holds the card number). */
+export function requestHash(fingerprintKey: string, path: string, body: string): string {
+  return createHmac('sha256', Buffer.from(fingerprintKey, 'base64')).update(`${path}\n${body}`).digest('hex');
+}
+
 /** A first call with this key that has not finished after this long is taken to have died with its process. */
 const ABANDONED_AFTER_MS = 30_000;
 
@@ -90,7 +95,7 @@ export class CardAcquirerEmulator {
     const body = text === undefined ? undefined : parseJsonBody(text);
     const key = req.headers[ACQUIRER_HEADERS.idempotencyKey];
     if (typeof key !== 'string' || !/^[A-Za-z0-9_:.-]{1,200}$/.test(key)) return this.reply(res, requestId, refusal(422, 'idempotency_key_required'));
-    const hash = createHmac('sha256', Buffer.from(this.options.keys.fingerprintKey, 'base64')).update(`${url.pathname}\n${text ?? ''}`).digest('hex');
+    const hash = requestHash(this.options.keys.fingerprintKey, url.pathname, text ?? '');
     const outcome = await this.idempotent(key, hash, () => this.write(route.name, id, body));
     await this.reply(res, requestId, outcome);
   }
