@@ -114,27 +114,20 @@ export class Observability extends Construct {
       period: Duration.minutes(1),
       label: 'DynamoDB throttle events',
     });
-    const payment = (metricName: string) =>
+    /** A business metric from the EMF documents (shared/metrics.ts): by Service, and by Channel when given. */
+    const emf = (service: string, metricName: string, options: { period?: Duration; statistic?: string; channel?: string } = {}) =>
       new cloudwatch.Metric({
         namespace: PAYMENT_METRICS.namespace,
         metricName,
-        dimensionsMap: { Service: PAYMENT_METRICS.service },
-        period: Duration.minutes(1),
-        statistic: 'Sum',
+        dimensionsMap: { Service: service, ...(options.channel ? { Channel: options.channel } : {}) },
+        period: options.period ?? Duration.minutes(1),
+        statistic: options.statistic ?? 'Sum',
+        ...(options.channel ? { label: options.channel } : {}),
       });
-    // One line per channel (the EMF documents carry a Service+Channel dimension set: shared/metrics.ts).
+    const payment = (metricName: string) => emf(PAYMENT_METRICS.service, metricName);
+    // One line per channel (the EMF documents carry a Service+Channel dimension set).
     const byChannel = (service: string, metricName: string, period = Duration.minutes(1)) =>
-      (props.channels ?? []).map(
-        (channel) =>
-          new cloudwatch.Metric({
-            namespace: PAYMENT_METRICS.namespace,
-            metricName,
-            dimensionsMap: { Service: service, Channel: channel },
-            period,
-            statistic: 'Sum',
-            label: channel,
-          }),
-      );
+      (props.channels ?? []).map((channel) => emf(service, metricName, { period, channel }));
 
     // --- alarms ---
     const alarm = (name: string, metric: cloudwatch.IMetric, threshold: number, description: string, evaluationPeriods = 1) => {
@@ -164,26 +157,15 @@ export class Observability extends Construct {
     }
     alarm('NotificationAge', oldest, t.oldestNotificationSeconds, `Oldest notification waited >= ${t.oldestNotificationSeconds} s: the notifier is not keeping up`);
     alarm('DynamoDbThrottles', ddbThrottles, 1, 'DynamoDB throttled requests on the payment table');
-    const oldestUnresolved = new cloudwatch.Metric({
-      namespace: PAYMENT_METRICS.namespace,
-      metricName: JANITOR_METRICS.oldestUnresolved,
-      dimensionsMap: { Service: JANITOR_METRICS.service },
-      period: Duration.minutes(15), // one sweep per merchant per 15 minutes
-      statistic: 'Maximum',
-    });
+    // One sweep per merchant per 15 minutes.
+    const oldestUnresolved = emf(JANITOR_METRICS.service, JANITOR_METRICS.oldestUnresolved, { period: Duration.minutes(15), statistic: 'Maximum' });
     alarm(
       'OldestUnresolvedPayment',
       oldestUnresolved,
       t.oldestUnresolvedPaymentSeconds,
       `A payment has been PROCESSING for >= ${t.oldestUnresolvedPaymentSeconds} s: the janitor cannot resolve it (see the sweep's log line for the merchant and order)`,
     );
-    const callbacksRejected = new cloudwatch.Metric({
-      namespace: PAYMENT_METRICS.namespace,
-      metricName: CALLBACK_METRICS.rejected,
-      dimensionsMap: { Service: CALLBACK_METRICS.service },
-      period: FIVE_MINUTES,
-      statistic: 'Sum',
-    });
+    const callbacksRejected = emf(CALLBACK_METRICS.service, CALLBACK_METRICS.rejected, { period: FIVE_MINUTES });
     alarm(
       'CallbacksRejected',
       callbacksRejected,
@@ -191,13 +173,7 @@ export class Observability extends Construct {
       `>= ${t.callbacksRejected} channel callbacks refused in 5 minutes (forged, or a channel key rotation not stored): see the Channel and Reason dimensions`,
     );
 
-    const latePayments = new cloudwatch.Metric({
-      namespace: PAYMENT_METRICS.namespace,
-      metricName: PAYMENT_METRICS.latePayments,
-      dimensionsMap: { Service: PAYMENT_METRICS.service },
-      period: FIVE_MINUTES,
-      statistic: 'Sum',
-    });
+    const latePayments = emf(PAYMENT_METRICS.service, PAYMENT_METRICS.latePayments, { period: FIVE_MINUTES });
     alarm(
       'LatePayments',
       latePayments,
