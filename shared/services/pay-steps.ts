@@ -1,5 +1,4 @@
 import { newId } from '../domain/ids.js';
-import { recordPaymentOutcome } from '../metrics.js';
 import type { CardInput } from '../domain/card.js';
 import type { Order } from '../domain/order.js';
 import { assertTransition } from '../domain/order-state.js';
@@ -134,13 +133,7 @@ export async function commitPayment(deps: Deps, state: PayWorkflowState): Promis
     feeBps: state.feeBps,
   });
   const blocked = state.risk?.action === 'block';
-  if (outcome.outcome === 'succeeded' || outcome.outcome === 'declined') {
-    recordPaymentOutcome(
-      outcome.outcome === 'succeeded' ? 'succeeded' : 'failed',
-      { orderId: order.id, channel: outcome.channel, code: outcome.outcome === 'declined' ? outcome.code : null },
-      deps.now(),
-    );
-  }
+  // The outcome is counted (PaymentsSucceeded/Failed) by the one writer, as every other path's is.
   return {
     order,
     outcome: blocked ? 'blocked' : outcome.outcome,

@@ -11,7 +11,7 @@ import { newId } from '../domain/ids.js';
 import { SUPPORTED_METHODS, isExpired, type Order, type PaymentMethod } from '../domain/order.js';
 import { OTP_ATTEMPTS, type AttemptOutcome } from '../domain/payment-outcome.js';
 import { logger } from '../logger.js';
-import { recordOtpConfirmation, recordPaymentOutcome, type OtpConfirmationResult } from '../metrics.js';
+import { recordOtpConfirmation, type OtpConfirmationResult } from '../metrics.js';
 import type { CreatePaymentResult } from '../ports/channel-flows.js';
 import { ChannelRejectedError } from '../ports/payment-channel.js';
 import type { PayWorkflowResult } from '../ports/pay-workflow.js';
@@ -241,15 +241,11 @@ function describeFailure(error: unknown, otp: string): { error: string; errorMes
   return { error: name, errorMessage: otp ? message.split(otp).join('[redacted]') : message };
 }
 
-/** Every confirmation is counted; one that ends the payment also counts as the payment's outcome, as the workflow's do. */
+/** Every confirmation is counted; one that ends the payment is counted as the payment's outcome by the one writer. */
 function countConfirmation(
   deps: Deps,
   result: OtpConfirmationResult,
   facts: { orderId: string; paymentId: string; channel: string; code: string | null },
 ): void {
-  const nowMs = deps.now();
-  recordOtpConfirmation(result, facts, nowMs);
-  if (result === 'succeeded' || result === 'declined') {
-    recordPaymentOutcome(result === 'succeeded' ? 'succeeded' : 'failed', { orderId: facts.orderId, channel: facts.channel, code: facts.code }, nowMs);
-  }
+  recordOtpConfirmation(result, facts, deps.now());
 }

@@ -12,7 +12,7 @@ import {
 import { applyOutcome, attemptAfter, attemptStatusOf, type AttemptOutcome } from '../domain/payment-outcome.js';
 import { withCheckoutPage } from '../checkout/issue.js';
 import { logger } from '../logger.js';
-import { recordLatePayment } from '../metrics.js';
+import { recordLatePayment, recordPaymentOutcome } from '../metrics.js';
 import type { ChannelRefundState } from '../ports/channel-flows.js';
 import type { DomainEvent, NonceGuard, StateChange } from '../ports/stores.js';
 import type { Deps } from './deps.js';
@@ -211,6 +211,7 @@ export async function commitAttemptOutcome(
         // Counted here, where it is recorded once per attempt, and alarmed at one (docs/decisions.md, entry 95).
         recordLatePayment(result.attempt.channel, { orderId: order.id, paymentId: attempt.id }, nowMs);
       }
+      countPaymentOutcome(order, result, nowMs);
       return result;
     }
     if (written.failed === 'pointer') {
@@ -219,6 +220,20 @@ export async function commitAttemptOutcome(
     // Another writer moved the order or the attempt since the read: decide again on what is stored now.
   }
   throw new OrderChangedError(input.orderId);
+}
+
+/**
+ * PaymentsSucceeded / PaymentsFailed, by channel, counted where every path ends (the workflow, confirm, a channel's
+ * callback, the janitor's query), once per committed change: the order became paid, or its attempt ended unpaid and
+ * the order is payable again. A challenge kept open (a wrong OTP with tries left) ends nothing and counts nothing.
+ */
+function countPaymentOutcome(before: Order, result: AttemptCommit, nowMs: number): void {
+  if (result.kind !== 'committed' || result.order === before || result.order.status === before.status) return;
+  const after = result.order;
+  const paid = after.status === 'SUCCEEDED' || after.status === 'AUTHORIZED';
+  if (!paid && after.status !== 'CREATED') return;
+  const properties = { orderId: after.id, channel: result.attempt.channel, code: paid ? null : (after.lastPaymentError?.code ?? null) };
+  recordPaymentOutcome(paid ? 'succeeded' : 'failed', properties, nowMs);
 }
 
 /** The order already shows this attempt's (non-final) state, e.g. a retried commit of a challenge. */

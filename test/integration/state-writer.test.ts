@@ -73,8 +73,12 @@ const succeeded = (channelPaymentId: string, extra: { amount?: number; currency?
 describe('commitAttemptOutcome', () => {
   it('commits order, attempt, pointer, ledger entry and event once; a duplicate outcome is a no-op', async () => {
     const { order, paymentId } = await claimed();
+    const metrics: MetricDocument[] = [];
+    setMetricSink((d) => metrics.push(d));
     const first = await commitAttemptOutcome(deps, { orderId: order.id, paymentId, outcome: succeeded('ch_1', { amount: 1999, currency: 'CNY' }), feeBps: 60 });
     expect(first.kind).toBe('committed');
+    // Counted where every path (workflow, confirm, callback, janitor) ends: once, by channel.
+    expect(metrics).toEqual([expect.objectContaining({ [PAYMENT_METRICS.succeeded]: 1, Service: 'payments', Channel: 'card_a', orderId: order.id })]);
     expect(first.order).toMatchObject({ status: 'SUCCEEDED', amountCaptured: 1999, payment: { id: paymentId, channelPaymentId: 'ch_1', fee: 12 } });
     expect(await deps.orders.listAttempts(order.id)).toMatchObject([
       { id: paymentId, status: 'SUCCEEDED', channel: 'card_a', channelPaymentId: 'ch_1', amount: 1999, currency: 'CNY', version: 1 },
@@ -83,6 +87,8 @@ describe('commitAttemptOutcome', () => {
 
     const again = await commitAttemptOutcome(deps, { orderId: order.id, paymentId, outcome: succeeded('ch_1'), feeBps: 60 });
     expect(again.kind).toBe('duplicate');
+    expect(metrics).toHaveLength(1);
+    setMetricSink(undefined);
     expect(again.order.version).toBe(first.order.version);
     expect((await allEntries()).filter((e) => e.orderId === order.id)).toHaveLength(1);
   });
