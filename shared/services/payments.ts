@@ -95,7 +95,24 @@ export async function payOrder(
   // unknown and the order stays PROCESSING until the channel is queried: never reported as success.
   const current = await loadOrder(deps, merchant.merchantId, orderId);
   if (current.status === 'PROCESSING') return { statusCode: 202, order: current };
+  const settled = settledMeanwhile(current, paymentId);
+  if (settled) return settled;
   throw new ServiceUnavailableError('payment_processing_error', 'The payment could not be processed; try again.');
+}
+
+/**
+ * While the workflow waited on a channel that did not answer, the janitor's query may already have settled this
+ * payment from the channel's own records (docs/decisions.md, entry 106): the pay answers with that outcome, as it
+ * would have had the channel answered in time, instead of a 503 that invites a second payment of a paid order.
+ */
+function settledMeanwhile(order: Order, paymentId: string): PaymentResponse | undefined {
+  if (order.payment?.id !== paymentId) return undefined;
+  if (order.status === 'SUCCEEDED' || order.status === 'AUTHORIZED' || order.status === 'REQUIRES_ACTION') return { statusCode: 200, order };
+  const error = order.lastPaymentError;
+  if (order.status === 'CREATED' && error?.paymentId === paymentId) {
+    throw new PaymentDeclinedError(declineCode(error.code), error.message, { orderId: order.id });
+  }
+  return undefined;
 }
 
 /** Methods whose payer enters a card (sealed at once, never stored or logged in clear). */
