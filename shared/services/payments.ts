@@ -109,7 +109,8 @@ function settledMeanwhile(order: Order, paymentId: string): PaymentResponse | un
   if (order.payment?.id !== paymentId) return undefined;
   if (order.status === 'SUCCEEDED' || order.status === 'AUTHORIZED' || order.status === 'REQUIRES_ACTION') return { statusCode: 200, order };
   const error = order.lastPaymentError;
-  if (order.status === 'CREATED' && error?.paymentId === paymentId) {
+  // `processing_error` is a released claim or a payment the channel never had: nothing was charged, retry (503).
+  if (order.status === 'CREATED' && error?.paymentId === paymentId && error.code !== 'processing_error') {
     throw new PaymentDeclinedError(declineCode(error.code), error.message, { orderId: order.id });
   }
   return undefined;
