@@ -29,7 +29,7 @@ export const handler = apiHandler({
     return { statusCode: 200, body: refundResource(refund) };
   },
   'GET /v1/balance': async ({ merchant, deps }) => {
-    const rows = await deps.ledger.balances(merchant.merchantId);
-    return { statusCode: 200, body: balanceResource(rows) };
+    const balances = await deps.ledger.balances(merchant.merchantId);
+    return { statusCode: 200, body: balanceResource(balances.available, balances.pending) };
   },
 });

@@ -1,4 +1,4 @@
-import { DynamoLedgerStore } from '../../shared/adapters/dynamodb/merchant-store.js';
+import { DynamoLedgerStore } from '../../shared/adapters/dynamodb/ledger-store.js';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/client.js';
 import { checkLedger } from '../../shared/services/ledger-check.js';
 import type { ApiClient } from '../../test/support/api-client.js';

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { DynamoBlocklistStore, DynamoLedgerStore, DynamoMerchantStore } from '../../shared/adapters/dynamodb/merchant-store.js';
+import { DynamoLedgerStore } from '../../shared/adapters/dynamodb/ledger-store.js';
+import { DynamoBlocklistStore, DynamoMerchantStore } from '../../shared/adapters/dynamodb/merchant-store.js';
 import { blocklistKey, type BlocklistSubject } from '../../shared/domain/risk.js';
 import { checkLedger } from '../../shared/services/ledger-check.js';
 import { createMerchant } from '../../shared/services/merchants.js';

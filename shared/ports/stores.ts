@@ -1,4 +1,6 @@
 import type { LedgerEntry } from '../domain/ledger.js';
+import type { HoldWrite } from '../ledger/holds.js';
+import type { LedgerWriteFailure } from '../ledger/port.js';
 import type { Attempt, AttemptPointer } from '../domain/attempt.js';
 import type { Order, Refund } from '../domain/order.js';
 import type { OrderStatus, RefundStatus } from '../domain/order-state.js';
@@ -109,7 +111,10 @@ export interface StateChange {
   readonly attemptChannel?: { readonly orderId: string; readonly paymentId: string; readonly channel: string };
   /** Gives a failed refund's reservation back to the order's refundable remainder. */
   readonly releaseRefund?: { readonly orderId: string; readonly amount: number };
+  /** A balanced entry, posted with its balance items (a guarded account's debit on its condition). */
   readonly ledger?: LedgerEntry;
+  /** The ledger hold this change places or ends, written on the state it was read in (shared/ledger/holds.ts). */
+  readonly hold?: HoldWrite;
   readonly event?: DomainEvent;
   /** Record the request's nonce in the same transaction (see NonceGuard). */
   readonly guard?: NonceGuard;
@@ -118,7 +123,7 @@ export interface StateChange {
 /** Which part's condition failed when a StateChange did not commit. */
 export type CommitOutcome =
   | { readonly committed: true }
-  | { readonly committed: false; readonly failed: 'order' | 'attempt' | 'pointer' | 'refund' | 'refundTotals' };
+  | { readonly committed: false; readonly failed: 'order' | 'attempt' | 'pointer' | 'refund' | 'refundTotals' | LedgerWriteFailure };
 
 export interface OrderStore {
   /** Fails with DuplicateOutTradeNoError when the merchant already used the outTradeNo. */
@@ -145,16 +150,8 @@ export interface OrderStore {
   listRefunds(orderId: string): Promise<Refund[]>;
 }
 
-export interface BalanceRow {
-  readonly currency: string;
-  readonly amount: number;
-}
-
-export interface LedgerStore {
-  balances(merchantId: string): Promise<BalanceRow[]>;
-  /** Every entry, for audits and the trial balance. Ops tooling, not an API path. */
-  allEntries(): AsyncIterable<LedgerEntry>;
-}
+/** The ledger's own port (shared/ledger/port.ts), named here with the other stores that Deps carries. */
+export type { BalanceRow, LedgerStore } from '../ledger/port.js';
 
 export interface StoredResponse {
   readonly statusCode: number;

@@ -2,6 +2,7 @@ import { attemptFromOrder, newAttempt, paymentSummary, type Attempt, type Attemp
 import { ConflictError, DomainError, NotFoundError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { latePaymentLines, lateRefundLines, refundLines, type LedgerEntry } from '../domain/ledger.js';
+import { merchantBalanceIn } from '../ledger/reads.js';
 import type { Order, Payment, Refund } from '../domain/order.js';
 import {
   assertAttemptTransition,
@@ -366,7 +367,7 @@ const REFUND_ROUNDS = 20;
  * Which refund is the last can only be known at write time, so the write is conditioned on the guess and flips.
  */
 export async function completeRefund(
-  deps: Pick<Deps, 'orders'>,
+  deps: Pick<Deps, 'orders' | 'ledger'>,
   c: { order: Order; refund: Refund; channelRefundId: string; nowMs: number },
 ): Promise<Refund> {
   assertRefundTransition(c.refund.status, 'SUCCEEDED');
@@ -382,7 +383,13 @@ export async function completeRefund(
     refundId: c.refund.id,
     channel: c.refund.channel,
     currency: c.refund.currency,
-    lines: refundLines({ merchantId: c.order.merchantId, channel: c.refund.channel, amount: c.refund.amount }),
+    // Taken from available first, then pending (entry 109): the split is decided on the balance read now.
+    lines: refundLines({
+      merchantId: c.order.merchantId,
+      channel: c.refund.channel,
+      amount: c.refund.amount,
+      balance: await merchantBalanceIn(deps.ledger, c.order.merchantId, c.refund.currency),
+    }),
     createdAt: done,
   };
   const event = refundEvent('refund.succeeded', succeeded, c.order.notifyUrl, c.nowMs);

@@ -59,8 +59,9 @@ describe('close vs confirm of a challenged order', () => {
     confirm.release();
     expect(await confirming).toMatchObject({ statusCode: 200, order: { status: 'SUCCEEDED', amountCaptured: order.amount } });
     expect(callsFor(order.payment!.id)).toEqual(['confirm']);
-    const credited = (await deps.ledger.balances(TEST_MERCHANT.merchantId)).find((b) => b.currency === 'CNY')?.amount ?? 0;
-    const before = balanceBefore.find((b) => b.currency === 'CNY')?.amount ?? 0;
+    // A payment's net waits in pending until it is settled (docs/decisions.md, entry 109).
+    const credited = (await deps.ledger.balances(TEST_MERCHANT.merchantId)).pending.find((b) => b.currency === 'CNY')?.amount ?? 0;
+    const before = balanceBefore.pending.find((b) => b.currency === 'CNY')?.amount ?? 0;
     expect(credited - before).toBe(order.amount - 12); // 60 bps of 1999, rounded half up
     expect(await eventTypes(order.id)).toEqual(['order.succeeded']);
   });

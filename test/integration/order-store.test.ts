@@ -5,7 +5,8 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTable, localDynamoDbClient } from '../../infra/local/dynamodb-local.js';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DuplicateOutTradeNoError, DynamoOrderStore, DynamoRiskReads } from '../../shared/adapters/dynamodb/order-store.js';
-import { DynamoBlocklistStore, DynamoLedgerStore } from '../../shared/adapters/dynamodb/merchant-store.js';
+import { DynamoLedgerStore } from '../../shared/adapters/dynamodb/ledger-store.js';
+import { DynamoBlocklistStore } from '../../shared/adapters/dynamodb/merchant-store.js';
 import { DynamoNonceStore } from '../../shared/adapters/dynamodb/request-stores.js';
 import { keys } from '../../shared/adapters/dynamodb/keys.js';
 import { ReplayedRequestError } from '../../shared/domain/errors.js';
@@ -124,11 +125,11 @@ describe('DynamoOrderStore', () => {
     await expect(transition({ before: o, after, ledger: entry, event: event(after, taken) })).rejects.toThrow();
     expect((await store.getOrder(o.id))?.status).toBe('PROCESSING');
     expect(await count(ledger.allEntries())).toBe(entriesBefore);
-    expect(await ledger.balances(o.merchantId)).toEqual([]);
+    expect(await ledger.balances(o.merchantId)).toEqual({ available: [], pending: [] });
 
     expect(await transition({ before: o, after, ledger: entry, event: event(after) })).toBe(true);
     expect((await store.getOrder(o.id))?.status).toBe('SUCCEEDED');
-    expect(await ledger.balances(o.merchantId)).toEqual([{ currency: 'CNY', amount: 994 }]);
+    expect(await ledger.balances(o.merchantId)).toEqual({ available: [{ currency: 'CNY', amount: 0 }], pending: [{ currency: 'CNY', amount: 994 }] });
   });
 
   it('reserves refunds against the remainder and the outRefundNo atomically', async () => {

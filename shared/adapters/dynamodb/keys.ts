@@ -28,6 +28,10 @@ export const keys = {
     SK: `${currency}#${shard}`,
   }),
   balancePartition: (merchantId: string) => `MERCHANT#${merchantId}#BALANCE`,
+  /** A `single`-storage ledger account's balance in one currency (a customer's balance): one conditional item. */
+  accountBalance: (account: string, currency: string) => ({ PK: `ACCOUNT#${account}`, SK: `BALANCE#${currency}` }),
+  /** A ledger hold (two-phase money), written with the entries that place and end it. */
+  hold: (holdId: string) => ({ PK: `HOLD#${holdId}`, SK: 'HOLD' }),
   event: (eventId: string) => ({ PK: `EVENT#${eventId}`, SK: 'EVENT' }),
   idempotency: (merchantId: string, key: string) => ({ PK: `IDEMPOTENCY#${merchantId}#${key}`, SK: 'RECORD' }),
   nonce: (merchantId: string, nonce: string) => ({ PK: `NONCE#${merchantId}#${nonce}`, SK: 'NONCE' }),

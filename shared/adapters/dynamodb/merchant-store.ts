@@ -1,6 +1,5 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { LedgerEntry } from '../../domain/ledger.js';
-import type { BalanceRow, BlocklistStore, LedgerStore, Merchant, MerchantStore } from '../../ports/stores.js';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { BlocklistStore, Merchant, MerchantStore } from '../../ports/stores.js';
 import { keys } from './keys.js';
 
 export class DynamoMerchantStore implements MerchantStore {
@@ -57,50 +56,5 @@ export class DynamoBlocklistStore implements BlocklistStore {
 
   async remove(key: string): Promise<void> {
     await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.blocklist(key) }));
-  }
-}
-
-export class DynamoLedgerStore implements LedgerStore {
-  constructor(
-    private readonly db: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
-
-  async balances(merchantId: string): Promise<BalanceRow[]> {
-    const totals = new Map<string, number>();
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk',
-          ExpressionAttributeValues: { ':pk': keys.balancePartition(merchantId) },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        const currency = item.currency as string;
-        totals.set(currency, (totals.get(currency) ?? 0) + (item.available as number));
-      }
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return [...totals].sort(([a], [b]) => a.localeCompare(b)).map(([currency, amount]) => ({ currency, amount }));
-  }
-
-  async *allEntries(): AsyncIterable<LedgerEntry> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: 'entity = :entity',
-          ExpressionAttributeValues: { ':entity': 'LedgerEntry' },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) yield item as unknown as LedgerEntry;
-      start = out.LastEvaluatedKey;
-    } while (start);
   }
 }

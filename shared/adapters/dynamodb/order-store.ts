@@ -6,7 +6,6 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, PermissionError, ReplayedRequestError, ValidationError } from '../../domain/errors.js';
-import { creditChange, accounts, type LedgerEntry } from '../../domain/ledger.js';
 import type { Order, Refund } from '../../domain/order.js';
 import type { OrderStatus } from '../../domain/order-state.js';
 import type { Attempt, AttemptPointer } from '../../domain/attempt.js';
@@ -21,7 +20,8 @@ import type {
   StateChange,
 } from '../../ports/stores.js';
 import { cancellationReasons, withConflictRetry } from './client.js';
-import { BALANCE_SHARDS, indexKeys, keys } from './keys.js';
+import { indexKeys, keys } from './keys.js';
+import { ledgerWriteItems } from './ledger-items.js';
 import { nonceFailure, nonceItems } from './request-stores.js';
 
 type Item = Record<string, unknown>;
@@ -43,8 +43,8 @@ export class DuplicateOutTradeNoError extends ConflictError {
 }
 
 /**
- * Orders, refunds, their ledger entries and outbox events in the single table. Every state change is a conditional
- * write, and every change that moves money commits with its ledger entry, balance change and event in one
+ * Orders, refunds and outbox events in the single table. Every state change is a conditional write, and every change
+ * that moves money commits with its ledger part (built by the ledger adapter, ledger-items.ts) and event in one
  * TransactWriteItems: all or nothing.
  */
 export class DynamoOrderStore implements OrderStore {
@@ -213,7 +213,10 @@ export class DynamoOrderStore implements OrderStore {
         },
       });
     }
-    if (change.ledger) add('other', ...this.ledgerItems(change.ledger));
+    // The ledger's part (entry, balance items, hold): a guarded account's failed condition is `balance`, a hold's `hold`.
+    for (const { item, tag } of ledgerWriteItems(this.tableName, { entry: change.ledger, hold: change.hold })) {
+      add(tag === 'balance' || tag === 'hold' ? tag : 'other', item);
+    }
     if (change.event) add('other', this.eventItem(change.event));
     try {
       await withConflictRetry(() => this.db.send(new TransactWriteCommand({ TransactItems: items })));
@@ -461,35 +464,6 @@ export class DynamoOrderStore implements OrderStore {
     return found;
   }
 
-  /** The entry itself plus the merchant's balance change, on one of several shards to spread hot merchants. */
-  private ledgerItems(entry: LedgerEntry): TxItem[] {
-    const change = creditChange(entry.lines, accounts.merchantAvailable(entry.merchantId));
-    const shard = shardOf(entry.id);
-    return [
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: {
-            ...keys.ledgerEntry(entry.id),
-            entity: 'LedgerEntry',
-            GSI1PK: indexKeys.ledgerByMerchant(entry.merchantId),
-            GSI1SK: indexKeys.timeSortKey(entry.createdAt, entry.id),
-            ...entry,
-          },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        },
-      },
-      {
-        Update: {
-          TableName: this.tableName,
-          Key: keys.balanceShard(entry.merchantId, entry.currency, shard),
-          UpdateExpression: 'SET entity = :entity, currency = :currency ADD available :change',
-          ExpressionAttributeValues: { ':entity': 'BalanceShard', ':currency': entry.currency, ':change': change },
-        },
-      },
-    ];
-  }
-
   private eventItem(event: DomainEvent): TxItem {
     return {
       Put: {
@@ -525,12 +499,6 @@ function orderItem(order: Order): Item {
 
 function refundItem(refund: Refund): Item {
   return { ...keys.refund(refund.orderId, refund.id), entity: 'Refund', ...refund };
-}
-
-function shardOf(id: string): number {
-  let hash = 0;
-  for (let i = 0; i < id.length; i += 1) hash = (hash * 31 + id.charCodeAt(i)) >>> 0;
-  return hash % BALANCE_SHARDS;
 }
 
 function encodeCursor(key: Item): string {

@@ -1,0 +1,119 @@
+import type { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { merchantBalanceRole } from '../../ledger/accounts.js';
+import type { HoldWrite } from '../../ledger/holds.js';
+import type { LedgerWrite } from '../../ledger/port.js';
+import { assertPostable, netChanges, type LedgerEntry } from '../../ledger/posting.js';
+import { BALANCE_SHARDS, indexKeys, keys } from './keys.js';
+
+type TxItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+
+/** Which part of the ledger write an item is, so a failed condition can be named: `balance` (a guard) or `hold`. */
+export type LedgerItemTag = 'entry' | 'shard' | 'balance' | 'hold';
+
+/**
+ * The TransactWriteItems of one ledger write, for the caller's transaction (the state writer's commit, or the ledger's
+ * own `post`): the entry (immutable, created once), the balance items its lines change, and the hold. `shards` is
+ * BALANCE_SHARDS except in the benchmark, which compares it with a single item.
+ */
+export function ledgerWriteItems(table: string, write: LedgerWrite, shards = BALANCE_SHARDS): { item: TxItem; tag: LedgerItemTag }[] {
+  const out: { item: TxItem; tag: LedgerItemTag }[] = [];
+  if (write.entry) {
+    assertPostable(write.entry);
+    out.push({ item: entryPut(table, write.entry), tag: 'entry' });
+    out.push(...balanceUpdates(table, write.entry, shards));
+  }
+  if (write.hold) out.push({ item: holdPut(table, write.hold), tag: 'hold' });
+  return out;
+}
+
+function entryPut(table: string, entry: LedgerEntry): TxItem {
+  return {
+    Put: {
+      TableName: table,
+      Item: {
+        ...keys.ledgerEntry(entry.id),
+        entity: 'LedgerEntry',
+        GSI1PK: indexKeys.ledgerByMerchant(entry.merchantId),
+        GSI1SK: indexKeys.timeSortKey(entry.createdAt, entry.id),
+        ...entry,
+      },
+      ConditionExpression: 'attribute_not_exists(PK)',
+    },
+  };
+}
+
+/**
+ * Sharded accounts (a merchant's pending and available) change one shard picked by the entry id, both attributes in
+ * one update when the entry moves both; `single` accounts change their one item, a guarded debit on the condition
+ * that the balance covers it; `derived` accounts have no item.
+ */
+function balanceUpdates(table: string, entry: LedgerEntry, shards: number): { item: TxItem; tag: LedgerItemTag }[] {
+  const out: { item: TxItem; tag: LedgerItemTag }[] = [];
+  const byMerchant = new Map<string, { pending: number; available: number }>();
+  for (const { account, policy, change } of netChanges(entry.lines)) {
+    if (policy.storage === 'sharded') {
+      const row = byMerchant.get(policy.merchantId!) ?? { pending: 0, available: 0 };
+      row[merchantBalanceRole(policy)] += change;
+      byMerchant.set(policy.merchantId!, row);
+    } else if (policy.storage === 'single') {
+      out.push({ item: singleUpdate(table, account, entry.currency, change, policy.guard === 'non_negative'), tag: 'balance' });
+    }
+  }
+  for (const [merchantId, change] of byMerchant) {
+    out.push({
+      item: {
+        Update: {
+          TableName: table,
+          Key: keys.balanceShard(merchantId, entry.currency, shardOf(entry.id, shards)),
+          UpdateExpression: 'SET entity = :entity, currency = :currency ADD available :available, pending :pending',
+          ExpressionAttributeValues: { ':entity': 'BalanceShard', ':currency': entry.currency, ':available': change.available, ':pending': change.pending },
+        },
+      },
+      tag: 'shard',
+    });
+  }
+  return out;
+}
+
+function singleUpdate(table: string, account: string, currency: string, change: number, guarded: boolean): TxItem {
+  const values = { ':entity': 'AccountBalance', ':account': account, ':currency': currency, ':change': change };
+  if (change > 0 || !guarded) {
+    return {
+      Update: { TableName: table, Key: keys.accountBalance(account, currency), UpdateExpression: 'SET entity = :entity, account = :account, currency = :currency ADD balance :change', ExpressionAttributeValues: values },
+    };
+  }
+  // The guard: the debit commits only if the balance covers it, in the same transaction as everything it belongs to.
+  return {
+    Update: {
+      TableName: table,
+      Key: keys.accountBalance(account, currency),
+      UpdateExpression: 'SET balance = balance + :change',
+      ConditionExpression: 'balance >= :need',
+      ExpressionAttributeValues: { ':change': change, ':need': -change },
+    },
+  };
+}
+
+function holdPut(table: string, write: HoldWrite): TxItem {
+  const item = { ...keys.hold(write.after.id), entity: 'Hold', ...write.after };
+  if (!write.expect) return { Put: { TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(PK)' } };
+  const deadline = write.expect.deadline;
+  // ISO instants compare in order as strings: the deadline is checked at write time, not only when the hold was read.
+  const onDeadline = deadline ? (deadline.side === 'before' ? ' AND expiresAt > :at' : ' AND expiresAt <= :at') : '';
+  return {
+    Put: {
+      TableName: table,
+      Item: item,
+      ConditionExpression: `#status = :status AND #version = :version${onDeadline}`,
+      ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+      ExpressionAttributeValues: { ':status': write.expect.status, ':version': write.expect.version, ...(deadline ? { ':at': deadline.at } : {}) },
+    },
+  };
+}
+
+/** A 31-multiplier string hash of the entry id: random ids spread one merchant's postings over its shards. */
+export function shardOf(id: string, shards = BALANCE_SHARDS): number {
+  let hash = 0;
+  for (let i = 0; i < id.length; i += 1) hash = (hash * 31 + id.charCodeAt(i)) >>> 0;
+  return hash % shards;
+}

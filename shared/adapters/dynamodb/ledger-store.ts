@@ -1,0 +1,107 @@
+import { GetCommand, QueryCommand, ScanCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { accounts } from '../../ledger/accounts.js';
+import type { StoredBalance } from '../../ledger/check.js';
+import type { Hold } from '../../ledger/holds.js';
+import type { BalanceRow, LedgerStore, LedgerWrite, MerchantBalances, PostOutcome } from '../../ledger/port.js';
+import type { LedgerEntry } from '../../ledger/posting.js';
+import { cancellationReasons, withConflictRetry } from './client.js';
+import { keys } from './keys.js';
+import { ledgerWriteItems } from './ledger-items.js';
+
+type Item = Record<string, unknown>;
+
+/**
+ * How many times a ledger write is retried after it lost a race on an item to another transaction. A guarded
+ * account is one item by design (entry 108), so concurrent debits of one customer meet there; each retry is
+ * decided again by the item's condition, so more rounds change who waits, never what commits.
+ */
+const CONFLICT_ROUNDS = 12;
+
+export class DynamoLedgerStore implements LedgerStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly shards?: number,
+  ) {}
+
+  async balances(merchantId: string): Promise<MerchantBalances> {
+    const totals = new Map<string, { available: number; pending: number }>();
+    for await (const item of this.pages({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': keys.balancePartition(merchantId) } }, 'query')) {
+      const row = totals.get(item.currency as string) ?? { available: 0, pending: 0 };
+      row.available += (item.available as number | undefined) ?? 0;
+      row.pending += (item.pending as number | undefined) ?? 0;
+      totals.set(item.currency as string, row);
+    }
+    const sorted = [...totals].sort(([a], [b]) => a.localeCompare(b));
+    const rows = (role: 'available' | 'pending'): BalanceRow[] => sorted.map(([currency, row]) => ({ currency, amount: row[role] }));
+    return { available: rows('available'), pending: rows('pending') };
+  }
+
+  async accountBalance(account: string, currency: string): Promise<number> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.accountBalance(account, currency), ConsistentRead: true }));
+    return (out.Item?.balance as number | undefined) ?? 0;
+  }
+
+  async getHold(holdId: string): Promise<Hold | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.hold(holdId), ConsistentRead: true }));
+    return out.Item ? withoutKeys<Hold>(out.Item) : undefined;
+  }
+
+  async post(write: LedgerWrite): Promise<PostOutcome> {
+    const items = ledgerWriteItems(this.tableName, write, this.shards);
+    try {
+      await withConflictRetry(() => this.db.send(new TransactWriteCommand({ TransactItems: items.map((i) => i.item) })), CONFLICT_ROUNDS);
+      return { committed: true };
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      const index = reasons?.findIndex((reason) => reason === 'ConditionalCheckFailed') ?? -1;
+      const tag = index >= 0 ? items[index]?.tag : undefined;
+      if (tag === 'balance' || tag === 'hold') return { committed: false, failed: tag };
+      throw error;
+    }
+  }
+
+  async *allEntries(): AsyncIterable<LedgerEntry> {
+    for await (const item of this.byEntity('LedgerEntry')) yield withoutKeys<LedgerEntry>(item);
+  }
+
+  async allBalances(): Promise<StoredBalance[]> {
+    const totals = new Map<string, StoredBalance>();
+    const add = (account: string, currency: string, amount: number) => {
+      const key = `${currency} ${account}`;
+      totals.set(key, { account, currency, amount: (totals.get(key)?.amount ?? 0) + amount });
+    };
+    for await (const item of this.byEntity('BalanceShard')) {
+      // MERCHANT#<merchantId>#BALANCE: the shards of the merchant's pending and available accounts.
+      const merchantId = (item.PK as string).slice('MERCHANT#'.length, -'#BALANCE'.length);
+      add(accounts.merchantAvailable(merchantId), item.currency as string, (item.available as number | undefined) ?? 0);
+      add(accounts.merchantPending(merchantId), item.currency as string, (item.pending as number | undefined) ?? 0);
+    }
+    for await (const item of this.byEntity('AccountBalance')) add(item.account as string, item.currency as string, item.balance as number);
+    return [...totals.values()];
+  }
+
+  async *allHolds(): AsyncIterable<Hold> {
+    for await (const item of this.byEntity('Hold')) yield withoutKeys<Hold>(item);
+  }
+
+  /** A whole-table scan by entity, strongly consistent: the check compares what it reads, so it must read what committed. */
+  private byEntity(entity: string): AsyncIterable<Item> {
+    return this.pages({ FilterExpression: 'entity = :entity', ExpressionAttributeValues: { ':entity': entity } }, 'scan');
+  }
+
+  private async *pages(input: Item, kind: 'query' | 'scan'): AsyncIterable<Item> {
+    let start: Item | undefined;
+    do {
+      const request = { TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: start, ...input };
+      const out = await this.db.send(kind === 'query' ? new QueryCommand(request as never) : new ScanCommand(request as never));
+      for (const item of out.Items ?? []) yield item;
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
+}
+
+function withoutKeys<T>(item: Item): T {
+  const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g1s, entity: _entity, ...rest } = item;
+  return rest as T;
+}

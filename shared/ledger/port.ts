@@ -1,0 +1,47 @@
+import type { StoredBalance } from './check.js';
+import type { Hold, HoldWrite } from './holds.js';
+import type { LedgerEntry } from './posting.js';
+
+/**
+ * The ledger's port. Postings reach the store in two ways, written by the same adapter code: inside a state change's
+ * one transaction (StateChange.ledger / .hold, committed by OrderStore.commit with the order, attempt or refund they
+ * belong to), or on their own through `post` (holds and movements that change no order).
+ */
+
+/** One commit's ledger part: a balanced entry, and the hold it places or ends. */
+export interface LedgerWrite {
+  readonly entry?: LedgerEntry;
+  readonly hold?: HoldWrite;
+}
+
+/** Why a ledger write did not commit: a guarded account would go below zero, or the hold was no longer as read. */
+export type LedgerWriteFailure = 'balance' | 'hold';
+
+export type PostOutcome = { readonly committed: true } | { readonly committed: false; readonly failed: LedgerWriteFailure };
+
+export interface BalanceRow {
+  readonly currency: string;
+  readonly amount: number;
+}
+
+/** A merchant's balance as GET /v1/balance shows it. */
+export interface MerchantBalances {
+  readonly available: readonly BalanceRow[];
+  readonly pending: readonly BalanceRow[];
+}
+
+export interface LedgerStore {
+  /** The merchant's `available` and `pending` per currency (its shards summed), strongly consistent. */
+  balances(merchantId: string): Promise<MerchantBalances>;
+  /** A `single`-storage account's balance in one currency (0 when it has none), strongly consistent. */
+  accountBalance(account: string, currency: string): Promise<number>;
+  getHold(holdId: string): Promise<Hold | undefined>;
+  /** Writes one ledger write as its own transaction. */
+  post(write: LedgerWrite): Promise<PostOutcome>;
+  /** Every entry, for audits and the check. Ops tooling, not an API path. */
+  allEntries(): AsyncIterable<LedgerEntry>;
+  /** Every stored balance (accounts kept in items), shards summed. Ops tooling. */
+  allBalances(): Promise<StoredBalance[]>;
+  /** Every hold. Ops tooling. */
+  allHolds(): AsyncIterable<Hold>;
+}
