@@ -9,6 +9,7 @@ import { ERROR_CODES, type ErrorCode } from '../../shared/domain/error-codes.js'
 import { RETRY_SCHEDULE_SECONDS } from '../../shared/domain/webhook.js';
 import { SIGNATURE_WINDOW_SECONDS } from '../../shared/domain/signing.js';
 import {
+  captureOrderSchema,
   confirmPaymentSchema,
   createOrderSchema,
   createRefundSchema,
@@ -76,6 +77,7 @@ const REQUEST_COMPONENTS: ReadonlyArray<readonly [Schema, Component]> = [
   [createOrderSchema, { id: 'CreateOrderRequest', description: 'A new order. Unknown fields are rejected (400 parameter_unknown).' }],
   [payOrderSchema, { id: 'PayOrderRequest', description: 'How to pay. The card number and CVC are never stored or logged.' }],
   [confirmPaymentSchema, { id: 'ConfirmPaymentRequest', description: 'The one-time password of an otp challenge.' }],
+  [captureOrderSchema, { id: 'CaptureOrderRequest', description: 'A capture: `amount` of the authorization, or all of it without one.' }],
   [createRefundSchema, { id: 'CreateRefundRequest', description: 'A refund; outRefundNo is idempotent per order.' }],
   [testWebhookSchema, { id: 'TestWebhookRequest', description: 'Where to send the signed ping.' }],
   [emptyBodySchema, { id: 'EmptyRequest', description: 'No fields: send `{}` or no body.' }],
@@ -171,6 +173,29 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
       202: ok("The order, PROCESSING: the channel's answer is not known yet.", 'Order'),
     },
     errors: ['authentication_failed', 'card_declined', 'insufficient_funds', 'resource_missing', 'order_expired', 'order_not_confirmable', 'order_changed'],
+  },
+  'POST /v1/orders/{id}/capture': {
+    operationId: 'captureOrder',
+    summary: 'Capture an authorization, in full or in part',
+    description:
+      'Only from AUTHORIZED, once, before `payment.captureBefore`. `amount` (≤ `payment.amountAuthorized`, default all of it) becomes `amountCaptured`; the channel releases the rest of the hold. Of a capture and a void (or two captures) of one authorization exactly one wins; the other gets 409.',
+    body: 'CaptureOrderRequest',
+    success: {
+      200: ok('The order, SUCCEEDED, with `amountCaptured`.', 'Order'),
+      202: ok("The order, PROCESSING: the channel's answer is not known yet; the janitor settles it from the channel's records.", 'Order'),
+    },
+    errors: ['amount_invalid', 'resource_missing', 'order_not_capturable', 'authorization_expired', 'capture_exceeds_authorized', 'channel_error'],
+  },
+  'POST /v1/orders/{id}/void': {
+    operationId: 'voidOrder',
+    summary: 'Void an authorization',
+    description: 'Only from AUTHORIZED: the hold is released at the channel and the order CLOSED (`closeReason: voided`).',
+    body: 'EmptyRequest',
+    success: {
+      200: ok('The order, CLOSED (`closeReason: voided`).', 'Order'),
+      202: ok("The order, PROCESSING: the channel's answer is not known yet; the janitor settles it from the channel's records.", 'Order'),
+    },
+    errors: ['resource_missing', 'order_not_voidable', 'authorization_expired', 'channel_error'],
   },
   'POST /v1/orders/{id}/refunds': {
     operationId: 'createRefund',

@@ -22,6 +22,8 @@ export const routes: readonly RouteDefinition[] = [
   { method: 'POST', path: '/v1/orders/{id}/close', handler: 'order', signed: true, idempotent: true },
   { method: 'POST', path: '/v1/orders/{id}/pay', handler: 'pay', signed: true, idempotent: true },
   { method: 'POST', path: '/v1/orders/{id}/pay/confirm', handler: 'pay', signed: true, idempotent: true },
+  { method: 'POST', path: '/v1/orders/{id}/capture', handler: 'order', signed: true, idempotent: true },
+  { method: 'POST', path: '/v1/orders/{id}/void', handler: 'order', signed: true, idempotent: true },
   { method: 'POST', path: '/v1/orders/{id}/refunds', handler: 'refund', signed: true, idempotent: true },
   { method: 'GET', path: '/v1/refunds/{id}', handler: 'query', signed: true, idempotent: false },
   { method: 'GET', path: '/v1/balance', handler: 'query', signed: true, idempotent: false },

@@ -43,6 +43,8 @@ export interface RuntimeOptions {
   readonly idlePollMaxMs?: number;
   /** PAY_JANITOR_AFTER_SECONDS: the wait before the janitor's first query (tests use a second or two). */
   readonly janitorAfterSeconds?: number;
+  /** PAY_AUTHORIZATION_WINDOW_SECONDS: how long an authorization is held before it is voided (tests use seconds). */
+  readonly authorizationWindowSeconds?: number;
   /**
    * The services' and the timer queue's clock (default Date.now). A test knob: a test that must see a deadline pass
    * (an order's expiry is at least 60 s away by contract) moves this clock instead of waiting or weakening validation.
@@ -96,6 +98,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       ...(options.pollIntervalMs !== undefined ? { LOCAL_POLL_INTERVAL_MS: String(options.pollIntervalMs) } : {}),
       ...(options.idlePollMaxMs !== undefined ? { LOCAL_IDLE_POLL_MAX_MS: String(options.idlePollMaxMs) } : {}),
       ...(options.janitorAfterSeconds !== undefined ? { PAY_JANITOR_AFTER_SECONDS: String(options.janitorAfterSeconds) } : {}),
+      ...(options.authorizationWindowSeconds !== undefined ? { PAY_AUTHORIZATION_WINDOW_SECONDS: String(options.authorizationWindowSeconds) } : {}),
     });
     const admin = localDynamoDbClient(dynamoEndpoint);
     await ensureTable(admin, config.TABLE_NAME);

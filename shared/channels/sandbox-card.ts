@@ -13,6 +13,11 @@ export const SANDBOX_CARDS = {
   capturedThenLost: '4000000000000259',
   /** As capturedThenLost, but nothing was captured (202, the janitor finds nothing and releases the order). */
   nothingThenLost: '4000000000000267',
+  /**
+   * Authorizes like 4242; its capture is done at the acquirer but the answer is lost (held past the adapter's timeout):
+   * the capture answers 202 PROCESSING and the janitor's query finds it captured.
+   */
+  captureAnswerLost: '4000000000000622',
 } as const;
 
 /**

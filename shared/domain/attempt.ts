@@ -56,6 +56,7 @@ export function paymentSummary(attempt: Attempt): Payment {
     riskDecision: attempt.riskDecision,
     otpFailures: attempt.otpFailures,
     createdAt: attempt.createdAt,
+    ...(attempt.amountAuthorized != null ? { amountAuthorized: attempt.amountAuthorized, captureBefore: attempt.captureBefore ?? null } : {}),
   };
 }
 

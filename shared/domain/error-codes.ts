@@ -64,6 +64,9 @@ export const ERROR_CODES = {
   order_not_confirmable: { status: 409, type: 'conflict', message: 'The order has no open challenge to confirm.' },
   order_not_closable: { status: 409, type: 'conflict', message: 'Only CREATED and REQUIRES_ACTION orders can be closed.' },
   order_not_refundable: { status: 409, type: 'conflict', message: 'Only SUCCEEDED orders can be refunded.' },
+  order_not_capturable: { status: 409, type: 'conflict', message: 'Only AUTHORIZED orders can be captured, once; another capture or a void may hold it.' },
+  order_not_voidable: { status: 409, type: 'conflict', message: 'Only AUTHORIZED orders can be voided; a capture or another void may hold it.' },
+  authorization_expired: { status: 409, type: 'conflict', message: 'The authorization passed its captureBefore and was (or is being) voided.' },
   order_changed: { status: 409, type: 'conflict', message: 'The order changed while its payment was being committed; read it again.' },
   invalid_state_transition: { status: 409, type: 'conflict', message: 'The order cannot make this state transition.' },
   refund_window_expired: { status: 409, type: 'conflict', message: 'Refunds are accepted for 365 days after capture.' },
@@ -72,6 +75,7 @@ export const ERROR_CODES = {
   request_in_progress: { status: 409, type: 'conflict', message: 'A request with this Idempotency-Key is still in progress; retry later.' },
   // 422: well-formed, but it cannot be done.
   refund_exceeds_captured: { status: 422, type: 'invalid_request', message: 'Refunds would exceed the captured amount.' },
+  capture_exceeds_authorized: { status: 422, type: 'invalid_request', message: 'The capture amount exceeds payment.amountAuthorized.' },
   idempotency_key_reused: { status: 422, type: 'invalid_request', message: 'This Idempotency-Key was used with another request.' },
   // 429: API Gateway's throttle, with Retry-After.
   rate_limited: { status: 429, type: 'rate_limit', message: 'Too many requests; retry after Retry-After seconds.' },

@@ -26,7 +26,10 @@ const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   // before the order may read CLOSED. Expiry (read as CLOSED) ends it too. An asynchronous channel (wallet, bank)
   // reports the payer's action by callback or query, which ends the attempt directly (docs/decisions.md, entry 75).
   REQUIRES_ACTION: ['PROCESSING', 'SUCCEEDED', 'AUTHORIZED', 'CREATED', 'CLOSED'],
-  AUTHORIZED: ['SUCCEEDED', 'CLOSED'],
+  // A capture or a void claims the authorization first (PROCESSING, with its authorizationClaim), so of a capture and
+  // a void (or two captures) exactly one reaches the channel; the channel's answer then ends it SUCCEEDED or CLOSED,
+  // or gives it back AUTHORIZED (docs/decisions.md, entry 114).
+  AUTHORIZED: ['PROCESSING', 'SUCCEEDED', 'CLOSED'],
   SUCCEEDED: ['REFUNDED'],
   REFUNDED: [],
   CLOSED: [],

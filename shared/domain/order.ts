@@ -30,6 +30,10 @@ export interface Payment {
   readonly riskDecision: 'allow' | 'challenge' | null;
   readonly otpFailures: number;
   readonly createdAt: string;
+  /** Authorizations (capture: false): the amount held at the channel, set when the channel authorized it. */
+  readonly amountAuthorized?: number | null;
+  /** Authorizations: after this instant the hold is voided and cannot be captured (shared/domain/authorization.ts). */
+  readonly captureBefore?: string | null;
 }
 
 export interface PaymentError {
@@ -63,7 +67,24 @@ export interface Order {
   readonly updatedAt: string;
   readonly capturedAt: string | null;
   readonly closedAt: string | null;
-  readonly closeReason: 'merchant' | 'expired' | null;
+  readonly closeReason: CloseReason | null;
+  /**
+   * An authorization claimed for its capture or void (the order reads PROCESSING meanwhile): what was asked of the
+   * channel, so a retry, the janitor's query or the expiry can finish it. Null (or absent) otherwise.
+   */
+  readonly authorizationClaim?: AuthorizationClaim | null;
+}
+
+export type CloseReason = 'merchant' | 'expired' | 'voided' | 'authorization_expired';
+
+/** AUTHORIZED → PROCESSING for one capture or void: the marker that says which one holds the order. */
+export interface AuthorizationClaim {
+  readonly kind: 'capture' | 'void';
+  /** capture: the amount to capture; void: the amount authorized, released. */
+  readonly amount: number;
+  /** void: why the hold ends (the merchant's void, or its expiry); null for a capture. */
+  readonly closeReason: 'voided' | 'authorization_expired' | null;
+  readonly claimedAt: string;
 }
 
 /** An unpaid order past its expiry reads as CLOSED even before the expiry sweep persists it. */

@@ -57,6 +57,7 @@ export function attemptAfter(attempt: Attempt, result: AttemptOutcome, order: Or
     nextAction: result.outcome === 'requires_action' ? result.nextAction : null,
     fee: payment.fee,
     otpFailures: payment.otpFailures,
+    ...(payment.amountAuthorized != null ? { amountAuthorized: payment.amountAuthorized, captureBefore: payment.captureBefore ?? null } : {}),
     failure: result.outcome === 'declined' ? { code: result.code, message: result.message } : attempt.failure,
     lateSuccess: attempt.lateSuccess || late,
     answers: [
@@ -65,6 +66,21 @@ export function attemptAfter(attempt: Attempt, result: AttemptOutcome, order: Or
     ],
     updatedAt: now,
     version: attempt.version + 1,
+  };
+}
+
+/** The ledger entry of money taken from the payer: a captured payment, or the captured part of an authorization. */
+export function paymentEntry(order: Pick<Order, 'id' | 'merchantId' | 'currency'>, p: { id: string; channel: string; amount: number; fee: number; now: string }): LedgerEntry {
+  return {
+    id: p.id,
+    kind: 'payment',
+    merchantId: order.merchantId,
+    orderId: order.id,
+    refundId: null,
+    channel: p.channel,
+    currency: order.currency,
+    lines: paymentLines({ merchantId: order.merchantId, channel: p.channel, amount: p.amount, fee: p.fee }),
+    createdAt: p.now,
   };
 }
 
@@ -81,7 +97,7 @@ export interface OutcomeChange {
 export function applyOutcome(
   before: Order,
   result: AttemptOutcome,
-  ctx: { readonly now: string; readonly feeBps: number; readonly ledgerEntryId: string },
+  ctx: { readonly now: string; readonly feeBps: number; readonly ledgerEntryId: string; readonly captureBefore?: string },
 ): OutcomeChange {
   const payment = before.payment as Payment;
   const base = { ...before, version: before.version + 1, updatedAt: ctx.now };
@@ -113,17 +129,7 @@ export function applyOutcome(
         lastPaymentError: null,
         payment: { ...payment, channel: result.channel, channelPaymentId: result.channelPaymentId, nextAction: null, fee },
       };
-      const ledger: LedgerEntry = {
-        id: ctx.ledgerEntryId,
-        kind: 'payment',
-        merchantId: before.merchantId,
-        orderId: before.id,
-        refundId: null,
-        channel: result.channel,
-        currency: before.currency,
-        lines: paymentLines({ merchantId: before.merchantId, channel: result.channel, amount: before.amount, fee }),
-        createdAt: ctx.now,
-      };
+      const ledger = paymentEntry(before, { id: ctx.ledgerEntryId, channel: result.channel, amount: before.amount, fee, now: ctx.now });
       return { after, ledger, eventType: 'order.succeeded' };
     }
     case 'authorized':
@@ -133,7 +139,15 @@ export function applyOutcome(
           ...base,
           status: 'AUTHORIZED',
           lastPaymentError: null,
-          payment: { ...payment, channel: result.channel, channelPaymentId: result.channelPaymentId, nextAction: null },
+          // The hold: the whole order amount, capturable until captureBefore (shared/domain/authorization.ts).
+          payment: {
+            ...payment,
+            channel: result.channel,
+            channelPaymentId: result.channelPaymentId,
+            nextAction: null,
+            amountAuthorized: before.amount,
+            captureBefore: ctx.captureBefore ?? null,
+          },
         },
         eventType: 'order.authorized',
       };

@@ -57,6 +57,12 @@ export const confirmPaymentSchema = z.strictObject({
   otp: z.string().check(z.regex(/^\d{4,10}$/)),
 });
 
+/** Capture of an authorization: `amount` (≤ payment.amountAuthorized) or, without it, the whole authorization. */
+export const captureOrderSchema = z.strictObject({
+  amount: z.optional(amountSchema),
+});
+export type CaptureOrderRequest = z.infer<typeof captureOrderSchema>;
+
 export const createRefundSchema = z.strictObject({
   outRefundNo: businessNo,
   amount: amountSchema,

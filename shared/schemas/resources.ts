@@ -39,6 +39,8 @@ export function orderResource(stored: Order, nowMs: number, refunds?: readonly R
           nextAction: order.payment.nextAction,
           fee: order.payment.fee,
           createdAt: order.payment.createdAt,
+          ...(order.payment.amountAuthorized != null ? { amountAuthorized: order.payment.amountAuthorized } : {}),
+          ...(order.payment.captureBefore ? { captureBefore: order.payment.captureBefore } : {}),
         }
       : null,
     lastPaymentError: order.lastPaymentError,

@@ -38,6 +38,8 @@ export const paymentSchema = z.object({
   nextAction: z.nullable(nextActionSchema),
   fee: nonNegative.check(z.describe("The platform's fee in minor units, known once the payment succeeded.")),
   createdAt: timeSchema,
+  amountAuthorized: z.optional(amountSchema.check(z.describe('Authorizations (capture: false): the amount held, capturable in whole or in part, once.'))),
+  captureBefore: z.optional(timeSchema.check(z.describe('Authorizations: not captured by then, the hold is voided and the order CLOSED (`authorization_expired`).'))),
 });
 
 export const paymentErrorSchema = z.object({

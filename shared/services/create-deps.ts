@@ -46,6 +46,7 @@ export function createDeps(input: {
     workflow: input.workflow,
     timers: input.timers,
     janitorAfterSeconds: config.PAY_JANITOR_AFTER_SECONDS,
+    authorizationWindowSeconds: config.PAY_AUTHORIZATION_WINDOW_SECONDS,
     checkout: {
       tokens: new DynamoCheckoutTokenStore(db, table),
       publicBaseUrl: input.publicBaseUrl ?? (() => config.PUBLIC_BASE_URL ?? ''),

@@ -37,6 +37,8 @@ export interface Deps {
   readonly timers: Timers;
   /** PAY_JANITOR_AFTER_SECONDS: the wait before the janitor's first query of an unknown outcome. */
   readonly janitorAfterSeconds: number;
+  /** PAY_AUTHORIZATION_WINDOW_SECONDS: the longest an authorization is held before it is voided (shared/domain/authorization.ts). */
+  readonly authorizationWindowSeconds: number;
   /** Hosted checkout tokens and the public URL the pages are served under. */
   readonly checkout: CheckoutDeps;
   readonly now: () => number;

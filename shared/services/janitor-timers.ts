@@ -13,6 +13,7 @@ export const paymentQueryKey = (paymentId: string): string => `payment.query:${p
 export const refundQueryKey = (refundId: string): string => `refund.query:${refundId}`;
 export const orderExpireKey = (orderId: string): string => `order.expire:${orderId}`;
 export const sweepKey = (merchantId: string): string => `janitor.sweep:${merchantId}`;
+export const authorizationExpireKey = (orderId: string): string => `authorization.expire:${orderId}`;
 
 /** How often each merchant's safety-net sweep runs (docs/decisions.md, entry 84). */
 export const SWEEP_INTERVAL_SECONDS = 900;
@@ -60,5 +61,19 @@ export function scheduleOrderExpiry(deps: TimerDeps, order: Pick<Order, 'id' | '
     kind: 'order.expire',
     dueAtMs,
     payload: { orderId: order.id, step: retry ? retry.step + 1 : 0 },
+  });
+}
+
+/**
+ * An authorization's expiry (docs/decisions.md, entry 115): at `fromMs` (its captureBefore, or the earliest it could
+ * be), or, with `step`, at that backoff step after `fromMs` (a capture or void held the order, the channel refused
+ * the void). One per order: only the attempt that holds the order can be authorized.
+ */
+export function scheduleAuthorizationExpiry(deps: TimerDeps, ids: { orderId: string; paymentId: string }, fromMs: number, step?: number): Promise<void> {
+  return deps.timers.schedule({
+    key: authorizationExpireKey(ids.orderId),
+    kind: 'authorization.expire',
+    dueAtMs: step === undefined ? fromMs : janitorQueryDueAtMs(fromMs, step, deps.janitorAfterSeconds),
+    payload: { orderId: ids.orderId, paymentId: ids.paymentId, step: step ?? 0 },
   });
 }

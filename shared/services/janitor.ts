@@ -10,6 +10,7 @@ import type { Timer } from '../ports/timers.js';
 import { outcomeOfState } from './channel-outcomes.js';
 import { channelOf, flowOf, type Deps } from './deps.js';
 import { scheduleOrderExpiry, schedulePaymentQuery, scheduleRefundQuery, scheduleSweep, SWEEP_INTERVAL_SECONDS } from './janitor-timers.js';
+import { expireAuthorization, resolveAuthorizationClaim } from './capture.js';
 import { refundLateSuccess } from './late-success.js';
 import { closeExpiredInFlight, closeOrder, endAtChannel, finishClose } from './orders.js';
 import { commitAttemptOutcome, completeRefund, failRefund, OutcomeMismatchError } from './state-writer.js';
@@ -49,10 +50,14 @@ export async function handlePaymentQuery(deps: Deps, timer: Timer): Promise<void
     return;
   }
   if (isClosing(order) && order.payment?.id === attempt.id) return finishCloseOrRetry(deps, order, stepOf(timer));
+  const step = stepOf(timer);
+  // A capture, void or expiry claimed the authorization and its answer was lost: the channel's records settle it.
+  if (order.status === 'PROCESSING' && order.authorizationClaim && order.payment?.id === attempt.id) {
+    return resolveAuthorizationClaim(deps, order, () => schedulePaymentQuery(deps, { orderId, paymentId }, deps.now(), step + 1));
+  }
   // An authorization waits for its capture window, not for the janitor.
   if (attempt.status === 'AUTHORIZED') return;
   // Waiting for the payer: a wallet or bank reports by callback, and a lost callback is found by this query.
-  const step = stepOf(timer);
   await resolveAttempt(deps, order, attempt, step, () => schedulePaymentQuery(deps, { orderId, paymentId }, deps.now(), step + 1));
 }
 
@@ -130,6 +135,8 @@ export async function handleOrderExpiry(deps: Deps, timer: Timer): Promise<void>
   const order = await deps.orders.getOrder(orderId);
   if (!order) return logger.error('order.expire timer for an unknown order', { orderId });
   const step = stepOf(timer);
+  // An authorization is not an unpaid order: its own timer (authorization.expire) ends it.
+  if (order.authorizationClaim) return;
   if (isClosing(order)) return finishCloseOrRetry(deps, order, step);
   if (order.status === 'PROCESSING') return expireInFlight(deps, order, step);
   if (!CLOSABLE.includes(order.status)) return; // paid or closed
@@ -198,6 +205,14 @@ async function closeFailed(deps: Deps, order: Order, step: number, error: unknow
   // The payer paid before the close reached the channel (the order is SUCCEEDED), or another request moved the order.
   if (error instanceof ConflictError) return logger.info('janitor: the order was not closed', { orderId: order.id, reason: error.message });
   throw error;
+}
+
+/** `authorization.expire` {orderId, paymentId}: voids at the channel and closes an authorization past its captureBefore. */
+export async function handleAuthorizationExpiry(deps: Deps, timer: Timer): Promise<void> {
+  const orderId = text(timer.payload.orderId);
+  const paymentId = text(timer.payload.paymentId);
+  if (!orderId || !paymentId) return logger.error('authorization.expire timer without its ids', { key: timer.key });
+  await expireAuthorization(deps, { orderId, paymentId }, stepOf(timer));
 }
 
 /** `refund.query` {orderId, refundId}: asks the channel about a refund still PROCESSING. */

@@ -1,3 +1,4 @@
+import { earliestWindowSeconds } from '../domain/authorization.js';
 import { assertCardUsable, cardBrand, type CardInput } from '../domain/card.js';
 import {
   ConflictError,
@@ -19,7 +20,7 @@ import type { Merchant, NonceGuard } from '../ports/stores.js';
 import type { PayOrderRequest } from '../schemas/requests.js';
 import { outcomeOf } from './channel-outcomes.js';
 import { channelOf, flowOf, type Deps } from './deps.js';
-import { paymentQueryKey, schedulePaymentQuery } from './janitor-timers.js';
+import { paymentQueryKey, scheduleAuthorizationExpiry, schedulePaymentQuery } from './janitor-timers.js';
 import { loadOrder } from './orders.js';
 import { claimForPayment, claimWithAttempt, commitAttemptOutcome } from './state-writer.js';
 
@@ -76,6 +77,13 @@ export async function payOrder(
     const order = await loadOrder(deps, merchant.merchantId, orderId);
     assertPayable(order, nowMs);
     throw new ConflictError('order_not_payable', 'The order is being paid or was paid by another request.');
+  }
+  // A pre-authorization's expiry is set once the order is this pay's (a losing concurrent pay must not replace it) and
+  // before any channel can authorize: no earlier than the shortest window this card could get, so never after its
+  // captureBefore, which the commit fixes; a timer that fires early sets itself again (docs/decisions.md, entry 115).
+  if (!request.capture) {
+    const window = earliestWindowSeconds(summary?.brand ?? null, deps.authorizationWindowSeconds);
+    await scheduleAuthorizationExpiry(deps, { orderId, paymentId }, nowMs + window * 1000);
   }
 
   const execution = await deps.workflow.run({

@@ -1,9 +1,15 @@
 import { attemptFromOrder, newAttempt, paymentSummary, type Attempt, type AttemptPointer } from '../domain/attempt.js';
 import { ConflictError, DomainError, NotFoundError } from '../domain/errors.js';
+import {
+  applyAuthorizationOutcome,
+  captureBeforeOf,
+  claimedAuthorization,
+  type AuthorizationOutcome,
+} from '../domain/authorization.js';
 import { newId } from '../domain/ids.js';
 import { latePaymentLines, lateRefundLines, refundLines, type LedgerEntry } from '../domain/ledger.js';
 import { merchantBalanceIn } from '../ledger/reads.js';
-import type { Order, Payment, Refund } from '../domain/order.js';
+import type { AuthorizationClaim, Order, Payment, Refund } from '../domain/order.js';
 import {
   assertAttemptTransition,
   assertRefundTransition,
@@ -26,7 +32,7 @@ import { orderEvent, refundEvent } from './events.js';
  * decides a status; no service writes one except through these functions.
  */
 
-type WriterDeps = Pick<Deps, 'orders' | 'merchants' | 'now' | 'settings' | 'checkout'>;
+type WriterDeps = Pick<Deps, 'orders' | 'merchants' | 'now' | 'settings' | 'checkout' | 'authorizationWindowSeconds'>;
 
 /**
  * Pay's claim: CREATED → PROCESSING without reading the order (of any number of concurrent pays exactly one commits),
@@ -186,7 +192,8 @@ export async function commitAttemptOutcome(
     } else {
       const decided = await withCheckoutPage(deps.checkout, order, input.outcome, nowMs);
       const feeBps = input.feeBps ?? (await merchantFeeBps(deps, order.merchantId));
-      const applied = applyOutcome(order, decided, { now, feeBps, ledgerEntryId: newId('le', nowMs) });
+      const captureBefore = decided.outcome === 'authorized' ? holdUntil(deps, attempt, decided.channel, nowMs) : undefined;
+      const applied = applyOutcome(order, decided, { now, feeBps, ledgerEntryId: newId('le', nowMs), captureBefore });
       const withFailures = input.otpFailures === undefined ? applied.after.payment! : { ...applied.after.payment!, otpFailures: input.otpFailures };
       const provisional: Order = { ...applied.after, payment: withFailures };
       const after = attemptAfter(attempt, decided, provisional, now);
@@ -221,6 +228,11 @@ export async function commitAttemptOutcome(
     // Another writer moved the order or the attempt since the read: decide again on what is stored now.
   }
   throw new OrderChangedError(input.orderId);
+}
+
+/** An authorization's captureBefore: now plus the window of its channel and card brand (docs/decisions.md, entry 113). */
+function holdUntil(deps: Pick<Deps, 'authorizationWindowSeconds'>, attempt: Attempt, channel: string, nowMs: number): string {
+  return captureBeforeOf(nowMs, { channel, brand: attempt.card?.brand ?? null }, deps.authorizationWindowSeconds);
 }
 
 /**
@@ -269,7 +281,7 @@ function latePaymentEntry(order: Order, attempt: Attempt, nowMs: number): Ledger
   };
 }
 
-async function merchantFeeBps(deps: WriterDeps, merchantId: string): Promise<number> {
+async function merchantFeeBps(deps: Pick<Deps, 'merchants' | 'settings'>, merchantId: string): Promise<number> {
   const merchant = await deps.merchants.get(merchantId);
   return merchant?.feeBps ?? deps.settings.defaultFeeBps;
 }
@@ -429,6 +441,62 @@ export async function failRefund(
   });
   if (!written.committed) throw new Error(`Refund ${f.refund.id} is no longer ${f.refund.status}`);
   return failed;
+}
+
+/**
+ * Claims an AUTHORIZED order for one capture or void (AUTHORIZED → PROCESSING with its authorizationClaim), a
+ * conditional write on the order's status and version: of a capture and a void, two captures, or a void and the
+ * expiry, exactly one gets it and talks to the channel; the others read PROCESSING and get 409 (entry 114). The
+ * attempt stays AUTHORIZED: nothing happened at the channel yet. The claimed order, or undefined when another won.
+ */
+export async function claimAuthorization(
+  deps: Pick<Deps, 'orders' | 'now'>,
+  order: Order,
+  claim: Omit<AuthorizationClaim, 'claimedAt'>,
+): Promise<Order | undefined> {
+  const claimed = claimedAuthorization(order, claim, new Date(deps.now()).toISOString());
+  return (await transitionOrder(deps, { before: order, after: claimed })) ? claimed : undefined;
+}
+
+/**
+ * Ends a claimed authorization with the channel's answer, through the state table, in one transaction: captured →
+ * SUCCEEDED with amountCaptured, its ledger entry (the captured amount) and order.succeeded; voided → CLOSED
+ * (closeReason from the claim) with order.closed; released → AUTHORIZED again, no event. Idempotent: an order that
+ * already shows this outcome is returned as it is (the capture's own commit and the janitor's may both arrive), and a
+ * lost condition reads and decides again. An order no longer claimed for this attempt is returned unchanged.
+ */
+export async function commitAuthorizationOutcome(
+  deps: Pick<Deps, 'orders' | 'merchants' | 'now' | 'settings'>,
+  input: { orderId: string; paymentId: string; outcome: AuthorizationOutcome },
+): Promise<Order> {
+  for (let round = 0; round < COMMIT_ROUNDS; round += 1) {
+    const order = await deps.orders.getOrder(input.orderId);
+    if (!order) throw new NotFoundError('order', 'id');
+    if (order.payment?.id !== input.paymentId || order.status !== 'PROCESSING' || !order.authorizationClaim) return order;
+    const current = (await currentAttempt(deps, order))!;
+    // An attempt item is written with its first outcome (AUTHORIZED); data older than attempts has only the summary.
+    const attempt: Attempt = current.stored ? current.attempt : { ...current.attempt, status: 'AUTHORIZED' };
+    const nowMs = deps.now();
+    const applied = applyAuthorizationOutcome(order, attempt, input.outcome, {
+      now: new Date(nowMs).toISOString(),
+      feeBps: await merchantFeeBps(deps, order.merchantId),
+      ledgerEntryId: newId('le', nowMs),
+    });
+    if (applied.attempt !== attempt) assertAttemptTransition(attempt.status, applied.attempt.status);
+    const orderAfter = applied.after;
+    const written = await deps.orders.commit({
+      order: { after: orderAfter, expect: { status: order.status, version: order.version } },
+      attempts: applied.attempt !== attempt ? [attemptWrite(attempt, applied.attempt, current.stored)] : undefined,
+      ledger: applied.ledger,
+      event: applied.eventType ? orderEvent(applied.eventType, orderAfter, nowMs) : undefined,
+    });
+    if (written.committed) {
+      if (applied.eventType === 'order.succeeded') countPaymentOutcome(order, { kind: 'committed', order: orderAfter, attempt: applied.attempt }, nowMs);
+      return orderAfter;
+    }
+    // Another writer (the janitor's query, a retried request) ended the claim since the read: decide again.
+  }
+  throw new OrderChangedError(input.orderId);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Timer } from '../ports/timers.js';
 import type { Deps } from './deps.js';
-import { handleOrderExpiry, handlePaymentQuery, handleRefundQuery, handleSweep } from './janitor.js';
+import { handleAuthorizationExpiry, handleOrderExpiry, handlePaymentQuery, handleRefundQuery, handleSweep } from './janitor.js';
 
 /**
  * What a due timer does, by kind. Handlers are idempotent: a timer is delivered at least once (a redelivery after a
@@ -26,7 +26,7 @@ export class TimerHandlers {
 }
 
 /**
- * The platform's timer handlers: the janitor's (shared/services/janitor.ts). `deps` is read when a timer fires, so
+ * The platform's timer handlers: the janitor's (shared/services/janitor.ts), authorization expiry among them. `deps` is read when a timer fires, so
  * the registry can be built before the composition root has run (the local runtime starts its poller first).
  */
 export function createTimerHandlers(deps: () => Deps): TimerHandlers {
@@ -34,5 +34,6 @@ export function createTimerHandlers(deps: () => Deps): TimerHandlers {
     .register('payment.query', (timer) => handlePaymentQuery(deps(), timer))
     .register('order.expire', (timer) => handleOrderExpiry(deps(), timer))
     .register('refund.query', (timer) => handleRefundQuery(deps(), timer))
-    .register('janitor.sweep', (timer) => handleSweep(deps(), timer));
+    .register('janitor.sweep', (timer) => handleSweep(deps(), timer))
+    .register('authorization.expire', (timer) => handleAuthorizationExpiry(deps(), timer));
 }

@@ -55,9 +55,11 @@ beforeEach(() => {
 });
 
 describe('AWS handlers compose the credentialed channels where a channel may be called', () => {
-  it('order: a close (ends the payment at its channel) does, a create does not', async () => {
+  it('order: a close (ends the payment at its channel), a capture and a void do, a create does not', async () => {
     const { handler } = await import('../../functions/order.js');
     expect(await askedForChannels(() => handler(apiEvent('POST', '/v1/orders/{id}/close', '/v1/orders/ord_x/close'), context))).toBe(true);
+    expect(await askedForChannels(() => handler(apiEvent('POST', '/v1/orders/{id}/capture', '/v1/orders/ord_x/capture'), context))).toBe(true);
+    expect(await askedForChannels(() => handler(apiEvent('POST', '/v1/orders/{id}/void', '/v1/orders/ord_x/void'), context))).toBe(true);
     expect(await askedForChannels(() => handler(apiEvent('POST', '/v1/orders', '/v1/orders'), context))).toBe(false);
   });
 

@@ -28,6 +28,8 @@ const ALLOWED = new Set([
   'REQUIRES_ACTION>AUTHORIZED',
   'REQUIRES_ACTION>CREATED',
   'REQUIRES_ACTION>CLOSED',
+  // A capture's or a void's claim of the authorization; the channel's answer ends it (docs/decisions.md, entry 114).
+  'AUTHORIZED>PROCESSING',
   'AUTHORIZED>SUCCEEDED',
   'AUTHORIZED>CLOSED',
   'SUCCEEDED>REFUNDED',

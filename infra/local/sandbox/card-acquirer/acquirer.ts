@@ -38,6 +38,8 @@ export interface PaymentRecord {
   readonly voided: boolean;
   /** Sandbox (0259/0267 at the primary acquirer): the first void answers too late and is not performed. */
   readonly reversalTimesOut: boolean;
+  /** Sandbox (0622): a capture is performed and answered after the caller gave up. Absent on older records. */
+  readonly captureAnswerLost?: boolean;
   readonly actions: readonly ActivityEntry[];
 }
 
@@ -98,6 +100,7 @@ export class SandboxAcquirer {
         ...(decision.status ? { status: decision.status, responseCode: decision.responseCode } : {}),
         capturedAmount: decision.status === 'Captured' ? request.amount : 0,
         reversalTimesOut: decision.reversalTimesOut,
+        captureAnswerLost: number === SANDBOX_CARDS.captureAnswerLost,
         actions: [...base.actions, { id: actionId(), kind: 'charge', at, outcome: decision.outcome, amount: request.amount }],
       };
       if (!(await this.save(record, held?.version ?? 0))) continue;
@@ -157,7 +160,8 @@ export class SandboxAcquirer {
       if (record.status !== 'Authorized') return refusal(422, 'payment_not_capturable');
       if (amount > record.amount!) return refusal(422, 'capture_amount_exceeds_authorized');
       return { ...record, status: 'Captured', capturedAmount: amount, actions: [...record.actions, { id: actionId(), kind: 'capture', at, outcome: 'succeeded', amount, reference }] };
-    }, (record) => ({ status: 200, body: this.answerOf(record) }));
+      // 0622: captured here, answered after the caller gave up.
+    }, (record) => ({ status: 200, body: this.answerOf(record), late: record.captureAnswerLost === true }));
   }
 
   /**
