@@ -47,6 +47,10 @@ export interface Payment {
   fee: number;
   /** format: date-time */
   createdAt: string;
+  /** Authorizations (capture: false): the amount held, capturable in whole or in part, once. (1–100000000000) */
+  amountAuthorized?: number;
+  /** Authorizations: not captured by then, the hold is voided and the order CLOSED (`authorization_expired`). (format: date-time) */
+  captureBefore?: string;
 }
 
 export interface NextAction {
@@ -191,7 +195,7 @@ export interface Error {
   };
 }
 
-export type ErrorCode = "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "amount_invalid" | "currency_invalid" | "notify_url_invalid" | "notify_url_forbidden" | "invalid_card_number" | "expired_card" | "method_not_supported" | "manual_capture_not_supported" | "cursor_invalid" | "invalid_json" | "unsupported_media_type" | "idempotency_key_invalid" | "missing_signature" | "invalid_signature" | "timestamp_out_of_window" | "replayed_request" | "merchant_disabled" | "risk_blocked" | "card_declined" | "insufficient_funds" | "authentication_failed" | "no_channel_available" | "processing_error" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "duplicate_out_trade_no" | "duplicate_out_refund_no" | "order_not_payable" | "order_expired" | "order_not_confirmable" | "order_not_closable" | "order_not_refundable" | "order_changed" | "invalid_state_transition" | "refund_window_expired" | "event_refused" | "no_notify_url" | "request_in_progress" | "refund_exceeds_captured" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "bad_gateway" | "payment_processing_error" | "channel_error" | "gateway_timeout";
+export type ErrorCode = "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "amount_invalid" | "currency_invalid" | "notify_url_invalid" | "notify_url_forbidden" | "invalid_card_number" | "expired_card" | "method_not_supported" | "manual_capture_not_supported" | "cursor_invalid" | "invalid_json" | "unsupported_media_type" | "idempotency_key_invalid" | "missing_signature" | "invalid_signature" | "timestamp_out_of_window" | "replayed_request" | "merchant_disabled" | "risk_blocked" | "card_declined" | "insufficient_funds" | "authentication_failed" | "no_channel_available" | "processing_error" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "duplicate_out_trade_no" | "duplicate_out_refund_no" | "order_not_payable" | "order_expired" | "order_not_confirmable" | "order_not_closable" | "order_not_refundable" | "order_not_capturable" | "order_not_voidable" | "authorization_expired" | "order_changed" | "invalid_state_transition" | "refund_window_expired" | "event_refused" | "no_notify_url" | "request_in_progress" | "refund_exceeds_captured" | "capture_exceeds_authorized" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "bad_gateway" | "payment_processing_error" | "channel_error" | "gateway_timeout";
 
 export interface OrderEvent {
   /** pattern: `^evt_[0-9a-z]{26}$` */
@@ -276,6 +280,11 @@ export interface PayOrderRequest {
 export interface ConfirmPaymentRequest {
   /** pattern: `^\d{4,10}$` */
   otp: string;
+}
+
+export interface CaptureOrderRequest {
+  /** 1–100000000000 */
+  amount?: number;
 }
 
 export interface CreateRefundRequest {
