@@ -5,6 +5,7 @@
  *   (c) how many DynamoDB requests one create+pay costs;
  *   (d) each Lambda bundle's minified size and cold init time;
  *   (e) what an idle `npm start` costs in CPU (bench/idle.ts);
+ *   (f) ledger commits for one merchant, balance sharded vs one item (bench/ledger.ts);
  * then checks (b) against the bound (a) and (c) imply. Prints a table, writes bench/results.json, exits 0 whatever
  * the checks say: it is a report, not a test.
  */
@@ -21,6 +22,7 @@ import { ApiClient } from '../test/support/api-client.js';
 import { createPayPhase, probeCallCosts } from './create-pay.js';
 import { benchBundles } from './bundles.js';
 import { DEFAULT_IDLE_POLL_MAX_MS, measureIdleCpu, renderIdle } from './idle.js';
+import { benchLedger, renderLedger } from './ledger.js';
 import { benchRawDynamoDb, type RawThroughput } from './raw-dynamodb.js';
 import { computeTargets, renderReport, TRANSACT_WRITE, type BenchResults } from './report.js';
 import { DynamoRequestCounter } from './request-counter.js';
@@ -162,9 +164,11 @@ async function main(): Promise<void> {
     const results: BenchResults = { ...measured, bundles: await benchBundles(log) };
     log('(e) idle npm start...');
     const idle = await measureIdleCpu('idle npm start', DEFAULT_IDLE_POLL_MAX_MS, log);
+    const ledger = await benchLedger(log);
     process.stdout.write(renderReport(results));
     process.stdout.write(`\n${renderIdle([idle])}`);
-    writeFileSync(RESULTS_FILE, `${JSON.stringify({ ...results, idle }, null, 2)}\n`);
+    process.stdout.write(`\n${renderLedger(ledger)}`);
+    writeFileSync(RESULTS_FILE, `${JSON.stringify({ ...results, idle, ledger }, null, 2)}\n`);
     log(`wrote ${RESULTS_FILE}`);
   } finally {
     await runtime?.stop();
