@@ -12,7 +12,8 @@ import { assertPostable, LedgerRuleError, type LedgerEntry, type LedgerLine } fr
  */
 export type HoldStatus = 'PENDING' | 'POSTED' | 'VOIDED' | 'EXPIRED';
 
-export interface Hold {
+/** What the caller asks to hold: from where, to where, how much, until when. */
+export interface HoldSpec {
   readonly id: string;
   readonly merchantId: string;
   readonly orderId: string;
@@ -23,9 +24,12 @@ export interface Hold {
   readonly debitAccount: string;
   /** Where a post sends the posted amount. */
   readonly creditAccount: string;
+  readonly expiresAt: string;
+}
+
+export interface Hold extends HoldSpec {
   readonly status: HoldStatus;
   readonly postedAmount: number;
-  readonly expiresAt: string;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly version: number;
@@ -46,18 +50,6 @@ export interface HoldStep {
   readonly hold: Hold;
   readonly entry: LedgerEntry;
   readonly write: HoldWrite;
-}
-
-export interface HoldSpec {
-  readonly id: string;
-  readonly merchantId: string;
-  readonly orderId: string;
-  readonly channel: string;
-  readonly currency: Currency;
-  readonly amount: number;
-  readonly debitAccount: string;
-  readonly creditAccount: string;
-  readonly expiresAt: string;
 }
 
 interface StepContext {
