@@ -22,9 +22,9 @@ const { values } = parseArgs({
     kills: { type: 'string', default: '3' },
     clients: { type: 'string', default: '8' },
     seed: { type: 'string', default: String(Date.now() % 1_000_000) },
-    // Longer than the slowest pay's own wait (two sandbox card timeouts of 2 s: 0259's charge and its reversal), as
+    // Longer than the slowest pay's own wait (two sandbox card timeouts of 5 s: 0259's charge and its reversal), as
     // PAY_JANITOR_AFTER_SECONDS is in any deployment: the janitor then meets payments whose pay is over, not racing it.
-    'janitor-after': { type: 'string', default: '5' },
+    'janitor-after': { type: 'string', default: '12' },
     settle: { type: 'string', default: '180' },
   },
 });

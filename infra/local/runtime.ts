@@ -51,8 +51,10 @@ export interface RuntimeOptions {
    */
   readonly clock?: () => number;
   /**
-   * How long the card channels wait for their acquirer before the outcome counts as unknown (default 2000 ms: the
-   * sandbox acquirers answer in milliseconds, and the timeout cards cost this long). Tests may pass less.
+   * How long the card channels wait for their acquirer before the outcome counts as unknown (default 5000 ms: the
+   * sandbox acquirers answer in milliseconds when the machine is idle, but a 2-core machine running the suite and 50
+   * concurrent refunds can take seconds, and an honest answer must not turn into an unknown outcome; the timeout
+   * cards cost this long). Tests of the timeout cards may pass less.
    */
   readonly cardTimeoutMs?: number;
 }
@@ -119,7 +121,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     });
     const port = (listening.address() as AddressInfo).port;
     const url = `http://${host}:${port}`;
-    const cardTimeoutMs = options.cardTimeoutMs ?? 2000;
+    const cardTimeoutMs = options.cardTimeoutMs ?? 5000;
     const channels = createChannels({
       credentials: sandbox.credentials,
       baseUrl: (channelId) => sandboxChannelUrl(url, channelId),
