@@ -79,7 +79,7 @@ async function claimAndSettle(deps: Deps, order: Order, claim: Claim, code: 'ord
     assertHeld(await loadOrder(deps, order.merchantId, order.id), code, claim.kind === 'capture' ? deps.now() : null);
     throw new ConflictError(code, 'The authorization is being captured or voided by another request.');
   }
-  const settled = await settleClaim(deps, claimed, { onRejected: 'query' });
+  const settled = await settleClaim(deps, claimed);
   return answerFor(settled, claim);
 }
 
@@ -99,10 +99,10 @@ function answerFor(order: Order, claim: Claim): AuthorizationResponse {
 /**
  * Asks the channel for what the claim says (capture or void; idempotent there, keyed by our attempt id, so a retry
  * is the same capture) and commits its answer. A timeout or a transport error leaves the order claimed (PROCESSING)
- * for the janitor. A definite refusal is settled by what the channel's records say (`onRejected: 'query'`): captured,
- * voided, or still authorized (the claim is released). Returns the order as it now stands.
+ * for the janitor. A definite refusal is settled by what the channel's records say: captured, voided, or still
+ * authorized (the claim is released: the channel will not do it). Returns the order as it now stands.
  */
-export async function settleClaim(deps: Deps, claimed: Order, options: { onRejected: 'query' | 'unknown' }): Promise<Order> {
+export async function settleClaim(deps: Deps, claimed: Order): Promise<Order> {
   const claim = claimed.authorizationClaim!;
   const payment = claimed.payment!;
   const channel = channelOf(deps, payment.channel!);
@@ -111,7 +111,7 @@ export async function settleClaim(deps: Deps, claimed: Order, options: { onRejec
   try {
     outcome = outcomeOfAnswer(claimed, await askChannel(channel, claimed), 'answer');
   } catch (error) {
-    if (!(error instanceof ChannelRejectedError) || options.onRejected === 'unknown') {
+    if (!(error instanceof ChannelRejectedError)) {
       logger.warn('authorization: the channel did not answer; the janitor will ask it', { ...facts, error: errorName(error) });
       return claimed;
     }
@@ -195,7 +195,7 @@ export async function resolveAuthorizationClaim(deps: Deps, order: Order, again:
     if (claim.kind === 'capture' && isAuthorizationExpired(order, deps.now())) {
       outcome = { kind: 'released' };
     } else {
-      const settled = await settleClaim(deps, order, { onRejected: 'unknown' });
+      const settled = await settleClaim(deps, order);
       if (settled.status === 'PROCESSING') return again();
       return logger.info('janitor: claimed authorization sent again and settled', { ...ids, status: settled.status });
     }
@@ -231,7 +231,7 @@ export async function expireAuthorization(deps: Deps, ids: { orderId: string; pa
   const claimed = await claimAuthorization(deps, order, { kind: 'void', amount: amountAuthorized(order), closeReason: 'authorization_expired' });
   // A capture or a void got it first: its outcome ends the authorization, and this timer looks again later.
   if (!claimed) return scheduleAuthorizationExpiry(deps, ids, nowMs, step + 1);
-  const settled = await settleClaim(deps, claimed, { onRejected: 'query' });
+  const settled = await settleClaim(deps, claimed);
   logger.info('authorization expiry: voided at the channel', { ...ids, status: settled.status });
   // The channel refused the void and still holds it: try again later rather than leave a hold past its window.
   if (settled.status === 'AUTHORIZED') await scheduleAuthorizationExpiry(deps, ids, nowMs, step + 1);

@@ -490,10 +490,8 @@ export async function commitAuthorizationOutcome(
       ledger: applied.ledger,
       event: applied.eventType ? orderEvent(applied.eventType, orderAfter, nowMs) : undefined,
     });
-    if (written.committed) {
-      if (applied.eventType === 'order.succeeded') countPaymentOutcome(order, { kind: 'committed', order: orderAfter, attempt: applied.attempt }, nowMs);
-      return orderAfter;
-    }
+    // Not counted in PaymentsSucceeded: the authorization was, when the order became AUTHORIZED.
+    if (written.committed) return orderAfter;
     // Another writer (the janitor's query, a retried request) ended the claim since the read: decide again.
   }
   throw new OrderChangedError(input.orderId);

@@ -96,6 +96,11 @@ describe('authorize, capture and void at the card acquirer', () => {
     const res = await env.api.post(`/v1/orders/${authorized.id}/capture`, { amount: 1001 });
     expect(res.status).toBe(422);
     expect(res.body.error).toMatchObject({ code: 'capture_exceeds_authorized', param: 'amount' });
+    for (const body of [{ amount: 0 }, { amount: 10.5 }, { amount: '500' }, { amount: 500, currency: 'CNY' }]) {
+      const bad = await env.api.post(`/v1/orders/${authorized.id}/capture`, body);
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.param).toBe(Object.keys(body).at(-1));
+    }
     expect((await env.api.get(`/v1/orders/${authorized.id}`)).body).toMatchObject({ status: 'AUTHORIZED', version: authorized.version });
     expect(await actionsOf(authorized.payment.id)).toEqual(['charge:1000']);
 

@@ -239,6 +239,17 @@ describe('a channel that does not answer, or refuses', () => {
     expect(callsFor(order.payment!.id)).toEqual(['void', 'void']);
   });
 
+  it('a lost void whose resend the channel refuses while still holding the authorization: released to AUTHORIZED', async () => {
+    const order = await authorizedOrder();
+    channel.fail('void', new ChannelTimeoutError(channel.id));
+    await voidOrder(deps, TEST_MERCHANT, order.id);
+    channel.fail('void', new ChannelRejectedError(channel.id, 'not voidable now'));
+    await handlePaymentQuery(later(120), timers.take(paymentQueryKey(order.payment!.id)));
+    expect(await deps.orders.getOrder(order.id)).toMatchObject({ status: 'AUTHORIZED', authorizationClaim: null });
+    expect(callsFor(order.payment!.id)).toEqual(['void', 'void']);
+    expect(await eventTypes(order.id)).toEqual(['order.authorized']);
+  });
+
   it('a capture claim found still authorized after captureBefore is released to AUTHORIZED, and the expiry is set due', async () => {
     const order = await authorizedOrder();
     channel.fail('capture', new ChannelTimeoutError(channel.id));
