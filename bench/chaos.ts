@@ -117,7 +117,7 @@ async function main(): Promise<number> {
     const verdict = await verify({ orders, observations, received: receiver.received, killTimesMs, engine: runtime.engine(), nowMs: Date.now(), graceMs: GRACE_MS });
     const paidBy = (s: string) => [...observations.successes.values()].filter((x) => x.scenario === s).length;
     const scenarios = [...observations.scenarios].map(([s, n]) => `${s}=${paidBy(s)}/${n}`).join(' ');
-    log(`answered: ${observations.successes.size} payments, ${observations.refunds.size} refunds; unanswered requests ${observations.unanswered}; webhooks received ${receiver.received.length}; answered successes per scenario: ${scenarios}`);
+    log(`answered: ${observations.successes.size} payments, ${observations.refunds.size} refunds, ${observations.voids.size} voids; unanswered requests ${observations.unanswered}; webhooks received ${receiver.received.length}; answered successes per scenario: ${scenarios}`);
     for (const violation of verdict.violations) process.stdout.write(`violation: ${violation}\n`);
     process.stdout.write(`${summaryLine(killTimesMs.length, verdict)}\n`);
     clean = verdict.violations.length === 0;

@@ -116,6 +116,18 @@ export async function verify(input: VerifyInput): Promise<Verdict> {
       violations.push(`answered success lost: order ${success.orderId} (${success.scenario}) answered SUCCEEDED, now ${order ? `${order.status} v${order.version}` : 'missing'}; ${blame(success.answeredAtMs)}`);
     }
   }
+  for (const voided of observations.voids.values()) {
+    const order = byId.get(voided.orderId);
+    if (order?.status !== 'CLOSED' || order.amountCaptured !== 0) {
+      violations.push(`answered void lost: order ${voided.orderId} answered CLOSED, now ${order ? `${order.status} v${order.version}, captured ${order.amountCaptured}` : 'missing'}; ${blame(voided.answeredAtMs)}`);
+    }
+  }
+  for (const success of observations.successes.values()) {
+    const order = byId.get(success.orderId);
+    if (order && PAID.has(order.status) && order.amountCaptured !== success.amount) {
+      violations.push(`captured amount differs: order ${success.orderId} (${success.scenario}) answered ${success.amount}, now captured ${order.amountCaptured}`);
+    }
+  }
   for (const refund of observations.refunds.values()) {
     const stored = byId.get(refund.orderId)?.refunds?.find((r) => r.id === refund.refundId);
     if (stored?.status !== 'SUCCEEDED') {

@@ -7,11 +7,15 @@ import { SANDBOX_CARDS } from '../../shared/channels/sandbox-card.js';
  * below, then refunds some successes. Every success the platform answered is recorded with when it was answered,
  * so the check can hold the platform to it after the kills (and say how close to a kill an answer came).
  */
-export type Scenario = 'card' | 'card_0259' | 'card_0267' | 'wechat_pay' | 'alipay' | 'netbank' | 'wallet_abandoned';
+export type Scenario = 'card' | 'card_auth' | 'card_0259' | 'card_0267' | 'wechat_pay' | 'alipay' | 'netbank' | 'wallet_abandoned';
 
-/** Cumulative weights: mostly plain cards, the janitor's two cards, the three methods that wait for the payer. */
+/**
+ * Cumulative weights: mostly plain cards, pre-authorizations (authorize, then a partial or full capture, or a void),
+ * the janitor's two cards, the three methods that wait for the payer.
+ */
 const SCENARIOS: ReadonlyArray<readonly [Scenario, number]> = [
-  ['card', 0.5],
+  ['card', 0.4],
+  ['card_auth', 0.5],
   ['card_0259', 0.56],
   ['card_0267', 0.62],
   ['wechat_pay', 0.73],
@@ -28,6 +32,12 @@ export interface AnsweredSuccess {
   readonly scenario: Scenario;
 }
 
+/** A void answered CLOSED: the authorization must stay released, never captured afterwards. */
+export interface AnsweredVoid {
+  readonly orderId: string;
+  readonly answeredAtMs: number;
+}
+
 export interface AnsweredRefund {
   readonly refundId: string;
   readonly orderId: string;
@@ -39,6 +49,7 @@ export class Observations {
   readonly outTradeNos: string[] = [];
   readonly successes = new Map<string, AnsweredSuccess>();
   readonly refunds = new Map<string, AnsweredRefund>();
+  readonly voids = new Map<string, AnsweredVoid>();
   /** Orders a refund was asked for (answered or not): the check reads their refunds. */
   readonly refundedOrders = new Set<string>();
   readonly scenarios = new Map<Scenario, number>();
@@ -81,10 +92,27 @@ export async function iteration(ctx: WorkloadContext, client: number, seq: numbe
   );
   if (created?.status !== 201) return;
   const orderId = created.body.id as string;
-  const succeeded = await pay(ctx, orderId, scenario);
-  if (!succeeded) return;
-  observations.successes.set(orderId, { orderId, amount, answeredAtMs: Date.now(), scenario });
-  if (ctx.random() < 0.4) await refund(ctx, orderId, amount, outTradeNo);
+  const captured = scenario === 'card_auth' ? await authorizeThenSettle(ctx, orderId, amount) : (await pay(ctx, orderId, scenario)) ? amount : 0;
+  if (!captured) return;
+  observations.successes.set(orderId, { orderId, amount: captured, answeredAtMs: Date.now(), scenario });
+  if (ctx.random() < 0.4) await refund(ctx, orderId, captured, outTradeNo);
+}
+
+/**
+ * A pre-authorization: `capture: false`, then a capture of part or all of it, or a void (contract, "Capture and
+ * void"). Returns the amount a capture answered SUCCEEDED with; a void answered CLOSED is recorded as a promise too.
+ */
+async function authorizeThenSettle(ctx: WorkloadContext, orderId: string, amount: number): Promise<number> {
+  const authorized = await answered(ctx, () => ctx.api.pay(orderId, SANDBOX_CARDS.succeeds, { capture: false }));
+  if (authorized?.status !== 200 || authorized.body.status !== 'AUTHORIZED') return 0;
+  if (ctx.random() < 0.25) {
+    const voided = await answered(ctx, () => ctx.api.post(`/v1/orders/${orderId}/void`, {}));
+    if (voided?.status === 200 && voided.body.status === 'CLOSED') ctx.observations.voids.set(orderId, { orderId, answeredAtMs: Date.now() });
+    return 0;
+  }
+  const part = ctx.random() < 0.5 ? amount : 1 + Math.floor(ctx.random() * amount);
+  const captured = await answered(ctx, () => ctx.api.post(`/v1/orders/${orderId}/capture`, { amount: part }));
+  return captured?.status === 200 && captured.body.status === 'SUCCEEDED' ? (captured.body.amountCaptured as number) : 0;
 }
 
 /** Pays by the scenario's method; true when an answer said SUCCEEDED. */
