@@ -18,6 +18,8 @@ export const SANDBOX_CARDS = {
    * the capture answers 202 PROCESSING and the janitor's query finds it captured.
    */
   captureAnswerLost: '4000000000000622',
+  /** Agreements sign with it (the OTP passes); every merchant-initiated debit through such an agreement is declined. */
+  agreementDebitsDeclined: '4000000000000341',
 } as const;
 
 /**

@@ -22,7 +22,10 @@ export type ChannelFlow =
   | 'closePayment'
   | 'refund'
   | 'queryRefund'
-  | 'parseCallback';
+  | 'parseCallback'
+  | 'signAgreement'
+  | 'confirmAgreement'
+  | 'terminateAgreement';
 
 export interface CreatePaymentRequest {
   /** Our attempt id, the channel's merchant order number. */
@@ -38,6 +41,11 @@ export interface CreatePaymentRequest {
   readonly capture: boolean;
   /** Card channels only. */
   readonly card?: CardInput;
+  /**
+   * A debit under an agreement: the channel's token for the stored credential instead of a card, sent as a
+   * merchant-initiated transaction (no payer present, so no challenge).
+   */
+  readonly agreementToken?: string;
   /** Card channels: the risk engine asks for strong customer authentication. */
   readonly requireOtp?: boolean;
   /** Netbank: the payer's bank, if the merchant chose one. */
@@ -138,6 +146,30 @@ export interface CallbackAck {
   readonly body: string;
 }
 
+/** Signing an agreement at the channel: our agreement id is the channel's reference, so a retry signs once. */
+export interface SignAgreementRequest {
+  readonly agreementId: string;
+  readonly merchantId: string;
+  readonly currency: Currency;
+  /** Card channels: the card to keep as a stored credential (sent once, never kept by the platform). */
+  readonly card?: CardInput;
+  readonly callbackUrl: string;
+}
+
+export interface AgreementRef {
+  readonly agreementId: string;
+  readonly channelAgreementId: string;
+}
+
+/** What the channel says about an agreement after a sign, confirm or terminate call. */
+export type AgreementChannelResult =
+  /** The payer must act (an OTP, a wallet's QR code) before the channel activates it. */
+  | { readonly outcome: 'requires_action'; readonly channelAgreementId: string; readonly action: PayerAction }
+  /** Active: `token` is what a debit names; brand and last4 describe the card for the merchant, never the card itself. */
+  | { readonly outcome: 'active'; readonly channelAgreementId: string; readonly token: string; readonly brand: string; readonly last4: string }
+  | { readonly outcome: 'declined'; readonly channelAgreementId: string | null; readonly code: string; readonly message: string }
+  | { readonly outcome: 'terminated'; readonly channelAgreementId: string };
+
 export interface ChannelAdapter {
   readonly id: string;
   createPayment?(request: CreatePaymentRequest): Promise<CreatePaymentResult>;
@@ -148,6 +180,11 @@ export interface ChannelAdapter {
   closePayment?(request: PaymentRef): Promise<CloseResult>;
   refund?(request: ChannelRefundRequest): Promise<ChannelRefundState>;
   queryRefund?(request: { readonly refundId: string; readonly paymentId: string }): Promise<ChannelRefundState>;
+  signAgreement?(request: SignAgreementRequest): Promise<AgreementChannelResult>;
+  /** The payer's one-time password for a card agreement; a wrong one is `declined` with `authentication_failed`. */
+  confirmAgreement?(request: AgreementRef & { readonly otp: string }): Promise<AgreementChannelResult>;
+  /** Ends the agreement at the channel; idempotent (terminated again answers `terminated`). */
+  terminateAgreement?(request: AgreementRef): Promise<AgreementChannelResult>;
   /** Verifies (signature, timestamp, certificate serial) and decodes; throws CallbackRejectedError otherwise. */
   parseCallback?(request: CallbackRequest): Promise<VerifiedCallback>;
   /** The acknowledgement for a callback that was accepted (`ok`) or refused. */

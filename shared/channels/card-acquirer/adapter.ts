@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type * as z from 'zod/mini';
 import type { Currency } from '../../domain/money.js';
 import type {
+  AgreementChannelResult,
+  AgreementRef,
   ChannelAdapter,
   ChannelPaymentState,
   ChannelRefundRequest,
@@ -9,12 +11,13 @@ import type {
   CreatePaymentRequest,
   CreatePaymentResult,
   PaymentRef,
+  SignAgreementRequest,
 } from '../../ports/channel-flows.js';
 import { ChannelRejectedError, ChannelTimeoutError } from '../../ports/payment-channel.js';
 import { channelExchange } from '../channel-http.js';
 import type { CardAcquirerCredentials } from './credentials.js';
 import { verifyAnswer } from './signature.js';
-import { toCreateResult, toPaymentBody, toPaymentState, toRefundBody } from './transformers.js';
+import { toAgreementResult, toCreateResult, toInstrumentBody, toPaymentBody, toPaymentState, toRefundBody } from './transformers.js';
 import {
   ACQUIRER_HEADERS,
   ACQUIRER_PATHS,
@@ -22,6 +25,7 @@ import {
   UNKNOWN_OUTCOME_ERRORS,
   actionListSchema,
   errorSchema,
+  instrumentSchema,
   paymentListSchema,
   paymentSchema,
   refundAnswerSchema,
@@ -65,9 +69,8 @@ export class CardAcquirerAdapter implements ChannelAdapter {
   }
 
   async createPayment(request: CreatePaymentRequest): Promise<CreatePaymentResult> {
-    const card = request.card;
-    if (!card) return { outcome: 'declined', channelPaymentId: null, code: 'invalid_request', message: 'A card channel needs a card.' };
-    const answer = await this.call('POST', ACQUIRER_PATHS.payments, toPaymentBody({ ...request, card }), request.paymentId);
+    if (!request.card && !request.agreementToken) return { outcome: 'declined', channelPaymentId: null, code: 'invalid_request', message: 'A card channel needs a card.' };
+    const answer = await this.call('POST', ACQUIRER_PATHS.payments, toPaymentBody(request), request.paymentId);
     return toCreateResult(this.read(paymentSchema, this.expect(answer, [200, 201, 202])));
   }
 
@@ -119,6 +122,26 @@ export class CardAcquirerAdapter implements ChannelAdapter {
     return refund.approved
       ? { status: 'succeeded', refundId: request.refundId, channelRefundId: refund.id }
       : { status: 'failed', refundId: request.refundId, channelRefundId: refund.id, code: refund.response_code };
+  }
+
+  /** Tokenization: the card becomes an instrument pending the payer's OTP. Keyed by our agreement id: signed once. */
+  async signAgreement(request: SignAgreementRequest): Promise<AgreementChannelResult> {
+    const card = request.card;
+    if (!card) return { outcome: 'declined', channelAgreementId: null, code: 'invalid_request', message: 'A card channel needs a card.' };
+    const answer = await this.call('POST', ACQUIRER_PATHS.instruments, toInstrumentBody({ ...request, card }), `${request.agreementId}:sign`);
+    return toAgreementResult(this.read(instrumentSchema, this.expect(answer, [200, 202])));
+  }
+
+  async confirmAgreement(request: AgreementRef & { readonly otp: string }): Promise<AgreementChannelResult> {
+    // Each authentication is the payer's own act: its key is fresh, as for a payment's OTP.
+    const path = ACQUIRER_PATHS.instrumentAuthentications(request.channelAgreementId);
+    const answer = await this.call('POST', path, { otp: request.otp }, `${request.agreementId}:auth:${randomUUID()}`);
+    return toAgreementResult(this.read(instrumentSchema, this.expect(answer, [200])));
+  }
+
+  async terminateAgreement(request: AgreementRef): Promise<AgreementChannelResult> {
+    const answer = await this.call('POST', ACQUIRER_PATHS.instrumentRevocations(request.channelAgreementId), {}, `${request.agreementId}:revoke`);
+    return toAgreementResult(this.read(instrumentSchema, this.expect(answer, [200])));
   }
 
   private async retrieve(id: string): Promise<AcquirerPayment | undefined> {

@@ -16,6 +16,11 @@ export const ACQUIRER_PATHS = {
   actions: (id: string) => `/payments/${encodeURIComponent(id)}/actions`,
   /** A void by our reference alone: it also reaches a payment whose create answer never came back (or never arrived). */
   voids: '/voids',
+  /** Stored credentials (agreements): a card kept by the acquirer for merchant-initiated payments, named by its id. */
+  instruments: '/instruments',
+  instrument: (id: string) => `/instruments/${encodeURIComponent(id)}`,
+  instrumentAuthentications: (id: string) => `/instruments/${encodeURIComponent(id)}/authentications`,
+  instrumentRevocations: (id: string) => `/instruments/${encodeURIComponent(id)}/revocations`,
 } as const;
 
 export const ACQUIRER_HEADERS = {
@@ -35,20 +40,29 @@ export const RESPONSE_CODES = {
   /** The payment was voided (by our reference) before the create arrived. */
   voidedBeforeArrival: '20068',
   authenticationFailed: '20154',
+  /** A merchant-initiated payment named a stored credential that is not active (never authenticated, or revoked). */
+  instrumentNotActive: '20183',
 } as const;
 
 const currencies = Object.keys(CURRENCY_EXPONENT) as [keyof typeof CURRENCY_EXPONENT, ...(keyof typeof CURRENCY_EXPONENT)[]];
 const reference = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,80}$/));
 const minorAmount = z.int().check(z.positive(), z.lte(100_000_000_000));
 
+const cardSource = z.object({
+  type: z.literal('card'),
+  number: z.string().check(z.regex(/^\d{12,19}$/)),
+  expiry_month: z.int().check(z.gte(1), z.lte(12)),
+  expiry_year: z.int().check(z.gte(2000), z.lte(2100)),
+  cvv: z.string().check(z.regex(/^\d{3,4}$/)),
+});
+/** A stored credential (`src_…`) instead of the card: a merchant-initiated payment under an agreement. */
+const instrumentSource = z.object({ type: z.literal('id'), id: z.string().check(z.regex(/^src_[A-Za-z0-9]{1,64}$/)) });
+
 export const paymentRequestSchema = z.object({
-  source: z.object({
-    type: z.literal('card'),
-    number: z.string().check(z.regex(/^\d{12,19}$/)),
-    expiry_month: z.int().check(z.gte(1), z.lte(12)),
-    expiry_year: z.int().check(z.gte(2000), z.lte(2100)),
-    cvv: z.string().check(z.regex(/^\d{3,4}$/)),
-  }),
+  source: z.union([cardSource, instrumentSource]),
+  /** Checkout.com's `merchant_initiated` + `payment_type: Recurring`: no payer present, no challenge possible. */
+  merchant_initiated: z.optional(z.boolean()),
+  payment_type: z.optional(z.enum(['Regular', 'Recurring'])),
   amount: minorAmount,
   currency: z.enum(currencies),
   reference,
@@ -104,6 +118,32 @@ export const actionSchema = z.object({
 });
 export const actionListSchema = z.object({ data: z.array(actionSchema) });
 export const refundAnswerSchema = z.object({ action_id: z.string(), reference });
+
+/**
+ * Tokenization for merchant-initiated payments (an agreement's signing): the card is sent once, the payer passes a
+ * one-time-password challenge (the cardholder-initiated first use that makes later merchant-initiated payments
+ * allowed), and the acquirer keeps it as an instrument whose id is the token. `reference` is our agreement id.
+ */
+export const instrumentRequestSchema = z.object({
+  source: cardSource,
+  reference,
+  currency: z.enum(currencies),
+  metadata: z.optional(z.record(z.string(), z.string().check(z.maxLength(256)))),
+});
+export type InstrumentRequestBody = z.infer<typeof instrumentRequestSchema>;
+
+export const INSTRUMENT_STATUSES = ['Pending', 'Active', 'Revoked'] as const;
+export const instrumentSchema = z.object({
+  id: z.string().check(z.regex(/^src_[A-Za-z0-9]{1,64}$/)),
+  reference,
+  status: z.enum(INSTRUMENT_STATUSES),
+  response_code: z.string(),
+  scheme: z.string(),
+  last4: z.string(),
+  fingerprint: z.string(),
+  action_required: z.optional(z.object({ type: z.literal('otp') })),
+});
+export type AcquirerInstrument = z.infer<typeof instrumentSchema>;
 
 /** Every refusal: `error_type` says what, `request_id` is the acquirer's trace id. */
 export const errorSchema = z.object({ request_id: z.string(), error_type: z.string(), error_codes: z.optional(z.array(z.string())) });

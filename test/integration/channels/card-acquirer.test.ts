@@ -306,3 +306,57 @@ describe('card acquirer: authentication, signatures and idempotency', () => {
     }
   });
 });
+
+describe('card acquirer: stored credentials for agreements (tokenization, merchant-initiated debits, revocation)', () => {
+  const signRequest = (number: string = SANDBOX_CARDS.succeeds) => ({
+    agreementId: `agr_${newId('req').slice(4)}`, // our agreement id's shape
+    merchantId: 'mer_1',
+    currency: 'CNY' as const,
+    card: { number, expMonth: 12, expYear: new Date().getUTCFullYear() + 2, cvc: '737' },
+    callbackUrl: 'http://127.0.0.1:9/callbacks/card_a',
+  });
+
+  it('signs pending an OTP, a wrong OTP leaves it pending, 123456 activates it; debits with the token capture; the acquirer keeps no card number', async () => {
+    const request = signRequest();
+    const signed = await adapter().signAgreement(request);
+    expect(signed).toEqual({ outcome: 'requires_action', channelAgreementId: expect.stringMatching(/^src_[0-9a-f]{24}$/), action: { type: 'otp' } });
+    const ref = { agreementId: request.agreementId, channelAgreementId: (signed as { channelAgreementId: string }).channelAgreementId };
+    // A retried sign (same agreement id) is the same instrument, not a second one.
+    expect(await adapter().signAgreement(request)).toEqual(signed);
+    expect(await adapter().confirmAgreement({ ...ref, otp: '000000' })).toMatchObject({ outcome: 'declined', code: 'authentication_failed' });
+    const active = await adapter().confirmAgreement({ ...ref, otp: SANDBOX_OTP });
+    expect(active).toEqual({ outcome: 'active', channelAgreementId: ref.channelAgreementId, token: ref.channelAgreementId, brand: 'visa', last4: '4242' });
+
+    const debit = cardPayment(SANDBOX_CARDS.succeeds, { card: undefined, agreementToken: ref.channelAgreementId });
+    expect(await adapter().createPayment(debit)).toEqual({ outcome: 'succeeded', channelPaymentId: expect.stringMatching(/^acq_/) });
+    expect((await record('card_a', debit.paymentId))?.card).toMatchObject({ last4: '4242', scheme: 'visa' });
+    // The request on the wire names the instrument as a merchant-initiated recurring payment, with no card.
+    expect(toPaymentBody(debit)).toMatchObject({ source: { type: 'id', id: ref.channelAgreementId }, merchant_initiated: true, payment_type: 'Recurring' });
+    const stored = JSON.stringify(await Promise.all(['instrument#', 'instrument-ref#', 'payment#', 'idem#'].map((prefix) => store.list('card_a', prefix))));
+    expect(stored).toContain(ref.channelAgreementId);
+    expect(stored).not.toContain(SANDBOX_CARDS.succeeds);
+    expect(stored).not.toContain('"737"');
+  });
+
+  it('a revoked instrument declines every later debit; revocation is idempotent; a pending one cannot pay either', async () => {
+    const request = signRequest();
+    const signed = (await adapter().signAgreement(request)) as { channelAgreementId: string };
+    const ref = { agreementId: request.agreementId, channelAgreementId: signed.channelAgreementId };
+    const beforeOtp = await adapter().createPayment(cardPayment(SANDBOX_CARDS.succeeds, { card: undefined, agreementToken: ref.channelAgreementId }));
+    expect(beforeOtp).toMatchObject({ outcome: 'declined', code: 'card_declined' });
+    await adapter().confirmAgreement({ ...ref, otp: SANDBOX_OTP });
+    expect(await adapter().terminateAgreement(ref)).toEqual({ outcome: 'terminated', channelAgreementId: ref.channelAgreementId });
+    expect(await adapter().terminateAgreement(ref)).toEqual({ outcome: 'terminated', channelAgreementId: ref.channelAgreementId });
+    const after = await adapter().createPayment(cardPayment(SANDBOX_CARDS.succeeds, { card: undefined, agreementToken: ref.channelAgreementId }));
+    expect(after).toMatchObject({ outcome: 'declined', code: 'card_declined' });
+  });
+
+  it('0341 signs and activates, and every debit with its token is declined', async () => {
+    const request = signRequest(SANDBOX_CARDS.agreementDebitsDeclined);
+    const signed = (await adapter().signAgreement(request)) as { channelAgreementId: string };
+    const active = await adapter().confirmAgreement({ agreementId: request.agreementId, channelAgreementId: signed.channelAgreementId, otp: SANDBOX_OTP });
+    expect(active).toMatchObject({ outcome: 'active', last4: '0341' });
+    const debit = await adapter().createPayment(cardPayment(SANDBOX_CARDS.succeeds, { card: undefined, agreementToken: signed.channelAgreementId }));
+    expect(debit).toMatchObject({ outcome: 'declined', code: 'card_declined' });
+  });
+});

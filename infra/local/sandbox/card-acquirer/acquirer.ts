@@ -4,6 +4,7 @@ import type { Currency } from '../../../../shared/domain/money.js';
 import { SANDBOX_CARDS, SANDBOX_OTP, SANDBOX_REFUND_ANSWER_LOST } from '../../../../shared/channels/sandbox-card.js';
 import { RESPONSE_CODES, type AcquirerPayment, type AcquirerPaymentStatus, type PaymentRequestBody } from '../../../../shared/channels/card-acquirer/wire.js';
 import type { SandboxStore } from '../sandbox-store.js';
+import type { InstrumentRecord, SandboxInstruments } from './instruments.js';
 
 /**
  * What reached the acquirer, in order, as its own report shows it (GET /sandbox/activity): tests read it to prove
@@ -77,11 +78,14 @@ export class SandboxAcquirer {
       readonly primary: boolean;
       readonly fingerprintKey: string;
       readonly now: () => Date;
+      /** Stored credentials: a merchant-initiated payment names one instead of a card. */
+      readonly instruments: SandboxInstruments;
     },
   ) {}
 
   async create(request: PaymentRequestBody): Promise<Outcome> {
-    const { number } = request.source;
+    const number = request.source.type === 'card' ? request.source.number : undefined;
+    const instrument = request.source.type === 'id' ? (await this.options.instruments.get(request.source.id))?.value : undefined;
     for (;;) {
       const held = await this.get(request.reference);
       if (held?.value.status) return refusal(409, 'duplicate_reference');
@@ -91,12 +95,12 @@ export class SandboxAcquirer {
         // Voided (by our reference) before the create arrived: refused, and nothing is authorized.
         const refused = { ...base, actions: [...base.actions, { id: actionId(), kind: 'charge' as const, at, outcome: 'refused_voided', amount: request.amount }] };
         if (!(await this.save(refused, held?.version ?? 0))) continue;
-        return { status: 201, body: this.answerOf({ ...refused, ...this.requestFields(request), status: 'Declined', responseCode: RESPONSE_CODES.voidedBeforeArrival }) };
+        return { status: 201, body: this.answerOf({ ...refused, ...this.requestFields(request, instrument), status: 'Declined', responseCode: RESPONSE_CODES.voidedBeforeArrival }) };
       }
-      const decision = this.decide(request);
+      const decision = request.source.type === 'id' ? this.decideStored(request, instrument) : this.decide(request, request.source.number);
       const record: PaymentRecord = {
         ...base,
-        ...this.requestFields(request),
+        ...this.requestFields(request, instrument),
         ...(decision.status ? { status: decision.status, responseCode: decision.responseCode } : {}),
         capturedAmount: decision.status === 'Captured' ? request.amount : 0,
         reversalTimesOut: decision.reversalTimesOut,
@@ -112,7 +116,7 @@ export class SandboxAcquirer {
   }
 
   /** The contract's sandbox table ("Sandbox cards"), as today's in-process channel applied it. */
-  private decide(request: PaymentRequestBody): {
+  private decide(request: PaymentRequestBody, number: string): {
     status?: AcquirerPaymentStatus;
     responseCode: string;
     outcome: string;
@@ -122,7 +126,7 @@ export class SandboxAcquirer {
     const primary = this.options.primary;
     const approved = { status: request.capture ? ('Captured' as const) : ('Authorized' as const), responseCode: RESPONSE_CODES.approved, outcome: request.capture ? 'succeeded' : 'authorized', late: false, reversalTimesOut: false };
     const challenge = { status: 'Pending' as const, responseCode: RESPONSE_CODES.authenticationRequired, outcome: 'requires_action', late: false, reversalTimesOut: false };
-    switch (request.source.number) {
+    switch (number) {
       case SANDBOX_CARDS.declined:
         return { status: 'Declined', responseCode: RESPONSE_CODES.doNotHonour, outcome: 'declined', late: false, reversalTimesOut: false };
       case SANDBOX_CARDS.insufficientFunds:
@@ -140,6 +144,18 @@ export class SandboxAcquirer {
         return challenge;
     }
     return request.authentication?.required ? challenge : approved;
+  }
+
+  /**
+   * A merchant-initiated payment with a stored credential: no challenge is possible (the payer is absent), so it is
+   * approved, or declined when the instrument is not active or its sandbox card declines every debit (0341).
+   */
+  private decideStored(request: PaymentRequestBody, instrument: InstrumentRecord | undefined): ReturnType<SandboxAcquirer['decide']> {
+    const declined = (responseCode: string) => ({ status: 'Declined' as const, responseCode, outcome: 'declined', late: false, reversalTimesOut: false });
+    if (instrument?.status !== 'Active') return declined(RESPONSE_CODES.instrumentNotActive);
+    if (instrument.declinesDebits) return declined(RESPONSE_CODES.doNotHonour);
+    const status = request.capture ? ('Captured' as const) : ('Authorized' as const);
+    return { status, responseCode: RESPONSE_CODES.approved, outcome: request.capture ? 'succeeded' : 'authorized', late: false, reversalTimesOut: false };
   }
 
   /** The payer's OTP. A wrong one leaves the challenge open (the platform decides when to give up). */
@@ -278,13 +294,14 @@ export class SandboxAcquirer {
     };
   }
 
-  private requestFields(request: PaymentRequestBody): Partial<PaymentRecord> {
+  private requestFields(request: PaymentRequestBody, instrument: InstrumentRecord | undefined): Partial<PaymentRecord> {
+    const fields = { orderId: request.metadata?.order_id, amount: request.amount, currency: request.currency, capture: request.capture };
+    if (request.source.type === 'id') {
+      return { ...fields, ...(instrument ? { card: { last4: instrument.last4, scheme: instrument.scheme, fingerprint: instrument.fingerprint } } : {}) };
+    }
     const { number } = request.source;
     return {
-      orderId: request.metadata?.order_id,
-      amount: request.amount,
-      currency: request.currency,
-      capture: request.capture,
+      ...fields,
       card: {
         last4: number.slice(-4),
         scheme: cardBrand(number),
@@ -322,4 +339,5 @@ const SUMMARY: Readonly<Record<string, string>> = {
   [RESPONSE_CODES.insufficientFunds]: 'Insufficient funds',
   [RESPONSE_CODES.voidedBeforeArrival]: 'Voided before it arrived',
   [RESPONSE_CODES.authenticationFailed]: 'Authentication failed',
+  [RESPONSE_CODES.instrumentNotActive]: 'Stored credential not active',
 };

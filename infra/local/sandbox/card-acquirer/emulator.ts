@@ -7,6 +7,7 @@ import {
   ACQUIRER_HEADERS,
   authenticationRequestSchema,
   captureRequestSchema,
+  instrumentRequestSchema,
   paymentRequestSchema,
   refundRequestSchema,
   voidRequestSchema,
@@ -14,6 +15,7 @@ import {
 import { parseJsonBody, readRequestBody, sendText } from '../http-io.js';
 import type { SandboxStore } from '../sandbox-store.js';
 import { SandboxAcquirer, refusal, type Outcome } from './acquirer.js';
+import { SandboxInstruments } from './instruments.js';
 
 export interface CardAcquirerEmulatorOptions {
   readonly store: SandboxStore;
@@ -52,6 +54,10 @@ const ROUTES: readonly { method: string; pattern: RegExp; name: string }[] = [
   { method: 'POST', pattern: /^\/payments\/([^/]+)\/captures$/, name: 'capture' },
   { method: 'POST', pattern: /^\/payments\/([^/]+)\/refunds$/, name: 'refund' },
   { method: 'POST', pattern: /^\/voids$/, name: 'void' },
+  { method: 'POST', pattern: /^\/instruments$/, name: 'createInstrument' },
+  { method: 'GET', pattern: /^\/instruments\/([^/]+)$/, name: 'retrieveInstrument' },
+  { method: 'POST', pattern: /^\/instruments\/([^/]+)\/authentications$/, name: 'authenticateInstrument' },
+  { method: 'POST', pattern: /^\/instruments\/([^/]+)\/revocations$/, name: 'revokeInstrument' },
 ];
 
 /**
@@ -63,16 +69,19 @@ const ROUTES: readonly { method: string; pattern: RegExp; name: string }[] = [
  */
 export class CardAcquirerEmulator {
   private readonly acquirer: SandboxAcquirer;
+  private readonly instruments: SandboxInstruments;
   private readonly now: () => Date;
 
   constructor(private readonly options: CardAcquirerEmulatorOptions) {
     this.now = options.now ?? (() => new Date());
+    this.instruments = new SandboxInstruments({ store: options.store, channel: options.channel, fingerprintKey: options.keys.fingerprintKey });
     this.acquirer = new SandboxAcquirer({
       store: options.store,
       channel: options.channel,
       primary: options.primary,
       fingerprintKey: options.keys.fingerprintKey,
       now: this.now,
+      instruments: this.instruments,
     });
   }
 
@@ -108,6 +117,8 @@ export class CardAcquirerEmulator {
       }
       case 'retrieve':
         return this.acquirer.retrieve(id);
+      case 'retrieveInstrument':
+        return this.instruments.retrieve(id);
       default:
         return this.acquirer.actions(id);
     }
@@ -123,6 +134,12 @@ export class CardAcquirerEmulator {
         return this.parsed(captureRequestSchema, body, (request) => this.acquirer.capture(id, request.amount, request.reference));
       case 'refund':
         return this.parsed(refundRequestSchema, body, (request) => this.acquirer.refund(id, request.amount, request.reference, request.metadata?.reason));
+      case 'createInstrument':
+        return this.parsed(instrumentRequestSchema, body, (request) => this.instruments.create(request));
+      case 'authenticateInstrument':
+        return this.parsed(authenticationRequestSchema, body, (request) => this.instruments.authenticate(id, request.otp));
+      case 'revokeInstrument':
+        return this.instruments.revoke(id);
       default:
         return this.parsed(voidRequestSchema, body, (request) => this.acquirer.void(request.reference));
     }
