@@ -43,6 +43,7 @@ const API_ACCESS: Readonly<Record<ApiFunctionName, { seal?: boolean; fingerprint
   events: { notify: true }, // reads delivery history, queues redeliveries, signs test pings, publishes public keys
   checkout: { unsigned: true, channels: true }, // payers' pages: no merchant secret to open; the OTP form confirms at the channel
   callbacks: { unsigned: true, channels: true }, // channels' callbacks: opens only the channel credentials; refunds late successes
+  customers: {}, // customers and their balances' movements: the table only, never a channel
 };
 
 /**
@@ -121,6 +122,7 @@ export class PaymentPlatformStack extends Stack {
         events: apiFunctions.events.fn,
         checkout: apiFunctions.checkout.fn,
         callbacks: apiFunctions.callbacks.fn,
+        customers: apiFunctions.customers.fn,
       },
       domain: props.domain,
       webAclArn: props.webAclArn,

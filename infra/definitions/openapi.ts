@@ -11,10 +11,13 @@ import { SIGNATURE_WINDOW_SECONDS } from '../../shared/domain/signing.js';
 import {
   captureOrderSchema,
   confirmPaymentSchema,
+  createCustomerSchema,
   createOrderSchema,
   createRefundSchema,
+  customerTransactionsQuerySchema,
   emptyBodySchema,
   eventsQuerySchema,
+  findCustomerQuerySchema,
   listOrdersQuerySchema,
   payOrderSchema,
   testWebhookSchema,
@@ -22,6 +25,9 @@ import {
 import {
   balanceSchema,
   cardSummarySchema,
+  customerSchema,
+  customerTransactionListSchema,
+  customerTransactionSchema,
   deliveryAttemptSchema,
   errorCodeSchema,
   errorSchema,
@@ -60,6 +66,9 @@ const RESPONSE_COMPONENTS: ReadonlyArray<readonly [Schema, Component]> = [
   [refundSchema, { id: 'Refund', description: 'A refund of part or all of an order\'s captured amount.' }],
   [orderListSchema, { id: 'OrderList', description: 'A page of orders, newest first.' }],
   [balanceSchema, { id: 'Balance', description: "The merchant's balances per currency, in minor units." }],
+  [customerSchema, { id: 'Customer', description: "A merchant's customer with the balances the platform keeps for it, per currency." }],
+  [customerTransactionSchema, { id: 'CustomerTransaction', description: "One movement of a customer's balance: a top-up, a balance payment, a refund." }],
+  [customerTransactionListSchema, { id: 'CustomerTransactionList', description: "A page of a customer's movements, newest first." }],
   [eventSchema, { id: 'Event', description: 'An event with its delivery state and every delivery attempt.' }],
   [deliveryAttemptSchema, { id: 'DeliveryAttempt', description: 'One attempt to deliver an event to its notifyUrl.' }],
   [eventListSchema, { id: 'EventList', description: "An order's events, oldest first." }],
@@ -79,6 +88,7 @@ const REQUEST_COMPONENTS: ReadonlyArray<readonly [Schema, Component]> = [
   [confirmPaymentSchema, { id: 'ConfirmPaymentRequest', description: 'The one-time password of an otp challenge.' }],
   [captureOrderSchema, { id: 'CaptureOrderRequest', description: 'A capture: `amount` of the authorization, or all of it without one.' }],
   [createRefundSchema, { id: 'CreateRefundRequest', description: 'A refund; outRefundNo is idempotent per order.' }],
+  [createCustomerSchema, { id: 'CreateCustomerRequest', description: 'A new customer; outCustomerNo is unique per merchant.' }],
   [testWebhookSchema, { id: 'TestWebhookRequest', description: 'Where to send the signed ping.' }],
   [emptyBodySchema, { id: 'EmptyRequest', description: 'No fields: send `{}` or no body.' }],
 ];
@@ -94,6 +104,8 @@ interface Operation {
   readonly success: Success;
   /** The codes this operation raises itself; the ones every route shares are added by `errorCodes`. */
   readonly errors: readonly ErrorCode[];
+  /** Codes this operation answers with another status than the catalog's (the contract's 409 `insufficient_balance` of a top-up's refund, type conflict). */
+  readonly statusOf?: Readonly<Partial<Record<ErrorCode, number>>>;
 }
 
 const ref = (id: string): Json => ({ $ref: `#/components/schemas/${id}` });
@@ -110,7 +122,7 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
     description: '`outTradeNo` is unique per merchant: a second order with it gets 409 `duplicate_out_trade_no` naming the existing order.',
     body: 'CreateOrderRequest',
     success: { 201: ok('The order, CREATED, with `refunds: []`.', 'Order') },
-    errors: ['amount_invalid', 'currency_invalid', 'notify_url_invalid', 'notify_url_forbidden', 'duplicate_out_trade_no'],
+    errors: ['amount_invalid', 'currency_invalid', 'notify_url_invalid', 'notify_url_forbidden', 'resource_missing', 'duplicate_out_trade_no'],
   },
   'GET /v1/orders': {
     operationId: 'listOrders',
@@ -162,6 +174,8 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
       'order_expired',
       'order_changed',
       'payment_processing_error',
+      'balance_not_allowed_for_topup',
+      'insufficient_balance',
     ],
   },
   'POST /v1/orders/{id}/pay/confirm': {
@@ -207,7 +221,8 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
       200: ok('The refund this `outRefundNo` already made, for the same amount.', 'Refund'),
       202: ok("The refund, PROCESSING: the channel's answer was lost; the janitor resolves it by querying the channel.", 'Refund'),
     },
-    errors: ['amount_invalid', 'resource_missing', 'order_not_refundable', 'refund_window_expired', 'duplicate_out_refund_no', 'refund_exceeds_captured'],
+    errors: ['amount_invalid', 'resource_missing', 'order_not_refundable', 'refund_window_expired', 'duplicate_out_refund_no', 'refund_exceeds_captured', 'insufficient_balance'],
+    statusOf: { insufficient_balance: 409 },
   },
   'GET /v1/refunds/{id}': {
     operationId: 'getRefund',
@@ -220,6 +235,35 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
     summary: "The merchant's balances",
     success: { 200: ok('Available and pending balances per currency.', 'Balance') },
     errors: [],
+  },
+  'POST /v1/customers': {
+    operationId: 'createCustomer',
+    summary: 'Create a customer',
+    description: '`outCustomerNo` is unique per merchant: a second customer with it gets 409 `duplicate_out_customer_no` naming the existing one, whatever the body.',
+    body: 'CreateCustomerRequest',
+    success: { 201: ok('The customer, its balances at zero.', 'Customer') },
+    errors: ['duplicate_out_customer_no'],
+  },
+  'GET /v1/customers': {
+    operationId: 'findCustomer',
+    summary: 'Find a customer by outCustomerNo',
+    query: findCustomerQuerySchema,
+    success: { 200: ok('That customer, with its balances.', 'Customer') },
+    errors: ['resource_missing'],
+  },
+  'GET /v1/customers/{id}': {
+    operationId: 'getCustomer',
+    summary: 'Get a customer with its balances',
+    success: { 200: ok('The customer, with its balances.', 'Customer') },
+    errors: ['resource_missing'],
+  },
+  'GET /v1/customers/{id}/transactions': {
+    operationId: 'listCustomerTransactions',
+    summary: "A customer's balance movements",
+    description: 'Top-ups, balance payments and refunds, newest first, each with its signed amount and the balance after it.',
+    query: customerTransactionsQuerySchema,
+    success: { 200: ok('A page of movements, newest first.', 'CustomerTransactionList') },
+    errors: ['resource_missing', 'cursor_invalid'],
   },
   'GET /v1/events': {
     operationId: 'listEvents',
@@ -295,23 +339,28 @@ const STATUS_TEXT: Readonly<Record<string, string>> = {
   '5XX': 'The platform failed; retry with the same Idempotency-Key.',
 };
 
-function errorCatalogTable(codes: readonly ErrorCode[]): string {
-  const rows = codes.map((code) => `| \`${code}\` | ${ERROR_CODES[code].status} | ${ERROR_CODES[code].type} | ${ERROR_CODES[code].message} |`);
+function errorCatalogTable(codes: readonly ErrorCode[], statusOf: Operation['statusOf'] = {}): string {
+  const rows = codes.map((code) => {
+    const status = statusOf[code] ?? ERROR_CODES[code].status;
+    const type = statusOf[code] === 409 ? 'conflict' : ERROR_CODES[code].type;
+    return `| \`${code}\` | ${status} | ${type} | ${ERROR_CODES[code].message} |`;
+  });
   return ['The closed catalog of error codes (shared/domain/error-codes.ts).', '', '| code | status | type | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 
 /** One response per error status, its schema the Error envelope narrowed to that status's codes. */
-function errorResponses(codes: readonly ErrorCode[], replayable: boolean): Json {
+function errorResponses(codes: readonly ErrorCode[], replayable: boolean, statusOf: Operation['statusOf'] = {}): Json {
   const byStatus = new Map<string, ErrorCode[]>();
   for (const code of codes) {
-    const status = ERROR_CODES[code].status >= 500 ? '5XX' : String(ERROR_CODES[code].status);
+    const catalogStatus = statusOf[code] ?? ERROR_CODES[code].status;
+    const status = catalogStatus >= 500 ? '5XX' : String(catalogStatus);
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
   return Object.fromEntries(
     [...byStatus].map(([status, statusCodes]) => [
       status,
       {
-        description: `${STATUS_TEXT[status]}\n\n${errorCatalogTable(statusCodes).split('\n').slice(2).join('\n')}`,
+        description: `${STATUS_TEXT[status]}\n\n${errorCatalogTable(statusCodes, statusOf).split('\n').slice(2).join('\n')}`,
         headers: {
           'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
           ...(status === '429' ? { 'Retry-After': { $ref: '#/components/headers/Retry-After' } } : {}),
@@ -367,7 +416,7 @@ function operation(route: RouteDefinition, spec: Operation) {
     ...(route.signed ? {} : { security: [] }),
     parameters: [...pathParameters, ...(spec.query ? queryParameters(spec.query) : []), ...idempotency],
     ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: ref(spec.body) } } } } : {}),
-    responses: { ...success, ...errorResponses(errorCodes(route, spec), route.idempotent) },
+    responses: { ...success, ...errorResponses(errorCodes(route, spec), route.idempotent, spec.statusOf) },
   };
 }
 

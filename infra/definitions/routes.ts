@@ -2,7 +2,7 @@
  * The merchant API's routes: method + path template → the Lambda handler module that serves it. Read by the CDK
  * stack (API Gateway resources) and by the local gateway, so both expose exactly the same API.
  */
-export type ApiFunctionName = 'order' | 'pay' | 'refund' | 'query' | 'events' | 'checkout' | 'callbacks';
+export type ApiFunctionName = 'order' | 'pay' | 'refund' | 'query' | 'events' | 'checkout' | 'callbacks' | 'customers';
 
 export interface RouteDefinition {
   readonly method: 'GET' | 'POST';
@@ -27,6 +27,10 @@ export const routes: readonly RouteDefinition[] = [
   { method: 'POST', path: '/v1/orders/{id}/refunds', handler: 'refund', signed: true, idempotent: true },
   { method: 'GET', path: '/v1/refunds/{id}', handler: 'query', signed: true, idempotent: false },
   { method: 'GET', path: '/v1/balance', handler: 'query', signed: true, idempotent: false },
+  { method: 'POST', path: '/v1/customers', handler: 'customers', signed: true, idempotent: true },
+  { method: 'GET', path: '/v1/customers', handler: 'customers', signed: true, idempotent: false },
+  { method: 'GET', path: '/v1/customers/{id}', handler: 'customers', signed: true, idempotent: false },
+  { method: 'GET', path: '/v1/customers/{id}/transactions', handler: 'customers', signed: true, idempotent: false },
   { method: 'GET', path: '/v1/events', handler: 'events', signed: true, idempotent: false },
   { method: 'POST', path: '/v1/events/{id}/redeliver', handler: 'events', signed: true, idempotent: true },
   { method: 'POST', path: '/v1/webhooks/test', handler: 'events', signed: true, idempotent: true },
@@ -52,4 +56,5 @@ export const apiFunctionEntries: Readonly<Record<ApiFunctionName, string>> = {
   events: 'functions/events.ts',
   checkout: 'functions/checkout.ts',
   callbacks: 'functions/callbacks.ts',
+  customers: 'functions/customers.ts',
 };

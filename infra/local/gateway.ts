@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { handler as callbacks } from '../../functions/callbacks.js';
 import { handler as checkout } from '../../functions/checkout.js';
+import { handler as customers } from '../../functions/customers.js';
 import { handler as events } from '../../functions/events.js';
 import { handler as order } from '../../functions/order.js';
 import { handler as pay } from '../../functions/pay.js';
@@ -18,7 +19,7 @@ import type { SandboxEmulator } from './sandbox-channels.js';
 type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 /** The same modules CDK deploys behind API Gateway. */
-const HANDLERS: Record<ApiFunctionName, ApiHandler> = { order, pay, refund, query, events, checkout, callbacks };
+const HANDLERS: Record<ApiFunctionName, ApiHandler> = { order, pay, refund, query, events, checkout, callbacks, customers };
 
 /** API Gateway's integration timeout. */
 export const GATEWAY_TIMEOUT_MS = 29_000;

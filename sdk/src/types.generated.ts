@@ -32,6 +32,10 @@ export interface Order {
   closeReason: "merchant" | "expired" | "voided" | "authorization_expired" | null;
   /** Embedded when one order is read or created, oldest first. */
   refunds?: Refund[];
+  /** topup: its success credits customerId's balance; absent on sales. */
+  purpose?: "payment" | "topup";
+  /** topup: the customer whose balance it tops up. (pattern: `^cus_[0-9a-z]{26}$`) */
+  customerId?: string;
 }
 
 export interface Payment {
@@ -51,6 +55,8 @@ export interface Payment {
   amountAuthorized?: number;
   /** Authorizations: not captured by then, the hold is voided and the order CLOSED (`authorization_expired`). (format: date-time) */
   captureBefore?: string;
+  /** balance: the customer whose balance paid. (pattern: `^cus_[0-9a-z]{26}$`) */
+  customerId?: string;
 }
 
 export interface NextAction {
@@ -118,6 +124,44 @@ export interface Balance {
     currency: "CNY" | "USD" | "EUR" | "HKD" | "GBP" | "SGD" | "JPY" | "KRW";
     amount: number;
   }[];
+}
+
+export interface Customer {
+  /** pattern: `^cus_[0-9a-z]{26}$` */
+  id: string;
+  object: "customer";
+  outCustomerNo: string;
+  name: string;
+  /** Per currency; CNY always listed, the others once the customer has had a movement in them. */
+  balances: {
+    currency: "CNY" | "USD" | "EUR" | "HKD" | "GBP" | "SGD" | "JPY" | "KRW";
+    /** ≥ 0 */
+    amount: number;
+  }[];
+  /** format: date-time */
+  createdAt: string;
+}
+
+export interface CustomerTransaction {
+  object: "customer_transaction";
+  /** The ledger entry of the movement. */
+  id: string;
+  type: "topup" | "payment" | "refund" | "topup_refund" | "topup_refund_returned";
+  /** Signed minor units: + credits the balance, − debits it. */
+  amount: number;
+  currency: "CNY" | "USD" | "EUR" | "HKD" | "GBP" | "SGD" | "JPY" | "KRW";
+  /** The balance in this currency after the movement. (≥ 0) */
+  balanceAfter: number;
+  /** pattern: `^ord_[0-9a-z]{26}$` */
+  orderId: string;
+  refundId: string | null;
+  /** format: date-time */
+  createdAt: string;
+}
+
+export interface CustomerTransactionList {
+  data: CustomerTransaction[];
+  nextCursor: string | null;
 }
 
 export interface Event {
@@ -192,10 +236,12 @@ export interface Error {
     orderId?: string;
     /** duplicate_out_refund_no: the refund that has this outRefundNo. (pattern: `^rf_[0-9a-z]{26}$`) */
     refundId?: string;
+    /** duplicate_out_customer_no: the customer that has this outCustomerNo. (pattern: `^cus_[0-9a-z]{26}$`) */
+    customerId?: string;
   };
 }
 
-export type ErrorCode = "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "amount_invalid" | "currency_invalid" | "notify_url_invalid" | "notify_url_forbidden" | "invalid_card_number" | "expired_card" | "method_not_supported" | "manual_capture_not_supported" | "cursor_invalid" | "invalid_json" | "unsupported_media_type" | "idempotency_key_invalid" | "missing_signature" | "invalid_signature" | "timestamp_out_of_window" | "replayed_request" | "merchant_disabled" | "risk_blocked" | "card_declined" | "insufficient_funds" | "authentication_failed" | "no_channel_available" | "processing_error" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "duplicate_out_trade_no" | "duplicate_out_refund_no" | "order_not_payable" | "order_expired" | "order_not_confirmable" | "order_not_closable" | "order_not_refundable" | "order_not_capturable" | "order_not_voidable" | "authorization_expired" | "order_changed" | "invalid_state_transition" | "refund_window_expired" | "event_refused" | "no_notify_url" | "request_in_progress" | "refund_exceeds_captured" | "capture_exceeds_authorized" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "bad_gateway" | "payment_processing_error" | "channel_error" | "gateway_timeout";
+export type ErrorCode = "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "amount_invalid" | "currency_invalid" | "notify_url_invalid" | "notify_url_forbidden" | "invalid_card_number" | "expired_card" | "method_not_supported" | "balance_not_allowed_for_topup" | "manual_capture_not_supported" | "cursor_invalid" | "invalid_json" | "unsupported_media_type" | "idempotency_key_invalid" | "missing_signature" | "invalid_signature" | "timestamp_out_of_window" | "replayed_request" | "merchant_disabled" | "risk_blocked" | "card_declined" | "insufficient_funds" | "authentication_failed" | "no_channel_available" | "insufficient_balance" | "processing_error" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "duplicate_out_trade_no" | "duplicate_out_refund_no" | "duplicate_out_customer_no" | "order_not_payable" | "order_expired" | "order_not_confirmable" | "order_not_closable" | "order_not_refundable" | "order_not_capturable" | "order_not_voidable" | "authorization_expired" | "order_changed" | "invalid_state_transition" | "refund_window_expired" | "event_refused" | "no_notify_url" | "request_in_progress" | "refund_exceeds_captured" | "capture_exceeds_authorized" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "bad_gateway" | "payment_processing_error" | "channel_error" | "gateway_timeout";
 
 export interface OrderEvent {
   /** pattern: `^evt_[0-9a-z]{26}$` */
@@ -250,6 +296,9 @@ export interface CreateOrderRequest {
   expiresInSeconds?: number;
   /** default: {} */
   metadata?: { [key: string]: string };
+  purpose?: "payment" | "topup";
+  /** pattern: `^cus_[0-9a-z]{26}$` */
+  customerId?: string;
 }
 
 export interface PayOrderRequest {
@@ -275,6 +324,8 @@ export interface PayOrderRequest {
     id?: string;
     ip?: string;
   };
+  /** pattern: `^cus_[0-9a-z]{26}$` */
+  customerId?: string;
 }
 
 export interface ConfirmPaymentRequest {
@@ -294,6 +345,13 @@ export interface CreateRefundRequest {
   amount: number;
   /** length 1–256 */
   reason?: string;
+}
+
+export interface CreateCustomerRequest {
+  /** pattern: `^[A-Za-z0-9_-]{1,64}$` */
+  outCustomerNo: string;
+  /** length 1–128 */
+  name: string;
 }
 
 export interface TestWebhookRequest {

@@ -57,6 +57,7 @@ export function paymentSummary(attempt: Attempt): Payment {
     otpFailures: attempt.otpFailures,
     createdAt: attempt.createdAt,
     ...(attempt.amountAuthorized != null ? { amountAuthorized: attempt.amountAuthorized, captureBefore: attempt.captureBefore ?? null } : {}),
+    ...(attempt.customerId ? { customerId: attempt.customerId } : {}),
   };
 }
 

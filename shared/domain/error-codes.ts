@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   invalid_card_number: { status: 400, type: 'invalid_request', message: 'The card number is not valid.' },
   expired_card: { status: 400, type: 'invalid_request', message: 'The card has expired.' },
   method_not_supported: { status: 400, type: 'invalid_request', message: 'This payment method is not available.' },
+  balance_not_allowed_for_topup: { status: 400, type: 'invalid_request', message: 'A top-up is paid with any method but balance.' },
   manual_capture_not_supported: { status: 400, type: 'invalid_request', message: 'Pre-authorization (capture: false) is not available for this method.' },
   cursor_invalid: { status: 400, type: 'invalid_request', message: 'The cursor is not valid for this query.' },
   invalid_json: { status: 400, type: 'invalid_request', message: 'The request body is not a JSON object.' },
@@ -50,6 +51,7 @@ export const ERROR_CODES = {
   insufficient_funds: { status: 402, type: 'payment', message: 'The card has insufficient funds.' },
   authentication_failed: { status: 402, type: 'payment', message: 'The payer failed the challenge (wrong one-time password).' },
   no_channel_available: { status: 402, type: 'payment', message: 'No payment channel could take this payment.' },
+  insufficient_balance: { status: 402, type: 'payment', message: "The customer's balance is too low (a top-up's refund: 409, its balance was spent)." },
   processing_error: { status: 402, type: 'payment', message: 'The payment could not be processed; it can be paid again.' },
   // 404, 405, 413: the target.
   resource_missing: { status: 404, type: 'invalid_request', message: 'No such object (or it belongs to another merchant).' },
@@ -59,6 +61,7 @@ export const ERROR_CODES = {
   // 409: the object is not in a state that allows the request.
   duplicate_out_trade_no: { status: 409, type: 'conflict', message: 'An order with this outTradeNo exists; `orderId` names it.' },
   duplicate_out_refund_no: { status: 409, type: 'conflict', message: 'This outRefundNo was used with another amount; `refundId` names that refund.' },
+  duplicate_out_customer_no: { status: 409, type: 'conflict', message: 'A customer with this outCustomerNo exists; `customerId` names it.' },
   order_not_payable: { status: 409, type: 'conflict', message: 'The order is not CREATED, or another request is paying it.' },
   order_expired: { status: 409, type: 'conflict', message: 'The order has expired.' },
   order_not_confirmable: { status: 409, type: 'conflict', message: 'The order has no open challenge to confirm.' },

@@ -4,5 +4,5 @@
  */
 export { accounts } from '../ledger/accounts.js';
 export { creditChange, isBalanced, type Direction, type LedgerEntry, type LedgerLine } from '../ledger/posting.js';
-export { latePaymentLines, lateRefundLines, paymentLines, refundLines } from '../ledger/rules.js';
+export { balancePaymentLines, latePaymentLines, lateRefundLines, paymentLines, refundLines, topupLines } from '../ledger/rules.js';
 export { trialBalance, type TrialBalance } from '../ledger/check.js';

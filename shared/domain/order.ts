@@ -1,4 +1,5 @@
 import type { CardSummary } from './card.js';
+import type { OrderPurpose } from './customer.js';
 import type { Currency } from './money.js';
 import type { OrderStatus } from './order-state.js';
 
@@ -6,7 +7,7 @@ export const PAYMENT_METHODS = ['card', 'unionpay', 'wechat_pay', 'alipay', 'net
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 
 /** Methods that this release can complete. The others answer 400 method_not_supported until their issue lands. */
-export const SUPPORTED_METHODS: readonly PaymentMethod[] = ['card', 'unionpay', 'wechat_pay', 'alipay', 'netbank'];
+export const SUPPORTED_METHODS: readonly PaymentMethod[] = ['card', 'unionpay', 'wechat_pay', 'alipay', 'netbank', 'balance'];
 
 export interface NextAction {
   readonly type: 'redirect' | 'qr_code' | 'otp';
@@ -34,6 +35,8 @@ export interface Payment {
   readonly amountAuthorized?: number | null;
   /** Authorizations: after this instant the hold is voided and cannot be captured (shared/domain/authorization.ts). */
   readonly captureBefore?: string | null;
+  /** balance: the customer whose balance pays (its ledger account is debited by the commit). */
+  readonly customerId?: string | null;
 }
 
 export interface PaymentError {
@@ -73,6 +76,9 @@ export interface Order {
    * channel, so a retry, the janitor's query or the expiry can finish it. Null (or absent) otherwise.
    */
   readonly authorizationClaim?: AuthorizationClaim | null;
+  /** `topup`: its success credits customerId's balance (absent on orders older than customers: a sale). */
+  readonly purpose?: OrderPurpose;
+  readonly customerId?: string | null;
 }
 
 export type CloseReason = 'merchant' | 'expired' | 'voided' | 'authorization_expired';

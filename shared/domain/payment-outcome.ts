@@ -1,6 +1,7 @@
 import type { Attempt } from './attempt.js';
 import { basisPoints, type Currency } from './money.js';
-import { paymentLines, type LedgerEntry } from './ledger.js';
+import { balancePaymentLines, paymentLines, topupLines, type LedgerEntry, type LedgerLine } from './ledger.js';
+import { BALANCE_CHANNEL } from './customer.js';
 import type { NextAction, Order, Payment } from './order.js';
 import { assertTransition, type AttemptStatus, type OrderStatus } from './order-state.js';
 
@@ -69,8 +70,14 @@ export function attemptAfter(attempt: Attempt, result: AttemptOutcome, order: Or
   };
 }
 
-/** The ledger entry of money taken from the payer: a captured payment, or the captured part of an authorization. */
-export function paymentEntry(order: Pick<Order, 'id' | 'merchantId' | 'currency'>, p: { id: string; channel: string; amount: number; fee: number; now: string }): LedgerEntry {
+/**
+ * The ledger entry of money taken from the payer: a captured payment, or the captured part of an authorization; a
+ * balance payment debits the customer's balance, a top-up credits it (docs/decisions.md, entries 120 and 121).
+ */
+export function paymentEntry(
+  order: Pick<Order, 'id' | 'merchantId' | 'currency' | 'purpose' | 'customerId' | 'payment'>,
+  p: { id: string; channel: string; amount: number; fee: number; now: string },
+): LedgerEntry {
   return {
     id: p.id,
     kind: 'payment',
@@ -79,9 +86,19 @@ export function paymentEntry(order: Pick<Order, 'id' | 'merchantId' | 'currency'
     refundId: null,
     channel: p.channel,
     currency: order.currency,
-    lines: paymentLines({ merchantId: order.merchantId, channel: p.channel, amount: p.amount, fee: p.fee }),
+    lines: paymentEntryLines(order, p),
     createdAt: p.now,
   };
+}
+
+function paymentEntryLines(
+  order: Pick<Order, 'merchantId' | 'purpose' | 'customerId' | 'payment'>,
+  p: { channel: string; amount: number; fee: number },
+): LedgerLine[] {
+  const customerId = order.payment?.customerId;
+  if (p.channel === BALANCE_CHANNEL && customerId) return balancePaymentLines({ merchantId: order.merchantId, customerId, amount: p.amount });
+  if (order.purpose === 'topup' && order.customerId) return topupLines({ merchantId: order.merchantId, customerId: order.customerId, ...p });
+  return paymentLines({ merchantId: order.merchantId, ...p });
 }
 
 export interface OutcomeChange {

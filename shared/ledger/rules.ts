@@ -35,12 +35,15 @@ export function refundLines(r: {
   channel: string;
   amount: number;
   balance: { available: number; pending: number };
+  /** A balance payment's refund goes back to the customer's balance instead of through the channel (entry 121). */
+  customerId?: string;
 }): LedgerLine[] {
   const split = refundSplit(r.amount, r.balance);
   const lines: LedgerLine[] = [];
   if (split.available > 0) lines.push({ account: accounts.merchantAvailable(r.merchantId), direction: 'debit', amount: split.available });
   if (split.pending > 0) lines.push({ account: accounts.merchantPending(r.merchantId), direction: 'debit', amount: split.pending });
-  lines.push({ account: accounts.channelClearing(r.channel), direction: 'credit', amount: r.amount });
+  const to = r.customerId ? accounts.customerBalance(r.customerId) : accounts.channelClearing(r.channel);
+  lines.push({ account: to, direction: 'credit', amount: r.amount });
   return lines;
 }
 
@@ -69,3 +72,28 @@ export function guardViolations(lines: readonly LedgerLine[], balanceOf: (accoun
     .filter((row) => row.policy.guard === 'non_negative' && row.change < 0 && balanceOf(row.account) + row.change < 0)
     .map((row) => row.account);
 }
+
+/**
+ * A top-up: the channel owes the platform the amount, all of which becomes the customer's stored value; the fee the
+ * channel payment costs is the merchant's, taken from its pending (docs/decisions.md, entry 120).
+ */
+export function topupLines(p: { merchantId: string; customerId: string; channel: string; amount: number; fee: number }): LedgerLine[] {
+  const lines: LedgerLine[] = [
+    { account: accounts.channelClearing(p.channel), direction: 'debit', amount: p.amount },
+    { account: accounts.customerBalance(p.customerId), direction: 'credit', amount: p.amount },
+  ];
+  if (p.fee > 0) {
+    lines.push({ account: accounts.merchantPending(p.merchantId), direction: 'debit', amount: p.fee });
+    lines.push({ account: accounts.feeRevenue(), direction: 'credit', amount: p.fee });
+  }
+  return lines;
+}
+
+/** A balance payment: the customer's stored value to the merchant's pending (a guarded debit: never below zero). */
+export function balancePaymentLines(p: { merchantId: string; customerId: string; amount: number }): LedgerLine[] {
+  return [
+    { account: accounts.customerBalance(p.customerId), direction: 'debit', amount: p.amount },
+    { account: accounts.merchantPending(p.merchantId), direction: 'credit', amount: p.amount },
+  ];
+}
+

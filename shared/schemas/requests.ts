@@ -28,6 +28,9 @@ export const createOrderSchema = z.strictObject({
       .check(z.refine((m) => Object.keys(m).length <= 20, { message: 'at most 20 keys' })),
     {},
   ),
+  /** `topup`: paying the order tops up `customerId`'s balance (shared/services/customers.ts). */
+  purpose: z.optional(z.enum(['payment', 'topup'])),
+  customerId: z.optional(z.string().check(z.regex(/^cus_[0-9a-z]{26}$/))),
 });
 export type CreateOrderRequest = z.infer<typeof createOrderSchema>;
 
@@ -50,6 +53,8 @@ export const payOrderSchema = z.strictObject({
   /** netbank: the payer's bank (e.g. ICBC); without it the bank's page lets the payer pick one. */
   netbank: z.optional(z.strictObject({ bank: z.optional(z.string().check(z.regex(/^[A-Z0-9]{2,16}$/))) })),
   payer: z.optional(payerSchema),
+  /** balance: the customer whose balance pays. */
+  customerId: z.optional(z.string().check(z.regex(/^cus_[0-9a-z]{26}$/))),
 });
 export type PayOrderRequest = z.infer<typeof payOrderSchema>;
 
@@ -91,3 +96,16 @@ export const idParam = (prefix: string) => z.string().check(z.regex(new RegExp(`
 export const eventsQuerySchema = z.strictObject({ orderId: idParam('ord') });
 
 export const testWebhookSchema = z.strictObject({ url: z.string().check(z.minLength(1), z.maxLength(2048)) });
+
+export const createCustomerSchema = z.strictObject({
+  outCustomerNo: businessNo,
+  name: z.string().check(z.minLength(1), z.maxLength(128)),
+});
+export type CreateCustomerRequest = z.infer<typeof createCustomerSchema>;
+
+export const findCustomerQuerySchema = z.strictObject({ outCustomerNo: businessNo });
+
+export const customerTransactionsQuerySchema = z.strictObject({
+  limit: z._default(z.pipe(z.coerce.number(), z.int().check(z.minimum(1), z.maximum(100))), 20),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
+});

@@ -2,7 +2,9 @@ import type * as z from 'zod/mini';
 import type { Currency } from '../domain/money.js';
 import { effectiveOrder, type Order, type Refund } from '../domain/order.js';
 import type { BalanceRow } from '../ports/stores.js';
-import type { balanceSchema, orderListSchema, orderSchema, refundSchema } from './response-schemas.js';
+import type { Customer } from '../domain/customer.js';
+import type { CustomerTransaction } from '../services/customers.js';
+import type { balanceSchema, customerSchema, customerTransactionListSchema, orderListSchema, orderSchema, refundSchema } from './response-schemas.js';
 
 /**
  * The public JSON of each object: what the API returns and what events carry. Internal fields (refundable
@@ -41,6 +43,7 @@ export function orderResource(stored: Order, nowMs: number, refunds?: readonly R
           createdAt: order.payment.createdAt,
           ...(order.payment.amountAuthorized != null ? { amountAuthorized: order.payment.amountAuthorized } : {}),
           ...(order.payment.captureBefore ? { captureBefore: order.payment.captureBefore } : {}),
+          ...(order.payment.customerId ? { customerId: order.payment.customerId } : {}),
         }
       : null,
     lastPaymentError: order.lastPaymentError,
@@ -50,6 +53,7 @@ export function orderResource(stored: Order, nowMs: number, refunds?: readonly R
     closedAt: order.closedAt,
     closeReason: order.closeReason,
     ...(refunds ? { refunds: refunds.map(refundResource) } : {}),
+    ...(order.purpose === 'topup' ? { purpose: 'topup' as const, customerId: order.customerId! } : {}),
   };
 }
 
@@ -78,4 +82,35 @@ export function orderListResource(orders: readonly Order[], nextCursor: string |
 export function balanceResource(available: readonly BalanceRow[], pending: readonly BalanceRow[] = []): z.infer<typeof balanceSchema> {
   const money = (row: BalanceRow) => ({ currency: row.currency as Currency, amount: row.amount });
   return { object: 'balance', available: available.map(money), pending: pending.map(money) };
+}
+
+export function customerResource(customer: Customer, balances: readonly BalanceRow[]): z.infer<typeof customerSchema> {
+  return {
+    id: customer.id,
+    object: 'customer',
+    outCustomerNo: customer.outCustomerNo,
+    name: customer.name,
+    balances: balances.map((row) => ({ currency: row.currency as Currency, amount: row.amount })),
+    createdAt: customer.createdAt,
+  };
+}
+
+export function customerTransactionListResource(
+  transactions: readonly CustomerTransaction[],
+  nextCursor: string | null,
+): z.infer<typeof customerTransactionListSchema> {
+  return {
+    data: transactions.map((t) => ({
+      object: 'customer_transaction',
+      id: t.entryId,
+      type: t.type,
+      amount: t.amount,
+      currency: t.currency,
+      balanceAfter: t.balanceAfter,
+      orderId: t.orderId,
+      refundId: t.refundId,
+      createdAt: t.createdAt,
+    })),
+    nextCursor,
+  };
 }

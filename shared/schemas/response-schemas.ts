@@ -40,6 +40,7 @@ export const paymentSchema = z.object({
   createdAt: timeSchema,
   amountAuthorized: z.optional(amountSchema.check(z.describe('Authorizations (capture: false): the amount held, capturable in whole or in part, once.'))),
   captureBefore: z.optional(timeSchema.check(z.describe('Authorizations: not captured by then, the hold is voided and the order CLOSED (`authorization_expired`).'))),
+  customerId: z.optional(idParam('cus').check(z.describe('balance: the customer whose balance paid.'))),
 });
 
 export const paymentErrorSchema = z.object({
@@ -85,6 +86,8 @@ export const orderSchema = z.object({
   closedAt: z.nullable(timeSchema),
   closeReason: z.nullable(z.enum(['merchant', 'expired', 'voided', 'authorization_expired'])),
   refunds: z.optional(z.array(refundSchema).check(z.describe('Embedded when one order is read or created, oldest first.'))),
+  purpose: z.optional(z.enum(['payment', 'topup']).check(z.describe('topup: its success credits customerId\'s balance; absent on sales.'))),
+  customerId: z.optional(idParam('cus').check(z.describe('topup: the customer whose balance it tops up.'))),
 });
 
 export const orderListSchema = z.object({
@@ -99,6 +102,32 @@ export const balanceSchema = z.object({
   pending: z.array(moneySchema),
 });
 
+export const customerSchema = z.object({
+  id: idParam('cus'),
+  object: z.literal('customer'),
+  outCustomerNo: z.string(),
+  name: z.string(),
+  balances: z.array(z.object({ currency: currencySchema, amount: nonNegative })).check(z.describe('Per currency; CNY always listed, the others once the customer has had a movement in them.')),
+  createdAt: timeSchema,
+});
+
+export const customerTransactionSchema = z.object({
+  object: z.literal('customer_transaction'),
+  id: z.string().check(z.describe('The ledger entry of the movement.')),
+  type: z.enum(['topup', 'payment', 'refund', 'topup_refund', 'topup_refund_returned']),
+  amount: z.int().check(z.describe('Signed minor units: + credits the balance, − debits it.')),
+  currency: currencySchema,
+  balanceAfter: nonNegative.check(z.describe('The balance in this currency after the movement.')),
+  orderId: idParam('ord'),
+  refundId: z.nullable(idParam('rf')),
+  createdAt: timeSchema,
+});
+
+export const customerTransactionListSchema = z.object({
+  data: z.array(customerTransactionSchema),
+  nextCursor: z.nullable(z.string().check(z.describe('Pass as `cursor` for the next (older) page; null on the last page.'))),
+});
+
 export const errorCodeSchema = z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]);
 export const errorSchema = z.object({
   error: z.object({
@@ -109,6 +138,7 @@ export const errorSchema = z.object({
     requestId: z.string(),
     orderId: z.optional(z.string().check(z.describe('duplicate_out_trade_no: the existing order; declines: the order paid.'))),
     refundId: z.optional(idParam('rf').check(z.describe('duplicate_out_refund_no: the refund that has this outRefundNo.'))),
+    customerId: z.optional(idParam('cus').check(z.describe('duplicate_out_customer_no: the customer that has this outCustomerNo.'))),
   }),
 });
 

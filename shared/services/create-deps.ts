@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoRawCallbackStore } from '../adapters/dynamodb/callback-store.js';
+import { DynamoCustomerStore } from '../adapters/dynamodb/customer-store.js';
 import { DynamoOrderStore, DynamoRiskReads } from '../adapters/dynamodb/order-store.js';
 import { DynamoCheckoutTokenStore } from '../checkout/token-store.js';
 import { DynamoIdempotencyStore, DynamoNonceStore } from '../adapters/dynamodb/request-stores.js';
@@ -35,6 +36,7 @@ export function createDeps(input: {
     orders: new DynamoOrderStore(db, table),
     merchants: new DynamoMerchantStore(db, table),
     ledger: new DynamoLedgerStore(db, table),
+    customers: new DynamoCustomerStore(db, table),
     blocklist: new DynamoBlocklistStore(db, table),
     riskReads: new DynamoRiskReads(db, table),
     idempotency: new DynamoIdempotencyStore(db, table),

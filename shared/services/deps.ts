@@ -1,5 +1,6 @@
 import type { CheckoutDeps } from '../checkout/issue.js';
 import type { RawCallbackStore } from '../ports/callback-store.js';
+import type { CustomerStore } from '../ports/customer-store.js';
 import type { ChannelConfig, ChannelHealth } from '../domain/routing.js';
 import type { RiskRule } from '../domain/risk.js';
 import type { KeyCenter } from '../ports/key-center.js';
@@ -21,6 +22,8 @@ export interface Deps {
   readonly orders: OrderStore;
   readonly merchants: MerchantStore;
   readonly ledger: LedgerStore;
+  /** Customers of merchants; their balances are ledger accounts (shared/services/customers.ts). */
+  readonly customers: CustomerStore;
   readonly blocklist: BlocklistStore;
   readonly riskReads: RiskReads;
   readonly idempotency: IdempotencyStore;

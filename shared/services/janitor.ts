@@ -12,6 +12,7 @@ import { channelOf, flowOf, type Deps } from './deps.js';
 import { scheduleOrderExpiry, schedulePaymentQuery, scheduleRefundQuery, scheduleSweep, SWEEP_INTERVAL_SECONDS } from './janitor-timers.js';
 import { expireAuthorization, resolveAuthorizationClaim } from './capture.js';
 import { refundLateSuccess } from './late-success.js';
+import { refundsWithoutChannel } from './topup-refunds.js';
 import { closeExpiredInFlight, closeOrder, endAtChannel, finishClose } from './orders.js';
 import { commitAttemptOutcome, completeRefund, failRefund, OutcomeMismatchError } from './state-writer.js';
 
@@ -223,6 +224,11 @@ export async function handleRefundQuery(deps: Deps, timer: Timer): Promise<void>
   if (!refund || refund.status !== 'PROCESSING') return;
   const order = await deps.orders.getOrder(refund.orderId);
   if (!order) return logger.error('refund.query timer for an unknown order', { orderId: refund.orderId, refundId });
+  // A balance payment's refund has no channel to ask: its reservation stands, so the ledger completes it (entry 121).
+  if (refundsWithoutChannel(refund)) {
+    await completeRefund(deps, { order, refund, channelRefundId: refund.id, nowMs: deps.now() });
+    return;
+  }
   const step = stepOf(timer);
   let state;
   try {

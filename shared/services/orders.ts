@@ -1,5 +1,5 @@
 import { assertReturnUrl } from '../checkout/return-url.js';
-import { ConflictError, NotFoundError, ServiceUnavailableError } from '../domain/errors.js';
+import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { assertNotifyUrl } from '../domain/notify-url.js';
 import { isClosing, isExpired, type Order } from '../domain/order.js';
@@ -9,6 +9,7 @@ import type { Merchant, NonceGuard, OrderQuery } from '../ports/stores.js';
 import type { CreateOrderRequest } from '../schemas/requests.js';
 import type { AttemptOutcome } from '../domain/payment-outcome.js';
 import type { ChannelAdapter, CloseResult, PaymentRef } from '../ports/channel-flows.js';
+import { loadCustomer } from './customers.js';
 import { channelOf, flowOf, type Deps } from './deps.js';
 import { orderEvent } from './events.js';
 import { scheduleOrderExpiry } from './janitor-timers.js';
@@ -21,6 +22,7 @@ export async function createOrder(deps: Deps, merchant: Merchant, request: Creat
     ? assertNotifyUrl(request.notifyUrl, deps.settings.localMode)
     : merchant.notifyUrl;
   const returnUrl = request.returnUrl ? assertReturnUrl(request.returnUrl, deps.settings.localMode) : null;
+  const customerId = await topupCustomer(deps, merchant, request);
   const nowMs = deps.now();
   const now = new Date(nowMs).toISOString();
   const order: Order = {
@@ -46,12 +48,23 @@ export async function createOrder(deps: Deps, merchant: Merchant, request: Creat
     capturedAt: null,
     closedAt: null,
     closeReason: null,
+    ...(customerId ? { purpose: 'topup' as const, customerId } : {}),
   };
   await deps.orders.createOrder(order, guard);
   // Set after the order exists (a timer for no order would only be dropped); a crash between the two leaves an order
   // that reads CLOSED once expired (effectiveOrder) and that pay refuses, with nothing at any channel to close.
   await scheduleOrderExpiry(deps, order);
   return order;
+}
+
+/** A top-up names a customer of this merchant, and only a top-up names one (contract, "Customers"). */
+async function topupCustomer(deps: Deps, merchant: Merchant, request: CreateOrderRequest): Promise<string | null> {
+  if (request.purpose !== 'topup') {
+    if (request.customerId) throw new ValidationError('parameter_invalid', 'customerId is only accepted with purpose topup.', 'customerId');
+    return null;
+  }
+  if (!request.customerId) throw new ValidationError('parameter_missing', 'customerId is required for a top-up.', 'customerId');
+  return (await loadCustomer(deps, merchant.merchantId, request.customerId, 'customerId')).id;
 }
 
 /** A merchant sees only its own orders: another merchant's order is simply not found. */

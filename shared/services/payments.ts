@@ -18,6 +18,7 @@ import { ChannelRejectedError } from '../ports/payment-channel.js';
 import type { PayWorkflowResult } from '../ports/pay-workflow.js';
 import type { Merchant, NonceGuard } from '../ports/stores.js';
 import type { PayOrderRequest } from '../schemas/requests.js';
+import { assertBalancePayable, payFromBalance } from './balance-payments.js';
 import { outcomeOf } from './channel-outcomes.js';
 import { channelOf, flowOf, type Deps } from './deps.js';
 import { paymentQueryKey, scheduleAuthorizationExpiry, schedulePaymentQuery } from './janitor-timers.js';
@@ -43,6 +44,7 @@ export async function payOrder(
 ): Promise<PaymentResponse> {
   const nowMs = deps.now();
   const card = assertMethodFields(request, nowMs);
+  if (request.method === 'balance') await assertBalancePayable(deps, merchant.merchantId, await loadOrder(deps, merchant.merchantId, orderId), request);
   const paymentId = newId('pay', nowMs);
   const sealed = card ? await sealCard(deps, card, { paymentId, merchantId: merchant.merchantId }) : undefined;
   const summary = sealed?.summary ?? null;
@@ -65,6 +67,7 @@ export async function payOrder(
       riskDecision: null,
       otpFailures: 0,
       createdAt: now,
+      ...(request.customerId ? { customerId: request.customerId } : {}),
     },
   };
   // The janitor's query is set before the claim, so no crash after the claim can leave the attempt without one; it
@@ -78,6 +81,7 @@ export async function payOrder(
     assertPayable(order, nowMs);
     throw new ConflictError('order_not_payable', 'The order is being paid or was paid by another request.');
   }
+  if (request.method === 'balance') return payFromBalance(deps, { orderId, paymentId });
   // A pre-authorization's expiry is set once the order is this pay's (a losing concurrent pay must not replace it) and
   // before any channel can authorize: no earlier than the shortest window this card could get, so never after its
   // captureBefore, which the commit fixes; a timer that fires early sets itself again (docs/decisions.md, entry 115).
@@ -143,6 +147,12 @@ function assertMethodFields(request: PayOrderRequest, nowMs: number): CardInput 
   }
   if (request.netbank && method !== 'netbank') {
     throw new ValidationError('parameter_invalid', 'netbank is only accepted with method netbank.', 'netbank');
+  }
+  if (method === 'balance' && !request.customerId) {
+    throw new ValidationError('parameter_missing', 'customerId is required for method balance.', 'customerId');
+  }
+  if (method !== 'balance' && request.customerId) {
+    throw new ValidationError('parameter_invalid', 'customerId is only accepted with method balance.', 'customerId');
   }
   if (!CARD_METHODS.includes(method)) {
     if (request.card) throw new ValidationError('parameter_invalid', `card is not accepted with method ${method}.`, 'card');

@@ -9,6 +9,7 @@ import { channelOf, flowOf, type Deps } from './deps.js';
 import { refundQueryKey, scheduleRefundQuery } from './janitor-timers.js';
 import { loadOrder } from './orders.js';
 import { completeRefund, failRefund } from './state-writer.js';
+import { holdForTopupRefund, refundsWithoutChannel, releaseTopupRefundHold } from './topup-refunds.js';
 
 export interface RefundResponse {
   readonly created: boolean;
@@ -53,9 +54,12 @@ export async function createRefund(
   };
   // The janitor's query is set before the reservation (which makes the refund PROCESSING), so no crash after it can
   // leave the refund without one; it finds nothing to do for a refund never written, and is removed when this loses.
+  const topup = order.purpose === 'topup';
+  if (topup) await holdForTopupRefund(deps, order, refund, nowMs);
   await scheduleRefundQuery(deps, refund, nowMs);
   const reservation = await deps.orders.reserveRefund(refund);
   if (reservation !== 'reserved') await deps.timers.cancel(refundQueryKey(refund.id));
+  if (reservation !== 'reserved' && topup) await releaseTopupRefundHold(deps, refund);
   if (reservation === 'duplicate') {
     const winner = await sameRefund(deps, orderId, request);
     if (winner) return { created: false, refund: winner };
@@ -70,6 +74,11 @@ export async function createRefund(
   // Reserved and PROCESSING: from here on only the channel's answer ends it (a lost answer or a crash is left to the
   // query set above); the query is removed once the answer is final.
   const payment = order.payment!;
+  if (refundsWithoutChannel(refund)) {
+    const completed = await completeRefund(deps, { order, refund, channelRefundId: refund.id, nowMs: deps.now() });
+    await deps.timers.cancel(refundQueryKey(refund.id));
+    return { created: true, refund: completed };
+  }
   let result;
   try {
     result = await flowOf(channelOf(deps, refund.channel), 'refund')({

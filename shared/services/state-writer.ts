@@ -9,6 +9,8 @@ import {
 import { newId } from '../domain/ids.js';
 import { latePaymentLines, lateRefundLines, refundLines, type LedgerEntry } from '../domain/ledger.js';
 import { merchantBalanceIn } from '../ledger/reads.js';
+import { postHold, voidHold, type Hold, type HoldStep } from '../ledger/holds.js';
+import { BALANCE_CHANNEL } from '../domain/customer.js';
 import type { AuthorizationClaim, Order, Payment, Refund } from '../domain/order.js';
 import {
   assertAttemptTransition,
@@ -225,6 +227,8 @@ export async function commitAttemptOutcome(
     if (written.failed === 'pointer') {
       throw new Error(`Channel payment id of attempt ${input.paymentId} already points to another attempt`);
     }
+    // A guarded account (a customer's balance) would go below zero: nothing was written; reading again cannot help.
+    if (written.failed === 'balance') throw new InsufficientBalanceError(input.orderId);
     // Another writer moved the order or the attempt since the read: decide again on what is stored now.
   }
   throw new OrderChangedError(input.orderId);
@@ -387,7 +391,9 @@ export async function completeRefund(
   const succeeded: Refund = { ...c.refund, status: 'SUCCEEDED', channelRefundId: c.channelRefundId, version: c.refund.version + 1, updatedAt: done };
   const capturedBefore = c.order.amountCaptured - c.refund.amount;
   let final = c.order.amountRefunded + c.refund.amount === c.order.amountCaptured;
-  const ledger: LedgerEntry = {
+  // A top-up's refund posts the hold it placed on the customer's balance to the channel (entry 122).
+  const topup = c.order.purpose === 'topup' ? await topupRefundHold(deps, c.refund, (hold, ctx) => postHold(hold, undefined, ctx), c.nowMs) : undefined;
+  const ledger: LedgerEntry = topup?.entry ?? {
     id: newId('le', c.nowMs),
     kind: 'refund',
     merchantId: c.order.merchantId,
@@ -395,12 +401,14 @@ export async function completeRefund(
     refundId: c.refund.id,
     channel: c.refund.channel,
     currency: c.refund.currency,
-    // Taken from available first, then pending (entry 109): the split is decided on the balance read now.
+    // Taken from available first, then pending (entry 109): the split is decided on the balance read now. A balance
+    // payment's refund goes back to the customer's balance (entry 121).
     lines: refundLines({
       merchantId: c.order.merchantId,
       channel: c.refund.channel,
       amount: c.refund.amount,
       balance: await merchantBalanceIn(deps.ledger, c.order.merchantId, c.refund.currency),
+      ...(c.refund.channel === BALANCE_CHANNEL && c.order.payment?.customerId ? { customerId: c.order.payment.customerId } : {}),
     }),
     createdAt: done,
   };
@@ -418,6 +426,7 @@ export async function completeRefund(
       },
       refund: { after: succeeded, expect: c.refund.status },
       ledger,
+      hold: topup?.write,
       event,
     });
     if (written.committed) return succeeded;
@@ -427,16 +436,34 @@ export async function completeRefund(
   throw new Error(`Refund ${c.refund.id} could not be completed after repeated contention`);
 }
 
+/**
+ * The step that ends a top-up refund's hold on the customer's balance (placed before its reservation, entry 122),
+ * for the refund's own commit; undefined when the hold is already ended (a retried completion).
+ */
+async function topupRefundHold(
+  deps: Pick<Deps, 'ledger'>,
+  refund: Refund,
+  end: (hold: Hold, ctx: { entryId: string; nowMs: number }) => HoldStep,
+  nowMs: number,
+): Promise<HoldStep | undefined> {
+  const hold = await deps.ledger.getHold(refund.id);
+  if (!hold || hold.status !== 'PENDING') return undefined;
+  return end(hold, { entryId: newId('le', nowMs), nowMs });
+}
+
 /** The channel refused the refund: FAILED, its reservation given back to the order, refund.failed. */
 export async function failRefund(
-  deps: Pick<Deps, 'orders'>,
+  deps: Pick<Deps, 'orders' | 'ledger'>,
   f: { order: Order; refund: Refund; code: string; nowMs: number },
 ): Promise<Refund> {
   assertRefundTransition(f.refund.status, 'FAILED');
   const failed: Refund = { ...f.refund, status: 'FAILED', failureCode: f.code, version: f.refund.version + 1, updatedAt: new Date(f.nowMs).toISOString() };
+  // A top-up's refund gives the customer's balance back what its hold kept aside.
+  const topup = f.order.purpose === 'topup' ? await topupRefundHold(deps, f.refund, voidHold, f.nowMs) : undefined;
   const written = await deps.orders.commit({
     refund: { after: failed, expect: f.refund.status },
     releaseRefund: { orderId: f.refund.orderId, amount: f.refund.amount },
+    ...(topup ? { ledger: topup.entry, hold: topup.write } : {}),
     event: refundEvent('refund.failed', failed, f.order.notifyUrl, f.nowMs),
   });
   if (!written.committed) throw new Error(`Refund ${f.refund.id} is no longer ${f.refund.status}`);
@@ -505,6 +532,17 @@ export class OutcomeMismatchError extends Error {
   constructor(attempt: Attempt, amount: number | undefined, currency: string | undefined) {
     super(`The channel reported ${amount ?? '?'} ${currency ?? '?'} for attempt ${attempt.id} of ${attempt.amount} ${attempt.currency}`);
     this.name = 'OutcomeMismatchError';
+  }
+}
+
+/**
+ * The commit's ledger entry would take a guarded account (a customer's balance) below zero, so the whole transaction
+ * was refused by the balance item's condition. The caller decides the answer (a balance payment: FAILED and 402).
+ */
+export class InsufficientBalanceError extends Error {
+  constructor(orderId: string) {
+    super(`A guarded balance does not cover the ledger entry of order ${orderId}`);
+    this.name = 'InsufficientBalanceError';
   }
 }
 

@@ -6,7 +6,7 @@ import { endHold, openHold } from '../../shared/ledger/hold-service.js';
 import type { Hold } from '../../shared/ledger/holds.js';
 import type { LedgerStore, LedgerWrite, MerchantBalances, PostOutcome } from '../../shared/ledger/port.js';
 import { netChanges, reverseEntry, type LedgerEntry, type LedgerLine } from '../../shared/ledger/posting.js';
-import { paymentLines, refundLines } from '../../shared/ledger/rules.js';
+import { balancePaymentLines, paymentLines, refundLines, topupLines } from '../../shared/ledger/rules.js';
 import { merchantBalanceIn } from '../../shared/ledger/reads.js';
 
 /**
@@ -19,7 +19,10 @@ export type LedgerOp =
   | { readonly op: 'cardPay'; readonly merchant: number; readonly amount: number; readonly feeBps: number }
   | { readonly op: 'balancePay'; readonly customer: number; readonly merchant: number; readonly amount: number }
   | { readonly op: 'refund'; readonly merchant: number; readonly amount: number }
-  | { readonly op: 'hold'; readonly customer: number; readonly merchant: number; readonly amount: number; readonly ttlMs: number }
+  /** A balance payment's refund: from the merchant back to the customer's balance. */
+  | { readonly op: 'balanceRefund'; readonly customer: number; readonly merchant: number; readonly amount: number }
+  /** `toChannel`: a top-up's refund, held on the customer's balance for the channel (else a hold for the merchant). */
+  | { readonly op: 'hold'; readonly customer: number; readonly merchant: number; readonly amount: number; readonly ttlMs: number; readonly toChannel: boolean }
   | { readonly op: 'post'; readonly hold: number; readonly amount: number | null }
   | { readonly op: 'void'; readonly hold: number }
   | { readonly op: 'expire'; readonly hold: number }
@@ -34,7 +37,8 @@ export const ledgerOp: fc.Arbitrary<LedgerOp> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('cardPay' as const), merchant: who, amount, feeBps: fc.integer({ min: 0, max: 300 }) }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('balancePay' as const), customer: who, merchant: who, amount }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('refund' as const), merchant: who, amount }) },
-  { weight: 4, arbitrary: fc.record({ op: fc.constant('hold' as const), customer: who, merchant: who, amount, ttlMs: fc.integer({ min: 1, max: 10_000 }) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('balanceRefund' as const), customer: who, merchant: who, amount }) },
+  { weight: 4, arbitrary: fc.record({ op: fc.constant('hold' as const), customer: who, merchant: who, amount, ttlMs: fc.integer({ min: 1, max: 10_000 }), toChannel: fc.boolean() }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('post' as const), hold: fc.nat(5), amount: fc.option(amount, { nil: null }) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('void' as const), hold: fc.nat(5) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('expire' as const), hold: fc.nat(5) }) },
@@ -45,7 +49,8 @@ export const ledgerOp: fc.Arbitrary<LedgerOp> = fc.oneof(
 /** Runs the ops on `ledger`; throws when a guarded account's refusal (or acceptance) contradicts the model. */
 export async function runScenario(ledger: LedgerStore, ops: readonly LedgerOp[], tag = newId('le').slice(-8)): Promise<void> {
   let nowMs = Date.parse('2026-11-27T10:00:00.000Z');
-  const customers = [0, 1].map((i) => accounts.customerBalance(`cus_${tag}${i}`));
+  const customerIds = [0, 1].map((i) => `cus_${tag}${i}`);
+  const customers = customerIds.map((id) => accounts.customerBalance(id));
   const merchants = [0, 1].map((i) => `m_${tag}${i}`);
   const model = new Map<string, number>(customers.map((c) => [c, 0]));
   const holds: Hold[] = [];
@@ -84,10 +89,7 @@ export async function runScenario(ledger: LedgerStore, ops: readonly LedgerOp[],
   for (const op of ops) {
     switch (op.op) {
       case 'topUp':
-        await post(entry(merchants[0]!, 'payment', [
-          { account: accounts.channelClearing('card_a'), direction: 'debit', amount: op.amount },
-          { account: customers[op.customer]!, direction: 'credit', amount: op.amount },
-        ]));
+        await post(entry(merchants[0]!, 'payment', topupLines({ merchantId: merchants[0]!, customerId: customerIds[op.customer]!, channel: 'card_a', amount: op.amount, fee: Math.floor(op.amount / 100) })));
         break;
       case 'cardPay': {
         const fee = Math.floor((op.amount * op.feeBps) / 10_000);
@@ -95,10 +97,7 @@ export async function runScenario(ledger: LedgerStore, ops: readonly LedgerOp[],
         break;
       }
       case 'balancePay':
-        await post(entry(merchants[op.merchant]!, 'payment', [
-          { account: customers[op.customer]!, direction: 'debit', amount: op.amount },
-          { account: accounts.merchantPending(merchants[op.merchant]!), direction: 'credit', amount: op.amount },
-        ]));
+        await post(entry(merchants[op.merchant]!, 'payment', balancePaymentLines({ merchantId: merchants[op.merchant]!, customerId: customerIds[op.customer]!, amount: op.amount })));
         break;
       case 'refund': {
         const merchantId = merchants[op.merchant]!;
@@ -106,12 +105,18 @@ export async function runScenario(ledger: LedgerStore, ops: readonly LedgerOp[],
         await post(entry(merchantId, 'refund', refundLines({ merchantId, channel: 'card_a', amount: op.amount, balance })));
         break;
       }
+      case 'balanceRefund': {
+        const merchantId = merchants[op.merchant]!;
+        const balance = await merchantBalanceIn(ledger, merchantId, 'CNY');
+        await post(entry(merchantId, 'refund', refundLines({ merchantId, channel: 'balance', amount: op.amount, balance, customerId: customerIds[op.customer]! })));
+        break;
+      }
       case 'hold': {
         const customer = customers[op.customer]!;
         const merchantId = merchants[op.merchant]!;
         const spec = {
           id: `hold_${newId('le', nowMs).slice(3)}`, merchantId, orderId: newId('ord', nowMs), channel: 'balance', currency: 'CNY' as const, amount: op.amount,
-          debitAccount: customer, creditAccount: accounts.merchantPending(merchantId), expiresAt: new Date(nowMs + op.ttlMs).toISOString(),
+          debitAccount: customer, creditAccount: op.toChannel ? accounts.channelClearing('card_a') : accounts.merchantPending(merchantId), expiresAt: new Date(nowMs + op.ttlMs).toISOString(),
         };
         const fits = (model.get(customer) ?? 0) >= op.amount;
         const placed = await openHold(ledger, spec, nowMs).then((h) => h, (e: { reason?: string }) => {

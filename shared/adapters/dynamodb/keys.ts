@@ -30,6 +30,11 @@ export const keys = {
   balancePartition: (merchantId: string) => `MERCHANT#${merchantId}#BALANCE`,
   /** A `single`-storage ledger account's balance in one currency (a customer's balance): one conditional item. */
   accountBalance: (account: string, currency: string) => ({ PK: `ACCOUNT#${account}`, SK: `BALANCE#${currency}` }),
+  /** One entry's line on a `single` account (a customer's statement), in the account's partition, oldest first. */
+  accountLine: (account: string, createdAt: string, entryId: string) => ({ PK: `ACCOUNT#${account}`, SK: `LINE#${createdAt}#${entryId}` }),
+  accountPartition: (account: string) => `ACCOUNT#${account}`,
+  customer: (customerId: string) => ({ PK: `CUSTOMER#${customerId}`, SK: 'CUSTOMER' }),
+  outCustomerNo: (merchantId: string, outCustomerNo: string) => ({ PK: `MERCHANT#${merchantId}#OUTCUSTOMERNO#${outCustomerNo}`, SK: 'UNIQUE' }),
   /** A ledger hold (two-phase money), written with the entries that place and end it. */
   hold: (holdId: string) => ({ PK: `HOLD#${holdId}`, SK: 'HOLD' }),
   event: (eventId: string) => ({ PK: `EVENT#${eventId}`, SK: 'EVENT' }),

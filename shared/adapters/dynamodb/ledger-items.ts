@@ -57,6 +57,7 @@ function balanceUpdates(table: string, entry: LedgerEntry, shards: number): { it
       byMerchant.set(policy.merchantId!, row);
     } else if (policy.storage === 'single') {
       out.push({ item: singleUpdate(table, account, entry.currency, change, policy.guard === 'non_negative'), tag: 'balance' });
+      out.push({ item: linePut(table, account, entry, change), tag: 'entry' });
     }
   }
   for (const [merchantId, change] of byMerchant) {
@@ -73,6 +74,32 @@ function balanceUpdates(table: string, entry: LedgerEntry, shards: number): { it
     });
   }
   return out;
+}
+
+/**
+ * The account's own line of the entry (a customer's statement, GET /v1/customers/{id}/transactions): written in the
+ * same transaction as the balance it changes, so every movement of a `single` account is a line, and no line exists
+ * for a movement that did not commit.
+ */
+function linePut(table: string, account: string, entry: LedgerEntry, change: number): TxItem {
+  return {
+    Put: {
+      TableName: table,
+      Item: {
+        ...keys.accountLine(account, entry.createdAt, entry.id),
+        entity: 'AccountLine',
+        account,
+        entryId: entry.id,
+        entryKind: entry.kind,
+        orderId: entry.orderId,
+        refundId: entry.refundId ?? entry.holdId ?? null,
+        currency: entry.currency,
+        amount: change,
+        createdAt: entry.createdAt,
+      },
+      ConditionExpression: 'attribute_not_exists(PK)',
+    },
+  };
 }
 
 function singleUpdate(table: string, account: string, currency: string, change: number, guarded: boolean): TxItem {
