@@ -44,6 +44,7 @@ const API_ACCESS: Readonly<Record<ApiFunctionName, { seal?: boolean; fingerprint
   checkout: { unsigned: true, channels: true }, // payers' pages: no merchant secret to open; the OTP form confirms at the channel
   callbacks: { unsigned: true, channels: true }, // channels' callbacks: opens only the channel credentials; refunds late successes
   customers: {}, // customers and their balances' movements: the table only, never a channel
+  agreements: { channels: true }, // signs (tokenizes), confirms and revokes agreements at the card acquirers
 };
 
 /**
@@ -123,6 +124,7 @@ export class PaymentPlatformStack extends Stack {
         checkout: apiFunctions.checkout.fn,
         callbacks: apiFunctions.callbacks.fn,
         customers: apiFunctions.customers.fn,
+        agreements: apiFunctions.agreements.fn,
       },
       domain: props.domain,
       webAclArn: props.webAclArn,

@@ -23,6 +23,15 @@ import {
   testWebhookSchema,
 } from '../../shared/schemas/requests.js';
 import {
+  agreementListSchema,
+  agreementSchema,
+  confirmAgreementSchema,
+  createAgreementSchema,
+  listAgreementsQuerySchema,
+} from '../../shared/schemas/agreement-schemas.js';
+import {
+  AGREEMENT_EVENT_TYPES,
+  agreementEventPayloadSchema,
   balanceSchema,
   cardSummarySchema,
   customerSchema,
@@ -78,6 +87,9 @@ const RESPONSE_COMPONENTS: ReadonlyArray<readonly [Schema, Component]> = [
   [errorCodeSchema, { id: 'ErrorCode', description: errorCatalogTable(Object.keys(ERROR_CODES) as ErrorCode[]) }],
   [orderEventPayloadSchema, { id: 'OrderEvent', description: 'The body of an order webhook: `data.object` is the order after the change.' }],
   [refundEventPayloadSchema, { id: 'RefundEvent', description: 'The body of a refund webhook: `data.object` is the refund after the change.' }],
+  [agreementSchema, { id: 'Agreement', description: "A payer's standing permission for recurring debits: the channel's token, brand and last4, never the card." }],
+  [agreementListSchema, { id: 'AgreementList', description: "A customer's agreements, newest first." }],
+  [agreementEventPayloadSchema, { id: 'AgreementEvent', description: 'The body of an agreement webhook: `data.object` is the agreement after the change.' }],
   [pingPayloadSchema, { id: 'PingEvent', description: 'The body of the signed ping sent by `POST /v1/webhooks/test`.' }],
 ];
 
@@ -89,6 +101,8 @@ const REQUEST_COMPONENTS: ReadonlyArray<readonly [Schema, Component]> = [
   [captureOrderSchema, { id: 'CaptureOrderRequest', description: 'A capture: `amount` of the authorization, or all of it without one.' }],
   [createRefundSchema, { id: 'CreateRefundRequest', description: 'A refund; outRefundNo is idempotent per order.' }],
   [createCustomerSchema, { id: 'CreateCustomerRequest', description: 'A new customer; outCustomerNo is unique per merchant.' }],
+  [createAgreementSchema, { id: 'CreateAgreementRequest', description: 'A new agreement; the card is sent to the channel once, never stored.' }],
+  [confirmAgreementSchema, { id: 'ConfirmAgreementRequest', description: "The payer's one-time password for a PENDING card agreement." }],
   [testWebhookSchema, { id: 'TestWebhookRequest', description: 'Where to send the signed ping.' }],
   [emptyBodySchema, { id: 'EmptyRequest', description: 'No fields: send `{}` or no body.' }],
 ];
@@ -176,6 +190,10 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
       'payment_processing_error',
       'balance_not_allowed_for_topup',
       'insufficient_balance',
+      'agreement_limit_exceeded',
+      'agreement_rule_refused',
+      'agreement_not_active',
+      'currency_mismatch',
     ],
   },
   'POST /v1/orders/{id}/pay/confirm': {
@@ -264,6 +282,45 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
     query: customerTransactionsQuerySchema,
     success: { 200: ok('A page of movements, newest first.', 'CustomerTransactionList') },
     errors: ['resource_missing', 'cursor_invalid'],
+  },
+  'POST /v1/agreements': {
+    operationId: 'createAgreement',
+    summary: 'Sign an agreement for recurring debits',
+    description:
+      'A card agreement answers PENDING with an `otp` next action: the payer\'s one-time password (`POST /v1/agreements/{id}/confirm`) activates it. The card is sent to the channel once and never kept: the agreement keeps the channel\'s token, brand and last4. Wallet and UnionPay agreements answer 400 `method_not_supported` until they arrive. `outAgreementNo` is unique per merchant.',
+    body: 'CreateAgreementRequest',
+    success: { 201: ok('The agreement, PENDING with its next action.', 'Agreement') },
+    errors: ['method_not_supported', 'invalid_card_number', 'expired_card', 'notify_url_invalid', 'notify_url_forbidden', 'resource_missing', 'duplicate_out_agreement_no', 'card_declined', 'no_channel_available', 'channel_error'],
+  },
+  'GET /v1/agreements': {
+    operationId: 'listAgreements',
+    summary: "A customer's agreements",
+    query: listAgreementsQuerySchema,
+    success: { 200: ok("The customer's agreements with this merchant, newest first.", 'AgreementList') },
+    errors: [],
+  },
+  'GET /v1/agreements/{id}': {
+    operationId: 'getAgreement',
+    summary: 'Get an agreement',
+    success: { 200: ok('The agreement.', 'Agreement') },
+    errors: ['resource_missing'],
+  },
+  'POST /v1/agreements/{id}/confirm': {
+    operationId: 'confirmAgreement',
+    summary: "Confirm a card agreement with the payer's OTP",
+    description: 'ACTIVE with the channel\'s token, brand and last4 (event `agreement.activated`); a wrong OTP answers 402 `authentication_failed` and the agreement stays PENDING.',
+    body: 'ConfirmAgreementRequest',
+    success: { 200: ok('The agreement, ACTIVE.', 'Agreement') },
+    errors: ['resource_missing', 'agreement_not_confirmable', 'authentication_failed', 'channel_error'],
+  },
+  'POST /v1/agreements/{id}/terminate': {
+    operationId: 'terminateAgreement',
+    summary: 'Terminate an agreement',
+    description:
+      'TERMINATED here first (no debit can start after this), then revoked at the channel (event `agreement.terminated`). Terminating a TERMINATED agreement answers it again and repeats the revocation: after a 503 `channel_error`, call it again.',
+    body: 'EmptyRequest',
+    success: { 200: ok('The agreement, TERMINATED.', 'Agreement') },
+    errors: ['resource_missing', 'channel_error'],
   },
   'GET /v1/events': {
     operationId: 'listEvents',
@@ -491,6 +548,10 @@ const ORDER_EVENT_TEXT: Readonly<Record<(typeof ORDER_EVENT_TYPES)[number], stri
   'order.closed': 'The order was closed: by the merchant, on expiry, voided, or its authorization expired (`closeReason`).',
   'order.payment_failed': 'A payment attempt failed: the order is CREATED again with `lastPaymentError`.',
 };
+const AGREEMENT_EVENT_TEXT: Readonly<Record<(typeof AGREEMENT_EVENT_TYPES)[number], string>> = {
+  'agreement.activated': "The payer signed: the agreement is ACTIVE and can be debited. Sent to the agreement's notifyUrl, else the merchant's default.",
+  'agreement.terminated': 'The agreement ended (by the merchant, or the payer at the channel): no further debit.',
+};
 const REFUND_EVENT_TEXT: Readonly<Record<(typeof REFUND_EVENT_TYPES)[number], string>> = {
   'refund.succeeded': 'The refund succeeded at the channel.',
   'refund.failed': 'The refund failed; its amount is refundable again.',
@@ -499,6 +560,7 @@ const REFUND_EVENT_TEXT: Readonly<Record<(typeof REFUND_EVENT_TYPES)[number], st
 const WEBHOOK_EVENTS: ReadonlyArray<readonly [string, string, string]> = [
   ...ORDER_EVENT_TYPES.map((type) => [type, 'OrderEvent', ORDER_EVENT_TEXT[type]] as const),
   ...REFUND_EVENT_TYPES.map((type) => [type, 'RefundEvent', REFUND_EVENT_TEXT[type]] as const),
+  ...AGREEMENT_EVENT_TYPES.map((type) => [type, 'AgreementEvent', AGREEMENT_EVENT_TEXT[type]] as const),
   ['ping', 'PingEvent', 'A signed test event, sent only by `POST /v1/webhooks/test` to the URL given there.'],
 ];
 

@@ -2,7 +2,7 @@
  * The merchant API's routes: method + path template → the Lambda handler module that serves it. Read by the CDK
  * stack (API Gateway resources) and by the local gateway, so both expose exactly the same API.
  */
-export type ApiFunctionName = 'order' | 'pay' | 'refund' | 'query' | 'events' | 'checkout' | 'callbacks' | 'customers';
+export type ApiFunctionName = 'order' | 'pay' | 'refund' | 'query' | 'events' | 'checkout' | 'callbacks' | 'customers' | 'agreements';
 
 export interface RouteDefinition {
   readonly method: 'GET' | 'POST';
@@ -31,6 +31,11 @@ export const routes: readonly RouteDefinition[] = [
   { method: 'GET', path: '/v1/customers', handler: 'customers', signed: true, idempotent: false },
   { method: 'GET', path: '/v1/customers/{id}', handler: 'customers', signed: true, idempotent: false },
   { method: 'GET', path: '/v1/customers/{id}/transactions', handler: 'customers', signed: true, idempotent: false },
+  { method: 'POST', path: '/v1/agreements', handler: 'agreements', signed: true, idempotent: true },
+  { method: 'GET', path: '/v1/agreements', handler: 'agreements', signed: true, idempotent: false },
+  { method: 'GET', path: '/v1/agreements/{id}', handler: 'agreements', signed: true, idempotent: false },
+  { method: 'POST', path: '/v1/agreements/{id}/confirm', handler: 'agreements', signed: true, idempotent: true },
+  { method: 'POST', path: '/v1/agreements/{id}/terminate', handler: 'agreements', signed: true, idempotent: true },
   { method: 'GET', path: '/v1/events', handler: 'events', signed: true, idempotent: false },
   { method: 'POST', path: '/v1/events/{id}/redeliver', handler: 'events', signed: true, idempotent: true },
   { method: 'POST', path: '/v1/webhooks/test', handler: 'events', signed: true, idempotent: true },
@@ -57,4 +62,5 @@ export const apiFunctionEntries: Readonly<Record<ApiFunctionName, string>> = {
   checkout: 'functions/checkout.ts',
   callbacks: 'functions/callbacks.ts',
   customers: 'functions/customers.ts',
+  agreements: 'functions/agreements.ts',
 };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { handler as agreements } from '../../functions/agreements.js';
 import { handler as callbacks } from '../../functions/callbacks.js';
 import { handler as checkout } from '../../functions/checkout.js';
 import { handler as customers } from '../../functions/customers.js';
@@ -19,7 +20,7 @@ import type { SandboxEmulator } from './sandbox-channels.js';
 type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 /** The same modules CDK deploys behind API Gateway. */
-const HANDLERS: Record<ApiFunctionName, ApiHandler> = { order, pay, refund, query, events, checkout, callbacks, customers };
+const HANDLERS: Record<ApiFunctionName, ApiHandler> = { order, pay, refund, query, events, checkout, callbacks, customers, agreements };
 
 /** API Gateway's integration timeout. */
 export const GATEWAY_TIMEOUT_MS = 29_000;

@@ -4,6 +4,7 @@ import { handler as relayHandler } from '../../functions/notify/relay.js';
 import { setEventBus } from '../../functions/notify/bus.js';
 import { setNotifyDeps } from '../../functions/notify/compose.js';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/client.js';
+import { DynamoAgreementStore } from '../../shared/adapters/dynamodb/agreement-store.js';
 import { DynamoEventStore } from '../../shared/adapters/dynamodb/event-store.js';
 import { DynamoOrderStore } from '../../shared/adapters/dynamodb/order-store.js';
 import { HttpWebhookTransport } from '../../shared/adapters/http/webhook-transport.js';
@@ -58,6 +59,7 @@ export async function startLocalNotifications(input: {
   const deps: NotifyDeps = {
     events: new DynamoEventStore(db, config.TABLE_NAME),
     orders: new DynamoOrderStore(db, config.TABLE_NAME),
+    agreements: new DynamoAgreementStore(db, config.TABLE_NAME),
     queue: notificationQueue,
     signer: FileWebhookSigner.open(join(input.dataDir, 'webhook-keys')),
     transport: new HttpWebhookTransport({ allowLoopback: config.LOCAL_MODE, timeoutMs: settings.deliveryTimeoutMs }),

@@ -41,7 +41,7 @@ export interface Order {
 export interface Payment {
   /** pattern: `^pay_[0-9a-z]{26}$` */
   id: string;
-  method: "card" | "unionpay" | "wechat_pay" | "alipay" | "netbank" | "balance";
+  method: "card" | "unionpay" | "wechat_pay" | "alipay" | "netbank" | "balance" | "agreement";
   capture: boolean;
   channel: string | null;
   channelPaymentId: string | null;
@@ -168,14 +168,14 @@ export interface Event {
   /** pattern: `^evt_[0-9a-z]{26}$` */
   id: string;
   object: "event";
-  type: "order.succeeded" | "order.authorized" | "order.closed" | "order.payment_failed" | "refund.succeeded" | "refund.failed";
+  type: "order.succeeded" | "order.authorized" | "order.closed" | "order.payment_failed" | "refund.succeeded" | "refund.failed" | "agreement.activated" | "agreement.terminated";
   /** format: date-time */
   createdAt: string;
-  /** pattern: `^ord_[0-9a-z]{26}$` */
+  /** The order the event is about; for an agreement's events, the agreement's id (`agr_…`). */
   orderId: string;
   data: {
     /** The object after the change; null for a REFUSED event, whose object failed the integrity check. */
-    object: Order | Refund | null;
+    object: Order | Refund | Agreement | null;
   };
   delivery: {
     status: "PENDING" | "RETRYING" | "DELIVERED" | "FAILED" | "REFUSED" | "NO_URL";
@@ -238,10 +238,12 @@ export interface Error {
     refundId?: string;
     /** duplicate_out_customer_no: the customer that has this outCustomerNo. (pattern: `^cus_[0-9a-z]{26}$`) */
     customerId?: string;
+    /** duplicate_out_agreement_no: the agreement that has this outAgreementNo. (pattern: `^agr_[0-9a-z]{26}$`) */
+    agreementId?: string;
   };
 }
 
-export type ErrorCode = "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "amount_invalid" | "currency_invalid" | "notify_url_invalid" | "notify_url_forbidden" | "invalid_card_number" | "expired_card" | "method_not_supported" | "balance_not_allowed_for_topup" | "manual_capture_not_supported" | "cursor_invalid" | "invalid_json" | "unsupported_media_type" | "idempotency_key_invalid" | "missing_signature" | "invalid_signature" | "timestamp_out_of_window" | "replayed_request" | "merchant_disabled" | "risk_blocked" | "card_declined" | "insufficient_funds" | "authentication_failed" | "no_channel_available" | "insufficient_balance" | "processing_error" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "duplicate_out_trade_no" | "duplicate_out_refund_no" | "duplicate_out_customer_no" | "order_not_payable" | "order_expired" | "order_not_confirmable" | "order_not_closable" | "order_not_refundable" | "order_not_capturable" | "order_not_voidable" | "authorization_expired" | "order_changed" | "invalid_state_transition" | "refund_window_expired" | "event_refused" | "no_notify_url" | "request_in_progress" | "refund_exceeds_captured" | "capture_exceeds_authorized" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "bad_gateway" | "payment_processing_error" | "channel_error" | "gateway_timeout";
+export type ErrorCode = "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "amount_invalid" | "currency_invalid" | "notify_url_invalid" | "notify_url_forbidden" | "invalid_card_number" | "expired_card" | "method_not_supported" | "balance_not_allowed_for_topup" | "manual_capture_not_supported" | "cursor_invalid" | "invalid_json" | "unsupported_media_type" | "currency_mismatch" | "idempotency_key_invalid" | "missing_signature" | "invalid_signature" | "timestamp_out_of_window" | "replayed_request" | "merchant_disabled" | "risk_blocked" | "card_declined" | "insufficient_funds" | "authentication_failed" | "no_channel_available" | "insufficient_balance" | "processing_error" | "agreement_limit_exceeded" | "agreement_rule_refused" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "duplicate_out_trade_no" | "duplicate_out_refund_no" | "duplicate_out_customer_no" | "order_not_payable" | "order_expired" | "order_not_confirmable" | "order_not_closable" | "order_not_refundable" | "order_not_capturable" | "order_not_voidable" | "authorization_expired" | "order_changed" | "invalid_state_transition" | "refund_window_expired" | "event_refused" | "no_notify_url" | "agreement_not_active" | "agreement_not_confirmable" | "duplicate_out_agreement_no" | "request_in_progress" | "refund_exceeds_captured" | "capture_exceeds_authorized" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "bad_gateway" | "payment_processing_error" | "channel_error" | "gateway_timeout";
 
 export interface OrderEvent {
   /** pattern: `^evt_[0-9a-z]{26}$` */
@@ -262,6 +264,53 @@ export interface RefundEvent {
   createdAt: string;
   data: {
     object: Refund;
+  };
+}
+
+export interface Agreement {
+  /** pattern: `^agr_[0-9a-z]{26}$` */
+  id: string;
+  object: "agreement";
+  outAgreementNo: string;
+  /** pattern: `^cus_[0-9a-z]{26}$` */
+  customerId: string;
+  method: "card" | "unionpay" | "alipay" | "wechat_pay";
+  channel: string;
+  status: "PENDING" | "ACTIVE" | "TERMINATED";
+  currency: "CNY" | "USD" | "EUR" | "HKD" | "GBP" | "SGD" | "JPY" | "KRW";
+  /** 1–100000000000 */
+  maxAmountPerDebit: number;
+  notifyUrl: string | null;
+  channelAgreementId: string | null;
+  brand: string | null;
+  last4: string | null;
+  nextAction: {
+    type: "otp" | "qr_code";
+    url: string | null;
+    qrCode?: string;
+  } | null;
+  /** ≥ 1 */
+  version: number;
+  /** format: date-time */
+  createdAt: string;
+  activatedAt: string | null;
+  terminatedAt: string | null;
+  terminatedBy: "merchant" | "payer" | null;
+}
+
+export interface AgreementList {
+  object: "list";
+  data: Agreement[];
+}
+
+export interface AgreementEvent {
+  /** pattern: `^evt_[0-9a-z]{26}$` */
+  id: string;
+  type: "agreement.activated" | "agreement.terminated";
+  /** format: date-time */
+  createdAt: string;
+  data: {
+    object: Agreement;
   };
 }
 
@@ -302,7 +351,7 @@ export interface CreateOrderRequest {
 }
 
 export interface PayOrderRequest {
-  method: "card" | "unionpay" | "wechat_pay" | "alipay" | "netbank" | "balance";
+  method: "card" | "unionpay" | "wechat_pay" | "alipay" | "netbank" | "balance" | "agreement";
   /** default: true */
   capture?: boolean;
   card?: {
@@ -326,6 +375,8 @@ export interface PayOrderRequest {
   };
   /** pattern: `^cus_[0-9a-z]{26}$` */
   customerId?: string;
+  /** pattern: `^agr_[0-9a-z]{26}$` */
+  agreementId?: string;
 }
 
 export interface ConfirmPaymentRequest {
@@ -352,6 +403,34 @@ export interface CreateCustomerRequest {
   outCustomerNo: string;
   /** length 1–128 */
   name: string;
+}
+
+export interface CreateAgreementRequest {
+  /** pattern: `^[A-Za-z0-9_-]{1,64}$` */
+  outAgreementNo: string;
+  /** pattern: `^cus_[0-9a-z]{26}$` */
+  customerId: string;
+  method: "card" | "unionpay" | "alipay" | "wechat_pay";
+  card?: {
+    /** pattern: `^\d{12,19}$` */
+    number: string;
+    /** 1–12 */
+    expMonth: number;
+    /** 2000–2100 */
+    expYear: number;
+    /** pattern: `^\d{3,4}$` */
+    cvc: string;
+  };
+  currency: "CNY" | "USD" | "EUR" | "HKD" | "GBP" | "SGD" | "JPY" | "KRW";
+  /** 1–100000000000 */
+  maxAmountPerDebit: number;
+  /** length 0–2048 */
+  notifyUrl?: string;
+}
+
+export interface ConfirmAgreementRequest {
+  /** pattern: `^\d{4,10}$` */
+  otp: string;
 }
 
 export interface TestWebhookRequest {

@@ -18,6 +18,7 @@ const OTP_MESSAGES: Readonly<Record<string, string>> = {
   parameter_invalid: 'Enter the code you received (digits only).',
   order_not_confirmable: 'This payment can no longer be confirmed.',
   order_expired: 'This payment has expired.',
+  agreement_not_confirmable: 'This agreement can no longer be confirmed.',
 };
 
 const RESULTS: Readonly<Record<Exclude<CheckoutView['state'], 'awaiting_payer'>, string>> = {
@@ -25,6 +26,14 @@ const RESULTS: Readonly<Record<Exclude<CheckoutView['state'], 'awaiting_payer'>,
   failed: 'Payment failed',
   closed: 'This payment is closed',
   processing: 'Processing your payment…',
+};
+
+/** An agreement's page ends signed (ACTIVE) or closed (TERMINATED); it never takes money itself. */
+const AGREEMENT_RESULTS: typeof RESULTS = {
+  succeeded: 'Agreement signed: the merchant may now debit you up to the amount shown each time',
+  failed: 'The agreement was not signed',
+  closed: 'This agreement has ended',
+  processing: 'Signing your agreement…',
 };
 
 /** The QR image of the string the wallet scans: an SVG data URI (CSP allows images from data: only). */
@@ -104,7 +113,7 @@ function resultSection(view: CheckoutView): Raw {
   const state = view.state as Exclude<CheckoutView['state'], 'awaiting_payer'>;
   const href = webHref(view.returnUrl);
   return html`<section id="result" data-result="${state}">
-  <p class="result" id="result-text">${RESULTS[state]}</p>
+  <p class="result" id="result-text">${(view.kind === 'agreement' ? AGREEMENT_RESULTS : RESULTS)[state]}</p>
   ${href && state !== 'processing' ? html`<p><a class="button" id="return-link" href="${href}" rel="noreferrer">Return to ${view.merchantName}</a></p>` : ''}
 </section>`;
 }

@@ -3,6 +3,7 @@ import type { Currency } from '../domain/money.js';
 import { effectiveOrder, type Order } from '../domain/order.js';
 import type { Deps } from '../services/deps.js';
 import { confirmPayment } from '../services/payments.js';
+import { agreementCheckout, agreementCheckoutStatus, confirmAgreementOtp } from './agreement-checkout.js';
 import { isLive, isTokenShaped, type CheckoutToken } from './tokens.js';
 
 /** Where the payer stands, as the page and its status endpoint say it. */
@@ -10,6 +11,8 @@ export type CheckoutState = 'awaiting_payer' | 'processing' | 'succeeded' | 'fai
 
 /** Everything the page shows: one order's public face, never another order's, never the merchant's settings. */
 export interface CheckoutView {
+  /** A payment's page, or an agreement's signing page (its amount is the limit per debit). */
+  readonly kind?: 'payment' | 'agreement';
   readonly token: string;
   readonly merchantName: string;
   readonly subject: string;
@@ -29,10 +32,10 @@ export interface CheckoutStatus {
   readonly expiresAt: string;
 }
 
-export type CheckoutDepsView = Pick<Deps, 'checkout' | 'orders' | 'merchants' | 'now'>;
+export type CheckoutDepsView = Pick<Deps, 'checkout' | 'orders' | 'merchants' | 'agreements' | 'now'>;
 
 /** A token that is unknown, malformed or expired is simply not found: the page cannot tell which. */
-async function liveToken(deps: CheckoutDepsView, token: string): Promise<CheckoutToken> {
+export async function liveToken(deps: CheckoutDepsView, token: string): Promise<CheckoutToken> {
   const found = isTokenShaped(token) ? await deps.checkout.tokens.get(token) : undefined;
   if (!found || !isLive(found, deps.now())) throw new NotFoundError('checkout page');
   return found;
@@ -68,6 +71,8 @@ export function checkoutState(order: Order, paymentId: string): CheckoutState {
 }
 
 export async function loadCheckout(deps: CheckoutDepsView, token: string): Promise<CheckoutView> {
+  const live = await liveToken(deps, token);
+  if (live.agreementId) return agreementCheckout(deps, live);
   const { found, order } = await tokenAndOrder(deps, token);
   const merchant = await deps.merchants.get(order.merchantId);
   if (!merchant) throw new NotFoundError('checkout page');
@@ -87,6 +92,8 @@ export async function loadCheckout(deps: CheckoutDepsView, token: string): Promi
 }
 
 export async function checkoutStatus(deps: CheckoutDepsView, token: string): Promise<CheckoutStatus> {
+  const live = await liveToken(deps, token);
+  if (live.agreementId) return agreementCheckoutStatus(deps, live);
   const { found, order } = await tokenAndOrder(deps, token);
   return { state: checkoutState(order, found.paymentId), expiresAt: order.expiresAt };
 }
@@ -96,6 +103,8 @@ export async function checkoutStatus(deps: CheckoutDepsView, token: string): Pro
  * and only for the attempt the token was issued for.
  */
 export async function confirmCheckoutOtp(deps: Deps, token: string, otp: string): Promise<void> {
+  const live = await liveToken(deps, token);
+  if (live.agreementId) return confirmAgreementOtp(deps, live, otp);
   const { found, order } = await tokenAndOrder(deps, token);
   if (found.action.type !== 'otp' || order.payment?.id !== found.paymentId) {
     throw new ConflictError('order_not_confirmable', 'This page has no open challenge to confirm.');

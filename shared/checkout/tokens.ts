@@ -19,6 +19,11 @@ export interface CheckoutToken {
   /** The order's expiry: the token dies with the order. */
   readonly expiresAt: string;
   readonly createdAt: string;
+  /**
+   * An agreement's signing page (its OTP form) instead of a payment's: then `orderId` and `paymentId` hold the
+   * agreement's id and `channelPaymentId` its channel id, the object the page shows (shared/checkout/agreement-checkout.ts).
+   */
+  readonly agreementId?: string;
 }
 
 export interface CheckoutTokenStore {

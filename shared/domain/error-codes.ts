@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   cursor_invalid: { status: 400, type: 'invalid_request', message: 'The cursor is not valid for this query.' },
   invalid_json: { status: 400, type: 'invalid_request', message: 'The request body is not a JSON object.' },
   unsupported_media_type: { status: 400, type: 'invalid_request', message: 'Content-Type must be application/json.' },
+  currency_mismatch: { status: 400, type: 'invalid_request', message: "The order's currency is not the agreement's." },
   idempotency_key_invalid: { status: 400, type: 'invalid_request', message: 'Idempotency-Key must be 1-255 visible ASCII characters.' },
   // 401 and 403: who is asking.
   missing_signature: { status: 401, type: 'authentication', message: 'The request is missing or has malformed signature headers.' },
@@ -53,6 +54,8 @@ export const ERROR_CODES = {
   no_channel_available: { status: 402, type: 'payment', message: 'No payment channel could take this payment.' },
   insufficient_balance: { status: 402, type: 'payment', message: "The customer's balance is too low (a top-up's refund: 409, its balance was spent)." },
   processing_error: { status: 402, type: 'payment', message: 'The payment could not be processed; it can be paid again.' },
+  agreement_limit_exceeded: { status: 402, type: 'payment', message: "The amount exceeds the agreement's maxAmountPerDebit." },
+  agreement_rule_refused: { status: 402, type: 'payment', message: "The agreement's channel does not allow this debit (its cap, window or notice period)." },
   // 404, 405, 413: the target.
   resource_missing: { status: 404, type: 'invalid_request', message: 'No such object (or it belongs to another merchant).' },
   route_not_found: { status: 404, type: 'invalid_request', message: 'No such route.' },
@@ -75,6 +78,9 @@ export const ERROR_CODES = {
   refund_window_expired: { status: 409, type: 'conflict', message: 'Refunds are accepted for 365 days after capture.' },
   event_refused: { status: 409, type: 'conflict', message: 'The event failed its integrity check and is never delivered.' },
   no_notify_url: { status: 409, type: 'conflict', message: 'The order has no notifyUrl to deliver to.' },
+  agreement_not_active: { status: 409, type: 'conflict', message: 'The agreement is not ACTIVE (still PENDING, or TERMINATED).' },
+  agreement_not_confirmable: { status: 409, type: 'conflict', message: 'Only a PENDING agreement with an OTP challenge can be confirmed.' },
+  duplicate_out_agreement_no: { status: 409, type: 'conflict', message: 'An agreement with this outAgreementNo exists; `agreementId` names it.' },
   request_in_progress: { status: 409, type: 'conflict', message: 'A request with this Idempotency-Key is still in progress; retry later.' },
   // 422: well-formed, but it cannot be done.
   refund_exceeds_captured: { status: 422, type: 'invalid_request', message: 'Refunds would exceed the captured amount.' },

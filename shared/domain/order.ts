@@ -3,11 +3,11 @@ import type { OrderPurpose } from './customer.js';
 import type { Currency } from './money.js';
 import type { OrderStatus } from './order-state.js';
 
-export const PAYMENT_METHODS = ['card', 'unionpay', 'wechat_pay', 'alipay', 'netbank', 'balance'] as const;
+export const PAYMENT_METHODS = ['card', 'unionpay', 'wechat_pay', 'alipay', 'netbank', 'balance', 'agreement'] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 
 /** Methods that this release can complete. The others answer 400 method_not_supported until their issue lands. */
-export const SUPPORTED_METHODS: readonly PaymentMethod[] = ['card', 'unionpay', 'wechat_pay', 'alipay', 'netbank', 'balance'];
+export const SUPPORTED_METHODS: readonly PaymentMethod[] = ['card', 'unionpay', 'wechat_pay', 'alipay', 'netbank', 'balance', 'agreement'];
 
 export interface NextAction {
   readonly type: 'redirect' | 'qr_code' | 'otp';
@@ -37,6 +37,8 @@ export interface Payment {
   readonly captureBefore?: string | null;
   /** balance: the customer whose balance pays (its ledger account is debited by the commit). */
   readonly customerId?: string | null;
+  /** agreement: the agreement this debit was made under (its channel token paid, no card and no OTP). */
+  readonly agreementId?: string | null;
 }
 
 export interface PaymentError {

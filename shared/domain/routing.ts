@@ -1,4 +1,5 @@
 import { basisPoints, type Currency } from './money.js';
+import type { AgreementRule } from './agreement-rules.js';
 import type { PaymentMethod } from './order.js';
 
 /**
@@ -16,6 +17,11 @@ export interface ChannelConfig {
   readonly costFixed: number;
   readonly supportsManualCapture: boolean;
   readonly enabled: boolean;
+  /**
+   * The channel's own rules for debits under an agreement (caps, windows, notice periods), checked before the
+   * channel is called (shared/domain/agreement-rules.ts). Absent: the contract's checks alone.
+   */
+  readonly agreementRules?: readonly AgreementRule[];
 }
 
 export interface RouteRequest {

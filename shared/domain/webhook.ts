@@ -83,9 +83,11 @@ export function crossCheckEvent(event: DomainEvent, stored: StoredObject | undef
   if (!stored) return `${event.objectType} ${event.objectId} does not exist`;
   if (stored.merchantId !== event.merchantId) return 'merchant mismatch';
   if (stored.orderId !== event.orderId) return 'order mismatch';
-  const object = event.object as { id?: unknown; amount?: unknown; currency?: unknown; version?: unknown };
+  const object = event.object as { id?: unknown; amount?: unknown; maxAmountPerDebit?: unknown; currency?: unknown; version?: unknown };
   if (object.id !== event.objectId) return 'object id mismatch';
-  if (object.amount !== stored.amount || object.currency !== stored.currency) return 'amount mismatch';
+  // An agreement's money is its limit per debit; an order's and a refund's, their amount.
+  const amount = event.objectType === 'agreement' ? object.maxAmountPerDebit : object.amount;
+  if (amount !== stored.amount || object.currency !== stored.currency) return 'amount mismatch';
   if (object.version !== event.objectVersion || event.objectVersion > stored.version) return 'version mismatch';
   return null;
 }

@@ -33,7 +33,7 @@ export interface DomainEvent {
   readonly type: string;
   readonly merchantId: string;
   readonly orderId: string;
-  readonly objectType: 'order' | 'refund';
+  readonly objectType: 'order' | 'refund' | 'agreement';
   readonly objectId: string;
   readonly objectVersion: number;
   /** The public JSON of the object after the change (`data.object`). */
@@ -116,6 +116,11 @@ export interface StateChange {
   /** The ledger hold this change places or ends, written on the state it was read in (shared/ledger/holds.ts). */
   readonly hold?: HoldWrite;
   readonly event?: DomainEvent;
+  /**
+   * A debit's claim: the agreement it debits must still be ACTIVE when the claim commits (a ConditionCheck in the
+   * same transaction), so a termination that committed first refuses the debit before any channel call.
+   */
+  readonly agreementActive?: { readonly agreementId: string };
   /** Record the request's nonce in the same transaction (see NonceGuard). */
   readonly guard?: NonceGuard;
 }
@@ -123,7 +128,7 @@ export interface StateChange {
 /** Which part's condition failed when a StateChange did not commit. */
 export type CommitOutcome =
   | { readonly committed: true }
-  | { readonly committed: false; readonly failed: 'order' | 'attempt' | 'pointer' | 'refund' | 'refundTotals' | LedgerWriteFailure };
+  | { readonly committed: false; readonly failed: 'order' | 'attempt' | 'pointer' | 'refund' | 'refundTotals' | 'agreement' | LedgerWriteFailure };
 
 export interface OrderStore {
   /** Fails with DuplicateOutTradeNoError when the merchant already used the outTradeNo. */

@@ -1,5 +1,6 @@
 import type * as z from 'zod/mini';
 import type { PlatformKey, StoredEvent } from '../ports/notifications.js';
+import type { AgreementResource } from './agreement-schemas.js';
 import type { OrderResource, RefundResource } from './resources.js';
 import type { EventType, eventListSchema, eventSchema, platformKeysSchema, webhookTestResultSchema } from './response-schemas.js';
 
@@ -20,7 +21,7 @@ export function eventResource(event: StoredEvent): EventResource {
     orderId: event.orderId,
     // A refused event's object disagrees with the stored one (a bug or a forgery): it may describe another order or
     // merchant, so it is never shown; `delivery.reason` says what did not match.
-    data: { object: event.deliveryStatus === 'REFUSED' ? null : (event.object as OrderResource | RefundResource) },
+    data: { object: event.deliveryStatus === 'REFUSED' ? null : (event.object as OrderResource | RefundResource | AgreementResource) },
     delivery: {
       status: event.deliveryStatus,
       reason: event.statusReason,

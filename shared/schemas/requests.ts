@@ -55,6 +55,8 @@ export const payOrderSchema = z.strictObject({
   payer: z.optional(payerSchema),
   /** balance: the customer whose balance pays. */
   customerId: z.optional(z.string().check(z.regex(/^cus_[0-9a-z]{26}$/))),
+  /** agreement: the ACTIVE agreement to debit (shared/services/agreement-debit.ts). */
+  agreementId: z.optional(z.string().check(z.regex(/^agr_[0-9a-z]{26}$/))),
 });
 export type PayOrderRequest = z.infer<typeof payOrderSchema>;
 

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { ERROR_CODES, type ErrorCode } from '../domain/error-codes.js';
 import { PAYMENT_METHODS } from '../domain/order.js';
 import { ORDER_STATUSES } from '../domain/order-state.js';
+import { agreementSchema } from './agreement-schemas.js';
 import { amountSchema, currencySchema, idParam } from './requests.js';
 
 /**
@@ -139,6 +140,7 @@ export const errorSchema = z.object({
     orderId: z.optional(z.string().check(z.describe('duplicate_out_trade_no: the existing order; declines: the order paid.'))),
     refundId: z.optional(idParam('rf').check(z.describe('duplicate_out_refund_no: the refund that has this outRefundNo.'))),
     customerId: z.optional(idParam('cus').check(z.describe('duplicate_out_customer_no: the customer that has this outCustomerNo.'))),
+    agreementId: z.optional(idParam('agr').check(z.describe('duplicate_out_agreement_no: the agreement that has this outAgreementNo.'))),
   }),
 });
 
@@ -146,7 +148,8 @@ export const errorSchema = z.object({
 /** Every event type the platform emits, by the kind of object it carries. */
 export const ORDER_EVENT_TYPES = ['order.succeeded', 'order.authorized', 'order.closed', 'order.payment_failed'] as const;
 export const REFUND_EVENT_TYPES = ['refund.succeeded', 'refund.failed'] as const;
-export const EVENT_TYPES = [...ORDER_EVENT_TYPES, ...REFUND_EVENT_TYPES] as const;
+export const AGREEMENT_EVENT_TYPES = ['agreement.activated', 'agreement.terminated'] as const;
+export const EVENT_TYPES = [...ORDER_EVENT_TYPES, ...REFUND_EVENT_TYPES, ...AGREEMENT_EVENT_TYPES] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 const eventId = idParam('evt');
@@ -159,6 +162,7 @@ const payload = <T extends z.ZodMiniType, O extends z.ZodMiniType>(type: T, obje
 
 export const orderEventPayloadSchema = payload(z.enum(ORDER_EVENT_TYPES), orderSchema);
 export const refundEventPayloadSchema = payload(z.enum(REFUND_EVENT_TYPES), refundSchema);
+export const agreementEventPayloadSchema = payload(z.enum(AGREEMENT_EVENT_TYPES), agreementSchema);
 export const pingPayloadSchema = payload(
   z.literal('ping'),
   z.object({ object: z.literal('ping'), merchantId: idParam('m') }),
@@ -178,9 +182,9 @@ export const eventSchema = z.object({
   object: z.literal('event'),
   type: z.enum(EVENT_TYPES),
   createdAt: timeSchema,
-  orderId: idParam('ord'),
+  orderId: z.union([idParam('ord'), idParam('agr')]).check(z.describe("The order the event is about; for an agreement's events, the agreement's id (`agr_…`).")),
   data: z.object({
-    object: z.nullable(z.union([orderSchema, refundSchema])).check(
+    object: z.nullable(z.union([orderSchema, refundSchema, agreementSchema])).check(
       z.describe('The object after the change; null for a REFUSED event, whose object failed the integrity check.'),
     ),
   }),

@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoAgreementStore } from '../adapters/dynamodb/agreement-store.js';
 import { DynamoRawCallbackStore } from '../adapters/dynamodb/callback-store.js';
 import { DynamoCustomerStore } from '../adapters/dynamodb/customer-store.js';
 import { DynamoOrderStore, DynamoRiskReads } from '../adapters/dynamodb/order-store.js';
@@ -37,6 +38,7 @@ export function createDeps(input: {
     merchants: new DynamoMerchantStore(db, table),
     ledger: new DynamoLedgerStore(db, table),
     customers: new DynamoCustomerStore(db, table),
+    agreements: new DynamoAgreementStore(db, table),
     blocklist: new DynamoBlocklistStore(db, table),
     riskReads: new DynamoRiskReads(db, table),
     idempotency: new DynamoIdempotencyStore(db, table),

@@ -1,4 +1,5 @@
 import type { CheckoutDeps } from '../checkout/issue.js';
+import type { AgreementStore } from '../ports/agreement-store.js';
 import type { RawCallbackStore } from '../ports/callback-store.js';
 import type { CustomerStore } from '../ports/customer-store.js';
 import type { ChannelConfig, ChannelHealth } from '../domain/routing.js';
@@ -24,6 +25,8 @@ export interface Deps {
   readonly ledger: LedgerStore;
   /** Customers of merchants; their balances are ledger accounts (shared/services/customers.ts). */
   readonly customers: CustomerStore;
+  /** Agreements for recurring debits (shared/services/agreements.ts). */
+  readonly agreements: AgreementStore;
   readonly blocklist: BlocklistStore;
   readonly riskReads: RiskReads;
   readonly idempotency: IdempotencyStore;

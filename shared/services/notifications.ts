@@ -1,3 +1,4 @@
+import type { AgreementStore } from '../ports/agreement-store.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import {
@@ -28,6 +29,8 @@ import type { DomainEvent, OrderStore } from '../ports/stores.js';
 export interface NotifyDeps {
   readonly events: EventStore;
   readonly orders: Pick<OrderStore, 'getOrder' | 'getRefund'>;
+  /** Agreement events are cross-checked against the stored agreement. */
+  readonly agreements: Pick<AgreementStore, 'get'>;
   readonly queue: NotificationQueue;
   readonly signer: WebhookSigner;
   readonly transport: WebhookTransport;
@@ -109,8 +112,15 @@ async function storedObject(deps: NotifyDeps, event: StoredEvent): Promise<Store
     const order = await deps.orders.getOrder(event.objectId);
     return order && { merchantId: order.merchantId, orderId: order.id, amount: order.amount, currency: order.currency, version: order.version };
   }
+  if (event.objectType === 'agreement') return storedAgreement(deps, event.objectId);
   const refund = await deps.orders.getRefund(event.objectId);
   return refund && { merchantId: refund.merchantId, orderId: refund.orderId, amount: refund.amount, currency: refund.currency, version: refund.version };
+}
+
+/** An agreement's cross-check: its merchant, its id as the event's scope, maxAmountPerDebit and currency, its version. */
+async function storedAgreement(deps: NotifyDeps, agreementId: string): Promise<StoredObject | undefined> {
+  const agreement = await deps.agreements.get(agreementId);
+  return agreement && { merchantId: agreement.merchantId, orderId: agreement.id, amount: agreement.maxAmountPerDebit, currency: agreement.currency, version: agreement.version };
 }
 
 async function sendSigned(

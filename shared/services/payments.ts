@@ -19,6 +19,7 @@ import type { PayWorkflowResult } from '../ports/pay-workflow.js';
 import type { Merchant, NonceGuard } from '../ports/stores.js';
 import type { PayOrderRequest } from '../schemas/requests.js';
 import { assertBalancePayable, payFromBalance } from './balance-payments.js';
+import { payWithAgreement } from './agreement-debit.js';
 import { outcomeOf } from './channel-outcomes.js';
 import { channelOf, flowOf, type Deps } from './deps.js';
 import { paymentQueryKey, scheduleAuthorizationExpiry, schedulePaymentQuery } from './janitor-timers.js';
@@ -44,6 +45,8 @@ export async function payOrder(
 ): Promise<PaymentResponse> {
   const nowMs = deps.now();
   const card = assertMethodFields(request, nowMs);
+  // A debit under an agreement is its own direct flow (no card, no OTP, the agreement's channel).
+  if (request.method === 'agreement') return payWithAgreement(deps, merchant, orderId, request.agreementId!, guard);
   if (request.method === 'balance') await assertBalancePayable(deps, merchant.merchantId, await loadOrder(deps, merchant.merchantId, orderId), request);
   const paymentId = newId('pay', nowMs);
   const sealed = card ? await sealCard(deps, card, { paymentId, merchantId: merchant.merchantId }) : undefined;
@@ -153,6 +156,10 @@ function assertMethodFields(request: PayOrderRequest, nowMs: number): CardInput 
   }
   if (method !== 'balance' && request.customerId) {
     throw new ValidationError('parameter_invalid', 'customerId is only accepted with method balance.', 'customerId');
+  }
+  if ((method === 'agreement') !== (request.agreementId !== undefined)) {
+    const message = method === 'agreement' ? 'agreementId is required for method agreement.' : 'agreementId is only accepted with method agreement.';
+    throw new ValidationError(method === 'agreement' ? 'parameter_missing' : 'parameter_invalid', message, 'agreementId');
   }
   if (!CARD_METHODS.includes(method)) {
     if (request.card) throw new ValidationError('parameter_invalid', `card is not accepted with method ${method}.`, 'card');

@@ -46,13 +46,35 @@ export async function claimForPayment(
   deps: Pick<Deps, 'orders'>,
   claim: { orderId: string; merchantId: string; payment: Payment; nowMs: number; guard?: NonceGuard },
 ): Promise<boolean> {
+  return (await claimChange(deps, claim)).committed;
+}
+
+/**
+ * A debit's claim under an agreement: as claimForPayment, with the agreement's ACTIVE status checked in the same
+ * transaction, so a termination committed first refuses the debit before any channel call (docs/decisions.md, 126).
+ * Says which condition failed: the order's (not payable) or the agreement's (no longer active).
+ */
+export async function claimForDebit(
+  deps: Pick<Deps, 'orders'>,
+  claim: Parameters<typeof claimForPayment>[1] & { agreementId: string },
+): Promise<'claimed' | 'order' | 'agreement'> {
+  const outcome = await claimChange(deps, claim, { agreementId: claim.agreementId });
+  if (outcome.committed) return 'claimed';
+  return outcome.failed === 'agreement' ? 'agreement' : 'order';
+}
+
+function claimChange(
+  deps: Pick<Deps, 'orders'>,
+  claim: Parameters<typeof claimForPayment>[1],
+  agreementActive?: { agreementId: string },
+) {
   assertTransition('CREATED', 'PROCESSING');
-  const outcome = await deps.orders.commit({
+  return deps.orders.commit({
     claim: { ...claim, from: 'CREATED', to: 'PROCESSING' },
     pointers: [{ channel: null, channelPaymentId: null, orderId: claim.orderId, paymentId: claim.payment.id }],
     guard: claim.guard,
+    ...(agreementActive ? { agreementActive } : {}),
   });
-  return outcome.committed;
 }
 
 /** The order's current attempt: its item, or (before its first outcome, or on older data) its payment summary. */

@@ -50,7 +50,7 @@ function decryptsOn(fn: Resource, key: string): Statement[] {
   );
 }
 
-const CHANNEL_CALLERS = ['order', 'pay', 'refund', 'checkout', 'callbacks', 'Charge', 'Failover', 'Timers'].sort();
+const CHANNEL_CALLERS = ['order', 'pay', 'refund', 'checkout', 'callbacks', 'agreements', 'Charge', 'Failover', 'Timers'].sort();
 const CHANNEL_CREDENTIALS_ONLY = { StringEquals: { 'kms:EncryptionContext:purpose': 'channel-credentials' } };
 
 describe('functions that call payment channels', () => {

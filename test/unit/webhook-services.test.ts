@@ -64,6 +64,7 @@ function harness(event: StoredEvent | undefined, httpStatus: number | null = 200
   const deps: NotifyDeps = {
     events,
     orders: { getOrder: async (id) => (id === ORDER.id ? (ORDER as never) : undefined), getRefund: async () => undefined },
+    agreements: { get: async () => undefined },
     queue,
     signer,
     transport,

@@ -37,6 +37,9 @@ export const keys = {
   outCustomerNo: (merchantId: string, outCustomerNo: string) => ({ PK: `MERCHANT#${merchantId}#OUTCUSTOMERNO#${outCustomerNo}`, SK: 'UNIQUE' }),
   /** A ledger hold (two-phase money), written with the entries that place and end it. */
   hold: (holdId: string) => ({ PK: `HOLD#${holdId}`, SK: 'HOLD' }),
+  /** An agreement (shared/domain/agreement.ts): read by id, checked ACTIVE in a debit's claim. */
+  agreement: (agreementId: string) => ({ PK: `AGREEMENT#${agreementId}`, SK: 'AGREEMENT' }),
+  outAgreementNo: (merchantId: string, outAgreementNo: string) => ({ PK: `MERCHANT#${merchantId}#OUTAGREEMENTNO#${outAgreementNo}`, SK: 'UNIQUE' }),
   event: (eventId: string) => ({ PK: `EVENT#${eventId}`, SK: 'EVENT' }),
   idempotency: (merchantId: string, key: string) => ({ PK: `IDEMPOTENCY#${merchantId}#${key}`, SK: 'RECORD' }),
   nonce: (merchantId: string, nonce: string) => ({ PK: `NONCE#${merchantId}#${nonce}`, SK: 'NONCE' }),
@@ -51,6 +54,7 @@ export const indexKeys = {
   ordersByMerchant: (merchantId: string) => `MERCHANT#${merchantId}#ORDERS`,
   ordersByStatus: (merchantId: string, status: string) => `MERCHANT#${merchantId}#STATUS#${status}`,
   eventsByOrder: (orderId: string) => `ORDER#${orderId}#EVENTS`,
+  agreementsByCustomer: (merchantId: string, customerId: string) => `MERCHANT#${merchantId}#CUSTOMER#${customerId}#AGREEMENTS`,
   ledgerByMerchant: (merchantId: string) => `MERCHANT#${merchantId}#LEDGER`,
   timeSortKey: (createdAt: string, id: string) => `${createdAt}#${id}`,
 };

@@ -22,6 +22,7 @@ import type {
 import { cancellationReasons, withConflictRetry } from './client.js';
 import { indexKeys, keys } from './keys.js';
 import { ledgerWriteItems } from './ledger-items.js';
+import { outboxEventItem } from './outbox-item.js';
 import { nonceFailure, nonceItems } from './request-stores.js';
 
 type Item = Record<string, unknown>;
@@ -218,6 +219,17 @@ export class DynamoOrderStore implements OrderStore {
       add(tag === 'balance' || tag === 'hold' ? tag : 'other', item);
     }
     if (change.event) add('other', this.eventItem(change.event));
+    if (change.agreementActive) {
+      add('agreement', {
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: keys.agreement(change.agreementActive.agreementId),
+          ConditionExpression: '#status = :active',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':active': 'ACTIVE' },
+        },
+      });
+    }
     try {
       await withConflictRetry(() => this.db.send(new TransactWriteCommand({ TransactItems: items })));
       if (change.guard) change.guard.recorded = true;
@@ -465,22 +477,7 @@ export class DynamoOrderStore implements OrderStore {
   }
 
   private eventItem(event: DomainEvent): TxItem {
-    return {
-      Put: {
-        TableName: this.tableName,
-        Item: {
-          ...keys.event(event.id),
-          entity: 'Event',
-          GSI1PK: indexKeys.eventsByOrder(event.orderId),
-          GSI1SK: indexKeys.timeSortKey(event.createdAt, event.id),
-          ...event,
-          // Without a notifyUrl there is nothing to deliver; the notification rule does not route such events.
-          deliveryStatus: event.notifyUrl ? 'PENDING' : 'NO_URL',
-          statusReason: event.notifyUrl ? null : 'the order has no notifyUrl',
-        },
-        ConditionExpression: 'attribute_not_exists(PK)',
-      },
-    };
+    return outboxEventItem(this.tableName, event);
   }
 }
 

@@ -1,0 +1,62 @@
+import type { CardBrand } from './card.js';
+import type { Currency } from './money.js';
+
+/**
+ * Agreements (协议支付 / 代扣, contract "Agreements and recurring debits"): the payer's standing permission for the
+ * merchant to debit them without a card or OTP each time, kept at the channel as a token. The platform keeps the
+ * token, brand and last4, never the card.
+ */
+export const AGREEMENT_STATUSES = ['PENDING', 'ACTIVE', 'TERMINATED'] as const;
+export type AgreementStatus = (typeof AGREEMENT_STATUSES)[number];
+
+export const AGREEMENT_METHODS = ['card', 'unionpay', 'alipay', 'wechat_pay'] as const;
+export type AgreementMethod = (typeof AGREEMENT_METHODS)[number];
+
+/** Who ended an agreement: the merchant's terminate, or the payer at the channel (a wallet's unsign callback). */
+export type TerminatedBy = 'merchant' | 'payer';
+
+export interface AgreementNextAction {
+  readonly type: 'otp' | 'qr_code';
+  /** The hosted checkout page for this agreement, when one is issued. */
+  readonly url: string | null;
+  readonly qrCode?: string;
+}
+
+export interface Agreement {
+  readonly id: string;
+  readonly merchantId: string;
+  readonly outAgreementNo: string;
+  readonly customerId: string;
+  readonly method: AgreementMethod;
+  readonly channel: string;
+  readonly status: AgreementStatus;
+  readonly currency: Currency;
+  readonly maxAmountPerDebit: number;
+  readonly notifyUrl: string | null;
+  /** The channel's id for the agreement (a card acquirer's instrument id; a wallet's contract id). */
+  readonly channelAgreementId: string | null;
+  /** What a debit names at the channel; set once ACTIVE. */
+  readonly channelToken: string | null;
+  readonly brand: CardBrand | string | null;
+  readonly last4: string | null;
+  readonly nextAction: AgreementNextAction | null;
+  /** Wrong one-time passwords so far (the signing is given up after OTP_ATTEMPTS). */
+  readonly otpFailures: number;
+  readonly activatedAt: string | null;
+  readonly terminatedAt: string | null;
+  readonly terminatedBy: TerminatedBy | null;
+  readonly version: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** The agreement state table: PENDING → ACTIVE → TERMINATED, and a signing given up (PENDING → TERMINATED). */
+const TRANSITIONS: Readonly<Record<AgreementStatus, readonly AgreementStatus[]>> = {
+  PENDING: ['ACTIVE', 'TERMINATED'],
+  ACTIVE: ['TERMINATED'],
+  TERMINATED: [],
+};
+
+export function canTransitionAgreement(from: AgreementStatus, to: AgreementStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}

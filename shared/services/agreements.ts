@@ -1,0 +1,202 @@
+import type { Agreement, AgreementMethod } from '../domain/agreement.js';
+import { canTransitionAgreement } from '../domain/agreement.js';
+import { issueAgreementPage } from '../checkout/agreement-checkout.js';
+import { assertCardUsable } from '../domain/card.js';
+import { ConflictError, NotFoundError, PaymentDeclinedError, ServiceUnavailableError, ValidationError } from '../domain/errors.js';
+import { declineCode } from '../domain/error-codes.js';
+import { newId } from '../domain/ids.js';
+import { assertNotifyUrl } from '../domain/notify-url.js';
+import { routeCandidates } from '../domain/routing.js';
+import { logger } from '../logger.js';
+import type { AgreementChannelResult, ChannelAdapter } from '../ports/channel-flows.js';
+import { DuplicateOutAgreementNoError } from '../ports/agreement-store.js';
+import type { Merchant } from '../ports/stores.js';
+import type { CreateAgreementRequest } from '../schemas/agreement-schemas.js';
+import { callbackUrl } from './channel-outcomes.js';
+import { flowOf, type Deps } from './deps.js';
+import { agreementEvent } from './events.js';
+
+/**
+ * Agreements (contract, "Agreements and recurring debits"): signing with the payer (a card's OTP), activation with
+ * the channel's token, termination here and at the channel. Every status change is one conditional write with its
+ * outbox event (AgreementStore.commit), checked against the agreement state table.
+ */
+
+/** Methods whose signing this release completes; the others answer method_not_supported (docs/decisions.md, 124). */
+const SIGNABLE_METHODS: readonly AgreementMethod[] = ['card'];
+
+export async function createAgreement(deps: Deps, merchant: Merchant, request: CreateAgreementRequest): Promise<Agreement> {
+  const nowMs = deps.now();
+  const card = assertSignable(request, nowMs);
+  const notifyUrl = request.notifyUrl ? assertNotifyUrl(request.notifyUrl, deps.settings.localMode) : null;
+  if ((await deps.agreements.customerMerchant(request.customerId)) !== merchant.merchantId) {
+    throw new NotFoundError('customer', 'customerId');
+  }
+  const existing = await deps.agreements.findIdByOutAgreementNo(merchant.merchantId, request.outAgreementNo);
+  if (existing) throw new DuplicateOutAgreementNoError(existing);
+  const channel = signingChannel(deps, request);
+  const id = newId('agr', nowMs);
+  const result = await atChannel(channel.id, () =>
+    flowOf(channel, 'signAgreement')({ agreementId: id, merchantId: merchant.merchantId, currency: request.currency, card, callbackUrl: callbackUrl(deps, channel.id) }),
+  );
+  if (result.outcome === 'declined') throw new PaymentDeclinedError(declineCode(result.code), result.message);
+  if (result.outcome !== 'requires_action') throw new ServiceUnavailableError('channel_error', 'The channel did not ask for the payer to sign; try again.');
+  const now = new Date(nowMs).toISOString();
+  // The payer signs on the hosted checkout page (its OTP form), or the merchant confirms with the payer's code.
+  const url = await issueAgreementPage(deps.checkout, { id, merchantId: merchant.merchantId, channel: channel.id, channelAgreementId: result.channelAgreementId }, nowMs);
+  const agreement: Agreement = {
+    id,
+    merchantId: merchant.merchantId,
+    outAgreementNo: request.outAgreementNo,
+    customerId: request.customerId,
+    method: request.method,
+    channel: channel.id,
+    status: 'PENDING',
+    currency: request.currency,
+    maxAmountPerDebit: request.maxAmountPerDebit,
+    notifyUrl,
+    channelAgreementId: result.channelAgreementId,
+    channelToken: null,
+    brand: null,
+    last4: null,
+    nextAction: { type: 'otp', url },
+    otpFailures: 0,
+    activatedAt: null,
+    terminatedAt: null,
+    terminatedBy: null,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await deps.agreements.create(agreement);
+  return agreement;
+}
+
+/** The contract's per-method fields: only card signing is available yet; a card for card and for nothing else. */
+function assertSignable(request: CreateAgreementRequest, nowMs: number) {
+  if (!SIGNABLE_METHODS.includes(request.method)) {
+    throw new ValidationError('method_not_supported', `Agreements with method ${request.method} are not available yet; card agreements are.`, 'method');
+  }
+  if (!request.card) throw new ValidationError('parameter_missing', `card is required for method ${request.method}.`, 'card');
+  assertCardUsable(request.card, new Date(nowMs));
+  return request.card;
+}
+
+/** The cheapest healthy channel for the method and currency that can keep a stored credential. */
+function signingChannel(deps: Deps, request: CreateAgreementRequest): ChannelAdapter {
+  const candidates = routeCandidates(
+    deps.channelCatalog,
+    { method: request.method, currency: request.currency, amount: request.maxAmountPerDebit, capture: true },
+    (id) => deps.channelHealth.isHealthy(id) && typeof deps.channels.get(id)?.signAgreement === 'function',
+  );
+  const channel = candidates.map((id) => deps.channels.get(id)).find((c) => typeof c?.signAgreement === 'function');
+  if (!channel) throw new PaymentDeclinedError('no_channel_available', `No channel can sign a ${request.method} agreement in ${request.currency}.`);
+  return channel;
+}
+
+/** A channel call whose failure changed nothing here: a 503 to retry (the channel's calls are idempotent by our id). */
+async function atChannel(channelId: string, call: () => Promise<AgreementChannelResult>): Promise<AgreementChannelResult> {
+  try {
+    return await call();
+  } catch (error) {
+    logger.warn('agreement call to the channel failed', { channel: channelId, error: error instanceof Error ? error.name : 'non-Error' });
+    throw new ServiceUnavailableError('channel_error', 'The channel did not answer; the agreement is unchanged, try again.');
+  }
+}
+
+export async function loadAgreement(deps: Pick<Deps, 'agreements'>, merchantId: string, agreementId: string): Promise<Agreement> {
+  const agreement = await deps.agreements.get(agreementId);
+  // Another merchant's agreement is answered exactly like a missing one (contract: 404).
+  if (!agreement || agreement.merchantId !== merchantId) throw new NotFoundError('agreement', 'id');
+  return agreement;
+}
+
+export async function listAgreements(deps: Deps, merchantId: string, customerId: string): Promise<Agreement[]> {
+  return deps.agreements.listByCustomer(merchantId, customerId);
+}
+
+/**
+ * The payer's OTP for a PENDING card agreement: the channel activates the stored credential and answers its token,
+ * brand and last4; the agreement becomes ACTIVE with `agreement.activated`. A wrong OTP leaves it PENDING (402).
+ */
+export async function confirmAgreement(deps: Deps, merchant: Merchant, agreementId: string, otp: string): Promise<Agreement> {
+  const agreement = await loadAgreement(deps, merchant.merchantId, agreementId);
+  if (agreement.status !== 'PENDING' || agreement.nextAction?.type !== 'otp' || !agreement.channelAgreementId) {
+    throw new ConflictError('agreement_not_confirmable', `An agreement in status ${agreement.status} has no challenge to confirm.`);
+  }
+  const channel = channelFor(deps, agreement);
+  const ref = { agreementId, channelAgreementId: agreement.channelAgreementId };
+  const result = await atChannel(channel.id, () => flowOf(channel, 'confirmAgreement')({ ...ref, otp }));
+  const nowMs = deps.now();
+  if (result.outcome === 'declined') {
+    await commitChange(deps, agreement, { ...agreement, otpFailures: agreement.otpFailures + 1 }, nowMs);
+    throw new PaymentDeclinedError(declineCode(result.code), result.message);
+  }
+  if (result.outcome !== 'active') throw new ConflictError('agreement_not_confirmable', `The channel reports the agreement ${result.outcome}.`);
+  const activated: Agreement = {
+    ...agreement,
+    status: 'ACTIVE',
+    channelToken: result.token,
+    brand: result.brand,
+    last4: result.last4,
+    nextAction: null,
+    activatedAt: new Date(nowMs).toISOString(),
+  };
+  const committed = await commitChange(deps, agreement, activated, nowMs, { type: 'agreement.activated', merchant });
+  if (committed) return committed;
+  // A concurrent confirm activated it first: the same answer, once.
+  const current = await loadAgreement(deps, merchant.merchantId, agreementId);
+  if (current.status === 'ACTIVE') return current;
+  throw new ConflictError('agreement_not_confirmable', `The agreement is ${current.status}.`);
+}
+
+/**
+ * Ends an agreement: first here (ACTIVE or PENDING → TERMINATED with `agreement.terminated`, so no debit claimed
+ * after this commit can pass its check), then at the channel, which revokes the token. A terminate of a TERMINATED
+ * agreement sends the revocation again (idempotent at the channel) and answers it as it is: the way to finish a
+ * revocation whose channel call failed (docs/decisions.md, 126).
+ */
+export async function terminateAgreement(deps: Deps, merchant: Merchant, agreementId: string): Promise<Agreement> {
+  let agreement = await loadAgreement(deps, merchant.merchantId, agreementId);
+  while (agreement.status !== 'TERMINATED') {
+    const nowMs = deps.now();
+    const now = new Date(nowMs).toISOString();
+    const ended: Agreement = { ...agreement, status: 'TERMINATED', nextAction: null, terminatedAt: now, terminatedBy: 'merchant' };
+    agreement = (await commitChange(deps, agreement, ended, nowMs, { type: 'agreement.terminated', merchant })) ?? (await loadAgreement(deps, merchant.merchantId, agreementId));
+  }
+  if (agreement.channelAgreementId) {
+    const channel = channelFor(deps, agreement);
+    const ref = { agreementId, channelAgreementId: agreement.channelAgreementId };
+    await atChannel(channel.id, () => flowOf(channel, 'terminateAgreement')(ref)).catch(() => {
+      throw new ServiceUnavailableError('channel_error', 'The agreement is TERMINATED here (no debit can start); its revocation at the channel failed: terminate again to retry it.');
+    });
+  }
+  return agreement;
+}
+
+function channelFor(deps: Pick<Deps, 'channels'>, agreement: Agreement): ChannelAdapter {
+  const channel = deps.channels.get(agreement.channel);
+  if (!channel) throw new ServiceUnavailableError('channel_error', `The agreement's channel ${agreement.channel} is not available.`);
+  return channel;
+}
+
+/**
+ * The agreement writer: checks the state table, bumps the version, writes conditionally on the version read, with
+ * the event when the status changes. Returns the stored agreement, or undefined when another writer came first.
+ */
+async function commitChange(
+  deps: Pick<Deps, 'agreements'>,
+  before: Agreement,
+  after: Agreement,
+  nowMs: number,
+  event?: { readonly type: 'agreement.activated' | 'agreement.terminated'; readonly merchant: Merchant },
+): Promise<Agreement | undefined> {
+  if (before.status !== after.status && !canTransitionAgreement(before.status, after.status)) {
+    throw new ConflictError('invalid_state_transition', `An agreement cannot go from ${before.status} to ${after.status}.`);
+  }
+  const next: Agreement = { ...after, version: before.version + 1, updatedAt: new Date(nowMs).toISOString() };
+  // The agreement's own notifyUrl, else the merchant's default (contract, "Notifications").
+  const outbox = event ? agreementEvent(event.type, next, next.notifyUrl ?? event.merchant.notifyUrl, nowMs) : undefined;
+  const committed = await deps.agreements.commit({ after: next, expect: { status: before.status, version: before.version }, event: outbox });
+  return committed ? next : undefined;
+}
