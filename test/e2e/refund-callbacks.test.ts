@@ -159,8 +159,12 @@ describe('a WeChat Pay refund ended by its REFUND.SUCCESS notification', () => {
     const order = (await api.get(`/v1/orders/${orderId}`)).body;
     expect(order).toMatchObject({ status: 'SUCCEEDED', amountRefunded: 500 });
     await eventually(() => eventTypes(hook).includes('refund.succeeded'), 20_000, 'the refund webhook');
-    const [notice] = await settledFor(refundId);
-    expect(notice).toMatchObject({ verdict: 'accepted' });
+    // On a loaded machine WeChat may re-send the notice before the first acknowledgement reached it (5 s): any such
+    // copy must be a duplicate, and exactly one notice ended the refund.
+    const first = await settledFor(refundId);
+    const notice = first.find((c) => c.verdict === 'accepted');
+    expect(notice, 'the notice that ended the refund').toBeDefined();
+    expect(first.filter((c) => c.verdict !== 'duplicate')).toHaveLength(1);
     // The janitor's query, set a day ahead, was removed once the notice ended the refund.
     expect(await refundQueryPending(refundId)).toBe(false);
 
@@ -169,9 +173,10 @@ describe('a WeChat Pay refund ended by its REFUND.SUCCESS notification', () => {
     expect(again.status).toBe(204);
     const verdicts = await eventually(async () => {
       const settled = await settledFor(refundId);
-      return settled.length === 2 ? settled.map((c) => c.verdict).sort() : undefined;
+      return settled.length > first.length ? settled.map((c) => c.verdict) : undefined;
     }, 20_000, 'the second notice');
-    expect(verdicts).toEqual(['accepted', 'duplicate']);
+    expect(verdicts.filter((v) => v === 'accepted')).toHaveLength(1);
+    expect(verdicts.filter((v) => v !== 'accepted').every((v) => v === 'duplicate')).toBe(true);
     const entries = await ledgerOf(orderId);
     expect(entries.filter((e) => e.kind === 'refund')).toHaveLength(1);
     expect(entries.filter((e) => e.kind === 'payment')).toHaveLength(1);

@@ -393,8 +393,9 @@ describe('callback retries', () => {
 
     const answer = (await (await complete(request.paymentId)).json()) as { notification_id: string };
 
+    // A bound on the wait, not on the cadence: a loaded 2-core machine may stretch the scaled retries well past it.
     await vi.waitFor(async () => expect((await emulator.callbacks.jobsFor(answer.notification_id))[0]?.state).toBe('acknowledged'), {
-      timeout: 10_000,
+      timeout: 50_000,
       interval: 20,
     });
     const deliveries = endpoint.forPayment(request.paymentId);
@@ -415,7 +416,7 @@ describe('callback retries', () => {
     const answer = (await (await complete(request.paymentId)).json()) as { notification_id: string };
 
     await vi.waitFor(async () => expect((await emulator.callbacks.jobsFor(answer.notification_id))[0]?.state).toBe('acknowledged'), {
-      timeout: 15_000,
+      timeout: 50_000,
       interval: 20,
     });
     expect(endpoint.forPayment(request.paymentId)).toHaveLength(1);
