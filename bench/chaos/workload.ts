@@ -7,15 +7,16 @@ import { SANDBOX_CARDS } from '../../shared/channels/sandbox-card.js';
  * below, then refunds some successes. Every success the platform answered is recorded with when it was answered,
  * so the check can hold the platform to it after the kills (and say how close to a kill an answer came).
  */
-export type Scenario = 'card' | 'card_auth' | 'card_0259' | 'card_0267' | 'wechat_pay' | 'alipay' | 'netbank' | 'wallet_abandoned';
+export type Scenario = 'card' | 'card_auth' | 'balance' | 'card_0259' | 'card_0267' | 'wechat_pay' | 'alipay' | 'netbank' | 'wallet_abandoned';
 
 /**
  * Cumulative weights: mostly plain cards, pre-authorizations (authorize, then a partial or full capture, or a void),
- * the janitor's two cards, the three methods that wait for the payer.
+ * stored value (a customer topped up by card, then paying from the balance), the janitor's two cards, the three methods that wait for the payer.
  */
 const SCENARIOS: ReadonlyArray<readonly [Scenario, number]> = [
-  ['card', 0.4],
-  ['card_auth', 0.5],
+  ['card', 0.35],
+  ['card_auth', 0.45],
+  ['balance', 0.5],
   ['card_0259', 0.56],
   ['card_0267', 0.62],
   ['wechat_pay', 0.73],
@@ -92,10 +93,35 @@ export async function iteration(ctx: WorkloadContext, client: number, seq: numbe
   );
   if (created?.status !== 201) return;
   const orderId = created.body.id as string;
+  if (scenario === 'balance') return storedValue(ctx, orderId, amount, outTradeNo);
   const captured = scenario === 'card_auth' ? await authorizeThenSettle(ctx, orderId, amount) : (await pay(ctx, orderId, scenario)) ? amount : 0;
   if (!captured) return;
   observations.successes.set(orderId, { orderId, amount: captured, answeredAtMs: Date.now(), scenario });
   if (ctx.random() < 0.4) await refund(ctx, orderId, captured, outTradeNo);
+}
+
+/**
+ * Stored value (contract, "Customers, balances and top-ups"): a customer, a top-up order of twice the amount paid by
+ * card, then the order created above paid from the balance. Both answered successes are promises; a refund of the
+ * balance payment credits the balance back. The ledger check then proves no customer balance went below zero.
+ */
+async function storedValue(ctx: WorkloadContext, orderId: string, amount: number, outTradeNo: string): Promise<void> {
+  const customer = await answered(ctx, () => ctx.api.post('/v1/customers', { outCustomerNo: `${outTradeNo}-C`, name: 'Chaos customer' }));
+  if (customer?.status !== 201) return;
+  const customerId = customer.body.id as string;
+  const topUpNo = `${outTradeNo}-T`;
+  ctx.observations.outTradeNos.push(topUpNo);
+  const topUp = await answered(ctx, () =>
+    ctx.api.post('/v1/orders', { outTradeNo: topUpNo, amount: 2 * amount, currency: 'CNY', subject: 'Chaos top-up', purpose: 'topup', customerId, notifyUrl: ctx.notifyUrl, expiresInSeconds: ORDER_EXPIRES_IN_SECONDS }),
+  );
+  if (topUp?.status !== 201) return;
+  const topUpId = topUp.body.id as string;
+  if (!(await pay(ctx, topUpId, 'card'))) return;
+  ctx.observations.successes.set(topUpId, { orderId: topUpId, amount: 2 * amount, answeredAtMs: Date.now(), scenario: 'balance' });
+  const paid = await answered(ctx, () => ctx.api.post(`/v1/orders/${orderId}/pay`, { method: 'balance', customerId }));
+  if (paid?.status !== 200 || paid.body.status !== 'SUCCEEDED') return;
+  ctx.observations.successes.set(orderId, { orderId, amount, answeredAtMs: Date.now(), scenario: 'balance' });
+  if (ctx.random() < 0.4) await refund(ctx, orderId, amount, outTradeNo);
 }
 
 /**
