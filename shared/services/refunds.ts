@@ -96,12 +96,13 @@ export async function createRefund(
     return { created: true, unknown: true, refund };
   }
   const doneMs = deps.now();
-  if (result.status !== 'processing') await deps.timers.cancel(refundQueryKey(refund.id));
+  // The query is removed only once the final answer is committed: a crash between the two must leave it pending (the
+  // chaos run found a refund killed after an earlier cancel and before its commit, PROCESSING with no query left).
   switch (result.status) {
     case 'succeeded':
       return {
         created: true,
-        refund: await endedOnce(deps, refund, () =>
+        refund: await endedThenUnscheduled(deps, refund, () =>
           completeRefund(deps, { order, refund, channelRefundId: result.channelRefundId ?? refund.id, nowMs: doneMs }),
         ),
       };
@@ -109,13 +110,19 @@ export async function createRefund(
     case 'not_found':
       return {
         created: true,
-        refund: await endedOnce(deps, refund, () => failRefund(deps, { order, refund, code: result.code ?? 'refund_failed', nowMs: doneMs })),
+        refund: await endedThenUnscheduled(deps, refund, () => failRefund(deps, { order, refund, code: result.code ?? 'refund_failed', nowMs: doneMs })),
       };
     case 'processing':
       // Accepted, not finished (wallets refund asynchronously): the refund stays PROCESSING, its reservation held,
       // until the channel's refund callback or the janitor's query ends it through the writer.
       return { created: true, refund };
   }
+}
+
+async function endedThenUnscheduled(deps: Deps, refund: Refund, end: () => Promise<Refund>): Promise<Refund> {
+  const ended = await endedOnce(deps, refund, end);
+  await deps.timers.cancel(refundQueryKey(refund.id));
+  return ended;
 }
 
 /**

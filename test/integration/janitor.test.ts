@@ -54,6 +54,13 @@ class ScriptedChannel implements ChannelAdapter {
     return { outcome, state: { status: 'succeeded', paymentId: ref.paymentId, channelPaymentId: ref.channelPaymentId } };
   }
 
+  refunds: Answer<ChannelRefundState['status']>[] = [];
+
+  async refund(request: { refundId: string }): Promise<ChannelRefundState> {
+    this.calls.push(`refund:${request.refundId}`);
+    return { status: this.next(this.refunds, 'refund'), refundId: request.refundId, channelRefundId: 'scripted_rf_0' };
+  }
+
   async queryRefund(request: { refundId: string }): Promise<ChannelRefundState> {
     this.calls.push(`queryRefund:${request.refundId}`);
     return { status: this.next(this.refundQueries, 'refund query'), refundId: request.refundId, channelRefundId: 'scripted_rf_1', code: 'refund_declined' };
@@ -354,6 +361,31 @@ describe('refund.query', () => {
     const refund = (await deps.orders.findRefundByOutRefundNo(challenged.id, 'R-crash'))!;
     expect(refund.status).toBe('PROCESSING');
     expect(timers.pending.get(refundQueryKey(refund.id))?.payload).toMatchObject({ refundId: refund.id, step: 0 });
+  });
+
+  it('a refund whose process dies after the channel answered, before its commit, still has its query pending', async () => {
+    const paid = await processingOrder();
+    channel.query.push('succeeded');
+    await fire(paymentQueryKey(paid.payment!.id), handlePaymentQuery);
+    const dying: Deps = {
+      ...deps,
+      orders: new Proxy(deps.orders, {
+        get: (target, name, receiver) =>
+          name === 'commit'
+            ? async () => {
+                throw new Error('the process died before the commit');
+              }
+            : Reflect.get(target, name, receiver),
+      }),
+    };
+    channel.refunds.push('succeeded');
+    await expect(createRefund(dying, TEST_MERCHANT, paid.id, { outRefundNo: 'R-answered', amount: 300 })).rejects.toThrow(/died/);
+    const refund = (await deps.orders.findRefundByOutRefundNo(paid.id, 'R-answered'))!;
+    expect(refund.status).toBe('PROCESSING');
+    expect(timers.pending.get(refundQueryKey(refund.id))?.payload).toMatchObject({ refundId: refund.id, step: 0 });
+    channel.refundQueries.push('succeeded');
+    await fire(refundQueryKey(refund.id), handleRefundQuery);
+    expect((await deps.orders.getRefund(refund.id))?.status).toBe('SUCCEEDED');
   });
 
   it('a refund the channel finished is SUCCEEDED (refund.succeeded)', async () => {
