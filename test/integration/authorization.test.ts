@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoEventStore } from '../../shared/adapters/dynamodb/event-store.js';
-import { newId } from '../../shared/domain/ids.js';
 import type { LedgerEntry } from '../../shared/domain/ledger.js';
 import type { Order } from '../../shared/domain/order.js';
 import type { ChannelAdapter, ChannelPaymentState, PaymentRef } from '../../shared/ports/channel-flows.js';
@@ -13,7 +11,7 @@ import { handleAuthorizationExpiry, handlePaymentQuery } from '../../shared/serv
 import { authorizationExpireKey, paymentQueryKey } from '../../shared/services/janitor-timers.js';
 import { commitAttemptOutcome, commitAuthorizationOutcome } from '../../shared/services/state-writer.js';
 import type { MemoryTimers } from '../support/memory-timers.js';
-import { TEST_MERCHANT, serviceDeps } from '../support/service-deps.js';
+import { TEST_MERCHANT, cardOrder, serviceDeps } from '../support/service-deps.js';
 
 /**
  * Capture, void, their janitor and the expiry through the services and the one writer on DynamoDB Local, with a
@@ -106,45 +104,11 @@ const later = (seconds: number): Deps => ({ ...deps, now: () => Date.now() + sec
 
 /** An order the pay workflow authorized at the channel: claimed PROCESSING, then its outcome through the one writer. */
 async function authorizedOrder(amount = 5000): Promise<Order> {
-  const nowMs = deps.now();
-  const now = new Date(nowMs).toISOString();
-  const paymentId = newId('pay', nowMs);
-  const claimed: Order = {
-    id: newId('ord', nowMs),
-    merchantId: TEST_MERCHANT.merchantId,
-    outTradeNo: `T-${randomBytes(6).toString('hex')}`,
-    amount,
-    currency: 'CNY',
-    status: 'PROCESSING',
-    version: 2,
-    amountCaptured: 0,
-    amountRefunded: 0,
-    refundableRemaining: 0,
-    subject: 'Hotel deposit',
-    metadata: {},
-    notifyUrl: null,
-    payment: {
-      id: paymentId,
-      method: 'card',
-      capture: false,
-      channel: channel.id,
-      channelPaymentId: null,
-      card: { brand: 'visa', last4: '4242', expMonth: 12, expYear: 2030, fingerprint: 'f'.repeat(32) },
-      payerId: null,
-      nextAction: null,
-      fee: 0,
-      riskDecision: 'allow',
-      otpFailures: 0,
-      createdAt: now,
-    },
-    lastPaymentError: null,
-    createdAt: now,
-    expiresAt: new Date(nowMs + 30 * 60_000).toISOString(),
-    updatedAt: now,
-    capturedAt: null,
-    closedAt: null,
-    closeReason: null,
-  };
+  const claimed = cardOrder(deps, channel.id, amount, {
+    order: { status: 'PROCESSING', version: 2, subject: 'Hotel deposit' },
+    payment: { capture: false, channelPaymentId: null, nextAction: null, riskDecision: 'allow', card: { brand: 'visa', last4: '4242', expMonth: 12, expYear: 2030, fingerprint: 'f'.repeat(32) } },
+  });
+  const paymentId = claimed.payment!.id;
   await deps.orders.createOrder(claimed);
   const { order } = await commitAttemptOutcome(deps, {
     orderId: claimed.id,

@@ -5,7 +5,7 @@ import { createDocumentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoEventStore } from '../../shared/adapters/dynamodb/event-store.js';
 import { parseConfig } from '../../shared/config.js';
 import { newId } from '../../shared/domain/ids.js';
-import type { Order } from '../../shared/domain/order.js';
+import type { Order, Payment } from '../../shared/domain/order.js';
 import type { KeyCenter } from '../../shared/ports/key-center.js';
 import type {
   ChannelAdapter,
@@ -68,12 +68,20 @@ export const TEST_MERCHANT: Merchant = {
   createdAt: new Date(0).toISOString(),
 };
 
-/** Stores an order as the pay workflow leaves a challenged card payment: REQUIRES_ACTION with an OTP next action. */
-export async function seedChallengedOrder(deps: Deps, channel: string, amount = 1999): Promise<Order> {
+/**
+ * A card order of TEST_MERCHANT whose payment went to `channel`, built (not stored) for tests that seed a state the
+ * pay workflow would have reached; `order` and `payment` set what differs from a challenged payment.
+ */
+export function cardOrder(
+  deps: Deps,
+  channel: string,
+  amount: number,
+  overrides: { order?: Partial<Order>; payment?: Partial<Payment> } = {},
+): Order {
   const nowMs = deps.now();
   const now = new Date(nowMs).toISOString();
   const paymentId = newId('pay', nowMs);
-  const order: Order = {
+  return {
     id: newId('ord', nowMs),
     merchantId: TEST_MERCHANT.merchantId,
     outTradeNo: `T-${randomBytes(6).toString('hex')}`,
@@ -100,6 +108,7 @@ export async function seedChallengedOrder(deps: Deps, channel: string, amount = 
       riskDecision: null,
       otpFailures: 0,
       createdAt: now,
+      ...overrides.payment,
     },
     lastPaymentError: null,
     createdAt: now,
@@ -108,7 +117,13 @@ export async function seedChallengedOrder(deps: Deps, channel: string, amount = 
     capturedAt: null,
     closedAt: null,
     closeReason: null,
+    ...overrides.order,
   };
+}
+
+/** Stores an order as the pay workflow leaves a challenged card payment: REQUIRES_ACTION with an OTP next action. */
+export async function seedChallengedOrder(deps: Deps, channel: string, amount = 1999): Promise<Order> {
+  const order = cardOrder(deps, channel, amount);
   await deps.orders.createOrder(order);
   return order;
 }
