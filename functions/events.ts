@@ -1,7 +1,7 @@
 import { eventsQuerySchema, idParam, testWebhookSchema, emptyBodySchema } from '../shared/schemas/requests.js';
 import { eventListResource, eventResource, platformKeysResource, webhookTestResource } from '../shared/schemas/event-resources.js';
 import { assertNotifyUrl } from '../shared/domain/notify-url.js';
-import { listOrderEvents, platformKeys, redeliverEvent, sendTestWebhook } from '../shared/services/notifications.js';
+import { listObjectEvents, platformKeys, redeliverEvent, sendTestWebhook } from '../shared/services/notifications.js';
 import { parse } from './http/errors.js';
 import { apiHandler } from './http/api-handler.js';
 import { getNotifyDeps } from './notify/compose.js';
@@ -10,7 +10,7 @@ import { getNotifyDeps } from './notify/compose.js';
 export const handler = apiHandler({
   'GET /v1/events': async ({ query, merchant }) => {
     const { orderId } = parse(eventsQuerySchema, query);
-    const events = await listOrderEvents(await getNotifyDeps(), merchant.merchantId, orderId);
+    const events = await listObjectEvents(await getNotifyDeps(), merchant.merchantId, orderId);
     return { statusCode: 200, body: eventListResource(events) };
   },
   'POST /v1/events/{id}/redeliver': async ({ body, pathParameters, merchant }) => {

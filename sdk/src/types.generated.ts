@@ -457,6 +457,6 @@ export interface OrderListQuery {
 
 /** Query parameters of GET /v1/events. */
 export interface EventListQuery {
-  /** pattern: `^ord_[0-9a-z]{26}$` */
+  /** The order (`ord_…`) or the agreement (`agr_…`) whose events to list. */
   orderId: string;
 }

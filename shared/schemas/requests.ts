@@ -95,7 +95,11 @@ export const listOrdersQuerySchema = z.strictObject({
 
 export const idParam = (prefix: string) => z.string().check(z.regex(new RegExp(`^${prefix}_[0-9a-z]{26}$`)));
 
-export const eventsQuerySchema = z.strictObject({ orderId: idParam('ord') });
+// An order's events, or an agreement's (`agr_…`): the contract's one filter names the object the events are about
+// (docs/decisions.md, 144).
+export const eventsQuerySchema = z.strictObject({
+  orderId: z.union([idParam('ord'), idParam('agr')]).check(z.describe("The order (`ord_…`) or the agreement (`agr_…`) whose events to list.")),
+});
 
 export const testWebhookSchema = z.strictObject({ url: z.string().check(z.minLength(1), z.maxLength(2048)) });
 

@@ -134,11 +134,16 @@ async function sendSigned(
   return deps.transport.post(url, webhookHeaders(event.id, timestamp, deps.signer.keyId, signature), body);
 }
 
-/** GET /v1/events?orderId=…: the order's events with every attempt; only the owner sees them. */
-export async function listOrderEvents(deps: Pick<NotifyDeps, 'events' | 'orders'>, merchantId: string, orderId: string): Promise<StoredEvent[]> {
-  const order = await deps.orders.getOrder(orderId);
-  if (!order || order.merchantId !== merchantId) throw new NotFoundError('order', 'orderId');
-  return (await deps.events.listEventsOfOrder(orderId)).filter((e) => e.merchantId === merchantId);
+/**
+ * GET /v1/events?orderId=…: the events of an order, or of an agreement (`agr_…`: an agreement's events are scoped by
+ * its id, entry 128), with every attempt; only the owner sees them, another merchant's id is 404 like a missing one
+ * (docs/decisions.md, 144).
+ */
+export async function listObjectEvents(deps: Pick<NotifyDeps, 'events' | 'orders' | 'agreements'>, merchantId: string, scopeId: string): Promise<StoredEvent[]> {
+  const isAgreement = scopeId.startsWith('agr_');
+  const owner = isAgreement ? (await deps.agreements.get(scopeId))?.merchantId : (await deps.orders.getOrder(scopeId))?.merchantId;
+  if (owner !== merchantId) throw new NotFoundError(isAgreement ? 'agreement' : 'order', 'orderId');
+  return (await deps.events.listEventsOfOrder(scopeId)).filter((e) => e.merchantId === merchantId);
 }
 
 /** POST /v1/events/{id}/redeliver: one more signed attempt, now, whatever the event's state. */
