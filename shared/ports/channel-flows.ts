@@ -159,6 +159,8 @@ export interface SignAgreementRequest {
 export interface AgreementRef {
   readonly agreementId: string;
   readonly channelAgreementId: string;
+  /** The token once the agreement is active, for channels whose revocation names it (UnionPay's tokenPayData). */
+  readonly token?: string | null;
 }
 
 /** What the channel says about an agreement after a sign, confirm or terminate call. */

@@ -1,5 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import type { Currency } from '../../domain/money.js';
 import type {
+  AgreementChannelResult,
+  AgreementRef,
   ChannelAdapter,
   ChannelPaymentState,
   ChannelRefundRequest,
@@ -7,11 +10,13 @@ import type {
   CreatePaymentRequest,
   CreatePaymentResult,
   PaymentRef,
+  SignAgreementRequest,
 } from '../../ports/channel-flows.js';
 import { ChannelRejectedError, ChannelTimeoutError } from '../../ports/payment-channel.js';
 import { channelExchange } from '../channel-http.js';
 import type { UnionpayCredentials } from './credentials.js';
 import { decodeUnionpayForm, encodeUnionpayForm, signUnionpay, verifyUnionpay, type UnionpayFields } from './signature.js';
+import { deleteFields, openFields, openingSmsFields, toOpenResult, toSignResult, tokenPurchaseFields } from './token-transformers.js';
 import { amountFields, baseFields, captureOrderId, declineFor, purchaseFields, toCreateResult, voidOrderId } from './transformers.js';
 import { RESERVED, RESP, TXN_TYPE, UNIONPAY_PATHS, currencyFromUnionpay } from './wire.js';
 
@@ -46,12 +51,44 @@ export class UnionpayAdapter implements ChannelAdapter {
   }
 
   async createPayment(request: CreatePaymentRequest): Promise<CreatePaymentResult> {
+    // A debit under an agreement: a consumption with the token (docs/decisions.md, 135).
+    if (request.agreementToken) return this.purchase(tokenPurchaseFields({ ...request, agreementToken: request.agreementToken }, this.options.credentials, this.now()), request);
     const card = request.card;
     if (!card) throw new ChannelRejectedError(this.id, 'a card is required');
     // The sandbox gateway offers no payer challenge on this back-end flow: refusing keeps a risk decision from being
     // skipped silently (docs/decisions.md, entry 70).
     if (request.requireOtp) throw new ChannelRejectedError(this.id, 'strong customer authentication is not offered');
-    const answer = await this.backTrans(purchaseFields({ ...request, card }, this.options.credentials, this.now()));
+    return this.purchase(purchaseFields({ ...request, card }, this.options.credentials, this.now()), request);
+  }
+
+  /** Tokenization (开通短信): the card once; UnionPay sends the payer the SMS code that opens it. */
+  async signAgreement(request: SignAgreementRequest): Promise<AgreementChannelResult> {
+    const card = request.card;
+    if (!card) return { outcome: 'declined', channelAgreementId: null, code: 'invalid_request', message: 'A UnionPay agreement needs a card.' };
+    const answer = await this.backTrans(openingSmsFields({ ...request, card }, this.options.credentials, this.now()));
+    const result = toSignResult(answer);
+    if (result) return result;
+    throw this.failure(answer.respCode!);
+  }
+
+  /** 开通 with the payer's SMS code: the token, or `authentication_failed` for a wrong code (the opening stays). */
+  async confirmAgreement(request: AgreementRef & { readonly otp: string }): Promise<AgreementChannelResult> {
+    const answer = await this.backTrans(openFields(request, request.otp, this.options.credentials, this.now(), nonce()));
+    const result = toOpenResult(answer, request.channelAgreementId);
+    if (result) return result;
+    throw this.failure(answer.respCode!);
+  }
+
+  /** 解除标记: the token (or the opening still waiting for its code) can never pay again; idempotent at the gateway. */
+  async terminateAgreement(request: AgreementRef): Promise<AgreementChannelResult> {
+    const answer = await this.backTrans(deleteFields(request, this.options.credentials, this.now(), nonce()));
+    if (answer.respCode === RESP.success) return { outcome: 'terminated', channelAgreementId: request.channelAgreementId };
+    throw this.failure(answer.respCode!);
+  }
+
+  /** A purchase or pre-authorization, with the card or a token; a duplicate order id is answered by the earlier one. */
+  private async purchase(fields: Record<string, string>, request: CreatePaymentRequest): Promise<CreatePaymentResult> {
+    const answer = await this.backTrans(fields);
     const respCode = answer.respCode!;
     // A duplicate order id: an earlier call got through, so its result is the answer.
     if (respCode === RESP.duplicate) return this.createdBefore(request.paymentId, request.capture);
@@ -197,4 +234,9 @@ export class UnionpayAdapter implements ChannelAdapter {
   private failure(respCode: string): Error {
     return RESP.unknown.includes(respCode) ? new ChannelTimeoutError(this.id) : new ChannelRejectedError(this.id, `respCode ${respCode}`);
   }
+}
+
+/** A fresh suffix for a token transaction's order id (8 hex digits keep it within UnionPay's 40 characters). */
+function nonce(): string {
+  return randomBytes(4).toString('hex');
 }

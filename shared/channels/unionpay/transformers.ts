@@ -46,6 +46,7 @@ const DECLINES: Readonly<Record<string, { code: string; message: string }>> = {
   [RESP.invalidCard]: { code: 'invalid_card_number', message: 'The card number is not valid.' },
   [RESP.insufficientFunds]: { code: 'insufficient_funds', message: 'The card has insufficient funds.' },
   [RESP.badCvn]: { code: 'card_declined', message: 'The CVN2 or expiry date is wrong.' },
+  [RESP.tokenNotOpen]: { code: 'card_declined', message: 'The token is not open at UnionPay (the agreement ended there).' },
 };
 
 export function declineFor(respCode: string): { code: string; message: string } | undefined {

@@ -13,7 +13,29 @@ export const TXN_TYPE = {
   preauthComplete: '03',
   refund: '04',
   preauthCancel: '32',
+  /** Token product (无跳转支付 token版): delete (解除标记) a token, send the opening's SMS code, open with that code. */
+  tokenDelete: '74',
+  tokenSms: '77',
+  tokenOpen: '79',
 } as const;
+
+/**
+ * The token product (bizType 000902): a card is opened once with the payer's SMS code and UnionPay answers a token in
+ * `tokenPayData`; later consumptions name the token instead of the card. `trId` is the token requestor id UnionPay
+ * assigns the merchant at onboarding (the sandbox merchant's here; a credential once a real account exists).
+ */
+export const UNIONPAY_TOKEN = { bizType: '000902', trId: '62000000001', tokenType: '01' } as const;
+
+/** `tokenPayData` and `customerInfo`-style values: `{name=value&name=value}`. */
+export function braceFields(fields: Readonly<Record<string, string>>): string {
+  return `{${new URLSearchParams(Object.entries(fields)).toString()}}`;
+}
+
+/** The fields of a `{name=value&…}` value; undefined when it is not one. */
+export function readBraceFields(value: string | undefined): Record<string, string> | undefined {
+  const match = value ? /^\{(.*)\}$/s.exec(value) : null;
+  return match ? Object.fromEntries(new URLSearchParams(match[1])) : undefined;
+}
 
 /** Fields every request carries (back-end transaction, merchant direct access, internet channel). */
 export const UNIONPAY_COMMON = { version: '5.1.0', encoding: 'UTF-8', bizType: '000201', accessType: '0', channelType: '07' } as const;
@@ -52,6 +74,10 @@ export const RESP = {
   invalidCard: '61',
   insufficientFunds: '64',
   badCvn: '65',
+  /** The SMS code of a token opening did not verify. */
+  smsCodeWrong: '71',
+  /** The token is not open (never opened, or deleted): a consumption with it is refused. */
+  tokenNotOpen: '77',
 } as const;
 
 /** `txnTime`: yyyyMMddHHmmss in Beijing time (UTC+8), as the gateway expects. */

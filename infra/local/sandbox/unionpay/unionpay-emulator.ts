@@ -9,9 +9,10 @@ import {
   verifyUnionpay,
   type UnionpayFields,
 } from '../../../../shared/channels/unionpay/signature.js';
-import { RESP, TXN_TYPE, UNIONPAY_COMMON, UNIONPAY_PATHS, unionpayTxnTime } from '../../../../shared/channels/unionpay/wire.js';
+import { RESP, TXN_TYPE, UNIONPAY_COMMON, UNIONPAY_PATHS, UNIONPAY_TOKEN, readBraceFields, unionpayTxnTime } from '../../../../shared/channels/unionpay/wire.js';
 import { readRequestBody, sendText } from '../http-io.js';
 import type { SandboxStore } from '../sandbox-store.js';
+import { SandboxTokens } from './tokens.js';
 
 const CHANNEL = 'unionpay';
 
@@ -58,6 +59,8 @@ const RESP_MSG: Readonly<Record<string, string>> = {
   '60': 'Transaction failed, declined by the issuer',
   '61': 'Invalid card number',
   '65': 'Wrong CVN2 or expiry date',
+  '71': 'SMS code verification failed',
+  '77': 'The card has not opened this service (no open token)',
 };
 
 /**
@@ -67,9 +70,11 @@ const RESP_MSG: Readonly<Record<string, string>> = {
  */
 export class UnionpayEmulator {
   private readonly now: () => Date;
+  private readonly tokens: SandboxTokens;
 
   constructor(private readonly options: UnionpayEmulatorOptions) {
     this.now = options.now ?? (() => new Date());
+    this.tokens = new SandboxTokens({ store: options.store, now: this.now });
   }
 
   async start(): Promise<void> {}
@@ -84,11 +89,16 @@ export class UnionpayEmulator {
         'content-type': 'application/json',
       });
     }
+    if (route.startsWith('/sandbox/')) return this.sandboxRoute(req, res, route);
     if (req.method !== 'POST' || (route !== UNIONPAY_PATHS.backTrans && route !== UNIONPAY_PATHS.query)) {
       return sendText(res, 404, 'not found', { 'content-type': 'text/plain' });
     }
     const body = await readRequestBody(req);
     const fields = body === undefined ? undefined : decodeUnionpayForm(body);
+    // The sandbox knob: a deletion refused as an overloaded gateway would, before anything is looked at or kept.
+    if (fields?.txnType === TXN_TYPE.tokenDelete && (await this.tokens.takeDeletionFault())) {
+      return sendText(res, 503, 'Service Unavailable', { 'content-type': 'text/plain' });
+    }
     const outcome = fields ? await this.answer(route, fields) : { respCode: RESP.formatError };
     this.reply(res, fields ?? {}, outcome);
   }
@@ -99,6 +109,7 @@ export class UnionpayEmulator {
     if (verifyUnionpay(fields, merchant.certs) !== null) return { respCode: RESP.signatureError };
     if (!fields.orderId || !/^[0-9A-Za-z_-]{8,40}$/.test(fields.orderId) || !fields.txnType) return { respCode: RESP.formatError };
     if (route === UNIONPAY_PATHS.query) return fields.txnType === TXN_TYPE.query ? this.query(fields) : { respCode: RESP.formatError };
+    if (fields.bizType === UNIONPAY_TOKEN.bizType && fields.txnType !== TXN_TYPE.purchase) return this.tokenTxn(fields);
     if (await this.options.store.get(CHANNEL, txnKey(fields.merId!, fields.orderId))) return { respCode: RESP.duplicate };
     const amount = Number(fields.txnAmt);
     if (!/^[1-9]\d{0,11}$/.test(fields.txnAmt ?? '') || !/^\d{3}$/.test(fields.currencyCode ?? '')) return { respCode: RESP.formatError };
@@ -119,16 +130,81 @@ export class UnionpayEmulator {
 
   /** Purchase or pre-authorization: decrypt the card, decide by the sandbox rows, keep only last4 and a fingerprint. */
   private async authorize(fields: UnionpayFields, amount: number): Promise<Outcome> {
-    const key = this.options.keys.encryptKeys.find((k) => k.certId === fields.encryptCertId);
+    if (fields.tokenPayData && !fields.accNo) return this.consumeWithToken(fields, amount);
+    const card = this.readCard(fields);
+    if (!card) return { respCode: RESP.formatError };
+    const respCode = this.decide(card.number, card.expired);
+    return this.save(this.newRecord(fields, amount, respCode, this.cardRecord(card.number)));
+  }
+
+  /** A consumption naming a token (the token product, merchant-initiated): decided by what the opening kept. */
+  private async consumeWithToken(fields: UnionpayFields, amount: number): Promise<Outcome> {
+    if (fields.txnType !== TXN_TYPE.purchase || fields.bizType !== UNIONPAY_TOKEN.bizType) return { respCode: RESP.formatError };
+    const opening = await this.tokens.forConsumption(fields);
+    if (!('token' in opening)) return this.save(this.newRecord(fields, amount, opening.respCode));
+    const respCode = opening.declinesDebits ? RESP.declined : RESP.success;
+    return this.save(this.newRecord(fields, amount, respCode, { last4: opening.last4, fingerprint: opening.fingerprint }));
+  }
+
+  /** The token product's own transactions: the opening's SMS, the opening with its code, the deletion. */
+  private async tokenTxn(fields: UnionpayFields): Promise<Outcome> {
+    switch (fields.txnType) {
+      case TXN_TYPE.tokenSms: {
+        const card = this.readCard(fields);
+        if (!card) return { respCode: RESP.formatError };
+        const respCode = this.decide(card.number, card.expired);
+        // A card the issuer declines still opens: the sandbox row declines its debits instead (docs/api.md).
+        if (respCode !== RESP.success && respCode !== RESP.declined) return { respCode };
+        return this.tokens.sendSms(fields, { ...this.cardRecord(card.number), declinesDebits: respCode === RESP.declined });
+      }
+      case TXN_TYPE.tokenOpen:
+        return this.tokens.open(fields, this.readEncrypted(fields)?.get('smsCode') ?? undefined);
+      case TXN_TYPE.tokenDelete:
+        return readBraceFields(fields.tokenPayData) ? this.tokens.remove(fields) : { respCode: RESP.formatError };
+      default:
+        return { respCode: RESP.formatError };
+    }
+  }
+
+  /** The card number and its expiry from the encrypted `accNo` and `customerInfo`; undefined when they do not decrypt. */
+  private readCard(fields: UnionpayFields): { number: string; expired: string } | undefined {
+    const key = this.encryptKey(fields);
     const number = key && fields.accNo ? decryptCardField(fields.accNo, key.privateKeyPem) : undefined;
-    const info = key && fields.customerInfo ? readCustomerInfo(fields.customerInfo, key.privateKeyPem) : undefined;
-    if (!number || !info) return { respCode: RESP.formatError };
-    const respCode = this.decide(number, info.expired);
-    const record = this.newRecord(fields, amount, respCode, {
-      last4: number.slice(-4),
-      fingerprint: createHmac('sha256', this.options.keys.fingerprintKey).update(number).digest('hex').slice(0, 32),
-    });
-    return this.save(record);
+    const info = this.readEncrypted(fields);
+    const cvn2 = info?.get('cvn2');
+    const expired = info?.get('expired');
+    return number && cvn2 && /^\d{3,4}$/.test(cvn2) && expired ? { number, expired } : undefined;
+  }
+
+  private readEncrypted(fields: UnionpayFields): URLSearchParams | undefined {
+    const key = this.encryptKey(fields);
+    return key && fields.customerInfo ? readEncryptedInfo(fields.customerInfo, key.privateKeyPem) : undefined;
+  }
+
+  private encryptKey(fields: UnionpayFields) {
+    return this.options.keys.encryptKeys.find((k) => k.certId === fields.encryptCertId);
+  }
+
+  private cardRecord(number: string): { last4: string; fingerprint: string } {
+    return { last4: number.slice(-4), fingerprint: createHmac('sha256', this.options.keys.fingerprintKey).update(number).digest('hex').slice(0, 32) };
+  }
+
+  /**
+   * Sandbox-only routes (tests and people, never the platform): `GET /sandbox/tokens/{orderId}` lists the openings of
+   * an agreement as the gateway keeps them; `POST /sandbox/faults/token-deletion {"times": n}` has the next n token
+   * deletions answered 503.
+   */
+  private async sandboxRoute(req: IncomingMessage, res: ServerResponse, route: string): Promise<void> {
+    const json = { 'content-type': 'application/json' };
+    const tokens = /^\/sandbox\/tokens\/([A-Za-z0-9_-]{8,40})$/.exec(route);
+    if (req.method === 'GET' && tokens) return sendText(res, 200, JSON.stringify({ data: await this.tokens.byOrderId(tokens[1]!) }), json);
+    if (req.method === 'POST' && route === '/sandbox/faults/token-deletion') {
+      const times = Number(parseJson(await readRequestBody(req))?.times ?? 1);
+      if (!Number.isSafeInteger(times) || times < 0 || times > 100) return sendText(res, 400, JSON.stringify({ message: 'times: 0-100' }), json);
+      await this.tokens.failDeletions(times);
+      return sendText(res, 204, '', {});
+    }
+    return sendText(res, 404, 'not found', { 'content-type': 'text/plain' });
   }
 
   private decide(number: string, expired: string): string {
@@ -229,13 +305,17 @@ function refundable(txn: TxnRecord): number {
   return 0;
 }
 
-/** `customerInfo`: base64 of `{encryptedInfo=…}`, the encrypted part `cvn2=…&expired=YYMM`. */
-function readCustomerInfo(value: string, privateKeyPem: string): { cvn2: string; expired: string } | undefined {
+/** `customerInfo`: base64 of `{encryptedInfo=…}`, the encrypted part `name=value&…` (card: `cvn2`, `expired`; token opening: `smsCode`). */
+function readEncryptedInfo(value: string, privateKeyPem: string): URLSearchParams | undefined {
   const match = /^\{encryptedInfo=([A-Za-z0-9+/=]+)\}$/.exec(Buffer.from(value, 'base64').toString('utf8'));
   const plain = match ? decryptCardField(match[1]!, privateKeyPem) : undefined;
-  if (!plain) return undefined;
-  const info = new URLSearchParams(plain);
-  const cvn2 = info.get('cvn2');
-  const expired = info.get('expired');
-  return cvn2 && /^\d{3,4}$/.test(cvn2) && expired ? { cvn2, expired } : undefined;
+  return plain ? new URLSearchParams(plain) : undefined;
+}
+
+function parseJson(body: string | undefined): { times?: unknown } | undefined {
+  try {
+    return body ? (JSON.parse(body) as { times?: unknown }) : undefined;
+  } catch {
+    return undefined;
+  }
 }
