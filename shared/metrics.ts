@@ -133,3 +133,44 @@ export function recordOldestUnresolvedPayment(ageSeconds: number, properties: Pr
     [name]: ageSeconds,
   });
 }
+
+/**
+ * The scheduled ledger check's findings (docs/decisions.md, entry 141): one document per run with a value for each,
+ * Service dimension only (the log line of the run names the holds and accounts). The alarms watch the Maximum of
+ * each over the schedule's period: any expired hold, any guarded account below zero, and books that do not add up.
+ */
+export const LEDGER_METRICS = {
+  service: 'ledger',
+  expiredHolds: 'ExpiredHolds',
+  negativeGuarded: 'NegativeGuardedAccounts',
+  unbalanced: 'LedgerUnbalanced',
+  pendingHolds: 'PendingHolds',
+} as const;
+
+export interface LedgerCheckFigures {
+  readonly expiredHolds: number;
+  readonly negativeGuarded: number;
+  /** 1 when the books or a kept balance do not add up, else 0. */
+  readonly unbalanced: number;
+  readonly pendingHolds: number;
+}
+
+export function recordLedgerCheck(figures: LedgerCheckFigures, properties: Properties, nowMs: number): void {
+  const values = {
+    [LEDGER_METRICS.expiredHolds]: figures.expiredHolds,
+    [LEDGER_METRICS.negativeGuarded]: figures.negativeGuarded,
+    [LEDGER_METRICS.unbalanced]: figures.unbalanced,
+    [LEDGER_METRICS.pendingHolds]: figures.pendingHolds,
+  };
+  emit({
+    _aws: {
+      Timestamp: nowMs,
+      CloudWatchMetrics: [
+        { Namespace: PAYMENT_METRICS.namespace, Dimensions: [['Service']], Metrics: Object.keys(values).map((Name) => ({ Name, Unit: 'Count' })) },
+      ],
+    },
+    ...properties,
+    Service: LEDGER_METRICS.service,
+    ...values,
+  });
+}

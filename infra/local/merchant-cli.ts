@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { DynamoLedgerStore } from '../../shared/adapters/dynamodb/ledger-store.js';
 import { DynamoBlocklistStore, DynamoMerchantStore } from '../../shared/adapters/dynamodb/merchant-store.js';
 import { blocklistKey, type BlocklistSubject } from '../../shared/domain/risk.js';
-import { checkLedger } from '../../shared/services/ledger-check.js';
+import { checkLedger, ledgerFigures } from '../../shared/services/ledger-check.js';
 import { createMerchant } from '../../shared/services/merchants.js';
 import { connectAws, connectLocal } from './connect.js';
 
@@ -69,9 +69,10 @@ async function main(): Promise<number> {
         return 0;
       }
       case 'ledger-check': {
+        // The books, every kept balance and the holds (open ones, and any past their expiry): exit 1 on any finding.
         const result = await checkLedger(new DynamoLedgerStore(local.db, table));
         out(result);
-        return result.balanced ? 0 : 1;
+        return ledgerFigures(result).clean ? 0 : 1;
       }
       default:
         process.stderr.write(`${USAGE}\n`);

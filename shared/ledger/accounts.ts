@@ -20,6 +20,7 @@ export type AccountKind =
   | 'channel_clearing'
   | 'fee_revenue'
   | 'late_payments'
+  | 'authorizations'
   | 'hold';
 
 export interface AccountPolicy {
@@ -45,6 +46,12 @@ export const accounts = {
   feeRevenue: () => 'platform:fee_revenue',
   /** What the platform owes payers whose money a channel took for an order that no longer pays; credit-normal. */
   latePayments: (channel: string) => `platform:late_payments:${channel}`,
+  /**
+   * A memo account: what the channel holds for us on payers' cards (pre-authorizations) and we may still capture;
+   * debit-normal. Its holds post back to it, so it nets to zero once each authorization is captured, voided or
+   * expired; the captured money enters the books through the payment entry (docs/decisions.md, entry 139).
+   */
+  authorizations: (channel: string) => `platform:authorizations:${channel}`,
   /** The money a pending hold keeps aside: its amount while PENDING, zero once posted, voided or expired. */
   hold: (holdId: string) => `platform:holds:${holdId}`,
 };
@@ -57,6 +64,7 @@ const POLICIES: readonly [RegExp, (match: RegExpExecArray) => AccountPolicy][] =
   [new RegExp(`^platform:clearing:${ID}$`), () => ({ kind: 'channel_clearing', normal: 'debit', storage: 'derived', guard: null })],
   [/^platform:fee_revenue$/, () => ({ kind: 'fee_revenue', normal: 'credit', storage: 'derived', guard: null })],
   [new RegExp(`^platform:late_payments:${ID}$`), () => ({ kind: 'late_payments', normal: 'credit', storage: 'derived', guard: null })],
+  [new RegExp(`^platform:authorizations:${ID}$`), () => ({ kind: 'authorizations', normal: 'debit', storage: 'derived', guard: null })],
   [new RegExp(`^platform:holds:${ID}$`), () => ({ kind: 'hold', normal: 'credit', storage: 'derived', guard: null })],
 ];
 

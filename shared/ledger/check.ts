@@ -113,3 +113,37 @@ export function checkBalances(
   }
   return { mismatches, negativeGuarded, holdMismatches, unknownAccounts };
 }
+
+/** A hold still PENDING past its `expiresAt` and the grace: nothing ended it when it should have (entry 140). */
+export interface ExpiredHold {
+  readonly id: string;
+  readonly orderId: string;
+  readonly currency: string;
+  readonly amount: number;
+  readonly expiresAt: string;
+}
+
+export interface HoldReport {
+  /** Holds still PENDING, and what they keep aside per currency. */
+  readonly pending: number;
+  readonly pendingAmounts: readonly { readonly currency: string; readonly amount: number }[];
+  readonly expired: readonly ExpiredHold[];
+}
+
+/**
+ * The holds as an operator reads them: how many are open and for how much, and which are still PENDING more than
+ * `graceMs` after `expiresAt` (the authorization expiry's timer, or a top-up refund's end, should have ended them).
+ */
+export function holdReport(holds: readonly Hold[], nowMs: number, graceMs: number): HoldReport {
+  const pending = holds.filter((h) => h.status === 'PENDING');
+  const amounts = new Map<string, number>();
+  for (const h of pending) amounts.set(h.currency, (amounts.get(h.currency) ?? 0) + h.amount);
+  const expired = pending
+    .filter((h) => Date.parse(h.expiresAt) + graceMs < nowMs)
+    .map(({ id, orderId, currency, amount, expiresAt }) => ({ id, orderId, currency, amount, expiresAt }));
+  return {
+    pending: pending.length,
+    pendingAmounts: [...amounts].sort(([a], [b]) => a.localeCompare(b)).map(([currency, amount]) => ({ currency, amount })),
+    expired,
+  };
+}

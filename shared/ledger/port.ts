@@ -12,6 +12,8 @@ import type { LedgerEntry } from './posting.js';
 export interface LedgerWrite {
   readonly entry?: LedgerEntry;
   readonly hold?: HoldWrite;
+  /** The hold's own entry, when `entry` is another movement of the same commit (a capture: the payment). */
+  readonly holdEntry?: LedgerEntry;
 }
 
 /** Why a ledger write did not commit: a guarded account would go below zero, or the hold was no longer as read. */

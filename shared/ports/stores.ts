@@ -115,6 +115,11 @@ export interface StateChange {
   readonly ledger?: LedgerEntry;
   /** The ledger hold this change places or ends, written on the state it was read in (shared/ledger/holds.ts). */
   readonly hold?: HoldWrite;
+  /**
+   * The hold's own entry when `ledger` carries another movement committed with it: a capture posts its
+   * authorization's hold and books the payment in one transaction (docs/decisions.md, entry 139).
+   */
+  readonly holdEntry?: LedgerEntry;
   readonly event?: DomainEvent;
   /**
    * A debit's claim: the agreement it debits must still be ACTIVE when the claim commits (a ConditionCheck in the

@@ -10,6 +10,7 @@ import { newId } from '../domain/ids.js';
 import { latePaymentLines, lateRefundLines, refundLines, type LedgerEntry } from '../domain/ledger.js';
 import { merchantBalanceIn } from '../ledger/reads.js';
 import { postHold, voidHold, type Hold, type HoldStep } from '../ledger/holds.js';
+import { authorizationHoldId, authorizationOf, endAuthorizationHold, placeAuthorizationHold } from '../ledger/authorization-holds.js';
 import { BALANCE_CHANNEL } from '../domain/customer.js';
 import type { AuthorizationClaim, Order, Payment, Refund } from '../domain/order.js';
 import {
@@ -223,11 +224,14 @@ export async function commitAttemptOutcome(
       const after = attemptAfter(attempt, decided, provisional, now);
       assertAttemptTransition(attempt.status, after.status);
       const orderAfter: Order = { ...provisional, payment: paymentSummary(after) };
+      // An authorization holds its amount in the ledger from the commit that makes it one (entry 139).
+      const hold = orderAfter.status === 'AUTHORIZED' ? placeAuthorizationHold(authorizationOf(orderAfter), { entryId: newId('le', nowMs), nowMs }) : undefined;
       change = {
         order: { after: orderAfter, expect: { status: order.status, version: order.version } },
         attempts: [attemptWrite(attempt, after, stored !== undefined)],
         pointers: pointersOf(after),
-        ledger: applied.ledger,
+        ledger: hold?.entry ?? applied.ledger,
+        hold: hold?.write,
         event: applied.eventType ? orderEvent(applied.eventType, orderAfter, nowMs) : undefined,
       };
       result = { kind: 'committed', order: orderAfter, attempt: after };
@@ -515,7 +519,7 @@ export async function claimAuthorization(
  * lost condition reads and decides again. An order no longer claimed for this attempt is returned unchanged.
  */
 export async function commitAuthorizationOutcome(
-  deps: Pick<Deps, 'orders' | 'merchants' | 'now' | 'settings'>,
+  deps: Pick<Deps, 'orders' | 'merchants' | 'ledger' | 'now' | 'settings'>,
   input: { orderId: string; paymentId: string; outcome: AuthorizationOutcome },
 ): Promise<Order> {
   for (let round = 0; round < COMMIT_ROUNDS; round += 1) {
@@ -533,10 +537,18 @@ export async function commitAuthorizationOutcome(
     });
     if (applied.attempt !== attempt) assertAttemptTransition(attempt.status, applied.attempt.status);
     const orderAfter = applied.after;
+    // The authorization's hold ends in the same transaction: posted for the captured amount (the rest released),
+    // voided, or expired (entry 139); its conditional write is one more reason a lost round decides again.
+    const hold = endAuthorizationHold(await deps.ledger.getHold(authorizationHoldId(attempt.id)), input.outcome, orderAfter.closeReason, {
+      entryId: newId('le', nowMs),
+      nowMs,
+    });
     const written = await deps.orders.commit({
       order: { after: orderAfter, expect: { status: order.status, version: order.version } },
       attempts: applied.attempt !== attempt ? [attemptWrite(attempt, applied.attempt, current.stored)] : undefined,
-      ledger: applied.ledger,
+      ledger: applied.ledger ?? hold?.entry,
+      hold: hold?.write,
+      holdEntry: applied.ledger ? hold?.entry : undefined,
       event: applied.eventType ? orderEvent(applied.eventType, orderAfter, nowMs) : undefined,
     });
     // Not counted in PaymentsSucceeded: the authorization was, when the order became AUTHORIZED.

@@ -90,7 +90,9 @@ beforeAll(async () => {
   // Records (does not replace) each committed ledger entry: the entry the writer builds is what is checked.
   deps.orders.commit = async (change: StateChange) => {
     const outcome = await commit(change);
-    if (outcome.committed && change.ledger) ledgerOf.set(change.ledger.orderId, [...(ledgerOf.get(change.ledger.orderId) ?? []), change.ledger]);
+    for (const entry of outcome.committed ? [change.ledger, change.holdEntry] : []) {
+      if (entry) ledgerOf.set(entry.orderId, [...(ledgerOf.get(entry.orderId) ?? []), entry]);
+    }
     return outcome;
   };
 });
@@ -126,22 +128,34 @@ describe('the one writer: authorization, capture and void', () => {
     expect(order.payment).toMatchObject({ amountAuthorized: 4000 });
     expect(Date.parse(order.payment!.captureBefore!) - Date.parse(order.updatedAt)).toBe(deps.authorizationWindowSeconds * 1000);
     expect(await deps.orders.getAttempt(order.id, order.payment!.id)).toMatchObject({ status: 'AUTHORIZED', amountAuthorized: 4000, captureBefore: order.payment!.captureBefore });
+    // The ledger holds it from the same commit: a memo hold until captureBefore, no merchant account touched.
+    expect(await deps.ledger.getHold(order.payment!.id)).toMatchObject({
+      status: 'PENDING',
+      amount: 4000,
+      orderId: order.id,
+      debitAccount: `platform:authorizations:${channel.id}`,
+      expiresAt: order.payment!.captureBefore,
+    });
+    expect((ledgerOf.get(order.id) ?? []).map((e) => e.kind)).toEqual(['hold']);
   });
 
-  it('a partial capture: SUCCEEDED, attempt SUCCEEDED, one payment entry for the captured amount, order.succeeded; a repeated commit changes nothing', async () => {
+  it('a partial capture: SUCCEEDED, attempt SUCCEEDED, the hold posted for the captured amount and one payment entry for it, order.succeeded; a repeated commit changes nothing', async () => {
     const order = await authorizedOrder(5000);
     const res = await captureOrder(deps, TEST_MERCHANT, order.id, { amount: 3000 });
     expect(res).toMatchObject({ statusCode: 200, order: { status: 'SUCCEEDED', amountCaptured: 3000, refundableRemaining: 3000, authorizationClaim: null } });
     expect(await deps.orders.getAttempt(order.id, order.payment!.id)).toMatchObject({ status: 'SUCCEEDED' });
-    const [entry, ...more] = ledgerOf.get(order.id) ?? [];
+    const [placed, entry, posted, ...more] = ledgerOf.get(order.id) ?? [];
     expect(more).toEqual([]);
+    expect(placed).toMatchObject({ kind: 'hold', holdId: order.payment!.id });
     expect(entry).toMatchObject({ kind: 'payment', channel: channel.id, currency: 'CNY' });
     expect(entry!.lines.filter((l) => l.direction === 'debit').map((l) => l.amount)).toEqual([3000]);
+    expect(posted).toMatchObject({ kind: 'hold_post', holdId: order.payment!.id });
+    expect(await deps.ledger.getHold(order.payment!.id)).toMatchObject({ status: 'POSTED', amount: 5000, postedAmount: 3000 });
     expect(await eventTypes(order.id)).toEqual(['order.authorized', 'order.succeeded']);
 
     const again = await commitAuthorizationOutcome(deps, { orderId: order.id, paymentId: order.payment!.id, outcome: { kind: 'captured', amount: 3000 } });
     expect(again).toEqual(res.order);
-    expect(ledgerOf.get(order.id)).toHaveLength(1);
+    expect(ledgerOf.get(order.id)).toHaveLength(3);
   });
 });
 
@@ -157,6 +171,7 @@ describe('exactly one of a capture and a void reaches the channel', () => {
     gate.release();
     expect(await capturing).toMatchObject({ statusCode: 200, order: { status: 'SUCCEEDED', amountCaptured: 5000 } });
     expect(callsFor(order.payment!.id)).toEqual(['capture5000']);
+    expect(await deps.ledger.getHold(order.payment!.id)).toMatchObject({ status: 'POSTED', postedAmount: 5000 });
   });
 
   it('capture while the void is at the channel: 409 order_not_capturable, the void ends it CLOSED (voided)', async () => {
@@ -168,7 +183,9 @@ describe('exactly one of a capture and a void reaches the channel', () => {
     gate.release();
     expect(await voiding).toMatchObject({ statusCode: 200, order: { status: 'CLOSED', closeReason: 'voided', amountCaptured: 0 } });
     expect(callsFor(order.payment!.id)).toEqual(['void']);
-    expect(ledgerOf.get(order.id)).toBeUndefined();
+    // Nothing was taken: the hold placed with the authorization is voided, no payment entry.
+    expect((ledgerOf.get(order.id) ?? []).map((e) => e.kind)).toEqual(['hold', 'hold_release']);
+    expect(await deps.ledger.getHold(order.payment!.id)).toMatchObject({ status: 'VOIDED', amount: 5000, postedAmount: 0 });
     expect(await deps.orders.getAttempt(order.id, order.payment!.id)).toMatchObject({ status: 'CANCELLED' });
     expect(await eventTypes(order.id)).toEqual(['order.authorized', 'order.closed']);
   });
@@ -192,6 +209,19 @@ describe('a channel that does not answer, or refuses', () => {
     // Read from the channel's records, not captured a second time.
     expect(callsFor(order.payment!.id)).toEqual(['capture2000']);
     expect(await eventTypes(order.id)).toEqual(['order.authorized', 'order.succeeded']);
+    expect(await deps.ledger.getHold(paymentId)).toMatchObject({ status: 'POSTED', postedAmount: 2000 });
+  });
+
+  it('a capture the channel made but the janitor commits after captureBefore: the hold expires and the payment entry still books the money', async () => {
+    const order = await authorizedOrder(2500);
+    channel.fail('capture', new ChannelTimeoutError(channel.id));
+    expect(await captureOrder(deps, TEST_MERCHANT, order.id, {})).toMatchObject({ statusCode: 202 });
+    const paymentId = order.payment!.id;
+    channel.records.set(paymentId, { status: 'succeeded', paymentId, channelPaymentId: `ch_${paymentId}`, amount: 2500, currency: 'CNY' });
+    await handlePaymentQuery(later(deps.authorizationWindowSeconds + 1), timers.take(paymentQueryKey(paymentId)));
+    expect(await deps.orders.getOrder(order.id)).toMatchObject({ status: 'SUCCEEDED', amountCaptured: 2500 });
+    expect(await deps.ledger.getHold(paymentId)).toMatchObject({ status: 'EXPIRED', postedAmount: 0 });
+    expect((ledgerOf.get(order.id) ?? []).map((e) => e.kind)).toEqual(['hold', 'payment', 'hold_release']);
   });
 
   it('a void whose answer is lost before the channel acted: the janitor finds it still authorized and sends the void again', async () => {
@@ -254,9 +284,12 @@ describe('authorization expiry', () => {
     expect(callsFor(order.payment!.id)).toEqual(['void']);
     expect(await eventTypes(order.id)).toEqual(['order.authorized', 'order.closed']);
     expect(await error(captureOrder(expired, TEST_MERCHANT, order.id, {}))).toMatchObject({ statusCode: 409, code: 'authorization_expired' });
+    // The expiry expires the ledger's hold too (TigerBeetle's timeout: all of it back, no post from now on).
+    expect(await deps.ledger.getHold(order.payment!.id)).toMatchObject({ status: 'EXPIRED', postedAmount: 0 });
     // Delivered again (at least once): nothing more happens.
     await handleAuthorizationExpiry(expired, expiryTimer(order));
     expect(callsFor(order.payment!.id)).toEqual(['void']);
+    expect((ledgerOf.get(order.id) ?? []).map((e) => e.kind)).toEqual(['hold', 'hold_release']);
   });
 
   it('past captureBefore but not yet expired: a capture is refused 409 authorization_expired and reaches no channel', async () => {

@@ -1,13 +1,15 @@
 import fc from 'fast-check';
 import { newId } from '../../shared/domain/ids.js';
 import { accounts } from '../../shared/ledger/accounts.js';
-import type { StoredBalance } from '../../shared/ledger/check.js';
+import { postedBalances, type StoredBalance } from '../../shared/ledger/check.js';
 import { endHold, openHold } from '../../shared/ledger/hold-service.js';
 import type { Hold } from '../../shared/ledger/holds.js';
 import type { LedgerStore, LedgerWrite, MerchantBalances, PostOutcome } from '../../shared/ledger/port.js';
 import { netChanges, reverseEntry, type LedgerEntry, type LedgerLine } from '../../shared/ledger/posting.js';
 import { balancePaymentLines, paymentLines, refundLines, topupLines } from '../../shared/ledger/rules.js';
 import { merchantBalanceIn } from '../../shared/ledger/reads.js';
+import { endAuthorizationHold, placeAuthorizationHold, type AuthorizationRef } from '../../shared/ledger/authorization-holds.js';
+import type { AuthorizationOutcome } from '../../shared/domain/authorization.js';
 
 /**
  * Random sequences of ledger movements (top-ups, card and balance payments, refunds, holds placed, posted, voided and
@@ -27,7 +29,13 @@ export type LedgerOp =
   | { readonly op: 'void'; readonly hold: number }
   | { readonly op: 'expire'; readonly hold: number }
   | { readonly op: 'advance'; readonly ms: number }
-  | { readonly op: 'reverse'; readonly entry: number };
+  | { readonly op: 'reverse'; readonly entry: number }
+  /** A card pre-authorization: the production memo hold (shared/ledger/authorization-holds.ts), no merchant account. */
+  | { readonly op: 'authorize'; readonly merchant: number; readonly amount: number; readonly ttlMs: number }
+  /** Its capture (≤ the amount; all of it when null), racing a void of the same authorization when `race`. */
+  | { readonly op: 'capture'; readonly auth: number; readonly amount: number | null; readonly feeBps: number; readonly race: boolean }
+  /** Its void: the merchant's, or the expiry's (`expiry`: an expire once expiresAt has come). */
+  | { readonly op: 'voidAuth'; readonly auth: number; readonly expiry: boolean };
 
 const amount = fc.integer({ min: 1, max: 1500 });
 const who = fc.integer({ min: 0, max: 1 });
@@ -44,6 +52,12 @@ export const ledgerOp: fc.Arbitrary<LedgerOp> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('expire' as const), hold: fc.nat(5) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 5_000 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('reverse' as const), entry: fc.nat(20) }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('authorize' as const), merchant: who, amount, ttlMs: fc.integer({ min: 1, max: 10_000 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ op: fc.constant('capture' as const), auth: fc.nat(5), amount: fc.option(amount, { nil: null }), feeBps: fc.integer({ min: 0, max: 300 }), race: fc.boolean() }),
+  },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('voidAuth' as const), auth: fc.nat(5), expiry: fc.boolean() }) },
 );
 
 /** Runs the ops on `ledger`; throws when a guarded account's refusal (or acceptance) contradicts the model. */
@@ -54,6 +68,7 @@ export async function runScenario(ledger: LedgerStore, ops: readonly LedgerOp[],
   const merchants = [0, 1].map((i) => `m_${tag}${i}`);
   const model = new Map<string, number>(customers.map((c) => [c, 0]));
   const holds: Hold[] = [];
+  const authorizations: AuthorizationRef[] = [];
   const reversible: LedgerEntry[] = [];
   const entry = (merchantId: string, kind: LedgerEntry['kind'], lines: LedgerLine[]): LedgerEntry => ({
     id: newId('le', nowMs), kind, merchantId, orderId: newId('ord', nowMs), refundId: null, channel: 'card_a', currency: 'CNY', lines, createdAt: new Date(nowMs).toISOString(),
@@ -147,12 +162,70 @@ export async function runScenario(ledger: LedgerStore, ops: readonly LedgerOp[],
         if (original) await post(reverseEntry(original, { id: newId('le', nowMs), now: new Date(nowMs).toISOString() }));
         break;
       }
+      case 'authorize': {
+        const a: AuthorizationRef = {
+          orderId: newId('ord', nowMs), merchantId: merchants[op.merchant]!, currency: 'CNY', paymentId: newId('pay', nowMs), channel: 'card_a', amountAuthorized: op.amount,
+          captureBefore: new Date(nowMs + op.ttlMs).toISOString(),
+        };
+        const step = placeAuthorizationHold(a, { entryId: newId('le', nowMs), nowMs });
+        if (!(await ledger.post({ entry: step.entry, hold: step.write })).committed) throw new Error(`authorization hold ${a.paymentId} refused`);
+        authorizations.push(a);
+        break;
+      }
+      case 'capture': {
+        const a = authorizations[op.auth % Math.max(authorizations.length, 1)];
+        if (!a) break;
+        const wasPending = (await ledger.getHold(a.paymentId))?.status === 'PENDING';
+        const capture = authorizationEnding(ledger, a, { kind: 'captured', amount: Math.min(op.amount ?? a.amountAuthorized, a.amountAuthorized) }, null, nowMs, op.feeBps);
+        const endings = op.race ? [capture, authorizationEnding(ledger, a, { kind: 'voided' }, 'voided', nowMs, 0)] : [capture];
+        const committed = (await Promise.all(endings)).filter(Boolean).length;
+        // Of a capture and a void of one authorization, exactly one ends its hold (none when it had already ended).
+        const hold = (await ledger.getHold(a.paymentId))!;
+        if (committed !== (wasPending ? 1 : 0) || hold.status === 'PENDING') throw new Error(`${committed} endings of authorization ${a.paymentId}, hold ${hold.status}`);
+        break;
+      }
+      case 'voidAuth': {
+        const a = authorizations[op.auth % Math.max(authorizations.length, 1)];
+        if (a) await authorizationEnding(ledger, a, { kind: 'voided' }, op.expiry ? 'authorization_expired' : 'voided', nowMs, 0);
+        break;
+      }
     }
     for (const customer of customers) {
       const stored = await ledger.accountBalance(customer, 'CNY');
       if (stored < 0 || stored !== model.get(customer)) throw new Error(`${customer}: stored ${stored}, model ${model.get(customer)}`);
     }
   }
+  // The authorizations memo holds exactly what this run's authorizations still hold (other runs share the channel).
+  const mine = new Set(authorizations.map((a) => a.paymentId));
+  const entries: LedgerEntry[] = [];
+  for await (const e of ledger.allEntries()) if (e.holdId && mine.has(e.holdId)) entries.push(e);
+  const memo = postedBalances(entries).get(`CNY ${accounts.authorizations('card_a')}`)?.amount ?? 0;
+  let open = 0;
+  for (const a of authorizations) {
+    const hold = await ledger.getHold(a.paymentId);
+    if (hold?.status === 'PENDING') open += hold.amount;
+  }
+  if (memo !== open) throw new Error(`authorizations memo ${memo}, open authorization holds ${open}`);
+}
+
+/**
+ * One ending of an authorization as the state writer commits it: the hold's step and, for a capture, the payment
+ * entry of the captured amount (the same lines a captured payment posts), in one write. True when it committed.
+ */
+async function authorizationEnding(ledger: LedgerStore, a: AuthorizationRef, outcome: AuthorizationOutcome, closeReason: string | null, nowMs: number, feeBps: number): Promise<boolean> {
+  const step = endAuthorizationHold(await ledger.getHold(a.paymentId), outcome, closeReason, { entryId: newId('le', nowMs), nowMs });
+  if (!step) return false;
+  const now = new Date(nowMs).toISOString();
+  const payment: LedgerEntry | undefined =
+    outcome.kind === 'captured'
+      ? {
+          id: newId('le', nowMs), kind: 'payment', merchantId: a.merchantId, orderId: a.orderId, refundId: null, channel: a.channel, currency: 'CNY', createdAt: now,
+          lines: paymentLines({ merchantId: a.merchantId, channel: a.channel, amount: outcome.amount, fee: Math.floor((outcome.amount * feeBps) / 10_000) }),
+        }
+      : undefined;
+  const written = await ledger.post(payment ? { entry: payment, hold: step.write, holdEntry: step.entry } : { entry: step.entry, hold: step.write });
+  if (!written.committed && written.failed !== 'hold') throw new Error(`authorization ${a.paymentId}: ${written.failed}`);
+  return written.committed;
 }
 
 /**
@@ -178,7 +251,8 @@ export class MemoryLedgerStore implements LedgerStore {
   }
 
   async post(write: LedgerWrite): Promise<PostOutcome> {
-    const changes = write.entry ? netChanges(write.entry.lines).filter((c) => c.policy.storage !== 'derived') : [];
+    const written = [write.entry, write.holdEntry].filter((e): e is LedgerEntry => e !== undefined);
+    const changes = netChanges(written.flatMap((e) => e.lines)).filter((c) => c.policy.storage !== 'derived');
     const currency = write.entry?.currency ?? 'CNY';
     for (const c of changes) {
       if (c.policy.guard && c.change < 0 && (await this.accountBalance(c.account, currency)) + c.change < 0) return { committed: false, failed: 'balance' };
@@ -191,7 +265,7 @@ export class MemoryLedgerStore implements LedgerStore {
       if (!ok) return { committed: false, failed: 'hold' };
       this.holds.set(write.hold.after.id, write.hold.after);
     }
-    if (write.entry) this.entries.push(write.entry);
+    this.entries.push(...written);
     for (const c of changes) {
       const key = `${currency} ${c.account}`;
       this.stored.set(key, { account: c.account, currency, amount: (this.stored.get(key)?.amount ?? 0) + c.change });

@@ -17,13 +17,31 @@ export type LedgerItemTag = 'entry' | 'shard' | 'balance' | 'hold';
  */
 export function ledgerWriteItems(table: string, write: LedgerWrite, shards = BALANCE_SHARDS): { item: TxItem; tag: LedgerItemTag }[] {
   const out: { item: TxItem; tag: LedgerItemTag }[] = [];
-  if (write.entry) {
-    assertPostable(write.entry);
-    out.push({ item: entryPut(table, write.entry), tag: 'entry' });
-    out.push(...balanceUpdates(table, write.entry, shards));
+  for (const entry of [write.entry, write.holdEntry]) {
+    if (!entry) continue;
+    assertPostable(entry);
+    out.push({ item: entryPut(table, entry), tag: 'entry' });
+    out.push(...balanceUpdates(table, entry, shards));
   }
   if (write.hold) out.push({ item: holdPut(table, write.hold), tag: 'hold' });
+  assertOneWritePerItem(out);
   return out;
+}
+
+/**
+ * A transaction may not touch one item twice (DynamoDB refuses it as a ValidationException): two entries of one
+ * commit that change the same balance item are a wiring bug, named here rather than by the database. The capture's
+ * pair never meets: its hold entry moves only derived accounts.
+ */
+function assertOneWritePerItem(items: readonly { item: TxItem }[]): void {
+  const seen = new Set<string>();
+  for (const { item } of items) {
+    const op = item.Put ?? item.Update ?? item.ConditionCheck ?? item.Delete;
+    const key = op && 'Item' in op ? { PK: op.Item?.PK, SK: op.Item?.SK } : (op as { Key?: Record<string, unknown> } | undefined)?.Key;
+    const id = JSON.stringify([key?.PK, key?.SK]);
+    if (seen.has(id)) throw new Error(`A ledger write touches the item ${id} twice`);
+    seen.add(id);
+  }
 }
 
 function entryPut(table: string, entry: LedgerEntry): TxItem {

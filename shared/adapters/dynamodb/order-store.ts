@@ -215,7 +215,7 @@ export class DynamoOrderStore implements OrderStore {
       });
     }
     // The ledger's part (entry, balance items, hold): a guarded account's failed condition is `balance`, a hold's `hold`.
-    for (const { item, tag } of ledgerWriteItems(this.tableName, { entry: change.ledger, hold: change.hold })) {
+    for (const { item, tag } of ledgerWriteItems(this.tableName, { entry: change.ledger, hold: change.hold, holdEntry: change.holdEntry })) {
       add(tag === 'balance' || tag === 'hold' ? tag : 'other', item);
     }
     if (change.event) add('other', this.eventItem(change.event));
