@@ -1,9 +1,16 @@
 import { confirmAgreementSchema, createAgreementSchema, listAgreementsQuerySchema } from '../shared/schemas/agreement-schemas.js';
 import { agreementResource } from '../shared/schemas/agreement-resources.js';
 import { emptyBodySchema, idParam } from '../shared/schemas/requests.js';
-import { confirmAgreement, createAgreement, listAgreements, loadAgreement, terminateAgreement } from '../shared/services/agreements.js';
+import { confirmAgreement } from '../shared/services/agreement-confirm.js';
+import { terminateAgreement } from '../shared/services/agreement-termination.js';
+import { createAgreement, listAgreements, loadAgreement } from '../shared/services/agreements.js';
 import { parse } from './http/errors.js';
 import { apiHandler } from './http/api-handler.js';
+import { schedulerTimers } from './aws/scheduler-timers.js';
+import { provideAws } from './services.js';
+
+// This function sets deadlines: the retry of a revocation the channel has not confirmed (agreement-termination.ts).
+provideAws({ timers: schedulerTimers });
 
 /** Agreements for recurring debits: sign (with the payer's OTP), read, list by customer, terminate. */
 export const handler = apiHandler({
@@ -31,6 +38,6 @@ export const handler = apiHandler({
     return { statusCode: 200, body: agreementResource(agreement) };
   },
 }, {
-  // Signing, confirming and terminating call the card acquirer (tokenization, its OTP, revocation).
+  // Signing, confirming and terminating call the channel (tokenization, its OTP or SMS code, revocation).
   channelRoutes: ['POST /v1/agreements', 'POST /v1/agreements/{id}/confirm', 'POST /v1/agreements/{id}/terminate'],
 });

@@ -1,11 +1,13 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { serveCheckout } from '../shared/checkout/http.js';
 import { kmsKeyCenter } from './aws/kms-key-center.js';
+import { schedulerTimers } from './aws/scheduler-timers.js';
 import { getChannelDeps, getDeps, provideAws } from './services.js';
 
 // The OTP form confirms at the payment's channel, whose credentials are sealed: this function opens them (and only
-// them: see the stack's grant), never a merchant secret.
-provideAws({ keyCenter: kmsKeyCenter });
+// them: see the stack's grant), never a merchant secret. A confirm sets timers: a payment's janitor query, and the
+// revocation of an agreement whose signing the last wrong code gave up.
+provideAws({ keyCenter: kmsKeyCenter, timers: schedulerTimers });
 
 /** The route that calls a channel: the OTP form confirms the challenged payment there. */
 const CONFIRMS_AT_CHANNEL = 'POST /checkout/{token}/otp';

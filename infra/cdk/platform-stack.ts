@@ -41,10 +41,10 @@ const API_ACCESS: Readonly<Record<ApiFunctionName, { seal?: boolean; fingerprint
   refund: { timers: true, channels: true }, // refunds at the channel; sets the janitor's query of a refund left PROCESSING
   query: {}, // reads only: never asks a channel
   events: { notify: true }, // reads delivery history, queues redeliveries, signs test pings, publishes public keys
-  checkout: { unsigned: true, channels: true }, // payers' pages: no merchant secret to open; the OTP form confirms at the channel
+  checkout: { unsigned: true, channels: true, timers: true }, // payers' pages: no merchant secret to open; the OTP form confirms at the channel (a payment's query, a given-up signing's revocation)
   callbacks: { unsigned: true, channels: true }, // channels' callbacks: opens only the channel credentials; refunds late successes
   customers: {}, // customers and their balances' movements: the table only, never a channel
-  agreements: { channels: true }, // signs (tokenizes), confirms and revokes agreements at the card acquirers
+  agreements: { channels: true, timers: true }, // signs (tokenizes), confirms and revokes agreements at the card acquirers; sets the retry of a revocation the channel has not confirmed
 };
 
 /**

@@ -287,7 +287,7 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
     operationId: 'createAgreement',
     summary: 'Sign an agreement for recurring debits',
     description:
-      'A card agreement answers PENDING with an `otp` next action: the payer\'s one-time password (`POST /v1/agreements/{id}/confirm`) activates it. The card is sent to the channel once and never kept: the agreement keeps the channel\'s token, brand and last4. Wallet and UnionPay agreements answer 400 `method_not_supported` until they arrive. `outAgreementNo` is unique per merchant.',
+      'A card agreement answers PENDING with an `otp` next action: the payer\'s one-time password (`POST /v1/agreements/{id}/confirm`) activates it. The card is sent to the channel once and never kept: the agreement keeps the channel\'s token, brand and last4. Wallet and A UnionPay agreement takes a UnionPay card (`62…`) and is signed like a card one, with the SMS code UnionPay sends the payer as its OTP; the agreement keeps the token UnionPay answers. `outAgreementNo` is unique per merchant.',
     body: 'CreateAgreementRequest',
     success: { 201: ok('The agreement, PENDING with its next action.', 'Agreement') },
     errors: ['method_not_supported', 'invalid_card_number', 'expired_card', 'notify_url_invalid', 'notify_url_forbidden', 'resource_missing', 'duplicate_out_agreement_no', 'card_declined', 'no_channel_available', 'channel_error'],
@@ -307,8 +307,9 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
   },
   'POST /v1/agreements/{id}/confirm': {
     operationId: 'confirmAgreement',
-    summary: "Confirm a card agreement with the payer's OTP",
-    description: 'ACTIVE with the channel\'s token, brand and last4 (event `agreement.activated`); a wrong OTP answers 402 `authentication_failed` and the agreement stays PENDING.',
+    summary: "Confirm a card or UnionPay agreement with the payer's OTP",
+    description:
+      'ACTIVE with the channel\'s token, brand and last4 (event `agreement.activated`); a wrong OTP answers 402 `authentication_failed` and the agreement stays PENDING. The third wrong OTP gives the signing up: the agreement is TERMINATED (`terminatedBy: platform`, `failureCode: authentication_failed`, event `agreement.terminated`) and revoked at the channel; every confirm after it, and any beyond the three that concurrent confirms already hold, answers 409 `agreement_not_confirmable`.',
     body: 'ConfirmAgreementRequest',
     success: { 200: ok('The agreement, ACTIVE.', 'Agreement') },
     errors: ['resource_missing', 'agreement_not_confirmable', 'authentication_failed', 'channel_error'],
@@ -317,10 +318,10 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
     operationId: 'terminateAgreement',
     summary: 'Terminate an agreement',
     description:
-      'TERMINATED here first (no debit can start after this), then revoked at the channel (event `agreement.terminated`). Terminating a TERMINATED agreement answers it again and repeats the revocation: after a 503 `channel_error`, call it again.',
+      'TERMINATED here first (no debit can start after this; event `agreement.terminated`), then revoked at the channel: `revokedAtChannelAt` says when the channel confirmed it. A revocation the channel refuses is retried by the janitor on its backoff until the channel confirms it; the answer is still 200, with `revokedAtChannelAt: null` meanwhile. Terminating a TERMINATED agreement answers it as it is (and tries a revocation still owed again).',
     body: 'EmptyRequest',
     success: { 200: ok('The agreement, TERMINATED.', 'Agreement') },
-    errors: ['resource_missing', 'channel_error'],
+    errors: ['resource_missing'],
   },
   'GET /v1/events': {
     operationId: 'listEvents',

@@ -295,7 +295,9 @@ export interface Agreement {
   createdAt: string;
   activatedAt: string | null;
   terminatedAt: string | null;
-  terminatedBy: "merchant" | "payer" | null;
+  terminatedBy: "merchant" | "payer" | "platform" | null;
+  failureCode: string | null;
+  revokedAtChannelAt: string | null;
 }
 
 export interface AgreementList {

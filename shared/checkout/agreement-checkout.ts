@@ -1,7 +1,7 @@
 import type { Agreement } from '../domain/agreement.js';
 import { NotFoundError, PermissionError } from '../domain/errors.js';
 import type { Deps } from '../services/deps.js';
-import { confirmAgreement } from '../services/agreements.js';
+import { confirmAgreement } from '../services/agreement-confirm.js';
 import type { CheckoutDeps } from './issue.js';
 import type { CheckoutDepsView, CheckoutState, CheckoutStatus, CheckoutView } from './service.js';
 import { checkoutUrl, newCheckoutToken, type CheckoutToken } from './tokens.js';

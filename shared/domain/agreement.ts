@@ -12,8 +12,11 @@ export type AgreementStatus = (typeof AGREEMENT_STATUSES)[number];
 export const AGREEMENT_METHODS = ['card', 'unionpay', 'alipay', 'wechat_pay'] as const;
 export type AgreementMethod = (typeof AGREEMENT_METHODS)[number];
 
-/** Who ended an agreement: the merchant's terminate, or the payer at the channel (a wallet's unsign callback). */
-export type TerminatedBy = 'merchant' | 'payer';
+/**
+ * Who ended an agreement: the merchant's terminate, the payer at the channel (a wallet's unsign callback), or the
+ * platform giving a signing up (too many wrong one-time passwords: `failureCode` says why).
+ */
+export type TerminatedBy = 'merchant' | 'payer' | 'platform';
 
 export interface AgreementNextAction {
   readonly type: 'otp' | 'qr_code';
@@ -40,11 +43,18 @@ export interface Agreement {
   readonly brand: CardBrand | string | null;
   readonly last4: string | null;
   readonly nextAction: AgreementNextAction | null;
-  /** Wrong one-time passwords so far (the signing is given up after OTP_ATTEMPTS). */
+  /**
+   * Wrong one-time passwords so far, as recorded here; what decides is the signing's counter, which counts each code
+   * before it reaches the channel (the signing is given up after OTP_ATTEMPTS: docs/decisions.md, 136).
+   */
   readonly otpFailures: number;
   readonly activatedAt: string | null;
   readonly terminatedAt: string | null;
   readonly terminatedBy: TerminatedBy | null;
+  /** Why the platform ended it (`authentication_failed`); absent or null otherwise. */
+  readonly failureCode?: string | null;
+  /** When the channel confirmed the revocation of the token (absent or null until then; docs/decisions.md, 137). */
+  readonly revokedAtChannelAt?: string | null;
   readonly version: number;
   readonly createdAt: string;
   readonly updatedAt: string;

@@ -12,6 +12,14 @@ export interface AgreementStore {
   listByCustomer(merchantId: string, customerId: string): Promise<Agreement[]>;
   /** The merchant that owns a customer (a read of the customers module's item), or undefined when there is none. */
   customerMerchant(customerId: string): Promise<string | undefined>;
+  /**
+   * Counts one more one-time password of the agreement's signing as used, unless `limit` are used already: the
+   * count after, or undefined when none is left. Its own item, so the agreement's version moves only with what a
+   * merchant can see (docs/decisions.md, 136).
+   */
+  reserveOtpAttempt(agreementId: string, limit: number): Promise<number | undefined>;
+  /** Gives one back (the channel never answered about the code); never below zero. */
+  releaseOtpAttempt(agreementId: string): Promise<void>;
   /** Writes `after` if the stored agreement still has `expect`, with its event in the same transaction. */
   commit(change: { readonly after: Agreement; readonly expect: { readonly status: AgreementStatus; readonly version: number }; readonly event?: DomainEvent }): Promise<boolean>;
 }

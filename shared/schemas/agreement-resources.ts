@@ -23,5 +23,7 @@ export function agreementResource(agreement: Agreement): AgreementResource {
     activatedAt: agreement.activatedAt,
     terminatedAt: agreement.terminatedAt,
     terminatedBy: agreement.terminatedBy,
+    failureCode: agreement.failureCode ?? null,
+    revokedAtChannelAt: agreement.revokedAtChannelAt ?? null,
   };
 }

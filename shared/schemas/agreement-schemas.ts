@@ -50,7 +50,9 @@ export const agreementSchema = z.object({
   createdAt: time,
   activatedAt: z.nullable(time),
   terminatedAt: z.nullable(time),
-  terminatedBy: z.nullable(z.enum(['merchant', 'payer'])),
+  terminatedBy: z.nullable(z.enum(['merchant', 'payer', 'platform'])),
+  failureCode: z.nullable(z.string().check(z.describe('Why the platform ended the agreement: `authentication_failed` when the payer used up the one-time passwords of its signing.'))),
+  revokedAtChannelAt: z.nullable(time.check(z.describe("When the channel confirmed the revocation of the agreement's credential; null while the janitor still retries it."))),
 });
 export type AgreementResource = z.infer<typeof agreementSchema>;
 

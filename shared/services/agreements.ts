@@ -23,7 +23,7 @@ import { agreementEvent } from './events.js';
  */
 
 /** Methods whose signing this release completes; the others answer method_not_supported (docs/decisions.md, 124). */
-const SIGNABLE_METHODS: readonly AgreementMethod[] = ['card'];
+const SIGNABLE_METHODS: readonly AgreementMethod[] = ['card', 'unionpay'];
 
 export async function createAgreement(deps: Deps, merchant: Merchant, request: CreateAgreementRequest): Promise<Agreement> {
   const nowMs = deps.now();
@@ -115,66 +115,7 @@ export async function listAgreements(deps: Deps, merchantId: string, customerId:
   return deps.agreements.listByCustomer(merchantId, customerId);
 }
 
-/**
- * The payer's OTP for a PENDING card agreement: the channel activates the stored credential and answers its token,
- * brand and last4; the agreement becomes ACTIVE with `agreement.activated`. A wrong OTP leaves it PENDING (402).
- */
-export async function confirmAgreement(deps: Deps, merchant: Merchant, agreementId: string, otp: string): Promise<Agreement> {
-  const agreement = await loadAgreement(deps, merchant.merchantId, agreementId);
-  if (agreement.status !== 'PENDING' || agreement.nextAction?.type !== 'otp' || !agreement.channelAgreementId) {
-    throw new ConflictError('agreement_not_confirmable', `An agreement in status ${agreement.status} has no challenge to confirm.`);
-  }
-  const channel = channelFor(deps, agreement);
-  const ref = { agreementId, channelAgreementId: agreement.channelAgreementId };
-  const result = await atChannel(channel.id, () => flowOf(channel, 'confirmAgreement')({ ...ref, otp }));
-  const nowMs = deps.now();
-  if (result.outcome === 'declined') {
-    await commitChange(deps, agreement, { ...agreement, otpFailures: agreement.otpFailures + 1 }, nowMs);
-    throw new PaymentDeclinedError(declineCode(result.code), result.message);
-  }
-  if (result.outcome !== 'active') throw new ConflictError('agreement_not_confirmable', `The channel reports the agreement ${result.outcome}.`);
-  const activated: Agreement = {
-    ...agreement,
-    status: 'ACTIVE',
-    channelToken: result.token,
-    brand: result.brand,
-    last4: result.last4,
-    nextAction: null,
-    activatedAt: new Date(nowMs).toISOString(),
-  };
-  const committed = await commitChange(deps, agreement, activated, nowMs, { type: 'agreement.activated', merchant });
-  if (committed) return committed;
-  // A concurrent confirm activated it first: the same answer, once.
-  const current = await loadAgreement(deps, merchant.merchantId, agreementId);
-  if (current.status === 'ACTIVE') return current;
-  throw new ConflictError('agreement_not_confirmable', `The agreement is ${current.status}.`);
-}
-
-/**
- * Ends an agreement: first here (ACTIVE or PENDING → TERMINATED with `agreement.terminated`, so no debit claimed
- * after this commit can pass its check), then at the channel, which revokes the token. A terminate of a TERMINATED
- * agreement sends the revocation again (idempotent at the channel) and answers it as it is: the way to finish a
- * revocation whose channel call failed (docs/decisions.md, 126).
- */
-export async function terminateAgreement(deps: Deps, merchant: Merchant, agreementId: string): Promise<Agreement> {
-  let agreement = await loadAgreement(deps, merchant.merchantId, agreementId);
-  while (agreement.status !== 'TERMINATED') {
-    const nowMs = deps.now();
-    const now = new Date(nowMs).toISOString();
-    const ended: Agreement = { ...agreement, status: 'TERMINATED', nextAction: null, terminatedAt: now, terminatedBy: 'merchant' };
-    agreement = (await commitChange(deps, agreement, ended, nowMs, { type: 'agreement.terminated', merchant })) ?? (await loadAgreement(deps, merchant.merchantId, agreementId));
-  }
-  if (agreement.channelAgreementId) {
-    const channel = channelFor(deps, agreement);
-    const ref = { agreementId, channelAgreementId: agreement.channelAgreementId };
-    await atChannel(channel.id, () => flowOf(channel, 'terminateAgreement')(ref)).catch(() => {
-      throw new ServiceUnavailableError('channel_error', 'The agreement is TERMINATED here (no debit can start); its revocation at the channel failed: terminate again to retry it.');
-    });
-  }
-  return agreement;
-}
-
-function channelFor(deps: Pick<Deps, 'channels'>, agreement: Agreement): ChannelAdapter {
+export function channelFor(deps: Pick<Deps, 'channels'>, agreement: Agreement): ChannelAdapter {
   const channel = deps.channels.get(agreement.channel);
   if (!channel) throw new ServiceUnavailableError('channel_error', `The agreement's channel ${agreement.channel} is not available.`);
   return channel;
@@ -184,7 +125,7 @@ function channelFor(deps: Pick<Deps, 'channels'>, agreement: Agreement): Channel
  * The agreement writer: checks the state table, bumps the version, writes conditionally on the version read, with
  * the event when the status changes. Returns the stored agreement, or undefined when another writer came first.
  */
-async function commitChange(
+export async function commitChange(
   deps: Pick<Deps, 'agreements'>,
   before: Agreement,
   after: Agreement,

@@ -1,4 +1,5 @@
 import type { Timer } from '../ports/timers.js';
+import { handleAgreementRevocation } from './agreement-termination.js';
 import type { Deps } from './deps.js';
 import { handleAuthorizationExpiry, handleOrderExpiry, handlePaymentQuery, handleRefundQuery, handleSweep } from './janitor.js';
 
@@ -35,5 +36,6 @@ export function createTimerHandlers(deps: () => Deps): TimerHandlers {
     .register('order.expire', (timer) => handleOrderExpiry(deps(), timer))
     .register('refund.query', (timer) => handleRefundQuery(deps(), timer))
     .register('janitor.sweep', (timer) => handleSweep(deps(), timer))
-    .register('authorization.expire', (timer) => handleAuthorizationExpiry(deps(), timer));
+    .register('authorization.expire', (timer) => handleAuthorizationExpiry(deps(), timer))
+    .register('agreement.revoke', (timer) => handleAgreementRevocation(deps(), timer));
 }

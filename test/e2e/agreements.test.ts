@@ -88,17 +88,18 @@ describe('agreements', () => {
 
     const terminated = await api.post(`/v1/agreements/${active.body.id}/terminate`, {});
     expect(terminated.status).toBe(200);
-    expect(terminated.body).toMatchObject({ status: 'TERMINATED', terminatedBy: 'merchant', version: 3 });
+    // Version 3 is the termination (its event's); 4 records the acquirer's confirmation of the revocation.
+    expect(terminated.body).toMatchObject({ status: 'TERMINATED', terminatedBy: 'merchant', version: 4, revokedAtChannelAt: expect.any(String) });
     const late = await api.createOrder({ amount: 100 });
     const refused = await debit(api, late.id, active.body.id);
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('agreement_not_active');
     expect((await api.get(`/v1/orders/${late.id}`)).body.status).toBe('CREATED');
     expect(await acquirerActivity(env.runtime, { orderId: late.id })).toEqual([]);
-    // Terminating again answers it as it is (and repeats the revocation, idempotent at the acquirer).
+    // Terminating again answers it as it is: the revocation is confirmed, nothing is owed to the acquirer.
     const again = await api.post(`/v1/agreements/${active.body.id}/terminate`, {});
     expect(again.status).toBe(200);
-    expect(again.body.version).toBe(3);
+    expect(again.body.version).toBe(4);
   });
 
   it('refuses before any channel call: above maxAmountPerDebit 402, another currency 400, a PENDING agreement 409', async () => {
@@ -156,14 +157,16 @@ describe('agreements', () => {
     expect(foreign.body.error.param).toBe('customerId');
   });
 
-  it('validates the request: wallets and UnionPay 400 method_not_supported, a card required, outAgreementNo unique (409 naming the first)', async () => {
+  it('validates the request: wallets 400 method_not_supported, a card required for card and UnionPay agreements, outAgreementNo unique (409 naming the first)', async () => {
     const api = await merchant();
-    for (const method of ['wechat_pay', 'alipay', 'unionpay']) {
+    for (const method of ['wechat_pay', 'alipay']) {
       const res = await sign(api, { method, card: undefined });
       expect(res.status).toBe(400);
       expect(res.body.error).toMatchObject({ code: 'method_not_supported', param: 'method' });
     }
-    expect((await sign(api, { card: undefined })).body.error).toMatchObject({ code: 'parameter_missing', param: 'card' });
+    for (const method of ['card', 'unionpay']) {
+      expect((await sign(api, { method, card: undefined })).body.error).toMatchObject({ code: 'parameter_missing', param: 'card' });
+    }
     expect((await sign(api, { card: card('4242424242424241') })).body.error.code).toBe('invalid_card_number');
     const first = await sign(api, { outAgreementNo: 'AG-dup' });
     const second = await sign(api, { outAgreementNo: 'AG-dup' });

@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Agreement } from '../../domain/agreement.js';
 import { DuplicateOutAgreementNoError, type AgreementStore } from '../../ports/agreement-store.js';
 import type { DomainEvent } from '../../ports/stores.js';
@@ -88,6 +88,44 @@ export class DynamoAgreementStore implements AgreementStore {
     const key = { PK: `CUSTOMER#${customerId}`, SK: 'CUSTOMER' };
     const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true, ProjectionExpression: 'merchantId' }));
     return out.Item?.merchantId as string | undefined;
+  }
+
+  /** One conditional ADD on the signing's counter item (`AGREEMENT#<id>`, `OTP`), beside the agreement. */
+  async reserveOtpAttempt(agreementId: string, limit: number): Promise<number | undefined> {
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.agreementOtp(agreementId),
+          UpdateExpression: 'ADD #used :one SET #entity = :entity',
+          ConditionExpression: 'attribute_not_exists(#used) OR #used < :limit',
+          ExpressionAttributeNames: { '#used': 'used', '#entity': 'entity' },
+          ExpressionAttributeValues: { ':one': 1, ':limit': limit, ':entity': 'AgreementOtp' },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return out.Attributes?.used as number;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async releaseOtpAttempt(agreementId: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.agreementOtp(agreementId),
+          UpdateExpression: 'ADD #used :minus',
+          ConditionExpression: '#used > :zero',
+          ExpressionAttributeNames: { '#used': 'used' },
+          ExpressionAttributeValues: { ':minus': -1, ':zero': 0 },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
   }
 
   async commit(change: { after: Agreement; expect: { status: string; version: number }; event?: DomainEvent }): Promise<boolean> {

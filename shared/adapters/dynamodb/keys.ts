@@ -39,6 +39,8 @@ export const keys = {
   hold: (holdId: string) => ({ PK: `HOLD#${holdId}`, SK: 'HOLD' }),
   /** An agreement (shared/domain/agreement.ts): read by id, checked ACTIVE in a debit's claim. */
   agreement: (agreementId: string) => ({ PK: `AGREEMENT#${agreementId}`, SK: 'AGREEMENT' }),
+  /** The one-time passwords its signing has used (docs/decisions.md, 136): a counter beside the agreement. */
+  agreementOtp: (agreementId: string) => ({ PK: `AGREEMENT#${agreementId}`, SK: 'OTP' }),
   outAgreementNo: (merchantId: string, outAgreementNo: string) => ({ PK: `MERCHANT#${merchantId}#OUTAGREEMENTNO#${outAgreementNo}`, SK: 'UNIQUE' }),
   event: (eventId: string) => ({ PK: `EVENT#${eventId}`, SK: 'EVENT' }),
   idempotency: (merchantId: string, key: string) => ({ PK: `IDEMPOTENCY#${merchantId}#${key}`, SK: 'RECORD' }),

@@ -23,6 +23,8 @@ export interface OpeningRecord {
   readonly declinesDebits: boolean;
   /** How many deletions reached the gateway (a repeated one is answered 00 and counted). */
   readonly deletions: number;
+  /** How many wrong SMS codes reached the gateway for this opening. */
+  readonly wrongCodes: number;
 }
 
 export type TokenOutcome = { readonly respCode: string; readonly extra?: Record<string, string> };
@@ -44,7 +46,7 @@ export class SandboxTokens {
     const { store } = this.options;
     const queryId = `${unionpayTxnTime(this.options.now())}${digits(7)}`;
     if (!(await store.put(CHANNEL, orderKey(fields.orderId!, fields.merId!), { queryId }, 0))) return { respCode: RESP.duplicate };
-    const record: OpeningRecord = { merId: fields.merId!, orderId: fields.orderId!, queryId, status: 'sms_sent', token: null, ...card, deletions: 0 };
+    const record: OpeningRecord = { merId: fields.merId!, orderId: fields.orderId!, queryId, status: 'sms_sent', token: null, ...card, deletions: 0, wrongCodes: 0 };
     await store.put(CHANNEL, openingKey(queryId), record, 0);
     return { respCode: RESP.success, extra: { queryId } };
   }
@@ -57,7 +59,11 @@ export class SandboxTokens {
       const opening = found.value;
       if (opening.status === 'deleted') return { respCode: RESP.originalState };
       if (opening.status === 'open') return opened(opening);
-      if (smsCode !== SANDBOX_OTP) return { respCode: RESP.smsCodeWrong };
+      if (smsCode !== SANDBOX_OTP) {
+        const counted: OpeningRecord = { ...opening, wrongCodes: opening.wrongCodes + 1 };
+        if (await this.options.store.put(CHANNEL, openingKey(opening.queryId), counted, found.version)) return { respCode: RESP.smsCodeWrong };
+        continue;
+      }
       // The token's pointer first: a crash before the opening's write leaves a pointer to an opening without that
       // token, which no consumption accepts (forConsumption checks both ways).
       const token = `62${digits(17)}`;
