@@ -9,7 +9,8 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { CALLBACK_METRICS, JANITOR_METRICS, PAYMENT_METRICS } from '../../shared/metrics.js';
+import { CALLBACK_METRICS, JANITOR_METRICS, LEDGER_METRICS, PAYMENT_METRICS } from '../../shared/metrics.js';
+import { ledgerCheckSettings } from '../definitions/ledger-check.js';
 import type { KeyCenter } from './key-center.js';
 
 export interface ObservabilityProps {
@@ -181,6 +182,27 @@ export class Observability extends Construct {
       `>= ${t.latePayments} late payment(s) in 5 minutes: a channel took money for a CLOSED order; check its automatic refund (the log line names the order, the Channel dimension the channel)`,
     );
 
+    // The scheduled ledger check (entries 140-143): each run publishes its figures once. Over two runs' worth of time
+    // so that every period holds a run whatever the schedule's jitter; any finding is one too many.
+    const ledgerPeriod = Duration.minutes(2 * ledgerCheckSettings.everyMinutes);
+    const ledger = (metricName: string, statistic = 'Maximum') => emf(LEDGER_METRICS.service, metricName, { period: ledgerPeriod, statistic });
+    alarm('LedgerExpiredHolds', ledger(LEDGER_METRICS.expiredHolds), 1, 'The ledger check found holds still PENDING past their expiry and its grace: an authorization expiry or a top-up refund did not end them (the run\'s log line names them)');
+    alarm('LedgerNegativeGuardedAccounts', ledger(LEDGER_METRICS.negativeGuarded), 1, 'The ledger check found a guarded account (a customer balance) below zero (the run\'s log line names it)');
+    alarm('LedgerUnbalanced', ledger(LEDGER_METRICS.unbalanced), 1, 'The ledger check found books that do not add up: an unbalanced entry or currency, a kept balance that is not the sum of its postings, or a hold account that does not hold what its hold says');
+    // A check that stopped running proves nothing: no run in three periods is an alarm of its own.
+    const ledgerRuns = ledger(LEDGER_METRICS.unbalanced, 'SampleCount');
+    const notRunning = new cloudwatch.Alarm(this, 'LedgerCheckNotRunning', {
+      metric: ledgerRuns,
+      threshold: 1,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      alarmDescription: 'The scheduled ledger check has not reported for three periods: its schedule or function is broken',
+    });
+    notRunning.addAlarmAction(new actions.SnsAction(this.alarmTopic));
+    notRunning.addOkAction(new actions.SnsAction(this.alarmTopic));
+    this.alarms.push(notRunning);
+
     // --- dashboard ---
     const fnMetrics = (pick: (fn: lambda.IFunction) => cloudwatch.IMetric) => Object.values(props.functions).map(pick);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
@@ -216,6 +238,14 @@ export class Observability extends Construct {
         left: [oldest],
         right: Object.values(props.deadLetterQueues).map((q) => q.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' })),
         width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Ledger check: expired holds, negative guarded accounts, unbalanced (alarm at 1); open holds',
+        left: [ledger(LEDGER_METRICS.expiredHolds), ledger(LEDGER_METRICS.negativeGuarded), ledger(LEDGER_METRICS.unbalanced)],
+        right: [ledger(LEDGER_METRICS.pendingHolds)],
+        width: 24,
       }),
     );
     this.dashboard.addWidgets(

@@ -6,6 +6,7 @@ import { CHANNEL_CATALOG } from '../../shared/channels/catalog.js';
 import { apiFunctionEntries, type ApiFunctionName } from '../definitions/routes.js';
 import { PaymentApi } from './api.js';
 import { KeyCenter } from './key-center.js';
+import { LedgerCheck } from './ledger-check.js';
 import { Notifications } from './notifications.js';
 import { Observability, type AlarmThresholds } from './observability.js';
 import { PayWorkflow } from './pay-workflow.js';
@@ -59,6 +60,7 @@ export class PaymentPlatformStack extends Stack {
   readonly api: PaymentApi;
   readonly apiFunctions: Readonly<Record<ApiFunctionName, PlatformFunction>>;
   readonly observability: Observability;
+  readonly ledgerCheck: LedgerCheck;
 
   constructor(scope: Construct, id: string, props: PaymentPlatformStackProps = {}) {
     super(scope, id, props);
@@ -147,6 +149,9 @@ export class PaymentPlatformStack extends Stack {
     allFunctions.Relay = this.notifications.relay.fn;
     allFunctions.Notifier = this.notifications.notifier.fn;
     allFunctions.Timers = this.timers.timerFunction.fn;
+    // The ledger check, hourly, read only; its findings are alarmed by Observability (decisions, entry 143).
+    this.ledgerCheck = new LedgerCheck(this, 'LedgerCheck', { table: this.table, environment });
+    allFunctions.LedgerCheck = this.ledgerCheck.checkFunction.fn;
 
     this.observability = new Observability(this, 'Observability', {
       api: this.api.api,

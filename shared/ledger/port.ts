@@ -14,10 +14,15 @@ export interface LedgerWrite {
   readonly hold?: HoldWrite;
   /** The hold's own entry, when `entry` is another movement of the same commit (a capture: the payment). */
   readonly holdEntry?: LedgerEntry;
+  /** Commits only while no refund with this id exists (the orphaned hold sweep: a reserved refund owns its hold). */
+  readonly unlessRefund?: string;
 }
 
-/** Why a ledger write did not commit: a guarded account would go below zero, or the hold was no longer as read. */
-export type LedgerWriteFailure = 'balance' | 'hold';
+/**
+ * Why a ledger write did not commit: a guarded account would go below zero, the hold was no longer as read, or the
+ * refund named by `unlessRefund` exists.
+ */
+export type LedgerWriteFailure = 'balance' | 'hold' | 'owner';
 
 export type PostOutcome = { readonly committed: true } | { readonly committed: false; readonly failed: LedgerWriteFailure };
 

@@ -5,6 +5,7 @@ import { accounts } from '../ledger/accounts.js';
 import { endHold, openHold } from '../ledger/hold-service.js';
 import { LedgerRuleError } from '../ledger/posting.js';
 import type { Deps } from './deps.js';
+import { scheduleHoldSweep } from './hold-sweep.js';
 
 /**
  * Refunds that move a customer's balance (docs/decisions.md, entries 121 and 122). A top-up's refund gives the payer
@@ -18,8 +19,12 @@ import type { Deps } from './deps.js';
 /** How long a top-up refund's hold may wait for the channel's answer; the janitor's query ends it long before. */
 const TOPUP_REFUND_HOLD_MS = 30 * 24 * 3600 * 1000;
 
-/** Keeps the refund's amount aside from the customer's balance; 409 `insufficient_balance` when it was spent. */
-export async function holdForTopupRefund(deps: Pick<Deps, 'ledger'>, order: Order, refund: Refund, nowMs: number): Promise<void> {
+/**
+ * Keeps the refund's amount aside from the customer's balance; 409 `insufficient_balance` when it was spent. The
+ * orphaned hold sweep is set first: a crash before the refund's reservation leaves a hold it voids (entry 142).
+ */
+export async function holdForTopupRefund(deps: Pick<Deps, 'ledger' | 'timers' | 'janitorAfterSeconds'>, order: Order, refund: Refund, nowMs: number): Promise<void> {
+  await scheduleHoldSweep(deps, refund.id, nowMs);
   try {
     await openHold(deps.ledger, {
       id: refund.id,

@@ -8,7 +8,7 @@ import { BALANCE_SHARDS, indexKeys, keys } from './keys.js';
 type TxItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
 /** Which part of the ledger write an item is, so a failed condition can be named: `balance` (a guard) or `hold`. */
-export type LedgerItemTag = 'entry' | 'shard' | 'balance' | 'hold';
+export type LedgerItemTag = 'entry' | 'shard' | 'balance' | 'hold' | 'owner';
 
 /**
  * The TransactWriteItems of one ledger write, for the caller's transaction (the state writer's commit, or the ledger's
@@ -24,6 +24,12 @@ export function ledgerWriteItems(table: string, write: LedgerWrite, shards = BAL
     out.push(...balanceUpdates(table, entry, shards));
   }
   if (write.hold) out.push({ item: holdPut(table, write.hold), tag: 'hold' });
+  if (write.unlessRefund) {
+    out.push({
+      item: { ConditionCheck: { TableName: table, Key: keys.refundPointer(write.unlessRefund), ConditionExpression: 'attribute_not_exists(PK)' } },
+      tag: 'owner',
+    });
+  }
   assertOneWritePerItem(out);
   return out;
 }

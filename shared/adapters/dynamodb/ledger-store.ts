@@ -56,7 +56,7 @@ export class DynamoLedgerStore implements LedgerStore {
       const reasons = cancellationReasons(error);
       const index = reasons?.findIndex((reason) => reason === 'ConditionalCheckFailed') ?? -1;
       const tag = index >= 0 ? items[index]?.tag : undefined;
-      if (tag === 'balance' || tag === 'hold') return { committed: false, failed: tag };
+      if (tag === 'balance' || tag === 'hold' || tag === 'owner') return { committed: false, failed: tag };
       throw error;
     }
   }
