@@ -108,7 +108,7 @@ export function recordTimerDropped(reason: TimerDropReason, properties: Properti
 /** Channel callbacks refused (nothing changed): by channel and reason, so a forger or a broken key rotation shows. */
 export const CALLBACK_METRICS = { service: 'callbacks', rejected: 'CallbacksRejected' } as const;
 
-export type CallbackRejectReason = 'signature' | 'unknown_key' | 'stale' | 'malformed' | 'unknown_payment' | 'unknown_refund' | 'mismatch' | 'unknown_channel';
+export type CallbackRejectReason = 'signature' | 'unknown_key' | 'stale' | 'malformed' | 'unknown_payment' | 'unknown_refund' | 'unknown_agreement' | 'mismatch' | 'unknown_channel';
 
 export function recordCallbackRejected(channel: string, reason: CallbackRejectReason, properties: Properties, nowMs: number): void {
   emit(emfDocument(CALLBACK_METRICS.rejected, { Service: CALLBACK_METRICS.service, Channel: channel, Reason: reason }, properties, nowMs));

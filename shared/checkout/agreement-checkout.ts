@@ -1,5 +1,6 @@
 import type { Agreement } from '../domain/agreement.js';
 import { NotFoundError, PermissionError } from '../domain/errors.js';
+import type { PayerAction } from '../ports/channel-flows.js';
 import type { Deps } from '../services/deps.js';
 import { confirmAgreement } from '../services/agreement-confirm.js';
 import type { CheckoutDeps } from './issue.js';
@@ -16,7 +17,12 @@ import { checkoutUrl, newCheckoutToken, type CheckoutToken } from './tokens.js';
 export const AGREEMENT_PAGE_SECONDS = 1800;
 
 /** Writes the page's token and returns its URL (before the agreement is stored: a URL never points at nothing). */
-export async function issueAgreementPage(checkout: CheckoutDeps, agreement: Pick<Agreement, 'id' | 'merchantId' | 'channel' | 'channelAgreementId'>, nowMs: number): Promise<string> {
+export async function issueAgreementPage(
+  checkout: CheckoutDeps,
+  agreement: Pick<Agreement, 'id' | 'merchantId' | 'channel' | 'channelAgreementId'>,
+  nowMs: number,
+  payerAction: PayerAction = { type: 'otp' },
+): Promise<string> {
   const base = checkout.publicBaseUrl();
   if (!base) throw new Error('PUBLIC_BASE_URL is not configured: an agreement that needs the payer has no checkout page to send them to');
   const token: CheckoutToken = {
@@ -26,7 +32,8 @@ export async function issueAgreementPage(checkout: CheckoutDeps, agreement: Pick
     paymentId: agreement.id,
     channel: agreement.channel,
     channelPaymentId: agreement.channelAgreementId ?? '',
-    action: { type: 'otp' },
+    // A wallet's QR code is shown on the page as a payment's is; a card's OTP challenge has nothing of the channel's.
+    action: payerAction.type === 'qr_code' ? { type: 'qr_code', qrCode: payerAction.qrCode } : { type: 'otp' },
     expiresAt: new Date(nowMs + AGREEMENT_PAGE_SECONDS * 1000).toISOString(),
     createdAt: new Date(nowMs).toISOString(),
     agreementId: agreement.id,

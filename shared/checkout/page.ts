@@ -73,7 +73,7 @@ async function actionSection(view: CheckoutView, options: PageOptions): Promise<
   if (action.type === 'otp') return otpForm(view, options.otpError);
   const main =
     action.type === 'qr_code' && action.qrCode
-      ? html`<p>Scan with your wallet app to pay.</p>
+      ? html`<p>Scan with your wallet app to ${view.kind === 'agreement' ? 'sign' : 'pay'}.</p>
   <img class="qr" id="qr" alt="QR code to scan with your wallet app" src="${await qrImageUri(action.qrCode)}">`
       : webHref(action.url)
         ? html`<p>Your bank confirms this payment on its own page.</p>
@@ -81,8 +81,8 @@ async function actionSection(view: CheckoutView, options: PageOptions): Promise<
         : html`<p class="error">This payment cannot be completed here.</p>`;
   return html`<section id="action">
   ${main}
-  <p class="meta" id="waiting">Waiting for your payment…</p>
-  ${options.localMode ? simulateButtons(view) : ''}
+  <p class="meta" id="waiting">Waiting for your ${view.kind === 'agreement' ? 'signature' : 'payment'}…</p>
+  ${options.localMode ? (view.kind === 'agreement' ? simulateSigning(view) : simulateButtons(view)) : ''}
 </section>`;
 }
 
@@ -105,6 +105,16 @@ function simulateButtons(view: CheckoutView): Raw {
   <p class="meta">Sandbox: act as the payer.</p>
   <button type="button" id="simulate-pay" data-simulate="succeeded" data-endpoint="${endpoint}">Simulate payer: pay</button>
   <button type="button" class="secondary" id="simulate-fail" data-simulate="failed" data-endpoint="${endpoint}">Simulate payer: fail</button>
+  <p class="meta" id="simulate-result" role="status"></p>
+</section>`;
+}
+
+/** Local mode, a wallet agreement: the payer scanning and agreeing is the sandbox channel's sign endpoint. */
+function simulateSigning(view: CheckoutView): Raw {
+  const endpoint = `/sandbox/channels/${encodeURIComponent(view.channel)}/agreements/${encodeURIComponent(view.channelPaymentId)}/sign`;
+  return html`<section class="sandbox" id="sandbox">
+  <p class="meta">Sandbox: act as the payer.</p>
+  <button type="button" id="simulate-sign" data-simulate="succeeded" data-endpoint="${endpoint}">Simulate payer: sign</button>
   <p class="meta" id="simulate-result" role="status"></p>
 </section>`;
 }

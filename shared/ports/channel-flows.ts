@@ -137,7 +137,22 @@ export interface CallbackRequest {
 export type VerifiedCallback =
   | { readonly kind: 'payment'; readonly state: ChannelPaymentState; readonly callbackId: string }
   | { readonly kind: 'refund'; readonly state: ChannelRefundState; readonly callbackId: string }
+  /** A wallet's signing or unsigning notice (WeChat PAPAY.SIGN / PAPAY.TERMINATE, Alipay dut_user_sign / dut_user_unsign). */
+  | { readonly kind: 'agreement'; readonly state: ChannelAgreementState; readonly callbackId: string }
   | { readonly kind: 'other'; readonly callbackId: string };
+
+/**
+ * An agreement as a wallet's notice reports it. `agreementId` is our id as the channel echoes it (WeChat
+ * `out_contract_code`, Alipay `external_agreement_no`), `token` the channel's own number that debits name (WeChat
+ * `contract_id`, Alipay `agreement_no`).
+ */
+export interface ChannelAgreementState {
+  readonly status: 'active' | 'terminated';
+  readonly agreementId: string;
+  readonly token: string;
+  /** Who ended it, when the channel says (WeChat's contract_termination_mode, Alipay's unsign notice: the payer). */
+  readonly terminatedBy?: 'payer' | 'merchant';
+}
 
 /** The answer a channel expects to a callback, in its own format (WeChat JSON, Alipay `success`, …). */
 export interface CallbackAck {
@@ -153,6 +168,10 @@ export interface SignAgreementRequest {
   readonly currency: Currency;
   /** Card channels: the card to keep as a stored credential (sent once, never kept by the platform). */
   readonly card?: CardInput;
+  /** Wallets show the payer the limit they agree to (Alipay `single_amount`), in minor units of `currency`. */
+  readonly maxAmountPerDebit?: number;
+  /** Wallets: the merchant's own customer reference shown on the signing page (WeChat `out_user_code`). */
+  readonly customerId?: string;
   readonly callbackUrl: string;
 }
 

@@ -15,6 +15,7 @@ import type { CreateAgreementRequest } from '../schemas/agreement-schemas.js';
 import { callbackUrl } from './channel-outcomes.js';
 import { flowOf, type Deps } from './deps.js';
 import { agreementEvent } from './events.js';
+import { assertNoCard, isWalletMethod, nextActionOf } from './wallet-agreements.js';
 
 /**
  * Agreements (contract, "Agreements and recurring debits"): signing with the payer (a card's OTP), activation with
@@ -23,7 +24,7 @@ import { agreementEvent } from './events.js';
  */
 
 /** Methods whose signing this release completes; the others answer method_not_supported (docs/decisions.md, 124). */
-const SIGNABLE_METHODS: readonly AgreementMethod[] = ['card', 'unionpay'];
+const SIGNABLE_METHODS: readonly AgreementMethod[] = ['card', 'unionpay', 'wechat_pay', 'alipay'];
 
 export async function createAgreement(deps: Deps, merchant: Merchant, request: CreateAgreementRequest): Promise<Agreement> {
   const nowMs = deps.now();
@@ -37,13 +38,21 @@ export async function createAgreement(deps: Deps, merchant: Merchant, request: C
   const channel = signingChannel(deps, request);
   const id = newId('agr', nowMs);
   const result = await atChannel(channel.id, () =>
-    flowOf(channel, 'signAgreement')({ agreementId: id, merchantId: merchant.merchantId, currency: request.currency, card, callbackUrl: callbackUrl(deps, channel.id) }),
+    flowOf(channel, 'signAgreement')({
+      agreementId: id,
+      merchantId: merchant.merchantId,
+      currency: request.currency,
+      card,
+      maxAmountPerDebit: request.maxAmountPerDebit,
+      customerId: request.customerId,
+      callbackUrl: callbackUrl(deps, channel.id),
+    }),
   );
   if (result.outcome === 'declined') throw new PaymentDeclinedError(declineCode(result.code), result.message);
   if (result.outcome !== 'requires_action') throw new ServiceUnavailableError('channel_error', 'The channel did not ask for the payer to sign; try again.');
   const now = new Date(nowMs).toISOString();
-  // The payer signs on the hosted checkout page (its OTP form), or the merchant confirms with the payer's code.
-  const url = await issueAgreementPage(deps.checkout, { id, merchantId: merchant.merchantId, channel: channel.id, channelAgreementId: result.channelAgreementId }, nowMs);
+  // The payer signs on the hosted checkout page (its OTP form, or the wallet's QR code), or the merchant confirms with the payer's code.
+  const url = await issueAgreementPage(deps.checkout, { id, merchantId: merchant.merchantId, channel: channel.id, channelAgreementId: result.channelAgreementId }, nowMs, result.action);
   const agreement: Agreement = {
     id,
     merchantId: merchant.merchantId,
@@ -59,7 +68,7 @@ export async function createAgreement(deps: Deps, merchant: Merchant, request: C
     channelToken: null,
     brand: null,
     last4: null,
-    nextAction: { type: 'otp', url },
+    nextAction: nextActionOf(result.action, url),
     otpFailures: 0,
     activatedAt: null,
     terminatedAt: null,
@@ -72,11 +81,12 @@ export async function createAgreement(deps: Deps, merchant: Merchant, request: C
   return agreement;
 }
 
-/** The contract's per-method fields: only card signing is available yet; a card for card and for nothing else. */
+/** The contract's per-method fields: a card for card methods, none for wallets (they sign in the wallet). */
 function assertSignable(request: CreateAgreementRequest, nowMs: number) {
   if (!SIGNABLE_METHODS.includes(request.method)) {
-    throw new ValidationError('method_not_supported', `Agreements with method ${request.method} are not available yet; card agreements are.`, 'method');
+    throw new ValidationError('method_not_supported', `Agreements with method ${request.method} are not available yet.`, 'method');
   }
+  if (isWalletMethod(request.method)) return assertNoCard(request);
   if (!request.card) throw new ValidationError('parameter_missing', `card is required for method ${request.method}.`, 'card');
   assertCardUsable(request.card, new Date(nowMs));
   return request.card;

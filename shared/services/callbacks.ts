@@ -14,6 +14,7 @@ import type { Deps } from './deps.js';
 import { refundQueryKey } from './janitor-timers.js';
 import { refundLateSuccess } from './late-success.js';
 import { commitAttemptOutcome, completeRefund, failRefund, OutcomeMismatchError, recordLateRefund } from './state-writer.js';
+import { AgreementReportRefused, settleAgreementReport } from './wallet-agreements.js';
 
 export interface ChannelCallback {
   readonly channel: string;
@@ -46,7 +47,8 @@ class Refused extends Error {
  * (`commitAttemptOutcome`: order, attempt, ledger and outbox in one transaction, which also cross-checks amount and
  * currency). Duplicates are no-ops. A refused callback changes nothing and gets the channel's refusal (4xx); an
  * accepted one its acknowledgement. A late success (paid after the order closed) is refunded at the channel here.
- * A refund notice ends its refund the same way (`settleRefundReport`).
+ * A refund notice ends its refund the same way (`settleRefundReport`); a wallet's agreement notice its agreement
+ * (`settleAgreementReport`, shared/services/wallet-agreements.ts).
  */
 export async function receiveCallback(deps: Deps, input: ChannelCallback): Promise<CallbackAnswer | undefined> {
   const adapter = deps.channels.get(input.channel);
@@ -83,6 +85,7 @@ function asRefused(error: unknown): Refused | undefined {
   if (error instanceof Refused) return error;
   if (error instanceof CallbackRejectedError) return new Refused(error.reason, error.message);
   if (error instanceof OutcomeMismatchError) return new Refused('mismatch', error.message);
+  if (error instanceof AgreementReportRefused) return new Refused(error.reason, error.message);
   return undefined;
 }
 
@@ -93,6 +96,8 @@ async function settleCallback(
 ): Promise<Settled> {
   const verified = await adapter.parseCallback!({ headers: input.headers, rawBody: input.rawBody });
   if (verified.kind === 'refund') return settleRefundReport(deps, input.channel, verified.state);
+  // A wallet's sign / unsign notice: the agreement writer applies it (its id kept as the callback's orderId, entry 128).
+  if (verified.kind === 'agreement') return settleAgreementReport(deps, input.channel, verified.state);
   // Other notices (a trade notification that says nothing we act on) are acknowledged, so the channel stops sending.
   if (verified.kind !== 'payment') return { verdict: 'accepted' };
   const state = verified.state;

@@ -10,7 +10,7 @@ import type { AlipaySandboxChannelKeys } from '../../shared/channels/alipay/cred
 import { NOTIFY_UNSIGNED, rsa2Sign, signContent } from '../../shared/channels/alipay/signature.js';
 import { chinaTime } from '../../shared/channels/alipay/transformers.js';
 import type { WechatPaySandboxKeys } from '../../shared/channels/wechat-pay/credentials.js';
-import { encryptResource, newNonce, responseMessage, rsaSign, unixSeconds } from '../../shared/channels/wechat-pay/signing.js';
+import { encryptResource } from '../../shared/channels/wechat-pay/signing.js';
 import type { LedgerEntry } from '../../shared/domain/ledger.js';
 import { refundQueryKey } from '../../shared/services/janitor-timers.js';
 import { checkLedger } from '../../shared/services/ledger-check.js';
@@ -18,6 +18,7 @@ import type { Runtime } from '../../infra/local/runtime.js';
 import type { ApiClient } from '../support/api-client.js';
 import { startTestRuntime } from '../support/runtime.js';
 import { useWebhookReceivers } from '../support/use-webhook-receivers.js';
+import { postSignedWechatNotice } from '../support/wechat-notices.js';
 import { eventually, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 /**
@@ -83,19 +84,7 @@ function refundNotice(resource: Record<string, unknown>, eventType = 'REFUND.SUC
 }
 
 function postSigned(body: string, signingKey = keys.platformPrivateKeyPem): Promise<Response> {
-  const timestamp = unixSeconds(new Date());
-  const nonce = newNonce();
-  return fetch(`${runtime.url}/callbacks/wechat_pay`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'wechatpay-timestamp': timestamp,
-      'wechatpay-nonce': nonce,
-      'wechatpay-serial': keys.platformSerialNo,
-      'wechatpay-signature': rsaSign(responseMessage(timestamp, nonce, body), signingKey),
-    },
-    body,
-  });
+  return postSignedWechatNotice(runtime.url, keys, body, signingKey);
 }
 
 function resource(refund: { id: string; amount: number }, paymentId: string, overrides: Record<string, unknown> = {}) {

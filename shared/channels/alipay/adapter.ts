@@ -9,8 +9,11 @@ import {
   type ChannelRefundState,
   type CloseResult,
   type CreatePaymentRequest,
+  type AgreementChannelResult,
+  type AgreementRef,
   type CreatePaymentResult,
   type PaymentRef,
+  type SignAgreementRequest,
   type VerifiedCallback,
 } from '../../ports/channel-flows.js';
 import { ChannelRejectedError, ChannelTimeoutError } from '../../ports/payment-channel.js';
@@ -27,6 +30,7 @@ import {
   refundStateFromQuery,
   type AlipayAnswer,
 } from './transformers.js';
+import { agreementFromNotify, CYCLE_PAY_DECLINES, cyclePayBiz, pageSignBiz, unsignBiz } from './agreements.js';
 
 export interface AlipayAdapterOptions {
   readonly id?: string;
@@ -46,6 +50,8 @@ export interface AlipayAdapterOptions {
 /** Alipay's answer codes: 10000 success, 40004 a business refusal, 20000/20001 the gateway itself failing. */
 const SUCCESS = '10000';
 const BUSINESS_FAILED = '40004';
+/** 10003: the trade waits for the payer; whether it will be paid is not known yet. */
+const WAITING = '10003';
 const DEFAULT_CALLBACK_MAX_AGE_SECONDS = 26 * 3_600;
 /** A notify_time this far ahead of our clock is still accepted (the two clocks drift). */
 const CLOCK_SKEW_MS = 5 * 60_000;
@@ -78,6 +84,7 @@ export class AlipayAdapter implements ChannelAdapter {
 
   async createPayment(request: CreatePaymentRequest): Promise<CreatePaymentResult> {
     this.assertCny(request.currency);
+    if (request.agreementToken) return this.cyclePay(request, request.agreementToken);
     const answer = await this.call('alipay.trade.precreate', precreateBiz(request), request.callbackUrl);
     if (subCode(answer) === 'ACQ.TRADE_HAS_SUCCESS') return this.alreadyPaid(request.paymentId);
     if (answer.code !== SUCCESS) {
@@ -89,6 +96,54 @@ export class AlipayAdapter implements ChannelAdapter {
       throw new ChannelTimeoutError(this.id);
     }
     return { outcome: 'requires_action', channelPaymentId: request.paymentId, action: { type: 'qr_code', qrCode } };
+  }
+
+  /**
+   * 周期扣款 debit: alipay.trade.pay with the agreement, answered synchronously (10000: paid). A definite refusal of
+   * the agreement or the payer's funds is a decline; 10003 (waiting for the payer, impossible without one) or a
+   * repeated out_trade_no already paid is settled by the query.
+   */
+  private async cyclePay(request: CreatePaymentRequest, agreementNo: string): Promise<CreatePaymentResult> {
+    const answer = await this.call('alipay.trade.pay', cyclePayBiz(request, agreementNo), request.callbackUrl);
+    if (answer.code === SUCCESS) {
+      if (answer.out_trade_no !== request.paymentId) this.unknown();
+      return { outcome: 'succeeded', channelPaymentId: request.paymentId };
+    }
+    if (subCode(answer) === 'ACQ.TRADE_HAS_SUCCESS') return this.alreadyPaid(request.paymentId);
+    if (CYCLE_PAY_DECLINES.has(subCode(answer))) {
+      return { outcome: 'declined', channelPaymentId: request.paymentId, code: subCode(answer), message: subMessage(answer) };
+    }
+    return this.unknown();
+  }
+
+  /**
+   * alipay.user.agreement.page.sign is a page, not an API answer: its signed URL (the SDK's pageExecute GET) is what
+   * the payer opens, here as a QR code. The platform opens it once itself, so a request Alipay refuses (signature, app,
+   * period rule) fails the create instead of showing the payer a code that leads nowhere.
+   */
+  async signAgreement(request: SignAgreementRequest): Promise<AgreementChannelResult> {
+    this.assertCny(request.currency);
+    const url = `${this.baseUrl}/gateway.do?${new URLSearchParams(this.signedParams('alipay.user.agreement.page.sign', pageSignBiz(request, this.now()), request.callbackUrl)).toString()}`;
+    let status: number;
+    try {
+      const response = await this.fetch(url, { method: 'GET', signal: AbortSignal.timeout(this.timeoutMs) });
+      await response.arrayBuffer();
+      status = response.status;
+    } catch {
+      return this.unknown();
+    }
+    if (status === 200) return { outcome: 'requires_action', channelAgreementId: request.agreementId, action: { type: 'qr_code', qrCode: url } };
+    if (status >= 400 && status < 500) throw new ChannelRejectedError(this.id, `agreement page refused: HTTP ${status}`);
+    return this.unknown();
+  }
+
+  /** alipay.user.agreement.unsign by our external_agreement_no; an agreement Alipay never signed has nothing to end. */
+  async terminateAgreement(request: AgreementRef): Promise<AgreementChannelResult> {
+    const answer = await this.call('alipay.user.agreement.unsign', unsignBiz(request.channelAgreementId));
+    if (answer.code === SUCCESS || subCode(answer) === 'USER_AGREEMENT_NOT_EXIST' || subCode(answer) === 'AGREEMENT_HAS_UNSIGNED') {
+      return { outcome: 'terminated', channelAgreementId: request.channelAgreementId };
+    }
+    throw new ChannelRejectedError(this.id, subCode(answer));
   }
 
   /** A repeated precreate of a trade the payer already paid (our earlier answer was lost): the query confirms it. */
@@ -152,7 +207,9 @@ export class AlipayAdapter implements ChannelAdapter {
     if (!sentAt) this.reject('malformed', 'notify_time unreadable');
     const ageMs = this.now().getTime() - sentAt.getTime();
     if (ageMs > this.callbackMaxAgeMs || ageMs < -CLOCK_SKEW_MS) this.reject('stale', `notify_time ${params.notify_time}`);
-    return callbackFromNotify(params) ?? this.reject('malformed', 'unknown notify_type, trade_status or amount');
+    const agreement = agreementFromNotify(params);
+    if (agreement === 'malformed') this.reject('malformed', `${params.notify_type} without its agreement numbers or status`);
+    return agreement ?? callbackFromNotify(params) ?? this.reject('malformed', 'unknown notify_type, trade_status or amount');
   }
 
   /** Alipay stops re-sending only on the literal body `success`; anything else is retried on its cadence. */
@@ -168,7 +225,17 @@ export class AlipayAdapter implements ChannelAdapter {
    * definite ChannelRejectedError; a gateway failure (20000, ACQ.SYSTEM_ERROR), a transport error, a timeout or an
    * answer that does not verify is a ChannelTimeoutError, because Alipay may or may not have acted.
    */
-  private async call(method: string, biz: Record<string, string>, notifyUrl?: string): Promise<AlipayAnswer> {
+  private async call(method: string, biz: Record<string, unknown>, notifyUrl?: string): Promise<AlipayAnswer> {
+    const params = this.signedParams(method, biz, notifyUrl);
+    const answer = this.verifiedAnswer(method, await this.post(params));
+    if (answer.code === SUCCESS) return answer;
+    if (/SYSTEM_ERROR$/.test(subCode(answer)) || answer.code.startsWith('2') || answer.code === WAITING) throw new ChannelTimeoutError(this.id);
+    if (answer.code === BUSINESS_FAILED) return answer;
+    throw new ChannelRejectedError(this.id, `${answer.code} ${subCode(answer)}`);
+  }
+
+  /** The common parameters with the business content, signed RSA2 with the app's key. */
+  private signedParams(method: string, biz: Record<string, unknown>, notifyUrl?: string): Record<string, string> {
     const params: Record<string, string> = {
       app_id: this.credentials.appId,
       method,
@@ -182,11 +249,7 @@ export class AlipayAdapter implements ChannelAdapter {
       biz_content: JSON.stringify(biz),
     };
     params.sign = rsa2Sign(signContent(params, REQUEST_UNSIGNED), this.credentials.appPrivateKeyPem);
-    const answer = this.verifiedAnswer(method, await this.post(params));
-    if (answer.code === SUCCESS) return answer;
-    if (/SYSTEM_ERROR$/.test(subCode(answer)) || answer.code.startsWith('2')) throw new ChannelTimeoutError(this.id);
-    if (answer.code === BUSINESS_FAILED) return answer;
-    throw new ChannelRejectedError(this.id, `${answer.code} ${subCode(answer)}`);
+    return params;
   }
 
   private async post(params: Record<string, string>): Promise<string> {

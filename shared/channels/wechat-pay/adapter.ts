@@ -8,8 +8,11 @@ import {
   type ChannelRefundState,
   type CloseResult,
   type CreatePaymentRequest,
+  type AgreementChannelResult,
+  type AgreementRef,
   type CreatePaymentResult,
   type PaymentRef,
+  type SignAgreementRequest,
   type VerifiedCallback,
 } from '../../ports/channel-flows.js';
 import { ChannelRejectedError, ChannelTimeoutError } from '../../ports/payment-channel.js';
@@ -35,6 +38,7 @@ import {
   type WechatRefund,
   type WechatTransaction,
 } from './transformers.js';
+import { applyDeductBody, contractState, DEDUCT_BUSINESS_ERRORS, DEFAULT_PAPAY_PLAN_ID, preEntrustSignBody, type WechatContract } from './papay.js';
 
 export { generateSandboxWechatPayKeys, parseWechatPayCredentials, rotateSandboxWechatPayPlatformKey } from './credentials.js';
 export type { WechatPayCredentials, WechatPaySandboxKeys, WechatPayPublicKey } from './credentials.js';
@@ -47,6 +51,8 @@ export interface WechatPayAdapterOptions {
   readonly timeoutMs?: number;
   readonly fetch?: typeof fetch;
   readonly now?: () => Date;
+  /** The papay (委托代扣) plan configured at WeChat for this merchant; DEFAULT_PAPAY_PLAN_ID otherwise. */
+  readonly papayPlanId?: number;
 }
 
 /** A signed answer from WeChat: HTTP status and the parsed JSON body (undefined for an empty body). */
@@ -68,6 +74,7 @@ export class WechatPayAdapter implements ChannelAdapter {
   private readonly timeoutMs: number;
   private readonly fetch: typeof fetch;
   private readonly now: () => Date;
+  private readonly papayPlanId: number;
 
   constructor(options: WechatPayAdapterOptions) {
     this.id = options.id;
@@ -76,9 +83,11 @@ export class WechatPayAdapter implements ChannelAdapter {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.fetch = options.fetch ?? globalThis.fetch;
     this.now = options.now ?? (() => new Date());
+    this.papayPlanId = options.papayPlanId ?? DEFAULT_PAPAY_PLAN_ID;
   }
 
   async createPayment(request: CreatePaymentRequest): Promise<CreatePaymentResult> {
+    if (request.agreementToken) return this.applyDeduct(request, request.agreementToken);
     const body = this.mapRequest(() => nativeOrderBody(request, this.credentials.appId, this.credentials.mchId));
     const answer = await this.call('POST', '/v3/pay/transactions/native', body);
     if (answer.status === 200 && typeof answer.body?.code_url === 'string') {
@@ -96,6 +105,58 @@ export class WechatPayAdapter implements ChannelAdapter {
       return { outcome: 'declined', channelPaymentId: request.paymentId, code: code.toLowerCase(), message: errorMessage(answer) };
     }
     throw this.refusal(answer);
+  }
+
+  /**
+   * 委托代扣 pre-sign for a QR code: WeChat answers a pre_entrustweb_id and the `redirect_url` whose code the payer
+   * scans. Nothing is signed until the payer agrees in WeChat; the PAPAY.SIGN notice (or the contract query) says so.
+   */
+  async signAgreement(request: SignAgreementRequest): Promise<AgreementChannelResult> {
+    const body = this.mapRequest(() => preEntrustSignBody(request, this.credentials.appId, this.papayPlanId));
+    const answer = await this.call('POST', '/v3/papay/sign/contracts/pre-entrust-sign', body);
+    if (answer.status === 200 && typeof answer.body?.redirect_url === 'string' && typeof answer.body.pre_entrustweb_id === 'string') {
+      return { outcome: 'requires_action', channelAgreementId: request.agreementId, action: { type: 'qr_code', qrCode: answer.body.redirect_url } };
+    }
+    throw this.refusal(answer);
+  }
+
+  /**
+   * 通过商户协议号解约: idempotent here, since a contract that is already terminated, or was never signed (the payer
+   * did not scan), leaves nothing that can be debited.
+   */
+  async terminateAgreement(request: AgreementRef): Promise<AgreementChannelResult> {
+    const path = `${this.contractPath(request.channelAgreementId)}/terminate`;
+    const answer = await this.call('POST', path, { contract_termination_remark: 'merchant terminated the agreement' });
+    const code = errorCode(answer);
+    if (answer.status === 200 || answer.status === 204 || code === 'CONTRACT_NOT_EXIST' || code === 'CONTRACT_TERMINATED') {
+      return { outcome: 'terminated', channelAgreementId: request.channelAgreementId };
+    }
+    throw this.refusal(answer);
+  }
+
+  /**
+   * 受理扣款 with the contract: WeChat accepts the deduction and charges asynchronously (its TRANSACTION.SUCCESS notice,
+   * or the transaction query, tells the result). The query right after the acceptance settles the usual case at once;
+   * still in progress there is an unknown outcome (PROCESSING, settled by the notice or the janitor's query).
+   */
+  private async applyDeduct(request: CreatePaymentRequest, contractId: string): Promise<CreatePaymentResult> {
+    const body = this.mapRequest(() => applyDeductBody(request, this.credentials.appId, contractId));
+    const answer = await this.call('POST', '/v3/papay/pay/transactions/apply', body);
+    const code = errorCode(answer);
+    if (answer.status >= 400 && answer.status < 500 && code && DEDUCT_BUSINESS_ERRORS.has(code)) {
+      return { outcome: 'declined', channelPaymentId: request.paymentId, code: code.toLowerCase(), message: errorMessage(answer) };
+    }
+    if (answer.status !== 200 && answer.status !== 204) throw this.refusal(answer);
+    const state = await this.queryPayment({ paymentId: request.paymentId, channelPaymentId: request.paymentId });
+    if (state.status === 'succeeded') return { outcome: 'succeeded', channelPaymentId: request.paymentId };
+    if (state.status === 'failed' || state.status === 'closed') {
+      return { outcome: 'declined', channelPaymentId: request.paymentId, code: state.code ?? 'PAYERROR', message: 'WeChat Pay did not deduct the amount.' };
+    }
+    throw new ChannelTimeoutError(this.id);
+  }
+
+  private contractPath(outContractCode: string): string {
+    return `/v3/papay/sign/contracts/plan-id/${this.papayPlanId}/out-contract-code/${encodeURIComponent(outContractCode)}`;
   }
 
   async queryPayment(request: PaymentRef): Promise<ChannelPaymentState> {
@@ -195,6 +256,14 @@ export class WechatPayAdapter implements ChannelAdapter {
       if (!state) throw new CallbackRejectedError(this.id, 'malformed', `refund in unknown state`);
       if (!state.paymentId || state.amount === undefined) throw new CallbackRejectedError(this.id, 'malformed', 'refund without its trade or amount');
       return { kind: 'refund', state, callbackId };
+    }
+    if (eventType === 'PAPAY.SIGN' || eventType === 'PAPAY.TERMINATE') {
+      // The contract's state is the truth, not the event's name: a SIGN notice must say SIGNED, a TERMINATE TERMINATED.
+      const state = contractState(plain as WechatContract);
+      const expected = eventType === 'PAPAY.SIGN' ? 'active' : 'terminated';
+      if (!state || state.status !== expected) throw new CallbackRejectedError(this.id, 'malformed', `${eventType} without a contract in that state`);
+      if (plain.plan_id !== this.papayPlanId) throw new CallbackRejectedError(this.id, 'malformed', 'contract of another plan');
+      return { kind: 'agreement', state, callbackId };
     }
     return { kind: 'other', callbackId };
   }

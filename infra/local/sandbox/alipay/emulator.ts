@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AlipaySandboxChannelKeys } from '../../../../shared/channels/alipay/credentials.js';
 import { REQUEST_UNSIGNED, rsa2Sign, rsa2Verify, signContent } from '../../../../shared/channels/alipay/signature.js';
-import { parseChinaTime } from '../../../../shared/channels/alipay/transformers.js';
+import { chinaTime, parseChinaTime } from '../../../../shared/channels/alipay/transformers.js';
 import type { SandboxStore } from '../sandbox-store.js';
 import { AlipayNotifier, sendOverHttp, type SendCallback } from './notifier.js';
+import { AlipayAgreements, type AgreementNotice } from './agreements.js';
 import { AlipayTrades, type Answer } from './trades.js';
 
 export interface AlipayEmulatorOptions {
@@ -38,6 +39,7 @@ const gatewayError = (code: '40001' | '40002', subCode: string, subMsg: string):
  */
 export class AlipayEmulator {
   private readonly trades: AlipayTrades;
+  private readonly agreements: AlipayAgreements;
   private readonly notifier: AlipayNotifier;
   private readonly now: () => Date;
   private signingKey: AlipaySandboxChannelKeys['alipaySigningKey'];
@@ -46,6 +48,7 @@ export class AlipayEmulator {
     this.now = options.now ?? (() => new Date());
     this.signingKey = options.keys.alipaySigningKey;
     this.trades = new AlipayTrades(options.store, CHANNEL, this.now);
+    this.agreements = new AlipayAgreements(options.store, CHANNEL, this.now);
     this.notifier = new AlipayNotifier({
       store: options.store,
       channel: CHANNEL,
@@ -74,7 +77,11 @@ export class AlipayEmulator {
     const complete = /^\/payments\/([^/]+)\/complete$/.exec(route);
     try {
       if (req.method === 'POST' && route === '/gateway.do') return await this.gateway(req, res);
+      if (req.method === 'GET' && route === '/gateway.do') return await this.page(req, res);
       if (req.method === 'POST' && complete) return await this.complete(decodeURIComponent(complete[1]!), req, res);
+      const payer = /^\/agreements\/([^/]+)(?:\/(sign|unsign))?$/.exec(route);
+      if (payer && req.method === 'POST' && payer[2]) return await this.payerActsOnAgreement(decodeURIComponent(payer[1]!), payer[2] as 'sign' | 'unsign', res);
+      if (payer && req.method === 'GET' && !payer[2]) return await this.inspectAgreement(decodeURIComponent(payer[1]!), res);
       sendJson(res, 404, { error: { code: 'not_found', message: `No sandbox Alipay endpoint ${req.method} ${route}` } });
     } catch (error) {
       // As a real gateway under failure: 500, nothing signed, so the caller cannot take it for an answer.
@@ -91,6 +98,43 @@ export class AlipayEmulator {
     const answer = refusal ?? (await this.dispatch(method, params));
     const name = known ? `${method.replaceAll('.', '_')}_response` : 'error_response';
     this.sendSigned(res, name, answer);
+  }
+
+  /**
+   * A page method opened by GET (the SDK's pageExecute URL): alipay.user.agreement.page.sign only. The gateway checks
+   * it as any request; Alipay would render its signing page (here a minimal one), or an error page (here 400).
+   */
+  private async page(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const params = Object.fromEntries(new URL(req.url ?? '/', 'http://gateway').searchParams);
+    const refusal = params.method === PAGE_SIGN ? this.checkRequest(params, true) : gatewayError('40002', 'isv.invalid-method', '不存在的方法名');
+    let biz: Record<string, unknown> = {};
+    try {
+      biz = JSON.parse(params.biz_content ?? '{}') as Record<string, unknown>;
+    } catch {
+      // An unreadable biz_content is refused below like a missing one.
+    }
+    const answer = refusal ?? (await this.agreements.pageSign(params.app_id!, biz, params.notify_url));
+    const ok = answer.code === '10000';
+    res.writeHead(ok ? 200 : 400, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><title>支付宝 周期扣款签约</title><p>${ok ? '请使用支付宝扫码签约' : 'sub_code: ' + escapeHtml(String(answer.sub_code))}</p>`);
+  }
+
+  /** The sandbox payer signs or unsigns in Alipay: the agreement changes and its notification goes to notify_url. */
+  private async payerActsOnAgreement(externalAgreementNo: string, act: 'sign' | 'unsign', res: ServerResponse): Promise<void> {
+    const notice: AgreementNotice | 'not_found' | 'conflict' =
+      act === 'sign' ? await this.agreements.payerSigns(externalAgreementNo) : await this.agreements.payerUnsigns(externalAgreementNo);
+    if (notice === 'not_found') return sendJson(res, 404, { error: { code: 'not_found', message: 'No such agreement (or no notify_url).' } });
+    if (notice === 'conflict') return sendJson(res, 409, { error: { code: 'conflict', message: `The payer cannot ${act} this agreement in its state.` } });
+    await this.notifier.notify(notice.notifyId, notice.url, notice.params);
+    const agreement = await this.agreements.get(externalAgreementNo);
+    sendJson(res, 200, { externalAgreementNo, agreementNo: agreement?.agreementNo, status: agreement?.status, notifyId: notice.notifyId });
+  }
+
+  /** The sandbox's own view of an agreement, with its debits: for tests and people, never the platform. */
+  private async inspectAgreement(externalAgreementNo: string, res: ServerResponse): Promise<void> {
+    const agreement = await this.agreements.get(externalAgreementNo);
+    if (!agreement) return sendJson(res, 404, { error: { code: 'not_found', message: 'No such agreement.' } });
+    sendJson(res, 200, agreement);
   }
 
   /** The gateway's own checks, before any business logic: required arguments, app, signature, timestamp. */
@@ -130,6 +174,10 @@ export class AlipayEmulator {
         return this.trades.close(biz);
       case 'alipay.trade.refund':
         return this.refund(biz);
+      case 'alipay.trade.pay':
+        return this.cyclePay(params.app_id!, biz, params.notify_url);
+      case 'alipay.user.agreement.unsign':
+        return this.agreements.unsign(biz);
       default:
         return this.trades.refundQuery(biz);
     }
@@ -145,6 +193,27 @@ export class AlipayEmulator {
     const notification = await this.trades.refundNotification(String(biz.out_trade_no), biz.out_request_no);
     if (notification) await this.notifier.notifyAfterAnswer(notification.notifyId, notification.url, notification.params);
     return answer;
+  }
+
+  /** A recurring debit: paid at once, answered, then notified like any paid trade (when it named a notify_url). */
+  private async cyclePay(appId: string, biz: Record<string, unknown>, notifyUrl: string | undefined): Promise<Answer> {
+    const result = await this.agreements.cyclePay(appId, biz, notifyUrl);
+    if (!('outTradeNo' in result && 'refunds' in result)) return result as Answer;
+    const trade = result;
+    const notification = await this.trades.notifyIdFor(trade.outTradeNo);
+    if (notification && trade.notifyUrl) {
+      await this.notifier.notifyAfterAnswer(notification.notifyId, trade.notifyUrl, this.trades.notifyParams(notification.trade, notification.notifyId));
+    }
+    return {
+      code: '10000',
+      msg: 'Success',
+      trade_no: trade.tradeNo!,
+      out_trade_no: trade.outTradeNo,
+      buyer_logon_id: 'sbx***@sandbox.com',
+      total_amount: biz.total_amount as string,
+      receipt_amount: biz.total_amount as string,
+      gmt_payment: chinaTime(new Date(trade.paidAt!)),
+    };
   }
 
   /** The signature covers the answer object's exact text, so the envelope is written around that very text. */
@@ -182,8 +251,12 @@ export class AlipayEmulator {
   }
 }
 
+const PAGE_SIGN = 'alipay.user.agreement.page.sign';
+
 const METHODS = [
   'alipay.trade.precreate',
+  'alipay.trade.pay',
+  'alipay.user.agreement.unsign',
   'alipay.trade.query',
   'alipay.trade.close',
   'alipay.trade.refund',
@@ -203,4 +276,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -305,7 +305,7 @@ function invalid(param: string): Answer {
 }
 
 /** 28 digits like Alipay's: the date, a channel code, then a serial. */
-function newTradeNo(now: Date): string {
+export function newTradeNo(now: Date): string {
   const date = chinaTime(now).replace(/\D/g, '').slice(0, 8);
   return `${date}22001${String(randomInt(0, 1e9)).padStart(9, '0')}${String(randomInt(0, 1e6)).padStart(6, '0')}`;
 }

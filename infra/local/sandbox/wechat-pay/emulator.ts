@@ -16,6 +16,8 @@ import {
 import { toWechatTime } from '../../../../shared/channels/wechat-pay/transformers.js';
 import type { SandboxStore } from '../sandbox-store.js';
 import { CallbackQueue, sendWithFetch, type SendCallback } from './callback-queue.js';
+import { WechatError } from './errors.js';
+import { WechatPapay } from './papay.js';
 import { refundNotificationView, refundView, transactionView, type SandboxRefund, type SandboxTrade } from './records.js';
 
 export const WECHAT_PAY_CHANNEL = 'wechat_pay';
@@ -31,17 +33,6 @@ export interface WechatPayEmulatorOptions {
   readonly timeScale: number;
   readonly now?: () => Date;
   readonly sendCallback?: SendCallback;
-}
-
-/** A WeChat error answer: the HTTP status and the `{code, message}` body the real API sends. */
-class WechatError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 interface Answer {
@@ -62,6 +53,7 @@ export class WechatPayEmulator {
   private readonly keys: WechatPaySandboxKeys;
   private readonly now: () => Date;
   readonly callbacks: CallbackQueue;
+  private readonly papay: WechatPapay;
 
   constructor(options: WechatPayEmulatorOptions) {
     this.store = options.store;
@@ -74,6 +66,10 @@ export class WechatPayEmulator {
       now: this.now,
       send: options.sendCallback ?? sendWithFetch,
       sign: (body) => this.signatureHeaders(body),
+    });
+    this.papay = new WechatPapay(options.store, options.keys, this.now, async (eventType, summary, resource, url) => {
+      const note = this.notification(eventType, summary, eventType.startsWith('PAPAY.') ? 'papay' : 'transaction', resource);
+      await this.callbacks.enqueue(note.id, url, note.body);
     });
   }
 
@@ -116,8 +112,14 @@ export class WechatPayEmulator {
     const complete = /^\/payments\/([^/]+)\/complete$/.exec(pathname);
     if (method === 'POST' && complete) return this.complete(decodeURIComponent(complete[1]!), body);
     if (method === 'POST' && pathname === '/mode') return this.setFaultMode(body);
+    // The sandbox payer signing or unsigning a 委托代扣 contract, and the sandbox's own view of one.
+    const payer = /^\/agreements\/([^/]+)(?:\/(sign|unsign))?$/.exec(pathname);
+    if (payer && method === 'POST' && payer[2] === 'sign') return this.papay.payerSigns(decodeURIComponent(payer[1]!));
+    if (payer && method === 'POST' && payer[2] === 'unsign') return this.papay.payerUnsigns(decodeURIComponent(payer[1]!));
+    if (payer && method === 'GET' && !payer[2]) return this.papay.inspect(decodeURIComponent(payer[1]!));
     if (!pathname.startsWith('/v3/')) throw new WechatError(404, 'NOT_FOUND', '接口不存在');
     this.verifyRequest(method, path, body, authorization);
+    if (pathname.startsWith('/v3/papay/')) return this.routePapay(method, pathname, body);
     const trade = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)$/.exec(pathname);
     const close = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)\/close$/.exec(pathname);
     const refund = /^\/v3\/refund\/domestic\/refunds\/([^/]+)$/.exec(pathname);
@@ -126,6 +128,15 @@ export class WechatPayEmulator {
     if (method === 'POST' && close) return this.closeTrade(decodeURIComponent(close[1]!), parseBody(body));
     if (method === 'POST' && pathname === '/v3/refund/domestic/refunds') return this.createRefund(parseBody(body));
     if (method === 'GET' && refund) return this.queryRefund(decodeURIComponent(refund[1]!));
+    throw new WechatError(404, 'NOT_FOUND', '接口不存在');
+  }
+
+  private routePapay(method: string, pathname: string, body: string): Promise<Answer> {
+    const contract = /^\/v3\/papay\/sign\/contracts\/plan-id\/([^/]+)\/out-contract-code\/([^/]+)(\/terminate)?$/.exec(pathname);
+    if (method === 'POST' && pathname === '/v3/papay/sign/contracts/pre-entrust-sign') return this.papay.preEntrustSign(parseBody(body));
+    if (method === 'POST' && pathname === '/v3/papay/pay/transactions/apply') return this.papay.applyDeduct(parseBody(body));
+    if (method === 'GET' && contract && !contract[3]) return this.papay.query(decodeURIComponent(contract[1]!), decodeURIComponent(contract[2]!));
+    if (method === 'POST' && contract?.[3]) return this.papay.terminate(decodeURIComponent(contract[1]!), decodeURIComponent(contract[2]!));
     throw new WechatError(404, 'NOT_FOUND', '接口不存在');
   }
 

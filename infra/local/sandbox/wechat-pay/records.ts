@@ -14,6 +14,8 @@ export interface SandboxTrade {
   readonly code_url: string;
   readonly create_time: string;
   readonly trade_state: 'NOTPAY' | 'SUCCESS' | 'REFUND' | 'CLOSED' | 'PAYERROR';
+  /** PAP for a 委托代扣 deduction (infra/local/sandbox/wechat-pay/papay.ts); Native payments leave it out. */
+  readonly trade_type?: 'PAP';
   readonly transaction_id?: string;
   readonly success_time?: string;
   /** Refunds by out_refund_no → fen: reserving the amount here makes a retried refund idempotent. */
@@ -52,7 +54,7 @@ export function transactionView(trade: SandboxTrade): Record<string, unknown> {
     mchid: trade.mchid,
     out_trade_no: trade.out_trade_no,
     ...(trade.transaction_id ? { transaction_id: trade.transaction_id } : {}),
-    trade_type: 'NATIVE',
+    trade_type: trade.trade_type ?? 'NATIVE',
     trade_state: trade.trade_state,
     trade_state_desc: TRADE_STATE_DESC[trade.trade_state],
     ...(paid ? { bank_type: 'OTHERS', success_time: trade.success_time, payer: { openid: 'oSandboxPayer0000000000000' } } : {}),

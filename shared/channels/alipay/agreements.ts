@@ -1,0 +1,79 @@
+import type { ChannelAgreementState, CreatePaymentRequest, SignAgreementRequest, VerifiedCallback } from '../../ports/channel-flows.js';
+import { chinaTime, toYuan } from './transformers.js';
+
+/**
+ * Alipay 周期扣款 (CYCLE_PAY_AUTH, recurring debit) on the wire: `alipay.user.agreement.page.sign` is a page the payer
+ * opens (here: the QR code of its signed URL, access channel QRCODE); Alipay reports the signing and the payer's
+ * unsigning by `dut_user_sign` / `dut_user_unsign` notifications to the page request's notify_url; the merchant ends it
+ * with `alipay.user.agreement.unsign`; a debit is `alipay.trade.pay` with product_code CYCLE_PAY_AUTH and
+ * `agreement_params.agreement_no`. Our agreement id is `external_agreement_no`; Alipay's `agreement_no` is the token.
+ */
+
+/** The personal product and the scene the merchant contracted with Alipay for its recurring debits. */
+export const PERSONAL_PRODUCT_CODE = 'CYCLE_PAY_AUTH_P';
+export const SIGN_SCENE = 'INDUSTRY|DEFAULT_SCENE';
+export const CYCLE_PRODUCT_CODE = 'CYCLE_PAY_AUTH';
+
+/**
+ * Alipay wants a period rule with every recurring-debit agreement; the platform's agreements have no schedule, so the
+ * loosest rule Alipay takes is sent (every 7 days from signing) with the merchant's per-debit limit as single_amount.
+ * Alipay enforces single_amount at each debit; its per-period count is not modelled yet (docs/decisions.md, 133).
+ */
+export function pageSignBiz(request: SignAgreementRequest, now: Date): Record<string, unknown> {
+  return {
+    personal_product_code: PERSONAL_PRODUCT_CODE,
+    product_code: CYCLE_PRODUCT_CODE,
+    sign_scene: SIGN_SCENE,
+    external_agreement_no: request.agreementId,
+    ...(request.customerId ? { external_logon_id: request.customerId } : {}),
+    access_params: { channel: 'QRCODE' },
+    period_rule_params: {
+      period_type: 'DAY',
+      period: 7,
+      execute_time: chinaTime(now).slice(0, 10),
+      ...(request.maxAmountPerDebit === undefined ? {} : { single_amount: toYuan(request.maxAmountPerDebit) }),
+    },
+  };
+}
+
+export function unsignBiz(externalAgreementNo: string): Record<string, unknown> {
+  return { external_agreement_no: externalAgreementNo, personal_product_code: PERSONAL_PRODUCT_CODE, sign_scene: SIGN_SCENE };
+}
+
+export function cyclePayBiz(request: CreatePaymentRequest, agreementNo: string): Record<string, unknown> {
+  return {
+    out_trade_no: request.paymentId,
+    total_amount: toYuan(request.amount),
+    subject: request.subject.slice(0, 256),
+    product_code: CYCLE_PRODUCT_CODE,
+    agreement_params: { agreement_no: agreementNo },
+  };
+}
+
+/** Sub-codes of alipay.trade.pay that are a definite "no" for a debit: nothing was charged. */
+export const CYCLE_PAY_DECLINES: ReadonlySet<string> = new Set([
+  'ACQ.AGREEMENT_NOT_EXIST',
+  'ACQ.AGREEMENT_INVALID',
+  'ACQ.AGREEMENT_STATUS_NOT_NORMAL',
+  'ACQ.AGREEMENT_ERROR',
+  'ACQ.BUYER_BALANCE_NOT_ENOUGH',
+  'ACQ.PAYMENT_AUTH_CODE_INVALID',
+  'ACQ.TOTAL_FEE_EXCEED',
+]);
+
+/**
+ * A verified `dut_user_sign` (status NORMAL) or `dut_user_unsign` (status UNSIGN) notification; undefined for any other
+ * notify_type (a trade notification), a notice without its numbers, or a status that contradicts its type.
+ */
+export function agreementFromNotify(params: Readonly<Record<string, string>>): VerifiedCallback | 'malformed' | undefined {
+  if (params.notify_type !== 'dut_user_sign' && params.notify_type !== 'dut_user_unsign') return undefined;
+  const agreementId = params.external_agreement_no;
+  const token = params.agreement_no;
+  if (!params.notify_id || !agreementId || !token || params.personal_product_code !== PERSONAL_PRODUCT_CODE) return 'malformed';
+  let state: ChannelAgreementState;
+  if (params.notify_type === 'dut_user_sign' && params.status === 'NORMAL') state = { status: 'active', agreementId, token };
+  // Alipay notifies an unsign the payer made in Alipay; the merchant's own unsign call is answered synchronously.
+  else if (params.notify_type === 'dut_user_unsign' && params.status === 'UNSIGN') state = { status: 'terminated', agreementId, token, terminatedBy: 'payer' };
+  else return 'malformed';
+  return { kind: 'agreement', state, callbackId: params.notify_id };
+}
