@@ -22,7 +22,7 @@ import { eventually, type WebhookReceiver } from '../support/webhook-receiver.js
  * then at the channel, as the emulator's records show) or by the payer in the wallet (the sandbox's unsign).
  */
 const dataDir = mkdtempSync(join(tmpdir(), 'pay-wallet-agreements-'));
-const env = useTestRuntime({ dataDir, retryTimeScale: 0.001 });
+const env = useTestRuntime({ dataDir, retryTimeScale: 0.001, janitorAfterSeconds: 4 });
 const hooks = useWebhookReceivers();
 
 async function merchant(): Promise<ApiClient> {
@@ -173,6 +173,35 @@ describe.each(['wechat_pay', 'alipay'])('%s agreements', (channel) => {
     expect(forged.status).toBeLessThan(500);
     expect((await client.get(`/v1/agreements/${agreementId}`)).body).toMatchObject({ status: 'PENDING', version: 1 });
     expect((await storedCallbacks(channel)).find((c) => c.rawBody.includes(agreementId))).toMatchObject({ verdict: 'rejected', reason: 'signature' });
+  });
+});
+
+describe('a wallet debit whose answer is lost', () => {
+  const wechatMode = (mode: string) =>
+    fetch(`${env.runtime.url}/sandbox/channels/wechat_pay/mode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode }) });
+
+  it('WeChat deducts but its answer never arrives: 202 PROCESSING, then SUCCEEDED by its notice or the janitor, one deduction at WeChat', async () => {
+    const client = await merchant();
+    const agreementId: string = (await createAgreement(client, 'wechat_pay')).body.id;
+    expect((await payer('wechat_pay', agreementId, 'sign')).status).toBe(200);
+    await agreementIn(client, agreementId, 'ACTIVE');
+    const order = await client.createOrder({ amount: 800 });
+    expect((await wechatMode('timeout')).status).toBe(200);
+    let paid;
+    try {
+      paid = await client.post(`/v1/orders/${order.id}/pay`, { method: 'agreement', agreementId });
+    } finally {
+      await wechatMode('normal');
+    }
+    // Unknown to the pay; the deduction's own notice may already have settled it while the pay waited.
+    expect(paid.status).toBe(202);
+    expect(['PROCESSING', 'SUCCEEDED']).toContain(paid.body.status);
+    const settled = await eventually(async () => {
+      const got = await client.get(`/v1/orders/${order.id}`);
+      return got.body.status === 'SUCCEEDED' ? got.body : undefined;
+    }, 60_000, 'the debit to be settled');
+    expect(settled.amountCaptured).toBe(800);
+    expect((await atChannel('wechat_pay', agreementId)).deductions).toEqual([settled.payment.id]);
   });
 });
 
