@@ -37,6 +37,8 @@ async function expectClosedAtAcquirer(env: { api: ApiClient; runtime: Runtime },
   expect(await eventTypes(env.api, authorized.id)).toEqual(['order.authorized', 'order.closed']);
   const atAcquirer = await acquirerActivity(env.runtime, { paymentIds: [authorized.payment.id] });
   expect(atAcquirer.map((e) => `${e.kind}:${e.outcome}`)).toEqual(['charge:authorized', 'cancel:cancelled']);
+  // The ledger's hold ended with it: voided by the merchant's void, expired by the expiry (decisions, entry 139).
+  expect(await env.runtime.deps.ledger.getHold(authorized.payment.id)).toMatchObject({ status: closeReason === 'voided' ? 'VOIDED' : 'EXPIRED', postedAmount: 0 });
 }
 
 describe('authorize, capture and void at the card acquirer', () => {
@@ -55,6 +57,8 @@ describe('authorize, capture and void at the card acquirer', () => {
     expect(captured.body).toMatchObject({ status: 'SUCCEEDED', amount: 5000, amountCaptured: 3000, payment: { amountAuthorized: 5000, fee: basisPoints(3000, DEMO_FEE_BPS) } });
     expect(await actionsOf(authorized.payment.id)).toEqual(['charge:5000', 'capture:3000']);
     expect(await eventTypes(env.api, authorized.id)).toEqual(['order.authorized', 'order.succeeded']);
+    // In the ledger: the authorization's hold posted for 3000, the other 2000 released, in the capture's commit.
+    expect(await env.runtime.deps.ledger.getHold(authorized.payment.id)).toMatchObject({ status: 'POSTED', amount: 5000, postedAmount: 3000 });
 
     const tooMuch = await env.api.post(`/v1/orders/${authorized.id}/refunds`, { outRefundNo: 'R-over', amount: 3001 });
     expect(tooMuch.status).toBe(422);
@@ -158,6 +162,9 @@ describe('authorize, capture and void at the card acquirer', () => {
         expect(order).toMatchObject({ status: 'CLOSED', closeReason: 'voided' });
         expect(after).toEqual(['cancel:']);
       }
+      // The ledger's hold ended once, the winner's way.
+      const hold = await env.runtime.deps.ledger.getHold(authorized.payment.id);
+      expect(hold).toMatchObject(capture.status === 200 ? { status: 'POSTED', postedAmount: 3100, version: 2 } : { status: 'VOIDED', postedAmount: 0, version: 2 });
     }
   });
 
