@@ -45,7 +45,7 @@ const API_ACCESS: Readonly<Record<ApiFunctionName, { seal?: boolean; fingerprint
   checkout: { unsigned: true, channels: true, timers: true }, // payers' pages: no merchant secret to open; the OTP form confirms at the channel (a payment's query, a given-up signing's revocation)
   callbacks: { unsigned: true, channels: true }, // channels' callbacks: opens only the channel credentials; refunds late successes
   customers: {}, // customers and their balances' movements: the table only, never a channel
-  agreements: { channels: true, timers: true }, // signs (tokenizes), confirms and revokes agreements at the card acquirers; sets the retry of a revocation the channel has not confirmed
+  agreements: { fingerprint: true, channels: true, timers: true }, // fingerprints the card for the blocklist; signs (tokenizes), confirms and revokes agreements at the card acquirers; sets the retry of a revocation the channel has not confirmed
 };
 
 /**

@@ -428,6 +428,11 @@ export interface CreateAgreementRequest {
   maxAmountPerDebit: number;
   /** length 0–2048 */
   notifyUrl?: string;
+  payer?: {
+    /** length 1–64 */
+    id?: string;
+    ip?: string;
+  };
 }
 
 export interface ConfirmAgreementRequest {

@@ -44,6 +44,12 @@ export interface Agreement {
   readonly last4: string | null;
   readonly nextAction: AgreementNextAction | null;
   /**
+   * What each debit screens against the blocklist, kept from the signing (docs/decisions.md, 146): the platform's
+   * keyed fingerprint of the card (never the number) and the payer id the merchant gave. Absent before entry 146.
+   */
+  readonly cardFingerprint?: string | null;
+  readonly payerId?: string | null;
+  /**
    * Wrong one-time passwords so far, as recorded here; what decides is the signing's counter, which counts each code
    * before it reaches the channel (the signing is given up after OTP_ATTEMPTS: docs/decisions.md, 136).
    */

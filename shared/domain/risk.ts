@@ -73,3 +73,12 @@ function ruleMatches(rule: RiskRule, facts: RiskFacts): boolean {
     }
   }
 }
+
+/**
+ * The blocklist rules alone, for a payer who is not paying an amount now: an agreement's signing (the OTP is its
+ * challenge already) and its debits (no payer to challenge). Only `block` refuses there (docs/decisions.md, 145-146).
+ */
+export function evaluateBlocklist(rules: readonly RiskRule[], subjects: RiskFacts['subjects'], blocked: ReadonlySet<string>): RiskDecision {
+  // The amount rule is filtered out, so the amount facts are never read.
+  return evaluateRisk(rules.filter((rule) => rule.type === 'blocklist'), { amount: 0, challengeAmount: 0, subjects, blocked });
+}

@@ -195,8 +195,10 @@ export interface RiskReads {
   load(orderId: string, lookups: readonly string[]): Promise<{ order: Order | undefined; blocked: Set<string> }>;
 }
 
-/** Blocklist entries are written here; the risk step reads them through RiskReads. */
+/** Blocklist entries are written here; the risk step reads them through RiskReads, an agreement's screening here. */
 export interface BlocklistStore {
   add(key: string, reason: string): Promise<void>;
   remove(key: string): Promise<void>;
+  /** Which of these keys are on the blocklist, read strongly consistent. */
+  find(keys: readonly string[]): Promise<Set<string>>;
 }

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { AGREEMENT_METHODS, AGREEMENT_STATUSES } from '../domain/agreement.js';
-import { amountSchema, cardSchema, currencySchema, idParam } from './requests.js';
+import { amountSchema, cardSchema, currencySchema, idParam, payerSchema } from './requests.js';
 
 /**
  * Agreements' request and response schemas (contract, "Agreements and recurring debits"). Kept apart from the
@@ -16,6 +16,8 @@ export const createAgreementSchema = z.strictObject({
   currency: currencySchema,
   maxAmountPerDebit: amountSchema,
   notifyUrl: z.optional(z.string().check(z.maxLength(2048))),
+  // The payer present at signing, as on a pay: screened against the blocklist (docs/decisions.md, 145).
+  payer: z.optional(payerSchema),
 });
 export type CreateAgreementRequest = z.infer<typeof createAgreementSchema>;
 

@@ -8,6 +8,7 @@ import { logger } from '../logger.js';
 import { ChannelRejectedError } from '../ports/payment-channel.js';
 import type { Merchant, NonceGuard } from '../ports/stores.js';
 import { loadAgreement } from './agreements.js';
+import { screenDebit } from './agreement-screening.js';
 import { callbackUrl, outcomeOf } from './channel-outcomes.js';
 import { flowOf, type Deps } from './deps.js';
 import { paymentQueryKey, schedulePaymentQuery } from './janitor-timers.js';
@@ -37,6 +38,7 @@ export async function payWithAgreement(
   const rules = deps.channelCatalog.find((c) => c.id === agreement.channel)?.agreementRules ?? [];
   const refusal = refuseDebit(agreement, { amount: order.amount, currency: order.currency, nowMs }, rules);
   if (refusal) throw refusal;
+  await screenDebit(deps, agreement);
   const channel = deps.channels.get(agreement.channel);
   if (!channel || !agreement.channelToken) throw new ServiceUnavailableError('channel_error', `The agreement's channel ${agreement.channel} is not available.`);
 

@@ -14,6 +14,7 @@ import type { Merchant } from '../ports/stores.js';
 import type { CreateAgreementRequest } from '../schemas/agreement-schemas.js';
 import { callbackUrl } from './channel-outcomes.js';
 import { flowOf, type Deps } from './deps.js';
+import { screenSigning } from './agreement-screening.js';
 import { agreementEvent } from './events.js';
 import { assertNoCard, isWalletMethod, nextActionOf } from './wallet-agreements.js';
 
@@ -35,6 +36,7 @@ export async function createAgreement(deps: Deps, merchant: Merchant, request: C
   }
   const existing = await deps.agreements.findIdByOutAgreementNo(merchant.merchantId, request.outAgreementNo);
   if (existing) throw new DuplicateOutAgreementNoError(existing);
+  const screened = await screenSigning(deps, request);
   const channel = signingChannel(deps, request);
   const id = newId('agr', nowMs);
   const result = await atChannel(channel.id, () =>
@@ -70,6 +72,7 @@ export async function createAgreement(deps: Deps, merchant: Merchant, request: C
     last4: null,
     nextAction: nextActionOf(result.action, url),
     otpFailures: 0,
+    ...screened,
     activatedAt: null,
     terminatedAt: null,
     terminatedBy: null,

@@ -108,6 +108,14 @@ describe('the sealing key (key center data key) and the table key', () => {
   });
 });
 
+describe('the fingerprint key (card fingerprints for the blocklist)', () => {
+  it('computes MACs for the functions that fingerprint a card: pay, and agreements for the blocklist at signing', () => {
+    const key = keyId(/HMAC card fingerprints/);
+    const macs = (fn: Resource) => statementsOf(fn).some((s) => s.Effect === 'Allow' && actionsOf(s).includes('kms:GenerateMac') && json(s.Resource).includes(`"${key}"`));
+    expect([...functions()].filter(([, fn]) => macs(fn)).map(([name]) => name).sort()).toEqual(['agreements', 'pay']);
+  });
+});
+
 describe('channelBaseUrls context', () => {
   const build = (channelBaseUrls: unknown) => () =>
     buildPlatform(new App({ context: { regions: ['eu-west-1'], channelBaseUrls, 'aws:cdk:bundling-stacks': [] } }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blocklistKey, blocklistLookups, DEFAULT_RISK_RULES, evaluateRisk, type RiskFacts, type RiskRule } from '../../shared/domain/risk.js';
+import { blocklistKey, blocklistLookups, DEFAULT_RISK_RULES, evaluateBlocklist, evaluateRisk, type RiskFacts, type RiskRule } from '../../shared/domain/risk.js';
 
 const facts = (over: Partial<RiskFacts> = {}): RiskFacts => ({
   amount: 1999,
@@ -42,5 +42,13 @@ describe('risk rules (data, evaluated in order, strictest wins)', () => {
   it('takes its actions from the rule data, not from code', () => {
     const strict: RiskRule[] = [{ id: 'no-large', type: 'amount_above_merchant_limit', action: 'block' }];
     expect(evaluateRisk(strict, facts({ amount: 6_000_000 }))).toEqual({ action: 'block', ruleIds: ['no-large'] });
+  });
+
+  it('evaluateBlocklist (agreements: signing and debits) applies the blocklist rules alone: no amount challenge, block only on an entry', () => {
+    const { subjects } = facts();
+    expect(evaluateBlocklist(DEFAULT_RISK_RULES, subjects, new Set())).toEqual({ action: 'allow', ruleIds: [] });
+    expect(evaluateBlocklist(DEFAULT_RISK_RULES, subjects, new Set([blocklistKey('card_fingerprint', 'fp-1')]))).toEqual({ action: 'block', ruleIds: ['blocked-card'] });
+    const softer: RiskRule[] = [{ id: 'watch-ip', type: 'blocklist', subject: 'payer_ip', action: 'challenge' }];
+    expect(evaluateBlocklist(softer, subjects, new Set([blocklistKey('payer_ip', '203.0.113.9')])).action).toBe('challenge');
   });
 });

@@ -57,4 +57,15 @@ export class DynamoBlocklistStore implements BlocklistStore {
   async remove(key: string): Promise<void> {
     await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.blocklist(key) }));
   }
+
+  async find(lookups: readonly string[]): Promise<Set<string>> {
+    // At most one key per blocklist subject (three): single reads in parallel, no batch to retry.
+    const found = await Promise.all(
+      [...new Set(lookups)].map(async (key) => {
+        const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.blocklist(key), ConsistentRead: true }));
+        return out.Item ? key : undefined;
+      }),
+    );
+    return new Set(found.filter((key): key is string => key !== undefined));
+  }
 }
