@@ -41,6 +41,9 @@ export async function confirmAgreement(deps: Deps, merchant: Merchant, agreement
     // No answer about the code: the attempt is given back (the payer did nothing wrong) and the merchant retries.
     logger.warn('agreement confirmation at the channel failed', { agreementId, channel: channel.id, error: error instanceof Error ? error.name : 'non-Error' });
     await deps.agreements.releaseOtpAttempt(agreementId);
+    // Ended meanwhile (the lockout, a terminate): the channel refused a code for a credential it has revoked.
+    const current = await loadAgreement(deps, merchant.merchantId, agreementId);
+    if (current.status !== 'PENDING') throw new ConflictError('agreement_not_confirmable', `The agreement is ${current.status}.`);
     throw new ServiceUnavailableError('channel_error', 'The channel did not answer; the agreement is unchanged, try again.');
   }
   if (result.outcome === 'active') return activate(deps, merchant, agreement, result);
