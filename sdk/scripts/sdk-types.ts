@@ -27,12 +27,24 @@ export const REQUIRED_COMPONENTS = [
   'ConfirmPaymentRequest',
   'CreateRefundRequest',
   'TestWebhookRequest',
+  'CaptureOrderRequest',
+  'Customer',
+  'CustomerTransaction',
+  'CustomerTransactionList',
+  'CreateCustomerRequest',
+  'Agreement',
+  'AgreementList',
+  'AgreementEvent',
+  'CreateAgreementRequest',
+  'ConfirmAgreementRequest',
 ] as const;
 
 /** List operations whose query parameters become a type (the SDK adds pagination on top). */
 const QUERY_TYPES: Readonly<Record<string, string>> = {
   '/v1/orders': 'OrderListQuery',
   '/v1/events': 'EventListQuery',
+  '/v1/customers/{id}/transactions': 'CustomerTransactionListQuery',
+  '/v1/agreements': 'AgreementListQuery',
 };
 
 interface Parameter {

@@ -1,4 +1,6 @@
+import { Agreements } from './resources/agreements.js';
 import { BalanceApi } from './resources/balance.js';
+import { Customers } from './resources/customers.js';
 import { Events } from './resources/events.js';
 import { Orders } from './resources/orders.js';
 import { Platform } from './resources/platform.js';
@@ -20,6 +22,8 @@ export class PaymentClient {
   readonly orders: Orders;
   readonly refunds: Refunds;
   readonly balance: BalanceApi;
+  readonly customers: Customers;
+  readonly agreements: Agreements;
   readonly events: Events;
   readonly platform: Platform;
   readonly webhooks: Webhooks;
@@ -29,6 +33,8 @@ export class PaymentClient {
     this.orders = new Orders(transport);
     this.refunds = new Refunds(transport);
     this.balance = new BalanceApi(transport);
+    this.customers = new Customers(transport);
+    this.agreements = new Agreements(transport);
     this.events = new Events(transport);
     this.platform = new Platform(transport);
     this.webhooks = new Webhooks(transport, this.platform);

@@ -3,6 +3,8 @@ export type { RequestOptions } from './transport.js';
 export { PageList, type Page } from './pagination.js';
 export type { OrderListParams } from './resources/orders.js';
 export type { EventListParams } from './resources/events.js';
+export type { CustomerTransactionListParams } from './resources/customers.js';
+export type { AgreementListParams } from './resources/agreements.js';
 export {
   APIError,
   AuthenticationError,
@@ -35,11 +37,21 @@ export { createTestWebhookKey, signTestWebhook, type SignedTestWebhook, type Tes
 // The API's objects, generated from docs/openapi.json. Two are renamed so they cannot shadow a class or a global:
 // the `Error` answer body and the order's `lastPaymentError`.
 export type {
+  Agreement,
+  AgreementEvent,
+  AgreementList,
   Balance,
+  CaptureOrderRequest,
   CardSummary,
+  ConfirmAgreementRequest,
   ConfirmPaymentRequest,
+  CreateAgreementRequest,
+  CreateCustomerRequest,
   CreateOrderRequest,
   CreateRefundRequest,
+  Customer,
+  CustomerTransaction,
+  CustomerTransactionList,
   DeliveryAttempt,
   Error as ErrorResponse,
   ErrorCode,

@@ -57,6 +57,8 @@ export interface Payment {
   captureBefore?: string;
   /** balance: the customer whose balance paid. (pattern: `^cus_[0-9a-z]{26}$`) */
   customerId?: string;
+  /** agreement: the agreement this debit was made under. (pattern: `^agr_[0-9a-z]{26}$`) */
+  agreementId?: string;
 }
 
 export interface NextAction {
@@ -466,4 +468,18 @@ export interface OrderListQuery {
 export interface EventListQuery {
   /** The order (`ord_…`) or the agreement (`agr_…`) whose events to list. */
   orderId: string;
+}
+
+/** Query parameters of GET /v1/customers/{id}/transactions. */
+export interface CustomerTransactionListQuery {
+  /** 1–100; default: 20 */
+  limit?: number;
+  /** length 1–2048 */
+  cursor?: string;
+}
+
+/** Query parameters of GET /v1/agreements. */
+export interface AgreementListQuery {
+  /** pattern: `^cus_[0-9a-z]{26}$` */
+  customerId: string;
 }

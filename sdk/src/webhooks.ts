@@ -1,6 +1,6 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { WebhookVerificationError } from './errors.js';
-import type { OrderEvent, PingEvent, PlatformKeys, RefundEvent } from './types.generated.js';
+import type { AgreementEvent, OrderEvent, PingEvent, PlatformKeys, RefundEvent } from './types.generated.js';
 
 /** One public key of `GET /v1/platform/keys`. */
 export type PlatformKey = PlatformKeys['keys'][number];
@@ -15,7 +15,7 @@ export interface VerificationKeys {
  * (`if (event.type === 'order.succeeded') event.data.object.amountCaptured`); with one, `data.object` is that type.
  */
 export type WebhookEvent<T = never> = [T] extends [never]
-  ? OrderEvent | RefundEvent | PingEvent
+  ? OrderEvent | RefundEvent | AgreementEvent | PingEvent
   : { readonly id: string; readonly type: string; readonly createdAt: string; readonly data: { readonly object: T } };
 
 /** A fetch `Headers`, or Node's `req.headers` (any letter case). */

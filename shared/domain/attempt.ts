@@ -58,6 +58,7 @@ export function paymentSummary(attempt: Attempt): Payment {
     createdAt: attempt.createdAt,
     ...(attempt.amountAuthorized != null ? { amountAuthorized: attempt.amountAuthorized, captureBefore: attempt.captureBefore ?? null } : {}),
     ...(attempt.customerId ? { customerId: attempt.customerId } : {}),
+    ...(attempt.agreementId ? { agreementId: attempt.agreementId } : {}),
   };
 }
 

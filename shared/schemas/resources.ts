@@ -44,6 +44,7 @@ export function orderResource(stored: Order, nowMs: number, refunds?: readonly R
           ...(order.payment.amountAuthorized != null ? { amountAuthorized: order.payment.amountAuthorized } : {}),
           ...(order.payment.captureBefore ? { captureBefore: order.payment.captureBefore } : {}),
           ...(order.payment.customerId ? { customerId: order.payment.customerId } : {}),
+          ...(order.payment.agreementId ? { agreementId: order.payment.agreementId } : {}),
         }
       : null,
     lastPaymentError: order.lastPaymentError,

@@ -42,6 +42,7 @@ export const paymentSchema = z.object({
   amountAuthorized: z.optional(amountSchema.check(z.describe('Authorizations (capture: false): the amount held, capturable in whole or in part, once.'))),
   captureBefore: z.optional(timeSchema.check(z.describe('Authorizations: not captured by then, the hold is voided and the order CLOSED (`authorization_expired`).'))),
   customerId: z.optional(idParam('cus').check(z.describe('balance: the customer whose balance paid.'))),
+  agreementId: z.optional(idParam('agr').check(z.describe('agreement: the agreement this debit was made under.'))),
 });
 
 export const paymentErrorSchema = z.object({

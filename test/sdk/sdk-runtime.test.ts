@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CardError, ConflictError, IdempotencyError, InvalidRequestError, PaymentClient, verifyWebhook, WebhookVerificationError } from '../../sdk/src/index.js';
+import { CardError, ConflictError, IdempotencyError, InvalidRequestError, PaymentClient, PaymentError, verifyWebhook, WebhookVerificationError } from '../../sdk/src/index.js';
+import { SANDBOX_OTP } from '../../shared/channels/sandbox-card.js';
 import { useTestRuntime } from '../support/runtime.js';
 import { eventually, WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -89,5 +90,91 @@ describe('SDK against the local runtime', () => {
     expect(await sdk.events.redeliver(event.id)).toMatchObject({ id: event.id });
     const ping = await sdk.webhooks.test({ url: hooks.url });
     expect(ping).toMatchObject({ url: hooks.url });
+  });
+});
+
+/** What issue 10 added to the API, through the SDK's typed methods (capture/void, customers, balances, agreements). */
+describe('SDK against the local runtime: pre-authorizations, stored value, agreements', () => {
+  const error = (promise: Promise<unknown>) => promise.then(() => undefined, (e: unknown) => e);
+
+  it('authorizes, captures part of it, voids another authorization, and refuses what the state forbids', async () => {
+    const order = await sdk.orders.create({ outTradeNo: outTradeNo('AUTH'), amount: 5000, currency: 'CNY', subject: 'Room deposit' });
+    const authorized = await sdk.orders.pay(order.id, { method: 'card', capture: false, card });
+    expect(authorized).toMatchObject({ status: 'AUTHORIZED', payment: { capture: false, amountAuthorized: 5000, captureBefore: expect.any(String) } });
+    const tooMuch = await error(sdk.orders.capture(order.id, { amount: 5001 }));
+    expect(tooMuch).toBeInstanceOf(InvalidRequestError);
+    expect(tooMuch).toMatchObject({ status: 422, code: 'capture_exceeds_authorized' });
+    expect(await sdk.orders.capture(order.id, { amount: 3000 })).toMatchObject({ status: 'SUCCEEDED', amountCaptured: 3000 });
+    expect(await error(sdk.orders.void(order.id))).toMatchObject({ status: 409, code: 'order_not_voidable' });
+
+    const other = await sdk.orders.create({ outTradeNo: outTradeNo('VOID'), amount: 800, currency: 'CNY', subject: 'Room deposit' });
+    await sdk.orders.pay(other.id, { method: 'card', capture: false, card });
+    expect(await sdk.orders.void(other.id)).toMatchObject({ status: 'CLOSED', closeReason: 'voided', amountCaptured: 0 });
+    const late = await error(sdk.orders.capture(other.id));
+    expect(late).toBeInstanceOf(ConflictError);
+    expect(late).toMatchObject({ code: 'order_not_capturable' });
+  });
+
+  it('creates a customer, tops it up, pays from its balance, and pages through its transactions', async () => {
+    const outCustomerNo = `sdk-u-${Date.now()}`;
+    const customer = await sdk.customers.create({ outCustomerNo, name: 'Li Lei' });
+    expect(customer).toMatchObject({ object: 'customer', outCustomerNo, balances: [{ currency: 'CNY', amount: 0 }] });
+    expect((await sdk.customers.retrieveByOutCustomerNo(outCustomerNo)).id).toBe(customer.id);
+    const duplicate = await error(sdk.customers.create({ outCustomerNo, name: 'Again' }));
+    expect(duplicate).toBeInstanceOf(ConflictError);
+    expect(duplicate).toMatchObject({ code: 'duplicate_out_customer_no', raw: { customerId: customer.id } });
+
+    const topup = await sdk.orders.create({ outTradeNo: outTradeNo('TOPUP'), amount: 10000, currency: 'CNY', subject: 'Top-up', purpose: 'topup', customerId: customer.id });
+    expect(await sdk.orders.pay(topup.id, { method: 'card', card })).toMatchObject({ status: 'SUCCEEDED' });
+    const purchase = await sdk.orders.create({ outTradeNo: outTradeNo('BAL'), amount: 3000, currency: 'CNY', subject: 'Tea' });
+    expect(await sdk.orders.pay(purchase.id, { method: 'balance', customerId: customer.id })).toMatchObject({ status: 'SUCCEEDED', payment: { channel: 'balance' } });
+    const tooBig = await sdk.orders.create({ outTradeNo: outTradeNo('BAL2'), amount: 7001, currency: 'CNY', subject: 'Tea' });
+    const refused = await error(sdk.orders.pay(tooBig.id, { method: 'balance', customerId: customer.id }));
+    expect(refused).toBeInstanceOf(PaymentError);
+    expect(refused).toMatchObject({ status: 402, code: 'insufficient_balance' });
+    expect((await sdk.customers.retrieve(customer.id)).balances).toEqual([{ currency: 'CNY', amount: 7000 }]);
+
+    const first = await sdk.customers.transactions(customer.id, { limit: 1 });
+    expect(first.data).toHaveLength(1);
+    expect(typeof first.nextCursor).toBe('string');
+    const all = [];
+    for await (const line of sdk.customers.transactions(customer.id, { limit: 1 })) all.push(line);
+    expect(all.map((t) => [t.type, t.amount, t.balanceAfter, t.orderId])).toEqual([
+      ['payment', -3000, 7000, purchase.id],
+      ['topup', 10000, 10000, topup.id],
+    ]);
+  });
+
+  it('signs a card agreement, confirms it with the OTP, debits it, lists, terminates, and lists its events', async () => {
+    const customer = await sdk.customers.create({ outCustomerNo: `sdk-agr-${Date.now()}`, name: 'Han Meimei' });
+    const pending = await sdk.agreements.create({
+      outAgreementNo: `SDK-AG-${Date.now()}`, customerId: customer.id, method: 'card', card, currency: 'CNY', maxAmountPerDebit: 5000,
+    });
+    expect(pending).toMatchObject({ object: 'agreement', status: 'PENDING', nextAction: { type: 'otp', url: expect.any(String) } });
+    const wrong = await error(sdk.agreements.confirm(pending.id, { otp: '000000' }));
+    expect(wrong).toBeInstanceOf(PaymentError);
+    expect(wrong).toMatchObject({ code: 'authentication_failed' });
+    const active = await sdk.agreements.confirm(pending.id, { otp: SANDBOX_OTP });
+    expect(active).toMatchObject({ status: 'ACTIVE', brand: 'visa', last4: '4242' });
+    expect((await sdk.agreements.list({ customerId: customer.id }).toArray({ limit: 10 })).map((a) => a.id)).toEqual([pending.id]);
+    expect((await sdk.agreements.retrieve(pending.id)).status).toBe('ACTIVE');
+
+    const bill = await sdk.orders.create({ outTradeNo: outTradeNo('DEBIT'), amount: 4200, currency: 'CNY', subject: 'Electricity' });
+    expect(await sdk.orders.pay(bill.id, { method: 'agreement', agreementId: pending.id })).toMatchObject({
+      status: 'SUCCEEDED', payment: { method: 'agreement', agreementId: pending.id, card: null },
+    });
+    const overLimit = await sdk.orders.create({ outTradeNo: outTradeNo('DEBIT2'), amount: 5001, currency: 'CNY', subject: 'Electricity' });
+    expect(await error(sdk.orders.pay(overLimit.id, { method: 'agreement', agreementId: pending.id }))).toMatchObject({ status: 402, code: 'agreement_limit_exceeded' });
+
+    expect(await sdk.agreements.terminate(pending.id)).toMatchObject({ status: 'TERMINATED', terminatedBy: 'merchant' });
+    const afterEnd = await error(sdk.orders.pay(overLimit.id, { method: 'agreement', agreementId: pending.id }));
+    expect(afterEnd).toBeInstanceOf(ConflictError);
+    expect(afterEnd).toMatchObject({ code: 'agreement_not_active' });
+
+    const events = await eventually(async () => {
+      const listed = await sdk.events.list({ orderId: pending.id }).toArray({ limit: 10 });
+      return listed.length === 2 ? listed : undefined;
+    }, 10_000, "the agreement's events");
+    expect(events.map((e) => e.type)).toEqual(['agreement.activated', 'agreement.terminated']);
   });
 });
