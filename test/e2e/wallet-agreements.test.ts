@@ -150,6 +150,22 @@ describe.each(['wechat_pay', 'alipay'])('%s agreements', (channel) => {
     expect((await client.post(`/v1/orders/${order.id}/pay`, { method: 'agreement', agreementId })).body.error.code).toBe('agreement_not_active');
   });
 
+  it('terminated by the merchant while PENDING, then signed by the payer anyway: stays TERMINATED, and the contract is revoked at the wallet', async () => {
+    const client = await merchant();
+    const agreementId: string = (await createAgreement(client, channel)).body.id;
+    const terminated = await client.post(`/v1/agreements/${agreementId}/terminate`, {});
+    expect(terminated.body).toMatchObject({ status: 'TERMINATED', terminatedBy: 'merchant' });
+    // The payer scans the code they were shown before the merchant changed its mind.
+    expect((await payer(channel, agreementId, 'sign')).status).toBe(200);
+    const revoked = await eventually(async () => {
+      const records = await atChannel(channel, agreementId);
+      return (channel === 'wechat_pay' ? records.contract_state : records.status) === (channel === 'wechat_pay' ? 'TERMINATED' : 'UNSIGN') ? records : undefined;
+    }, 20_000, 'the late signing to be revoked at the wallet');
+    if (channel === 'wechat_pay') expect(revoked).toMatchObject({ contract_terminate_info: { contract_termination_mode: 'MCH_API' } });
+    else expect(revoked).toMatchObject({ unsignedBy: 'merchant' });
+    expect((await client.get(`/v1/agreements/${agreementId}`)).body).toMatchObject({ status: 'TERMINATED', terminatedBy: 'merchant', version: terminated.body.version });
+  });
+
   it('a card with a wallet method is 400 and stores nothing; a forged sign callback is refused 4xx and leaves it PENDING', async () => {
     const client = await merchant();
     const withCard = await createAgreement(client, channel, { card: { number: '4242424242424242', expMonth: 12, expYear: 2030, cvc: '123' } });
