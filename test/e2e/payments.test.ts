@@ -5,6 +5,7 @@ import { blocklistKey } from '../../shared/domain/risk.js';
 import { createMerchant } from '../../shared/services/merchants.js';
 import { useTestRuntime } from '../support/runtime.js';
 import { acquirerCharges, acquirerActivity } from '../support/acquirer.js';
+import { eventually } from '../support/webhook-receiver.js';
 
 const env = useTestRuntime();
 
@@ -169,13 +170,18 @@ describe('concurrency', () => {
     const order = await env.api.createOrder();
     const results = await Promise.all(Array.from({ length: 50 }, () => env.api.pay(order.id)));
     const statuses = results.map((r) => r.status);
-    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    // One pay claims the order. On a busy machine its answer may be 202 (its workflow or the acquirer's answer
+    // outlasted the wait): an unknown outcome the janitor settles, never a second charge.
+    expect(statuses.filter((s) => s === 200 || s === 202)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(49);
     for (const r of results.filter((x) => x.status === 409)) expect(r.body.error.code).toBe('order_not_payable');
+    const settled = await eventually(async () => {
+      const read = await env.api.get(`/v1/orders/${order.id}`);
+      return read.body.status === 'PROCESSING' ? undefined : read.body;
+    }, 100_000, 'the order to leave PROCESSING');
+    expect(settled).toMatchObject({ status: 'SUCCEEDED', amountCaptured: order.amount });
     expect(await acquirerCharges(env.runtime, order.id)).toHaveLength(1);
-    const read = await env.api.get(`/v1/orders/${order.id}`);
-    expect(read.body).toMatchObject({ status: 'SUCCEEDED', amountCaptured: order.amount });
-  });
+  }, 150_000);
 });
 
 describe('a crash between steps', () => {

@@ -42,8 +42,9 @@ async function expectClosedAtAcquirer(env: { api: ApiClient; runtime: Runtime },
 }
 
 describe('authorize, capture and void at the card acquirer', () => {
-  // The janitor's first query 2 s after a change, the acquirer's answer given up after 1 s (the 0622 card).
-  const env = useTestRuntime({ janitorAfterSeconds: 2, cardTimeoutMs: 1000 });
+  // The janitor's first query 3 s after a change, the acquirer's answer given up after 2 s (the 0622 card; long
+  // enough that an honest answer on a busy machine is not taken for a lost one).
+  const env = useTestRuntime({ janitorAfterSeconds: 3, cardTimeoutMs: 2000 });
 
   const actionsOf = async (paymentId: string) => (await acquirerActivity(env.runtime, { paymentIds: [paymentId] })).map((e) => `${e.kind}:${e.amount ?? ''}`);
 

@@ -6,6 +6,7 @@ import { checkLedger } from '../../shared/services/ledger-check.js';
 import { createMerchant } from '../../shared/services/merchants.js';
 import type { ApiClient } from '../support/api-client.js';
 import { startTestRuntime } from '../support/runtime.js';
+import { eventually } from '../support/webhook-receiver.js';
 
 let runtime: Runtime;
 let api: ApiClient;
@@ -26,6 +27,17 @@ async function paidOrder(client: ApiClient = api, amount = 10_000) {
   const paid = await client.pay(order.id);
   expect(paid.body.status).toBe('SUCCEEDED');
   return paid.body;
+}
+
+const accepted = (r: { status: number }) => r.status === 201 || r.status === 202;
+
+/** The order once none of its refunds is PROCESSING (a 202 refund is settled by the janitor's query). */
+async function settledOrder(orderId: string) {
+  return eventually(async () => {
+    const read = await api.get(`/v1/orders/${orderId}`);
+    const refunds = read.body.refunds as { status: string }[];
+    return refunds.some((r) => r.status === 'PROCESSING') ? undefined : read.body;
+  }, 100_000, 'the refunds to leave PROCESSING');
 }
 
 describe('refunds', () => {
@@ -94,27 +106,27 @@ describe('refunds', () => {
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) => api.post(`/v1/orders/${order.id}/refunds`, { outRefundNo: `C-${i}`, amount: 3000 })),
     );
-    const created = results.filter((r) => r.status === 201);
+    // A reserved refund answers 201, or 202 on a busy machine when the channel's answer outlasts the wait.
+    const created = results.filter(accepted);
     expect(created).toHaveLength(3);
-    for (const r of results.filter((x) => x.status !== 201)) {
+    for (const r of results.filter((x) => !accepted(x))) {
       expect(r.status).toBe(422);
       expect(r.body.error.code).toBe('refund_exceeds_captured');
     }
-    const read = await api.get(`/v1/orders/${order.id}`);
-    expect(read.body.amountRefunded).toBe(9000);
-    expect(read.body.status).toBe('SUCCEEDED');
-    expect(read.body.refunds).toHaveLength(3);
-  });
+    const read = await settledOrder(order.id);
+    expect(read.amountRefunded).toBe(9000);
+    expect(read.status).toBe('SUCCEEDED');
+    expect(read.refunds).toHaveLength(3);
+  }, 150_000);
 
   it('50 concurrent refunds that exactly fill the order move it to REFUNDED once', async () => {
     const order = await paidOrder(api, 5000);
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) => api.post(`/v1/orders/${order.id}/refunds`, { outRefundNo: `F-${i}`, amount: 1000 })),
     );
-    expect(results.filter((r) => r.status === 201)).toHaveLength(5);
-    const read = await api.get(`/v1/orders/${order.id}`);
-    expect(read.body).toMatchObject({ status: 'REFUNDED', amountRefunded: 5000 });
-  });
+    expect(results.filter(accepted)).toHaveLength(5);
+    expect(await settledOrder(order.id)).toMatchObject({ status: 'REFUNDED', amountRefunded: 5000 });
+  }, 150_000);
 });
 
 describe('ledger and balance', () => {
