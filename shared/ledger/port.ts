@@ -16,6 +16,23 @@ export interface LedgerWrite {
   readonly holdEntry?: LedgerEntry;
   /** Commits only while no refund with this id exists (the orphaned hold sweep: a reserved refund owns its hold). */
   readonly unlessRefund?: string;
+  /**
+   * Commits only while the merchant's `available` in this currency is, shard by shard, what was read: a payout's
+   * guard on an account that has none of its own (docs/decisions.md, entry 156). A mismatch fails as `balance`.
+   */
+  readonly availableAsRead?: AvailableSnapshot;
+}
+
+/** A merchant's `available` in one currency as read, each shard's amount by shard number (missing = 0). */
+export interface AvailableSnapshot {
+  readonly merchantId: string;
+  readonly currency: string;
+  readonly shards: readonly number[];
+}
+
+/** The exact read a payout's reservation is conditioned on (strongly consistent). */
+export interface AvailableShardReader {
+  availableShards(merchantId: string, currency: string): Promise<AvailableSnapshot>;
 }
 
 /**

@@ -24,6 +24,10 @@ export type EntryKind =
   | 'hold_post'
   /** A hold voided or expired: its whole amount back to where it came from. */
   | 'hold_release'
+  /** A payout's fee, out of the channel's clearing into the platform's revenue, with the payout's hold post. */
+  | 'payout_fee'
+  /** A paid-out payout the bank returned: the amount and fee back to the merchant's available (entry 159). */
+  | 'payout_return'
   | 'reversal';
 
 export interface LedgerEntry {

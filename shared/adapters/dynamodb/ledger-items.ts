@@ -1,7 +1,7 @@
 import type { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { merchantBalanceRole } from '../../ledger/accounts.js';
 import type { HoldWrite } from '../../ledger/holds.js';
-import type { LedgerWrite } from '../../ledger/port.js';
+import type { AvailableSnapshot, LedgerWrite } from '../../ledger/port.js';
 import { assertPostable, netChanges, type LedgerEntry } from '../../ledger/posting.js';
 import { BALANCE_SHARDS, indexKeys, keys } from './keys.js';
 
@@ -23,6 +23,7 @@ export function ledgerWriteItems(table: string, write: LedgerWrite, shards = BAL
     out.push({ item: entryPut(table, entry), tag: 'entry' });
     out.push(...balanceUpdates(table, entry, shards));
   }
+  if (write.availableAsRead) conditionOnAvailable(table, out, write.availableAsRead);
   if (write.hold) out.push({ item: holdPut(table, write.hold), tag: 'hold' });
   if (write.unlessRefund) {
     out.push({
@@ -32,6 +33,28 @@ export function ledgerWriteItems(table: string, write: LedgerWrite, shards = BAL
   }
   assertOneWritePerItem(out);
   return out;
+}
+
+/**
+ * A payout's guard (docs/decisions.md, entry 156): every shard of the merchant's `available` in the currency must
+ * still hold what was read. The shard the entry changes gets the condition on its own update (one item, one
+ * operation); the others get a ConditionCheck. A payment changes only `pending`, so it never disturbs the guard;
+ * a refund or settlement that changed `available` since the read makes this write fail as `balance`, to be decided
+ * again on a fresh read. Equal values are enough: the sum is what the guard is about, not the history.
+ */
+function conditionOnAvailable(table: string, out: { item: TxItem; tag: LedgerItemTag }[], seen: AvailableSnapshot): void {
+  seen.shards.forEach((amount, shard) => {
+    const key = keys.balanceShard(seen.merchantId, seen.currency, shard);
+    const condition = amount === 0 ? '(attribute_not_exists(available) OR available = :seen)' : 'available = :seen';
+    const row = out.find(({ item }) => item.Update?.Key?.PK === key.PK && item.Update?.Key?.SK === key.SK);
+    if (row?.item.Update) {
+      row.item.Update.ConditionExpression = condition;
+      row.item.Update.ExpressionAttributeValues = { ...row.item.Update.ExpressionAttributeValues, ':seen': amount };
+      row.tag = 'balance';
+      return;
+    }
+    out.push({ item: { ConditionCheck: { TableName: table, Key: key, ConditionExpression: condition, ExpressionAttributeValues: { ':seen': amount } } }, tag: 'balance' });
+  });
 }
 
 /**

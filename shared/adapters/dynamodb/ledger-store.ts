@@ -2,10 +2,10 @@ import { GetCommand, QueryCommand, ScanCommand, TransactWriteCommand, type Dynam
 import { accounts } from '../../ledger/accounts.js';
 import type { StoredBalance } from '../../ledger/check.js';
 import type { Hold } from '../../ledger/holds.js';
-import type { BalanceRow, LedgerStore, LedgerWrite, MerchantBalances, PostOutcome } from '../../ledger/port.js';
+import type { AvailableShardReader, AvailableSnapshot, BalanceRow, LedgerStore, LedgerWrite, MerchantBalances, PostOutcome } from '../../ledger/port.js';
 import type { LedgerEntry } from '../../ledger/posting.js';
 import { cancellationReasons, withConflictRetry } from './client.js';
-import { keys } from './keys.js';
+import { BALANCE_SHARDS, keys } from './keys.js';
 import { ledgerWriteItems } from './ledger-items.js';
 
 type Item = Record<string, unknown>;
@@ -17,7 +17,7 @@ type Item = Record<string, unknown>;
  */
 const CONFLICT_ROUNDS = 12;
 
-export class DynamoLedgerStore implements LedgerStore {
+export class DynamoLedgerStore implements LedgerStore, AvailableShardReader {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -35,6 +35,16 @@ export class DynamoLedgerStore implements LedgerStore {
     const sorted = [...totals].sort(([a], [b]) => a.localeCompare(b));
     const rows = (role: 'available' | 'pending'): BalanceRow[] => sorted.map(([currency, row]) => ({ currency, amount: row[role] }));
     return { available: rows('available'), pending: rows('pending') };
+  }
+
+  async availableShards(merchantId: string, currency: string): Promise<AvailableSnapshot> {
+    const shards = new Array<number>(this.shards ?? BALANCE_SHARDS).fill(0);
+    const query = { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :currency)', ExpressionAttributeValues: { ':pk': keys.balancePartition(merchantId), ':currency': `${currency}#` } };
+    for await (const item of this.pages(query, 'query')) {
+      const shard = Number((item.SK as string).slice(currency.length + 1));
+      if (shard < shards.length) shards[shard] = (item.available as number | undefined) ?? 0;
+    }
+    return { merchantId, currency, shards };
   }
 
   async accountBalance(account: string, currency: string): Promise<number> {
