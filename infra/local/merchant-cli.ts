@@ -3,12 +3,14 @@ import { DynamoLedgerStore } from '../../shared/adapters/dynamodb/ledger-store.j
 import { DynamoBlocklistStore, DynamoMerchantStore } from '../../shared/adapters/dynamodb/merchant-store.js';
 import { blocklistKey, type BlocklistSubject } from '../../shared/domain/risk.js';
 import { checkLedger, ledgerFigures } from '../../shared/services/ledger-check.js';
-import { createMerchant } from '../../shared/services/merchants.js';
+import type { MerchantFees } from '../../shared/domain/fees.js';
+import { createMerchant, merchantFees, setMerchantFees } from '../../shared/services/merchants.js';
 import { connectAws, connectLocal } from './connect.js';
 
 const USAGE = `Usage (add --aws to act on a deployed region, see README "Deploy to AWS"):
   npm run merchant -- create --name "Shop" [--notify-url URL] [--risk-challenge-amount N] [--fee-bps N]
   npm run merchant -- disable <merchantId> | enable <merchantId>
+  npm run merchant -- fees <merchantId> [--set '{"default":{"bps":60,"fixed":0},"methods":{"wechat_pay":{"bps":38,"fixed":0}}}']
   npm run merchant -- block <payer_id|card_fingerprint|payer_ip> <value> [--reason TEXT]
   npm run merchant -- unblock <payer_id|card_fingerprint|payer_ip> <value>
   npm run merchant -- ledger-check`;
@@ -23,6 +25,7 @@ async function main(): Promise<number> {
       'risk-challenge-amount': { type: 'string' },
       'fee-bps': { type: 'string' },
       reason: { type: 'string' },
+      set: { type: 'string' },
       aws: { type: 'boolean', default: false },
     },
   });
@@ -57,6 +60,13 @@ async function main(): Promise<number> {
         await merchants.setStatus(args[0] ?? '', command === 'disable' ? 'disabled' : 'active');
         out({ merchantId: args[0], status: command === 'disable' ? 'disabled' : 'active' });
         return 0;
+      case 'fees': {
+        // Without --set: the schedule the merchant pays now (its own, or the one its older single rate stands for).
+        const merchantId = args[0] ?? '';
+        const deps = { merchants, settings: { defaultFeeBps: local.config.DEFAULT_FEE_BPS } };
+        out({ merchantId, fees: values.set ? await setMerchantFees(deps, merchantId, JSON.parse(values.set) as MerchantFees) : await merchantFees(deps, merchantId) });
+        return 0;
+      }
       case 'block':
       case 'unblock': {
         const [subject, value] = args as [BlocklistSubject, string];

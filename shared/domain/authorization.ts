@@ -1,7 +1,7 @@
 import type { Attempt } from './attempt.js';
 import type { CardBrand } from './card.js';
 import type { LedgerEntry } from './ledger.js';
-import { basisPoints } from './money.js';
+import { feeFor, type MerchantFees } from './fees.js';
 import type { AuthorizationClaim, Order } from './order.js';
 import { assertTransition } from './order-state.js';
 import { paymentEntry } from './payment-outcome.js';
@@ -92,7 +92,7 @@ export function applyAuthorizationOutcome(
   before: Order,
   attempt: Attempt,
   outcome: AuthorizationOutcome,
-  ctx: { readonly now: string; readonly feeBps: number; readonly ledgerEntryId: string },
+  ctx: { readonly now: string; readonly fees: MerchantFees; readonly ledgerEntryId: string },
 ): AuthorizationChange {
   const claim = before.authorizationClaim;
   const payment = before.payment;
@@ -102,7 +102,7 @@ export function applyAuthorizationOutcome(
   switch (outcome.kind) {
     case 'captured': {
       assertTransition(before.status, 'SUCCEEDED');
-      const fee = basisPoints(outcome.amount, ctx.feeBps);
+      const fee = feeFor(ctx.fees, payment.method, outcome.amount);
       const channel = payment.channel ?? 'unknown';
       const after: Order = {
         ...base,

@@ -1,5 +1,6 @@
 import type { Attempt } from './attempt.js';
-import { basisPoints, type Currency } from './money.js';
+import type { Currency } from './money.js';
+import { feeFor, type MerchantFees } from './fees.js';
 import { balancePaymentLines, paymentLines, topupLines, type LedgerEntry, type LedgerLine } from './ledger.js';
 import { BALANCE_CHANNEL } from './customer.js';
 import type { NextAction, Order, Payment } from './order.js';
@@ -114,7 +115,7 @@ export interface OutcomeChange {
 export function applyOutcome(
   before: Order,
   result: AttemptOutcome,
-  ctx: { readonly now: string; readonly feeBps: number; readonly ledgerEntryId: string; readonly captureBefore?: string },
+  ctx: { readonly now: string; readonly fees: MerchantFees; readonly ledgerEntryId: string; readonly captureBefore?: string },
 ): OutcomeChange {
   const payment = before.payment as Payment;
   const base = { ...before, version: before.version + 1, updatedAt: ctx.now };
@@ -136,7 +137,7 @@ export function applyOutcome(
     }
     case 'succeeded': {
       assertTransition(before.status, 'SUCCEEDED');
-      const fee = basisPoints(before.amount, ctx.feeBps);
+      const fee = feeFor(ctx.fees, payment.method, before.amount);
       const after: Order = {
         ...base,
         status: 'SUCCEEDED',

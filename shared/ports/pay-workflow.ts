@@ -1,6 +1,7 @@
 import type { CardSummary } from '../domain/card.js';
 import type { Order } from '../domain/order.js';
 import type { AttemptOutcome } from '../domain/payment-outcome.js';
+import type { MerchantFees } from '../domain/fees.js';
 import type { RiskDecision } from '../domain/risk.js';
 import type { SealedBox } from './key-center.js';
 
@@ -21,7 +22,8 @@ export interface PayWorkflowInput {
   readonly bank?: string;
   readonly payer: { readonly id?: string; readonly ip?: string };
   readonly challengeAmount: number;
-  readonly feeBps: number;
+  /** The merchant's fee schedule, read when the pay began (shared/domain/fees.ts). */
+  readonly fees: MerchantFees;
 }
 
 export interface RouteState {

@@ -1,3 +1,4 @@
+import type { MerchantFees } from '../domain/fees.js';
 import type { LedgerEntry } from '../domain/ledger.js';
 import type { HoldWrite } from '../ledger/holds.js';
 import type { LedgerWriteFailure } from '../ledger/port.js';
@@ -16,8 +17,10 @@ export interface Merchant {
   readonly notifyUrl: string | null;
   /** Orders above this amount get an OTP challenge; null uses the platform default. */
   readonly riskChallengeAmount: number | null;
-  /** The platform's fee for this merchant in basis points; null uses the platform default. */
+  /** The platform's fee for this merchant in basis points; null uses the platform default. Superseded by `fees`. */
   readonly feeBps: number | null;
+  /** The fee schedule per payment method (shared/domain/fees.ts); absent on merchants created before it, which pay `feeBps`. */
+  readonly fees?: MerchantFees | null;
   readonly createdAt: string;
 }
 
@@ -25,6 +28,8 @@ export interface MerchantStore {
   create(merchant: Merchant): Promise<void>;
   get(merchantId: string): Promise<Merchant | undefined>;
   setStatus(merchantId: string, status: Merchant['status']): Promise<void>;
+  /** Replaces the merchant's fee schedule; throws NotFoundError for an unknown merchant. */
+  setFees(merchantId: string, fees: MerchantFees): Promise<void>;
 }
 
 /** An outbox record, written in the same transaction as the change it describes. */

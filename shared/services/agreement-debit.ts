@@ -1,6 +1,7 @@
 import { refuseDebit } from '../domain/agreement-rules.js';
 import { ConflictError, PaymentDeclinedError, ServiceUnavailableError } from '../domain/errors.js';
 import { declineCode } from '../domain/error-codes.js';
+import { merchantFeesOf, type MerchantFees } from '../domain/fees.js';
 import { newId } from '../domain/ids.js';
 import { isExpired, type Order, type Payment } from '../domain/order.js';
 import type { AttemptOutcome } from '../domain/payment-outcome.js';
@@ -53,7 +54,7 @@ export async function payWithAgreement(
   if (!(await recordAttemptChannel(deps, { orderId, paymentId: payment.id, channel: channel.id }))) {
     throw new ConflictError('order_not_payable', 'The order changed while the debit started.');
   }
-  const feeBps = merchant.feeBps ?? deps.settings.defaultFeeBps;
+  const fees = merchantFeesOf(merchant, deps.settings.defaultFeeBps);
   let outcome: AttemptOutcome;
   try {
     const result = await flowOf(channel, 'createPayment')({
@@ -70,9 +71,9 @@ export async function payWithAgreement(
     });
     outcome = outcomeOf(channel.id, result);
   } catch (error) {
-    return debitFailed(deps, { orderId, paymentId: payment.id, channel: channel.id, feeBps }, error);
+    return debitFailed(deps, { orderId, paymentId: payment.id, channel: channel.id, fees }, error);
   }
-  const { order: committed } = await commitAttemptOutcome(deps, { orderId, paymentId: payment.id, outcome, feeBps });
+  const { order: committed } = await commitAttemptOutcome(deps, { orderId, paymentId: payment.id, outcome, fees });
   if (outcome.outcome === 'declined') throw new PaymentDeclinedError(declineCode(outcome.code), outcome.message, { orderId });
   return { statusCode: 200, order: committed };
 }
@@ -108,13 +109,13 @@ function assertPayable(order: Order, nowMs: number): void {
  */
 async function debitFailed(
   deps: Deps,
-  ids: { orderId: string; paymentId: string; channel: string; feeBps: number },
+  ids: { orderId: string; paymentId: string; channel: string; fees: MerchantFees },
   error: unknown,
 ): Promise<PaymentResponse> {
   const reason = error instanceof Error ? error.name : 'non-Error';
   if (error instanceof ChannelRejectedError) {
     const released: AttemptOutcome = { outcome: 'declined', channel: ids.channel, channelPaymentId: null, code: 'processing_error', message: 'The channel refused the debit.' };
-    await commitAttemptOutcome(deps, { orderId: ids.orderId, paymentId: ids.paymentId, outcome: released, feeBps: ids.feeBps });
+    await commitAttemptOutcome(deps, { orderId: ids.orderId, paymentId: ids.paymentId, outcome: released, fees: ids.fees });
     logger.warn('agreement debit refused by the channel', { ...ids, error: reason });
     throw new ServiceUnavailableError('payment_processing_error', 'The channel refused the debit; the order is unchanged, try again.');
   }

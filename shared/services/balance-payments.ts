@@ -1,5 +1,6 @@
 import { BALANCE_CHANNEL } from '../domain/customer.js';
 import { PaymentDeclinedError, ValidationError } from '../domain/errors.js';
+import { NO_FEES } from '../domain/fees.js';
 import type { Order } from '../domain/order.js';
 import type { AttemptOutcome } from '../domain/payment-outcome.js';
 import type { PayOrderRequest } from '../schemas/requests.js';
@@ -34,7 +35,7 @@ export async function payFromBalance(
   const succeeded: AttemptOutcome = { outcome: 'succeeded', ...ids };
   try {
     // No fee: the platform charged its fee when the balance was topped up (entry 120).
-    const { order } = await commitAttemptOutcome(deps, { ...claimed, outcome: succeeded, feeBps: 0 });
+    const { order } = await commitAttemptOutcome(deps, { ...claimed, outcome: succeeded, fees: NO_FEES });
     await deps.timers.cancel(paymentQueryKey(claimed.paymentId));
     return { statusCode: 200, order };
   } catch (error) {
@@ -42,7 +43,7 @@ export async function payFromBalance(
   }
   const message = "The customer's balance does not cover the order.";
   const declined: AttemptOutcome = { outcome: 'declined', ...ids, code: 'insufficient_balance', message };
-  await commitAttemptOutcome(deps, { ...claimed, outcome: declined, feeBps: 0 });
+  await commitAttemptOutcome(deps, { ...claimed, outcome: declined, fees: NO_FEES });
   await deps.timers.cancel(paymentQueryKey(claimed.paymentId));
   throw new PaymentDeclinedError('insufficient_balance', message, { orderId: claimed.orderId });
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { AuthenticationError, PermissionError, ReplayedRequestError } from '../domain/errors.js';
+import { AuthenticationError, NotFoundError, PermissionError, ReplayedRequestError } from '../domain/errors.js';
+import { assertMerchantFees, merchantFeesOf, type MerchantFees } from '../domain/fees.js';
 import { newId } from '../domain/ids.js';
 import { assertNotifyUrl } from '../domain/notify-url.js';
 import {
@@ -42,6 +43,27 @@ export async function createMerchant(
     await scheduleSweep({ timers: deps.timers, janitorAfterSeconds: deps.janitorAfterSeconds }, merchantId, nowMs);
   }
   return { merchantId, secret };
+}
+
+/**
+ * Replaces a merchant's fee schedule (the CLI's `fees` verb; the operations API's merchant fees). Checked before it is
+ * stored; the next payment committed in any container reads it (the commit reads the merchant, not this cache).
+ */
+export async function setMerchantFees(deps: Pick<Deps, 'merchants'>, merchantId: string, fees: MerchantFees): Promise<MerchantFees> {
+  const checked = assertMerchantFees(fees);
+  await deps.merchants.setFees(merchantId, checked);
+  forgetCachedMerchant(merchantId);
+  return checked;
+}
+
+/** The fee schedule a merchant pays now: its own, or the one its older single rate stands for. */
+export async function merchantFees(
+  deps: Pick<Deps, 'merchants'> & { readonly settings: Pick<Deps['settings'], 'defaultFeeBps'> },
+  merchantId: string,
+): Promise<MerchantFees> {
+  const merchant = await deps.merchants.get(merchantId);
+  if (!merchant) throw new NotFoundError('merchant', 'merchantId');
+  return merchantFeesOf(merchant, deps.settings.defaultFeeBps);
 }
 
 export interface SignedHeaders {

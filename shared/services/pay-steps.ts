@@ -130,7 +130,8 @@ export async function commitPayment(deps: Deps, state: PayWorkflowState): Promis
     orderId: state.orderId,
     paymentId: currentPaymentId(state),
     outcome,
-    feeBps: state.feeBps,
+    // A workflow started before fee schedules (its input has feeBps, no fees) reads the merchant's schedule at commit.
+    fees: state.fees,
   });
   const blocked = state.risk?.action === 'block';
   // The outcome is counted (PaymentsSucceeded/Failed) by the one writer, as every other path's is.
@@ -170,6 +171,6 @@ export async function releaseClaim(deps: Deps, state: PayWorkflowState): Promise
   if (!isClaimedFor(claimed, state.paymentId)) {
     throw new Error(`order ${state.orderId} is not claimed for payment ${state.paymentId}: nothing to release`);
   }
-  const { order } = await commitAttemptOutcome(deps, { orderId: claimed.id, paymentId: state.paymentId, outcome, feeBps: state.feeBps });
+  const { order } = await commitAttemptOutcome(deps, { orderId: claimed.id, paymentId: state.paymentId, outcome, fees: state.fees });
   return { order, outcome: 'declined', declineCode: 'processing_error', declineMessage: outcome.message };
 }

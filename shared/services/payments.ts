@@ -8,6 +8,7 @@ import {
   ValidationError,
 } from '../domain/errors.js';
 import { declineCode } from '../domain/error-codes.js';
+import { merchantFeesOf, type MerchantFees } from '../domain/fees.js';
 import { newId } from '../domain/ids.js';
 import { SUPPORTED_METHODS, isExpired, type Order, type PaymentMethod } from '../domain/order.js';
 import { OTP_ATTEMPTS, type AttemptOutcome } from '../domain/payment-outcome.js';
@@ -102,7 +103,7 @@ export async function payOrder(
     ...(request.netbank?.bank ? { bank: request.netbank.bank } : {}),
     payer: request.payer ?? {},
     challengeAmount: merchant.riskChallengeAmount ?? deps.settings.defaultChallengeAmount,
-    feeBps: merchant.feeBps ?? deps.settings.defaultFeeBps,
+    fees: merchantFeesOf(merchant, deps.settings.defaultFeeBps),
   });
   if (execution.status === 'SUCCEEDED') return answer(execution.output);
 
@@ -220,20 +221,20 @@ export async function confirmPayment(deps: Deps, merchant: Merchant, orderId: st
   }
   // Claimed PROCESSING: if the confirm's answer is lost (or this process dies), the janitor asks the channel.
   await schedulePaymentQuery(deps, { orderId, paymentId: payment.id }, nowMs);
-  const feeBps = merchant.feeBps ?? deps.settings.defaultFeeBps;
+  const fees = merchantFeesOf(merchant, deps.settings.defaultFeeBps);
   const facts = { orderId, paymentId: payment.id, channel: channel.id };
   let result: CreatePaymentResult;
   try {
     result = await flowOf(channel, 'confirmPayment')({ paymentId: payment.id, channelPaymentId: payment.channelPaymentId, capture: payment.capture, otp });
   } catch (error) {
-    return confirmFailed(deps, claimed, feeBps, error, { ...facts, otp });
+    return confirmFailed(deps, claimed, fees, error, { ...facts, otp });
   }
   const failures = result.outcome === 'declined' ? payment.otpFailures + 1 : payment.otpFailures;
   const retry = result.outcome === 'declined' && result.code === 'authentication_failed' && failures < OTP_ATTEMPTS;
   const outcome: AttemptOutcome = retry
     ? { outcome: 'requires_action', channel: channel.id, channelPaymentId: payment.channelPaymentId, nextAction: payment.nextAction }
     : outcomeOf(channel.id, result);
-  const { order: committed } = await commitAttemptOutcome(deps, { orderId, paymentId: payment.id, outcome, feeBps, otpFailures: failures });
+  const { order: committed } = await commitAttemptOutcome(deps, { orderId, paymentId: payment.id, outcome, fees, otpFailures: failures });
   const counted = { ...facts, code: result.outcome === 'declined' ? result.code : null };
   const confirmation = retry ? 'retry' : result.outcome === 'declined' ? 'declined' : 'succeeded';
   logger.info('OTP confirmation', { ...counted, result: confirmation });
@@ -253,7 +254,7 @@ export async function confirmPayment(deps: Deps, merchant: Merchant, orderId: st
 async function confirmFailed(
   deps: Deps,
   claimed: Order,
-  feeBps: number,
+  fees: MerchantFees,
   error: unknown,
   facts: { orderId: string; paymentId: string; channel: string; otp: string },
 ): Promise<PaymentResponse> {
@@ -267,7 +268,7 @@ async function confirmFailed(
       channelPaymentId: payment.channelPaymentId!,
       nextAction: payment.nextAction!,
     };
-    await commitAttemptOutcome(deps, { orderId: claimed.id, paymentId: payment.id, outcome: reopened, feeBps, otpFailures: payment.otpFailures });
+    await commitAttemptOutcome(deps, { orderId: claimed.id, paymentId: payment.id, outcome: reopened, fees, otpFailures: payment.otpFailures });
     logger.warn('OTP confirmation refused by the channel; the challenge stays open', { ...ids, ...failure });
     countConfirmation(deps, 'channel_error', { ...ids, code: failure.error });
     throw new ServiceUnavailableError('channel_error', 'The payment channel refused the confirmation; the order is unchanged, try again.');

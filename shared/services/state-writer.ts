@@ -6,6 +6,7 @@ import {
   claimedAuthorization,
   type AuthorizationOutcome,
 } from '../domain/authorization.js';
+import { merchantFeesOf, type MerchantFees } from '../domain/fees.js';
 import { newId } from '../domain/ids.js';
 import { latePaymentLines, lateRefundLines, refundLines, type LedgerEntry } from '../domain/ledger.js';
 import { merchantBalanceIn } from '../ledger/reads.js';
@@ -170,7 +171,7 @@ const COMMIT_ROUNDS = 4;
  */
 export async function commitAttemptOutcome(
   deps: WriterDeps,
-  input: { orderId: string; paymentId: string; outcome: AttemptOutcome; feeBps?: number; otpFailures?: number },
+  input: { orderId: string; paymentId: string; outcome: AttemptOutcome; fees?: MerchantFees; otpFailures?: number },
 ): Promise<AttemptCommit> {
   for (let round = 0; round < COMMIT_ROUNDS; round += 1) {
     const order = await deps.orders.getOrder(input.orderId);
@@ -216,9 +217,9 @@ export async function commitAttemptOutcome(
       result = { kind: 'committed', order, attempt: after };
     } else {
       const decided = await withCheckoutPage(deps.checkout, order, input.outcome, nowMs);
-      const feeBps = input.feeBps ?? (await merchantFeeBps(deps, order.merchantId));
+      const fees = input.fees ?? merchantFeesOf(await deps.merchants.get(order.merchantId), deps.settings.defaultFeeBps);
       const captureBefore = decided.outcome === 'authorized' ? holdUntil(deps, attempt, decided.channel, nowMs) : undefined;
-      const applied = applyOutcome(order, decided, { now, feeBps, ledgerEntryId: newId('le', nowMs), captureBefore });
+      const applied = applyOutcome(order, decided, { now, fees, ledgerEntryId: newId('le', nowMs), captureBefore });
       const withFailures = input.otpFailures === undefined ? applied.after.payment! : { ...applied.after.payment!, otpFailures: input.otpFailures };
       const provisional: Order = { ...applied.after, payment: withFailures };
       const after = attemptAfter(attempt, decided, provisional, now);
@@ -309,11 +310,6 @@ function latePaymentEntry(order: Order, attempt: Attempt, nowMs: number): Ledger
     lines: latePaymentLines({ channel, amount: attempt.amount }),
     createdAt: new Date(nowMs).toISOString(),
   };
-}
-
-async function merchantFeeBps(deps: Pick<Deps, 'merchants' | 'settings'>, merchantId: string): Promise<number> {
-  const merchant = await deps.merchants.get(merchantId);
-  return merchant?.feeBps ?? deps.settings.defaultFeeBps;
 }
 
 /**
@@ -532,7 +528,7 @@ export async function commitAuthorizationOutcome(
     const nowMs = deps.now();
     const applied = applyAuthorizationOutcome(order, attempt, input.outcome, {
       now: new Date(nowMs).toISOString(),
-      feeBps: await merchantFeeBps(deps, order.merchantId),
+      fees: merchantFeesOf(await deps.merchants.get(order.merchantId), deps.settings.defaultFeeBps),
       ledgerEntryId: newId('le', nowMs),
     });
     if (applied.attempt !== attempt) assertAttemptTransition(attempt.status, applied.attempt.status);

@@ -60,7 +60,7 @@ async function claimed(amount: number, extra: { topupFor?: string; method?: Paym
 
 async function toppedUp(customerId: string, amount: number): Promise<Order> {
   const { order, paymentId } = await claimed(amount, { topupFor: customerId });
-  const committed = await commitAttemptOutcome(deps, { orderId: order.id, paymentId, outcome: { outcome: 'succeeded', channel: 'card_a', channelPaymentId: `ch_${paymentId}` }, feeBps: 60 });
+  const committed = await commitAttemptOutcome(deps, { orderId: order.id, paymentId, outcome: { outcome: 'succeeded', channel: 'card_a', channelPaymentId: `ch_${paymentId}` }, fees: { default: { bps: 60, fixed: 0 }, methods: {} } });
   return committed.order;
 }
 
@@ -69,8 +69,8 @@ describe('top-ups through the one writer', () => {
     const customer = await newCustomer();
     const { order, paymentId } = await claimed(5000, { topupFor: customer.id });
     const outcome = { outcome: 'succeeded', channel: 'card_a', channelPaymentId: `ch_${paymentId}` } as const;
-    expect((await commitAttemptOutcome(deps, { orderId: order.id, paymentId, outcome, feeBps: 60 })).kind).toBe('committed');
-    expect((await commitAttemptOutcome(deps, { orderId: order.id, paymentId, outcome, feeBps: 60 })).kind).toBe('duplicate');
+    expect((await commitAttemptOutcome(deps, { orderId: order.id, paymentId, outcome, fees: { default: { bps: 60, fixed: 0 }, methods: {} } })).kind).toBe('committed');
+    expect((await commitAttemptOutcome(deps, { orderId: order.id, paymentId, outcome, fees: { default: { bps: 60, fixed: 0 }, methods: {} } })).kind).toBe('duplicate');
     expect(await balanceOf(customer.id)).toBe(5000);
     const lines = await listCustomerTransactions(deps, customer.id, { limit: 10 });
     expect(lines.data.map((t) => [t.type, t.amount, t.balanceAfter, t.orderId])).toEqual([['topup', 5000, 5000, order.id]]);

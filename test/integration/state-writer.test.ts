@@ -75,7 +75,7 @@ describe('commitAttemptOutcome', () => {
     const { order, paymentId } = await claimed();
     const metrics: MetricDocument[] = [];
     setMetricSink((d) => metrics.push(d));
-    const first = await commitAttemptOutcome(deps, { orderId: order.id, paymentId, outcome: succeeded('ch_1', { amount: 1999, currency: 'CNY' }), feeBps: 60 });
+    const first = await commitAttemptOutcome(deps, { orderId: order.id, paymentId, outcome: succeeded('ch_1', { amount: 1999, currency: 'CNY' }), fees: { default: { bps: 60, fixed: 0 }, methods: {} } });
     expect(first.kind).toBe('committed');
     // Counted where every path (workflow, confirm, callback, janitor) ends: once, by channel.
     expect(metrics).toEqual([expect.objectContaining({ [PAYMENT_METRICS.succeeded]: 1, Service: 'payments', Channel: 'card_a', orderId: order.id })]);
@@ -85,7 +85,7 @@ describe('commitAttemptOutcome', () => {
     ]);
     expect(await deps.orders.findAttempt({ channel: 'card_a', channelPaymentId: 'ch_1' })).toEqual({ orderId: order.id, paymentId });
 
-    const again = await commitAttemptOutcome(deps, { orderId: order.id, paymentId, outcome: succeeded('ch_1'), feeBps: 60 });
+    const again = await commitAttemptOutcome(deps, { orderId: order.id, paymentId, outcome: succeeded('ch_1'), fees: { default: { bps: 60, fixed: 0 }, methods: {} } });
     expect(again.kind).toBe('duplicate');
     expect(metrics).toHaveLength(1);
     setMetricSink(undefined);
@@ -97,7 +97,7 @@ describe('commitAttemptOutcome', () => {
     const { order, paymentId } = await claimed(500);
     for (const wrong of [{ amount: 499 }, { currency: 'USD' as const }]) {
       await expect(
-        commitAttemptOutcome(deps, { orderId: order.id, paymentId, outcome: succeeded('ch_m', wrong), feeBps: 60 }),
+        commitAttemptOutcome(deps, { orderId: order.id, paymentId, outcome: succeeded('ch_m', wrong), fees: { default: { bps: 60, fixed: 0 }, methods: {} } }),
       ).rejects.toBeInstanceOf(OutcomeMismatchError);
     }
     expect(await deps.orders.getOrder(order.id)).toMatchObject({ status: 'PROCESSING', version: 2 });
@@ -164,7 +164,7 @@ describe('commitAttemptOutcome', () => {
       orderId: order.id,
       paymentId: next,
       outcome: { outcome: 'declined', channel: null, channelPaymentId: null, code: 'no_channel_available', message: 'none' },
-      feeBps: 60,
+      fees: { default: { bps: 60, fixed: 0 }, methods: {} },
     });
     expect(declined.order).toMatchObject({ status: 'CREATED', lastPaymentError: { code: 'no_channel_available', paymentId: next } });
     const attempts = await deps.orders.listAttempts(order.id);

@@ -86,7 +86,7 @@ function attemptOf(order: Order): Attempt {
 }
 
 describe('a claimed authorization ends with its channel\'s answer', () => {
-  const ctx = { now: '2026-11-23T08:00:00.000Z', feeBps: 60, ledgerEntryId: 'le_1' };
+  const ctx = { now: '2026-11-23T08:00:00.000Z', fees: { default: { bps: 60, fixed: 0 }, methods: {} }, ledgerEntryId: 'le_1' };
 
   it('the claim takes AUTHORIZED to PROCESSING with its marker; nothing else can be claimed', () => {
     const claimed = claimedAuthorization(authorizedOrder(), { kind: 'capture', amount: 3000, closeReason: null }, ctx.now);

@@ -1,5 +1,8 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { MerchantFees } from '../../domain/fees.js';
+import { NotFoundError } from '../../domain/errors.js';
 import type { BlocklistStore, Merchant, MerchantStore } from '../../ports/stores.js';
+import { isConditionFailure } from './client.js';
 import { keys } from './keys.js';
 
 export class DynamoMerchantStore implements MerchantStore {
@@ -36,6 +39,23 @@ export class DynamoMerchantStore implements MerchantStore {
         ExpressionAttributeValues: { ':status': status },
       }),
     );
+  }
+
+  async setFees(merchantId: string, fees: MerchantFees): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.merchant(merchantId),
+          UpdateExpression: 'SET fees = :fees',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeValues: { ':fees': fees },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) throw new NotFoundError('merchant', 'merchantId');
+      throw error;
+    }
   }
 }
 
