@@ -105,7 +105,9 @@ export class PaymentApi extends Construct {
         });
         integrations.set(route.handler, integration);
       }
-      this.api.root.resourceForPath(route.path).addMethod(route.method, integration);
+      // The operations API: API Gateway checks the caller's SigV4 signature against IAM before the function runs.
+      const authorization = route.iam ? { authorizationType: apigw.AuthorizationType.IAM } : undefined;
+      this.api.root.resourceForPath(route.path).addMethod(route.method, integration, authorization);
     }
 
     // Responses API Gateway writes itself, in the contract's error shape (as the local gateway does).
@@ -129,7 +131,7 @@ export class PaymentApi extends Construct {
     const acknowledge = (id: string, reason: string) => Validations.of(this.api).acknowledge({ id, reason });
     acknowledge(
       'AwsSolutions-APIG4',
-      'Merchants authenticate by signing every request (HMAC over method, path, timestamp, nonce, body); the handler verifies it against the KMS-sealed merchant secret, with replay protection. An authorizer would add a hop and a second source of truth.',
+      'Merchants authenticate by signing every request (HMAC over method, path, timestamp, nonce, body); the handler verifies it against the KMS-sealed merchant secret, with replay protection. An authorizer would add a hop and a second source of truth. The operations API (/ops/v1) has the IAM authorizer.',
     );
     acknowledge('AwsSolutions-COG4', 'Merchants are servers, not Cognito users: requests carry merchant signatures (see APIG4).');
     acknowledge(

@@ -45,6 +45,7 @@ const API_ACCESS: Readonly<Record<ApiFunctionName, { seal?: boolean; fingerprint
   checkout: { unsigned: true, channels: true, timers: true }, // payers' pages: no merchant secret to open; the OTP form confirms at the channel (a payment's query, a given-up signing's revocation)
   callbacks: { unsigned: true, channels: true }, // channels' callbacks: opens only the channel credentials; refunds late successes
   customers: {}, // customers and their balances' movements: the table only, never a channel
+  ops: { unsigned: true }, // the operations API: IAM-authorized by API Gateway, no merchant secret; reads the table, appends its audit trail
   agreements: { fingerprint: true, channels: true, timers: true }, // fingerprints the card for the blocklist; signs (tokenizes), confirms and revokes agreements at the card acquirers; sets the retry of a revocation the channel has not confirmed
 };
 
@@ -92,7 +93,7 @@ export class PaymentPlatformStack extends Stack {
       const access = API_ACCESS[name];
       const fn = new PlatformFunction(this, `Api-${name}`, {
         entry,
-        description: access.unsigned ? `Public pages: ${name}` : `Merchant API: ${name}`,
+        description: name === 'ops' ? 'Operations API (IAM-authorized)' : access.unsigned ? `Public pages: ${name}` : `Merchant API: ${name}`,
         environment: {
           ...environment,
           ...(access.startPay ? { PAY_WORKFLOW_ARN: this.payWorkflow.stateMachine.stateMachineArn } : {}),
@@ -127,6 +128,7 @@ export class PaymentPlatformStack extends Stack {
         callbacks: apiFunctions.callbacks.fn,
         customers: apiFunctions.customers.fn,
         agreements: apiFunctions.agreements.fn,
+        ops: apiFunctions.ops.fn,
       },
       domain: props.domain,
       webAclArn: props.webAclArn,

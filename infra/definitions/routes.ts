@@ -2,17 +2,20 @@
  * The merchant API's routes: method + path template → the Lambda handler module that serves it. Read by the CDK
  * stack (API Gateway resources) and by the local gateway, so both expose exactly the same API.
  */
-export type ApiFunctionName = 'order' | 'pay' | 'refund' | 'query' | 'events' | 'checkout' | 'callbacks' | 'customers' | 'agreements';
+export type ApiFunctionName = 'order' | 'pay' | 'refund' | 'query' | 'events' | 'checkout' | 'callbacks' | 'customers' | 'agreements' | 'ops';
 
 export interface RouteDefinition {
-  readonly method: 'GET' | 'POST';
-  /** API Gateway resource template; `{id}` is a path parameter. */
+  /** `ANY` only on the operations API's proxy route, whose function routes by method itself. */
+  readonly method: 'GET' | 'POST' | 'ANY';
+  /** API Gateway resource template; `{id}` is a path parameter, `{proxy+}` the rest of the path. */
   readonly path: string;
   readonly handler: ApiFunctionName;
   /** Requires a merchant signature. */
   readonly signed: boolean;
   /** Honours Idempotency-Key. */
   readonly idempotent: boolean;
+  /** Authorized by API Gateway with IAM (SigV4) before the function runs: the operations API (docs/operations.md). */
+  readonly iam?: boolean;
 }
 
 export const routes: readonly RouteDefinition[] = [
@@ -47,6 +50,8 @@ export const routes: readonly RouteDefinition[] = [
   // Wallets and banks reporting outcomes: each callback carries its channel's own signature, verified by the adapter.
   // Not idempotent by key: a duplicate callback is harmless by construction (the commit is a no-op the second time).
   { method: 'POST', path: '/callbacks/{channel}', handler: 'callbacks', signed: false, idempotent: false },
+  // The operations API: one IAM-authorized proxy; its routes are the table in functions/ops/routes.ts (decisions, 161).
+  { method: 'ANY', path: '/ops/v1/{proxy+}', handler: 'ops', signed: false, idempotent: false, iam: true },
 ];
 
 /** The merchant API (`/v1`, what docs/openapi.json describes); the other routes are pages for payers. */
@@ -63,4 +68,5 @@ export const apiFunctionEntries: Readonly<Record<ApiFunctionName, string>> = {
   callbacks: 'functions/callbacks.ts',
   customers: 'functions/customers.ts',
   agreements: 'functions/agreements.ts',
+  ops: 'functions/ops.ts',
 };

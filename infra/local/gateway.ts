@@ -7,6 +7,7 @@ import { handler as callbacks } from '../../functions/callbacks.js';
 import { handler as checkout } from '../../functions/checkout.js';
 import { handler as customers } from '../../functions/customers.js';
 import { handler as events } from '../../functions/events.js';
+import { handler as ops } from '../../functions/ops.js';
 import { handler as order } from '../../functions/order.js';
 import { handler as pay } from '../../functions/pay.js';
 import { handler as query } from '../../functions/query.js';
@@ -20,7 +21,7 @@ import type { SandboxEmulator } from './sandbox-channels.js';
 type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 /** The same modules CDK deploys behind API Gateway. */
-const HANDLERS: Record<ApiFunctionName, ApiHandler> = { order, pay, refund, query, events, checkout, callbacks, customers, agreements };
+const HANDLERS: Record<ApiFunctionName, ApiHandler> = { order, pay, refund, query, events, checkout, callbacks, customers, agreements, ops };
 
 /** API Gateway's integration timeout. */
 export const GATEWAY_TIMEOUT_MS = 29_000;
@@ -33,9 +34,10 @@ interface CompiledRoute {
 
 const compiled: CompiledRoute[] = routes.map((route) => {
   const params: string[] = [];
-  const source = route.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
+  // `{proxy+}` is API Gateway's greedy parameter: the rest of the path, slashes included.
+  const source = route.path.replace(/\{(\w+)(\+?)\}/g, (_m, name: string, greedy: string) => {
     params.push(name);
-    return '([^/]+)';
+    return greedy ? '(.+)' : '([^/]+)';
   });
   return { route, pattern: new RegExp(`^${source}$`), params };
 });
@@ -96,7 +98,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse): 
   const matches = compiled
     .map((c) => ({ c, m: c.pattern.exec(url.pathname) }))
     .filter((x): x is { c: CompiledRoute; m: RegExpExecArray } => x.m !== null);
-  const match = matches.find((x) => x.c.route.method === method);
+  const match = matches.find((x) => x.c.route.method === method || x.c.route.method === 'ANY');
   if (!match) {
     req.resume();
     if (matches.length > 0) return gatewayError(res, requestId, 405, 'invalid_request', 'method_not_allowed', `${method} is not allowed here.`);

@@ -3,6 +3,11 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setDeps } from '../../functions/services.js';
+import { setOpsDeps } from '../../functions/ops/compose.js';
+import { DynamoAuditTrail } from '../../shared/adapters/dynamodb/audit-store.js';
+import { DynamoEventStore } from '../../shared/adapters/dynamodb/event-store.js';
+import { bearerTokenAuthenticator } from '../../shared/ops/auth.js';
+import { ensureOpsToken } from './ops-token.js';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/client.js';
 import { FileKeyProvider } from '../../shared/adapters/local/file-key-provider.js';
 import { createChannels } from '../../shared/channels/registry.js';
@@ -69,6 +74,8 @@ export interface Runtime {
   readonly deps: Deps;
   readonly dynamoEndpoint: string;
   readonly demoMerchant?: MerchantCredentials;
+  /** The operations API's bearer token (`.data/ops-token`). */
+  readonly opsToken: string;
   readonly notifications: LocalNotifications;
   /** Per-object timers: the durable `timers` queue and its poller (functions/timers.ts). */
   readonly timers: LocalTimerService;
@@ -143,6 +150,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       publicBaseUrl: () => publicBaseUrl,
     });
     setDeps(deps);
+    // The operations API: the same stores, and the bearer token in place of AWS's IAM authorizer.
+    const opsToken = ensureOpsToken(dataDir);
+    setOpsDeps({
+      deps,
+      audit: new DynamoAuditTrail(db, config.TABLE_NAME),
+      events: new DynamoEventStore(db, config.TABLE_NAME),
+      authenticate: bearerTokenAuthenticator(opsToken),
+    });
     notifications = await startLocalNotifications({ config, dynamoEndpoint, dataDir });
     const started = notifications;
     if (config.LOCAL_WAKE_ON_WRITE) afterWrites(db, () => started.stream.wake());
@@ -160,6 +175,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       deps,
       dynamoEndpoint,
       demoMerchant,
+      opsToken,
       notifications,
       timers,
       async stop() {

@@ -45,6 +45,7 @@ export const ERROR_CODES = {
   invalid_signature: { status: 401, type: 'authentication', message: 'Unknown merchant or wrong signature (the same answer for both).' },
   timestamp_out_of_window: { status: 401, type: 'authentication', message: 'X-Timestamp is more than 300 s from server time.' },
   replayed_request: { status: 401, type: 'authentication', message: 'This nonce was already used.' },
+  invalid_ops_credentials: { status: 401, type: 'authentication', message: 'Missing or wrong operations credentials (the same answer for both).' },
   merchant_disabled: { status: 403, type: 'permission', message: 'The merchant is disabled.' },
   risk_blocked: { status: 403, type: 'permission', message: 'The payment was blocked by risk controls.' },
   // 402: the payment was declined; the order keeps CREATED with lastPaymentError and can be paid again.

@@ -42,6 +42,19 @@ export interface EventStore {
   setStatus(eventId: string, status: DeliveryStatus, reason: string | null): Promise<void>;
 }
 
+/** Events of one merchant across its orders and agreements, newest first, optionally of one type and delivery status. */
+export interface MerchantEventQuery {
+  readonly merchantId: string;
+  readonly type?: string;
+  readonly deliveryStatus?: DeliveryStatus;
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+export interface MerchantEventListing {
+  listEventsOfMerchant(query: MerchantEventQuery): Promise<{ readonly data: StoredEvent[]; readonly nextCursor: string | null }>;
+}
+
 /** A queue message: which event, how many scheduled attempts were made, and not before when to try again. */
 export interface NotifyMessage {
   readonly eventId: string;

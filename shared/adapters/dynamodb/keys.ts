@@ -49,6 +49,9 @@ export const keys = {
   channelCredentials: (channelId: string) => ({ PK: `CHANNEL#${channelId}`, SK: 'CREDENTIALS' }),
   /** A channel callback as received (raw headers and body), kept for audit and linked to its attempt once found. */
   rawCallback: (channel: string, callbackId: string) => ({ PK: `CALLBACK#${channel}#${callbackId}`, SK: 'RAW' }),
+  /** One call of the operations API, newest last in the one audit partition (docs/decisions.md, 162). */
+  auditEntry: (at: string, requestId: string) => ({ PK: 'AUDIT', SK: `ENTRY#${at}#${requestId}` }),
+  auditPartition: 'AUDIT',
 } as const;
 
 /** GSI1/GSI2 values: index partitions are always scoped to one merchant (or one order). */
@@ -58,5 +61,7 @@ export const indexKeys = {
   eventsByOrder: (orderId: string) => `ORDER#${orderId}#EVENTS`,
   agreementsByCustomer: (merchantId: string, customerId: string) => `MERCHANT#${merchantId}#CUSTOMER#${customerId}#AGREEMENTS`,
   ledgerByMerchant: (merchantId: string) => `MERCHANT#${merchantId}#LEDGER`,
+  /** GSI2: every event of a merchant by time, across its orders and agreements (docs/decisions.md, 163). */
+  eventsByMerchant: (merchantId: string) => `MERCHANT#${merchantId}#EVENTS`,
   timeSortKey: (createdAt: string, id: string) => `${createdAt}#${id}`,
 };

@@ -18,6 +18,9 @@ export function outboxEventItem(tableName: string, event: DomainEvent): TxItem {
         entity: 'Event',
         GSI1PK: indexKeys.eventsByOrder(event.orderId),
         GSI1SK: indexKeys.timeSortKey(event.createdAt, event.id),
+        // Every event of the merchant by time: GET /v1/events and the operations API's events (decisions, 163).
+        GSI2PK: indexKeys.eventsByMerchant(event.merchantId),
+        GSI2SK: indexKeys.timeSortKey(event.createdAt, event.id),
         ...event,
         // Without a notifyUrl there is nothing to deliver; the notification rule does not route such events.
         deliveryStatus: event.notifyUrl ? 'PENDING' : 'NO_URL',

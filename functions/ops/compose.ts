@@ -1,0 +1,41 @@
+import { createDocumentClient } from '../../shared/adapters/dynamodb/client.js';
+import { DynamoAuditTrail } from '../../shared/adapters/dynamodb/audit-store.js';
+import { DynamoEventStore } from '../../shared/adapters/dynamodb/event-store.js';
+import { getConfig } from '../../shared/config.js';
+import type { AuditTrail } from '../../shared/ops/audit.js';
+import { iamAuthenticator, type OpsAuthenticator } from '../../shared/ops/auth.js';
+import type { MerchantEventListing } from '../../shared/ports/notifications.js';
+import type { Deps } from '../../shared/services/deps.js';
+import { getDeps } from '../services.js';
+
+/** What the operations API's actions use: the platform's services plus the back office's own stores. */
+export interface OpsDeps {
+  readonly deps: Deps;
+  readonly audit: AuditTrail;
+  readonly events: MerchantEventListing;
+  readonly authenticate: OpsAuthenticator;
+}
+
+/**
+ * The composition root of the ops function. In AWS the caller was authorized by API Gateway's IAM authorizer and
+ * the stores use this container's DynamoDB client; the local runtime installs its own (bearer token from
+ * `.data/ops-token`, its DynamoDB Local client) with setOpsDeps before serving.
+ */
+let opsDeps: Promise<OpsDeps> | undefined;
+
+export function getOpsDeps(): Promise<OpsDeps> {
+  return (opsDeps ??= Promise.resolve().then(() => {
+    const config = getConfig();
+    const db = createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION });
+    return {
+      deps: getDeps(),
+      audit: new DynamoAuditTrail(db, config.TABLE_NAME),
+      events: new DynamoEventStore(db, config.TABLE_NAME),
+      authenticate: iamAuthenticator,
+    };
+  }));
+}
+
+export function setOpsDeps(value: OpsDeps): void {
+  opsDeps = Promise.resolve(value);
+}

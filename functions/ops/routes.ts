@@ -1,0 +1,37 @@
+import { checkLedger, ledgerFigures } from '../../shared/services/ledger-check.js';
+import { recordLedgerCheck } from '../../shared/metrics.js';
+import { NotFoundError } from '../../shared/domain/errors.js';
+import { opsMerchantResource, trialBalanceResource } from '../../shared/ops/ops-resources.js';
+import { merchantIdParam, opsEventsQuerySchema, pageQuerySchema } from '../../shared/schemas/ops-schemas.js';
+import { eventResource } from '../../shared/schemas/event-resources.js';
+import { parse } from '../http/errors.js';
+import type { OpsRoutes } from './ops-handler.js';
+
+/**
+ * The operations API, one line per route (docs/operations.md). API Gateway sends every `/ops/v1/…` request to the ops
+ * function through one IAM-authorized proxy route, so a route added here needs nothing else to be served and
+ * audited: add its documentation in docs/operations.md.
+ */
+export const opsRoutes: OpsRoutes = {
+  'GET /ops/v1/audit': async ({ query, ops }) => ({ statusCode: 200, body: { object: 'list', ...(await ops.audit.list(parse(pageQuerySchema, query))) } }),
+  'GET /ops/v1/ledger/trial-balance': async ({ ops }) => {
+    const check = await checkLedger(ops.deps.ledger, { nowMs: ops.deps.now() });
+    return { statusCode: 200, body: trialBalanceResource(check, new Date(ops.deps.now()).toISOString()) };
+  },
+  // The scheduled check, now: the same figures go to the metrics the ledger alarms watch.
+  'POST /ops/v1/ledger/trial-balance': async ({ ops }) => {
+    const nowMs = ops.deps.now();
+    const check = await checkLedger(ops.deps.ledger, { nowMs });
+    recordLedgerCheck(ledgerFigures(check), {}, nowMs);
+    return { statusCode: 200, body: trialBalanceResource(check, new Date(nowMs).toISOString()) };
+  },
+  'GET /ops/v1/merchants/{id}': async ({ pathParameters, ops }) => {
+    const merchant = await ops.deps.merchants.get(parse(merchantIdParam, pathParameters.id, 'id'));
+    if (!merchant) throw new NotFoundError('merchant', 'id');
+    return { statusCode: 200, body: opsMerchantResource(merchant) };
+  },
+  'GET /ops/v1/events': async ({ query, ops }) => {
+    const page = await ops.events.listEventsOfMerchant(parse(opsEventsQuerySchema, query));
+    return { statusCode: 200, body: { object: 'list', data: page.data.map(eventResource), nextCursor: page.nextCursor } };
+  },
+};
