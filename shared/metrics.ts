@@ -174,3 +174,24 @@ export function recordLedgerCheck(figures: LedgerCheckFigures, properties: Prope
     ...values,
   });
 }
+
+/**
+ * A reconciliation run's discrepancies (docs/decisions.md, 170): one document per run, by channel, whose value is the
+ * count of rows needing an operator (0 on a clean day, so the alarm's period always has data). The report's id and
+ * day are properties, for the log line that leads from the alarm to the report.
+ */
+export const RECONCILIATION_METRICS = { service: 'reconciliation', discrepancies: 'ReconciliationDiscrepancies' } as const;
+
+export function recordReconciliation(channel: string, discrepancies: number, properties: Properties, nowMs: number): void {
+  const name = RECONCILIATION_METRICS.discrepancies;
+  emit({
+    _aws: {
+      Timestamp: nowMs,
+      CloudWatchMetrics: [{ Namespace: PAYMENT_METRICS.namespace, Dimensions: [['Service'], ['Service', 'Channel']], Metrics: [{ Name: name, Unit: 'Count' }] }],
+    },
+    ...properties,
+    Service: RECONCILIATION_METRICS.service,
+    Channel: channel,
+    [name]: discrepancies,
+  });
+}

@@ -15,6 +15,7 @@ import { localDynamoDbClient } from './dynamodb-local.js';
 import { AlipayEmulator } from './sandbox/alipay/emulator.js';
 import { CardAcquirerEmulator } from './sandbox/card-acquirer/emulator.js';
 import { NetbankEmulator } from './sandbox/netbank/netbank-emulator.js';
+import { handleBillPath } from './sandbox/bills/bill-routes.js';
 import { SandboxStore } from './sandbox/sandbox-store.js';
 import { UnionpayEmulator } from './sandbox/unionpay/unionpay-emulator.js';
 import { WechatPayEmulator } from './sandbox/wechat-pay/emulator.js';
@@ -90,7 +91,7 @@ export async function openSandboxChannels(input: {
       chmodSync(file, 0o600);
       channelKeys = pair.channel;
     }
-    emulators.set(id, sandbox.emulator({ store, keys: channelKeys, timeScale: config.PAY_RETRY_TIME_SCALE }));
+    emulators.set(id, withBills(sandbox.emulator({ store, keys: channelKeys, timeScale: config.PAY_RETRY_TIME_SCALE }), store, id, channelKeys));
   }
   const credentials = await loadChannelCredentials(credentialStore);
   return {
@@ -102,6 +103,20 @@ export async function openSandboxChannels(input: {
     async stop() {
       await Promise.all([...emulators.values()].map((e) => e.stop()));
       db.destroy();
+    },
+  };
+}
+
+/** The channel's daily bill paths (sandbox/bills/bill-routes.ts) in front of its emulator's own. */
+function withBills(emulator: SandboxEmulator, store: SandboxStore, channel: string, channelKeys: unknown): SandboxEmulator {
+  const { mchId, appId } = (channelKeys ?? {}) as { mchId?: string; appId?: string };
+  const signer = emulator as Partial<{ signatureHeaders(body: string): Record<string, string> }>;
+  const sign = signer.signatureHeaders ? (body: string) => signer.signatureHeaders!(body) : undefined;
+  return {
+    start: () => emulator.start(),
+    stop: () => emulator.stop(),
+    async handle(req, res, path) {
+      if (!(await handleBillPath({ store, channel, context: { mchId, appId }, sign }, req, res, path))) await emulator.handle(req, res, path);
     },
   };
 }

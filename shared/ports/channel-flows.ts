@@ -1,5 +1,6 @@
 import type { CardInput } from '../domain/card.js';
 import type { Currency } from '../domain/money.js';
+import type { ParsedBill } from '../reconciliation/bill.js';
 
 /**
  * The channel port of the "next shape" (shared/ARCHITECTURE.md): one method per flow, each optional, so a channel
@@ -25,7 +26,8 @@ export type ChannelFlow =
   | 'parseCallback'
   | 'signAgreement'
   | 'confirmAgreement'
-  | 'terminateAgreement';
+  | 'terminateAgreement'
+  | 'fetchBill';
 
 export interface CreatePaymentRequest {
   /** Our attempt id, the channel's merchant order number. */
@@ -206,6 +208,12 @@ export interface ChannelAdapter {
   confirmAgreement?(request: AgreementRef & { readonly otp: string }): Promise<AgreementChannelResult>;
   /** Ends the agreement at the channel; idempotent (terminated again answers `terminated`). */
   terminateAgreement?(request: AgreementRef): Promise<AgreementChannelResult>;
+  /**
+   * Downloads the channel's bill (对账单) of one of its business days (YYYY-MM-DD in the channel's clock) the way
+   * the channel serves it, and reads it with the channel's bill parser (shared/channels/<name>/bill-parser.ts).
+   * Transport trouble is ChannelTimeoutError; a file that does not read is BillFormatError.
+   */
+  fetchBill?(request: { readonly date: string }): Promise<ParsedBill>;
   /** Verifies (signature, timestamp, certificate serial) and decodes; throws CallbackRejectedError otherwise. */
   parseCallback?(request: CallbackRequest): Promise<VerifiedCallback>;
   /** The acknowledgement for a callback that was accepted (`ok`) or refused. */

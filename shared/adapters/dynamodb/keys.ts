@@ -64,4 +64,12 @@ export const indexKeys = {
   /** GSI2: every event of a merchant by time, across its orders and agreements (docs/decisions.md, 163). */
   eventsByMerchant: (merchantId: string) => `MERCHANT#${merchantId}#EVENTS`,
   timeSortKey: (createdAt: string, id: string) => `${createdAt}#${id}`,
+  /**
+   * Attempts and refunds of one channel's business day, for reconciliation (docs/decisions.md, 166): one of
+   * RECONCILIATION_SHARDS partitions per channel and day, so a busy channel's day does not funnel every write of the
+   * day into one index partition; a run reads the shards in parallel.
+   */
+  reconciliation: (channel: string, day: string, shard: number) => `RECON#${channel}#${day}#${shard}`,
 };
+
+export const RECONCILIATION_SHARDS = 8;

@@ -21,6 +21,7 @@ import type {
 } from '../../ports/stores.js';
 import { cancellationReasons, withConflictRetry } from './client.js';
 import { indexKeys, keys } from './keys.js';
+import { reconciliationIndex } from './reconciliation-index.js';
 import { ledgerWriteItems } from './ledger-items.js';
 import { outboxEventItem } from './outbox-item.js';
 import { nonceFailure, nonceItems } from './request-stores.js';
@@ -281,7 +282,7 @@ export class DynamoOrderStore implements OrderStore {
 
   /** `expect` null creates the attempt; version 0 is an attempt known only from its order's summary (older data). */
   private attemptPut(after: Attempt, expect: { status: string; version: number } | null): TxItem {
-    const item = { ...keys.attempt(after.orderId, after.id), entity: 'Attempt', ...after };
+    const item = { ...keys.attempt(after.orderId, after.id), entity: 'Attempt', ...reconciliationIndex(after.channel, after.createdAt, after.id), ...after };
     if (!expect || expect.version === 0) {
       return { Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' } };
     }
@@ -495,7 +496,7 @@ function orderItem(order: Order): Item {
 }
 
 function refundItem(refund: Refund): Item {
-  return { ...keys.refund(refund.orderId, refund.id), entity: 'Refund', ...refund };
+  return { ...keys.refund(refund.orderId, refund.id), entity: 'Refund', ...reconciliationIndex(refund.channel, refund.createdAt, refund.id), ...refund };
 }
 
 function encodeCursor(key: Item): string {

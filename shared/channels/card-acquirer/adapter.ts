@@ -14,7 +14,9 @@ import type {
   SignAgreementRequest,
 } from '../../ports/channel-flows.js';
 import { ChannelRejectedError, ChannelTimeoutError } from '../../ports/payment-channel.js';
+import type { ParsedBill } from '../../reconciliation/bill.js';
 import { channelExchange } from '../channel-http.js';
+import { parseCardReport } from './bill-parser.js';
 import type { CardAcquirerCredentials } from './credentials.js';
 import { verifyAnswer } from './signature.js';
 import { toAgreementResult, toCreateResult, toInstrumentBody, toPaymentBody, toPaymentState, toRefundBody } from './transformers.js';
@@ -142,6 +144,20 @@ export class CardAcquirerAdapter implements ChannelAdapter {
   async terminateAgreement(request: AgreementRef): Promise<AgreementChannelResult> {
     const answer = await this.call('POST', ACQUIRER_PATHS.instrumentRevocations(request.channelAgreementId), {}, `${request.agreementId}:revoke`);
     return toAgreementResult(this.read(instrumentSchema, this.expect(answer, [200])));
+  }
+
+  /**
+   * The acquirer's settlement report of one UTC day (bill-format.ts), fetched with the secret key like any call; a
+   * report file carries no answer signature (it is a download, not an API answer), its trailer guards its integrity.
+   */
+  async fetchBill(request: { readonly date: string }): Promise<ParsedBill> {
+    const answer = await channelExchange(this.id, this.fetchImpl, `${this.options.baseUrl.replace(/\/$/, '')}/bills/${encodeURIComponent(request.date)}`, {
+      method: 'GET',
+      headers: { authorization: `Bearer ${this.options.credentials.secretKey}`, accept: 'text/csv' },
+      timeoutMs: this.options.timeoutMs ?? 10_000,
+    });
+    if (answer.status !== 200) throw new ChannelTimeoutError(this.id);
+    return parseCardReport(this.id, answer.body);
   }
 
   private async retrieve(id: string): Promise<AcquirerPayment | undefined> {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   CallbackRejectedError,
   type CallbackAck,
@@ -16,6 +17,9 @@ import {
   type VerifiedCallback,
 } from '../../ports/channel-flows.js';
 import { ChannelRejectedError, ChannelTimeoutError } from '../../ports/payment-channel.js';
+import type { ParsedBill } from '../../reconciliation/bill.js';
+import { channelExchange } from '../channel-http.js';
+import { parseWechatTradebill } from './bill-parser.js';
 import type { WechatPayCredentials } from './credentials.js';
 import {
   decryptResource,
@@ -169,6 +173,27 @@ export class WechatPayAdapter implements ChannelAdapter {
     const state = paymentState(answer.body as unknown as WechatTransaction);
     if (!state || state.paymentId !== request.paymentId) throw new ChannelTimeoutError(this.id);
     return state;
+  }
+
+  /**
+   * 申请交易账单 then 下载账单: the API answers a download_url (signed like any answer) with the file's SHA1; the file
+   * itself is not signed, so its hash is checked. A download_url on another origin than the API is refused: the
+   * adapter sends its merchant signature there.
+   */
+  async fetchBill(request: { readonly date: string }): Promise<ParsedBill> {
+    const answer = await this.call('GET', `/v3/bill/tradebill?bill_date=${encodeURIComponent(request.date)}&bill_type=ALL`);
+    if (answer.status !== 200) throw this.refusal(answer);
+    const { download_url: url, hash_value: hash } = (answer.body ?? {}) as { download_url?: unknown; hash_value?: unknown };
+    if (typeof url !== 'string' || typeof hash !== 'string' || new URL(url).origin !== new URL(this.baseUrl).origin) {
+      throw new ChannelTimeoutError(this.id);
+    }
+    const file = await channelExchange(this.id, this.fetch, url, {
+      method: 'GET',
+      headers: { authorization: this.authorization('GET', new URL(url).pathname + new URL(url).search, '') },
+      timeoutMs: this.timeoutMs,
+    });
+    if (file.status !== 200 || createHash('sha1').update(file.body, 'utf8').digest('hex') !== hash) throw new ChannelTimeoutError(this.id);
+    return parseWechatTradebill(file.body);
   }
 
   /** 关单. WeChat answers ORDERPAID when the payer paid first: then the order is paid, not closed. */

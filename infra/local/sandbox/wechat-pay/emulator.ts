@@ -114,9 +114,12 @@ export class WechatPayEmulator {
     if (method === 'POST' && pathname === '/mode') return this.setFaultMode(body);
     // The sandbox payer signing or unsigning a 委托代扣 contract, and the sandbox's own view of one.
     const payer = /^\/agreements\/([^/]+)(?:\/(sign|unsign))?$/.exec(pathname);
-    if (payer && method === 'POST' && payer[2] === 'sign') return this.papay.payerSigns(decodeURIComponent(payer[1]!));
-    if (payer && method === 'POST' && payer[2] === 'unsign') return this.papay.payerUnsigns(decodeURIComponent(payer[1]!));
-    if (payer && method === 'GET' && !payer[2]) return this.papay.inspect(decodeURIComponent(payer[1]!));
+    if (payer) {
+      const code = await this.papay.outContractCodeOf(decodeURIComponent(payer[1]!));
+      if (method === 'POST' && payer[2] === 'sign') return this.papay.payerSigns(code);
+      if (method === 'POST' && payer[2] === 'unsign') return this.papay.payerUnsigns(code);
+      if (method === 'GET' && !payer[2]) return this.papay.inspect(code);
+    }
     if (!pathname.startsWith('/v3/')) throw new WechatError(404, 'NOT_FOUND', '接口不存在');
     this.verifyRequest(method, path, body, authorization);
     if (pathname.startsWith('/v3/papay/')) return this.routePapay(method, pathname, body);
@@ -168,7 +171,8 @@ export class WechatPayEmulator {
     if (!rsaVerify(message, auth.signature, key.publicKeyPem)) throw new WechatError(401, 'SIGN_ERROR', '签名错误');
   }
 
-  private signatureHeaders(body: string): Record<string, string> {
+  /** Public for the bill paths in front of the emulator (sandbox/bills/bill-routes.ts), whose API answers WeChat signs too. */
+  signatureHeaders(body: string): Record<string, string> {
     const timestamp = unixSeconds(this.now());
     const nonce = newNonce();
     return {

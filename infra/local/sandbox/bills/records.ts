@@ -1,0 +1,71 @@
+import { channelDay, channelFee } from '../../../../shared/reconciliation/bill.js';
+import type { BillLine } from '../../../../shared/reconciliation/bill.js';
+import type { ActivityEntry, PaymentRecord } from '../card-acquirer/acquirer.js';
+import type { SandboxStore } from '../sandbox-store.js';
+import type { SandboxRefund, SandboxTrade } from '../wechat-pay/records.js';
+
+/**
+ * A sandbox channel's day as its own records show it: what it took (payments) and gave back (refunds) with their
+ * times in its clock, and the fee it charges us at its contracted rate (refunds: no fee returned). The bill files are
+ * rendered from these lines in each channel's format; the platform's table is never read here.
+ */
+export type ChannelDayLines = (store: SandboxStore, channel: string, date: string) => Promise<BillLine[]>;
+
+const onDay = (channel: string, date: string) => (line: BillLine) => channelDay(channel, line.at) === date;
+
+/** WeChat Pay: paid trades (SUCCESS, or REFUND once refunded) and successful refunds. */
+export const wechatPayLines: ChannelDayLines = async (store, channel, date) => {
+  const trades = await store.list<SandboxTrade>(channel, 'payment#');
+  const refunds = await store.list<SandboxRefund>(channel, 'refund#');
+  const lines: BillLine[] = [];
+  for (const { value: t } of trades) {
+    if ((t.trade_state !== 'SUCCESS' && t.trade_state !== 'REFUND') || !t.success_time) continue;
+    lines.push({
+      kind: 'payment', paymentId: t.out_trade_no, refundId: null, channelPaymentId: t.transaction_id ?? null,
+      amount: t.amount.total, fee: channelFee(channel, t.amount.total), currency: t.amount.currency, status: 'succeeded',
+      at: new Date(t.success_time).toISOString(),
+    });
+  }
+  for (const { value: r } of refunds) {
+    if (r.status !== 'SUCCESS' || !r.success_time) continue;
+    lines.push({
+      kind: 'refund', paymentId: r.out_trade_no, refundId: r.out_refund_no, channelPaymentId: r.transaction_id,
+      amount: r.amount.refund, fee: 0, currency: r.amount.currency, status: 'succeeded', at: new Date(r.success_time).toISOString(),
+    });
+  }
+  return sortByTime(lines.filter(onDay(channel, date)));
+};
+
+const CAPTURING = new Set(['succeeded', 'captured_timeout', 'ok']);
+
+/** The card acquirers: each capture (a sale's charge, a confirmed challenge, a capture) and each refund action. */
+export const cardAcquirerLines: ChannelDayLines = async (store, channel, date) => {
+  const records = await store.list<PaymentRecord>(channel, 'payment#');
+  const lines: BillLine[] = [];
+  for (const { value: p } of records) {
+    if (p.status === 'Captured' && p.currency) {
+      const amount = p.capturedAmount > 0 ? p.capturedAmount : (p.amount ?? 0);
+      const captured = lastOf(p.actions, (a) => (a.kind === 'charge' || a.kind === 'confirm' || a.kind === 'capture') && CAPTURING.has(a.outcome));
+      lines.push({
+        kind: 'payment', paymentId: p.reference, refundId: null, channelPaymentId: p.id, amount,
+        fee: channelFee(channel, amount), currency: p.currency, status: 'succeeded', at: captured?.at ?? p.actions.at(-1)!.at,
+      });
+    }
+    for (const a of p.actions) {
+      if (a.kind !== 'refund' || a.outcome !== 'succeeded' || !p.currency) continue;
+      lines.push({
+        kind: 'refund', paymentId: p.reference, refundId: a.reference ?? a.id, channelPaymentId: p.id, amount: a.amount ?? 0,
+        fee: 0, currency: p.currency, status: 'succeeded', at: a.at,
+      });
+    }
+  }
+  return sortByTime(lines.filter(onDay(channel, date)));
+};
+
+function lastOf(actions: readonly ActivityEntry[], test: (a: ActivityEntry) => boolean): ActivityEntry | undefined {
+  return [...actions].reverse().find(test);
+}
+
+function sortByTime(lines: BillLine[]): BillLine[] {
+  return lines.sort((a, b) => a.at.localeCompare(b.at) || (a.refundId ?? a.paymentId).localeCompare(b.refundId ?? b.paymentId));
+}

@@ -1,0 +1,103 @@
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Attempt } from '../../domain/attempt.js';
+import type { Refund } from '../../domain/order.js';
+import { channelDay } from '../../reconciliation/bill.js';
+import type { PlatformItem } from '../../reconciliation/match.js';
+import type { ReconciliationSummary } from '../../reconciliation/report.js';
+import { indexKeys, RECONCILIATION_SHARDS } from './keys.js';
+
+type Item = Record<string, unknown>;
+
+/** The operators' list of reconciliation runs: few a day (one per channel), so one index partition holds them all. */
+const RUNS_PARTITION = 'RECONCILIATIONS';
+const runKey = (id: string) => ({ PK: `RECONCILIATION#${id}`, SK: 'RUN' });
+
+/**
+ * The platform's side of a reconciliation and the runs' metadata. A channel day's attempts and refunds are read from
+ * their GSI1 shards (reconciliation-index.ts), never by scan; items filed on another day are reached by their pointers.
+ */
+export class DynamoReconciliationStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async platformDay(channel: string, day: string): Promise<PlatformItem[]> {
+    const shards = await Promise.all(
+      Array.from({ length: RECONCILIATION_SHARDS }, (_, shard) => this.queryAll(indexKeys.reconciliation(channel, day, shard))),
+    );
+    return shards.flat().flatMap((item) => {
+      if (item.entity === 'Attempt') return [attemptItem(item as unknown as Attempt)];
+      if (item.entity === 'Refund') return [refundItem(item as unknown as Refund)];
+      return [];
+    });
+  }
+
+  async saveRun(summary: ReconciliationSummary): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...runKey(summary.id), entity: 'ReconciliationRun', GSI1PK: RUNS_PARTITION, GSI1SK: indexKeys.timeSortKey(summary.createdAt, summary.id), ...summary },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      }),
+    );
+  }
+
+  async getRun(id: string): Promise<ReconciliationSummary | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: runKey(id), ConsistentRead: true }));
+    if (!out.Item) return undefined;
+    const { PK: _pk, SK: _sk, GSI1PK: _g, GSI1SK: _s, entity: _e, ...summary } = out.Item;
+    return summary as ReconciliationSummary;
+  }
+
+  /** Newest first. */
+  async listRuns(limit: number): Promise<ReconciliationSummary[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'GSI1',
+        KeyConditionExpression: 'GSI1PK = :p',
+        ExpressionAttributeValues: { ':p': RUNS_PARTITION },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map(({ PK: _pk, SK: _sk, GSI1PK: _g, GSI1SK: _s, entity: _e, ...summary }) => summary as ReconciliationSummary);
+  }
+
+  private async queryAll(partition: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'GSI1',
+          KeyConditionExpression: 'GSI1PK = :p',
+          ExpressionAttributeValues: { ':p': partition },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+}
+
+/** An attempt as reconciliation compares it: what it took (the captured amount once captured) and its status. */
+export function attemptItem(attempt: Attempt): PlatformItem {
+  return {
+    kind: 'payment', paymentId: attempt.id, refundId: null, orderId: attempt.orderId, merchantId: attempt.merchantId,
+    amount: attempt.amount, currency: attempt.currency, status: attempt.status, createdAt: attempt.createdAt,
+    day: channelDay(attempt.channel ?? '', attempt.createdAt),
+  };
+}
+
+export function refundItem(refund: Refund): PlatformItem {
+  return {
+    kind: 'refund', paymentId: '', refundId: refund.id, orderId: refund.orderId, merchantId: refund.merchantId,
+    amount: refund.amount, currency: refund.currency, status: refund.status, createdAt: refund.createdAt,
+    day: channelDay(refund.channel, refund.createdAt),
+  };
+}
