@@ -134,9 +134,12 @@ describe.each(['wechat_pay', 'alipay'])('%s agreements', (channel) => {
     const hook = await hooks();
     const created = await createAgreement(client, channel, { notifyUrl: hook.url });
     const agreementId: string = created.body.id;
-    expect((await payer(channel, agreementId, 'sign')).status).toBe(200);
-    await agreementIn(client, agreementId, 'ACTIVE');
-    expect((await payer(channel, agreementId, 'unsign')).status).toBe(200);
+    // The sandbox's payer endpoints take the agreement's channelAgreementId as the platform shows it (contract): our
+    // id while PENDING, the wallet's contract/agreement number once ACTIVE.
+    expect((await payer(channel, created.body.channelAgreementId, 'sign')).status).toBe(200);
+    const active = await agreementIn(client, agreementId, 'ACTIVE');
+    expect(active.channelAgreementId).not.toBe(agreementId);
+    expect((await payer(channel, active.channelAgreementId, 'unsign')).status).toBe(200);
     const ended = await agreementIn(client, agreementId, 'TERMINATED');
     expect(ended).toMatchObject({ terminatedBy: 'payer', version: 3 });
     const event = await eventually(() => eventsOf(hook).find((e) => e.type === 'agreement.terminated'), 20_000, 'agreement.terminated');

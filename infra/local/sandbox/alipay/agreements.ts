@@ -154,6 +154,15 @@ export class AlipayAgreements {
     return this.notice(ended, 'dut_user_unsign');
   }
 
+  /**
+   * The sandbox's payer endpoints name an agreement by its `channelAgreementId` as the platform shows it: our
+   * external_agreement_no while it waits for the payer, Alipay's agreement_no once signed. Either finds it.
+   */
+  async externalNoFor(id: string): Promise<string> {
+    if (await this.get(id)) return id;
+    return (await this.externalNoOf(id)) ?? id;
+  }
+
   async get(externalAgreementNo: string): Promise<SandboxAgreement | undefined> {
     return (await this.store.get<SandboxAgreement>(this.channel, key(externalAgreementNo)))?.value;
   }

@@ -120,7 +120,8 @@ export class AlipayEmulator {
   }
 
   /** The sandbox payer signs or unsigns in Alipay: the agreement changes and its notification goes to notify_url. */
-  private async payerActsOnAgreement(externalAgreementNo: string, act: 'sign' | 'unsign', res: ServerResponse): Promise<void> {
+  private async payerActsOnAgreement(id: string, act: 'sign' | 'unsign', res: ServerResponse): Promise<void> {
+    const externalAgreementNo = await this.agreements.externalNoFor(id);
     const notice: AgreementNotice | 'not_found' | 'conflict' =
       act === 'sign' ? await this.agreements.payerSigns(externalAgreementNo) : await this.agreements.payerUnsigns(externalAgreementNo);
     if (notice === 'not_found') return sendJson(res, 404, { error: { code: 'not_found', message: 'No such agreement (or no notify_url).' } });
@@ -131,8 +132,8 @@ export class AlipayEmulator {
   }
 
   /** The sandbox's own view of an agreement, with its debits: for tests and people, never the platform. */
-  private async inspectAgreement(externalAgreementNo: string, res: ServerResponse): Promise<void> {
-    const agreement = await this.agreements.get(externalAgreementNo);
+  private async inspectAgreement(id: string, res: ServerResponse): Promise<void> {
+    const agreement = await this.agreements.get(await this.agreements.externalNoFor(id));
     if (!agreement) return sendJson(res, 404, { error: { code: 'not_found', message: 'No such agreement.' } });
     sendJson(res, 200, agreement);
   }

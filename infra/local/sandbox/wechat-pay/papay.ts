@@ -128,6 +128,15 @@ export class WechatPapay {
     return { status: 200, body: { out_trade_no, amount: trade.amount } };
   }
 
+  /**
+   * The sandbox's payer endpoints name a contract by the agreement's `channelAgreementId` as the platform shows it:
+   * our out_contract_code while it waits for the payer, WeChat's contract_id once signed. Either finds it.
+   */
+  async outContractCodeOf(id: string): Promise<string> {
+    if (await this.store.get<SandboxContract>(CHANNEL, contractKey(id))) return id;
+    return (await this.store.get<{ out_contract_code: string }>(CHANNEL, `contractid#${id}`))?.value.out_contract_code ?? id;
+  }
+
   /** The sandbox payer scans the code and agrees: SIGNED with a contract_id, PAPAY.SIGN sent (again, if repeated). */
   async payerSigns(outContractCode: string): Promise<Answer> {
     const signed = await this.update(outContractCode, (contract) => {
