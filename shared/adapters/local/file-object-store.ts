@@ -33,7 +33,7 @@ export class FileObjectStore implements ObjectStore {
 
   private pathOf(key: string): string {
     const path = resolve(join(this.root, key));
-    if (!/^[A-Za-z0-9_.\-/]+$/.test(key) || key.includes('..') || !path.startsWith(this.root + sep)) {
+    if (!/^[A-Za-z0-9_.\-][A-Za-z0-9_.\-/]*$/.test(key) || key.includes('..') || !path.startsWith(this.root + sep)) {
       throw new Error(`object key outside the store: ${JSON.stringify(key)}`);
     }
     return path;
