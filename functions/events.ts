@@ -1,7 +1,8 @@
 import { eventsQuerySchema, idParam, testWebhookSchema, emptyBodySchema } from '../shared/schemas/requests.js';
 import { eventListResource, eventResource, platformKeysResource, webhookTestResource } from '../shared/schemas/event-resources.js';
 import { assertNotifyUrl } from '../shared/domain/notify-url.js';
-import { listObjectEvents, platformKeys, redeliverEvent, sendTestWebhook } from '../shared/services/notifications.js';
+import { platformKeys, redeliverEvent, sendTestWebhook } from '../shared/services/notifications.js';
+import { listEvents } from '../shared/services/event-lists.js';
 import { parse } from './http/errors.js';
 import { apiHandler } from './http/api-handler.js';
 import { getNotifyDeps } from './notify/compose.js';
@@ -9,9 +10,8 @@ import { getNotifyDeps } from './notify/compose.js';
 /** Events and webhooks: delivery history, redelivery, test pings, and the platform's public keys. */
 export const handler = apiHandler({
   'GET /v1/events': async ({ query, merchant }) => {
-    const { orderId } = parse(eventsQuerySchema, query);
-    const events = await listObjectEvents(await getNotifyDeps(), merchant.merchantId, orderId);
-    return { statusCode: 200, body: eventListResource(events) };
+    const page = await listEvents(await getNotifyDeps(), merchant.merchantId, parse(eventsQuerySchema, query));
+    return { statusCode: 200, body: eventListResource(page.data, page.nextCursor) };
   },
   'POST /v1/events/{id}/redeliver': async ({ body, pathParameters, merchant }) => {
     parse(emptyBodySchema, body);

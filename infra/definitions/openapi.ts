@@ -80,7 +80,7 @@ const RESPONSE_COMPONENTS: ReadonlyArray<readonly [Schema, Component]> = [
   [customerTransactionListSchema, { id: 'CustomerTransactionList', description: "A page of a customer's movements, newest first." }],
   [eventSchema, { id: 'Event', description: 'An event with its delivery state and every delivery attempt.' }],
   [deliveryAttemptSchema, { id: 'DeliveryAttempt', description: 'One attempt to deliver an event to its notifyUrl.' }],
-  [eventListSchema, { id: 'EventList', description: "An order's or an agreement's events, oldest first." }],
+  [eventListSchema, { id: 'EventList', description: "A page of the merchant's events (newest first), or an order's or an agreement's events (oldest first)." }],
   [platformKeysSchema, { id: 'PlatformKeys', description: 'The public keys that verify webhook signatures (PEM, by key id).' }],
   [webhookTestResultSchema, { id: 'WebhookTestResult', description: 'The outcome of one signed ping, sent synchronously.' }],
   [errorSchema, { id: 'Error', description: 'Every error answer (contract, "Errors"); branch on `code`, never on `message`.' }],
@@ -325,10 +325,10 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
   },
   'GET /v1/events': {
     operationId: 'listEvents',
-    summary: 'Events of an order or an agreement, with every delivery attempt',
-    description: "`orderId` names the object the events are about: an order (`ord_…`: its order and refund events) or an agreement (`agr_…`: `agreement.activated`, `agreement.terminated`). Another merchant's id is 404, like a missing one.",
+    summary: "The merchant's events, or one object's, with every delivery attempt",
+    description: "Without `orderId`: every event of the merchant across its orders and agreements, newest first, a page of `limit` at a time (follow `nextCursor`), optionally only of one `type` and one `deliveryStatus` (`FAILED`: deliveries whose schedule is exhausted). A filtered page may hold fewer than `limit` events and still carry a `nextCursor`. With `orderId`: an order's (`ord_…`: its order and refund events) or an agreement's (`agr_…`) events, oldest first, all at once (`type` and `deliveryStatus` narrow them; `limit` and `cursor` are refused). Another merchant's id is 404, like a missing one.",
     query: eventsQuerySchema,
-    success: { 200: ok("The object's events, oldest first.", 'EventList') },
+    success: { 200: ok("The events: the merchant's newest first, or the object's oldest first.", 'EventList') },
     errors: ['resource_missing'],
   },
   'POST /v1/events/{id}/redeliver': {

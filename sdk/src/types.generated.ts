@@ -203,6 +203,8 @@ export interface DeliveryAttempt {
 export interface EventList {
   object: "list";
   data: Event[];
+  /** Pass back as `cursor` for the next page; null on the last page, and always for one object's events. */
+  nextCursor: string | null;
 }
 
 export interface PlatformKeys {
@@ -466,8 +468,16 @@ export interface OrderListQuery {
 
 /** Query parameters of GET /v1/events. */
 export interface EventListQuery {
-  /** The order (`ord_…`) or the agreement (`agr_…`) whose events to list. */
-  orderId: string;
+  /** The order (`ord_…`) or the agreement (`agr_…`) whose events to list; without it, every event of the merchant, newest first. */
+  orderId?: string;
+  /** Only events of this type (`order.succeeded`, `refund.failed`, …). (pattern: `^[a-z_]{1,32}(\.[a-z_]{1,32}){1,3}$`) */
+  type?: string;
+  /** Only events whose delivery is in this state (`FAILED`: the schedule is exhausted). */
+  deliveryStatus?: "PENDING" | "RETRYING" | "DELIVERED" | "FAILED" | "REFUSED" | "NO_URL";
+  /** Page size without orderId, 1-100 (default 20). (1–100) */
+  limit?: number;
+  /** The previous page's nextCursor (without orderId). (length 1–2048) */
+  cursor?: string;
 }
 
 /** Query parameters of GET /v1/customers/{id}/transactions. */

@@ -33,7 +33,7 @@ export interface StoredEvent extends DomainEvent {
   readonly statusReason: string | null;
 }
 
-export interface EventStore {
+export interface EventStore extends MerchantEventListing {
   getEvent(eventId: string): Promise<StoredEvent | undefined>;
   /** Oldest first. */
   listEventsOfOrder(orderId: string): Promise<StoredEvent[]>;

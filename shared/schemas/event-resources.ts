@@ -39,8 +39,8 @@ export function eventResource(event: StoredEvent): EventResource {
   };
 }
 
-export function eventListResource(events: readonly StoredEvent[]): z.infer<typeof eventListSchema> {
-  return { object: 'list', data: events.map(eventResource) };
+export function eventListResource(events: readonly StoredEvent[], nextCursor: string | null = null): z.infer<typeof eventListSchema> {
+  return { object: 'list', data: events.map(eventResource), nextCursor };
 }
 
 export function platformKeysResource(keys: readonly PlatformKey[]): z.infer<typeof platformKeysSchema> {

@@ -95,10 +95,21 @@ export const listOrdersQuerySchema = z.strictObject({
 
 export const idParam = (prefix: string) => z.string().check(z.regex(new RegExp(`^${prefix}_[0-9a-z]{26}$`)));
 
+export const DELIVERY_STATUSES = ['PENDING', 'RETRYING', 'DELIVERED', 'FAILED', 'REFUSED', 'NO_URL'] as const;
+
+/** An event type as the platform names them (`order.succeeded`, `refund.failed`, …): a filter, not a closed list. */
+export const eventType = z.string().check(z.regex(/^[a-z_]{1,32}(\.[a-z_]{1,32}){1,3}$/));
+
 // An order's events, or an agreement's (`agr_…`): the contract's one filter names the object the events are about
 // (docs/decisions.md, 144).
 export const eventsQuerySchema = z.strictObject({
-  orderId: z.union([idParam('ord'), idParam('agr')]).check(z.describe("The order (`ord_…`) or the agreement (`agr_…`) whose events to list.")),
+  orderId: z.optional(
+    z.union([idParam('ord'), idParam('agr')]).check(z.describe("The order (`ord_…`) or the agreement (`agr_…`) whose events to list; without it, every event of the merchant, newest first.")),
+  ),
+  type: z.optional(eventType.check(z.describe('Only events of this type (`order.succeeded`, `refund.failed`, …).'))),
+  deliveryStatus: z.optional(z.enum(DELIVERY_STATUSES).check(z.describe('Only events whose delivery is in this state (`FAILED`: the schedule is exhausted).'))),
+  limit: z.optional(z.pipe(z.coerce.number(), z.int().check(z.minimum(1), z.maximum(100))).check(z.describe('Page size without orderId, 1-100 (default 20).'))),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048), z.describe('The previous page\'s nextCursor (without orderId).'))),
 });
 
 export const testWebhookSchema = z.strictObject({ url: z.string().check(z.minLength(1), z.maxLength(2048)) });

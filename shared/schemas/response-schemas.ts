@@ -198,7 +198,11 @@ export const eventSchema = z.object({
   }),
 });
 
-export const eventListSchema = z.object({ object: z.literal('list'), data: z.array(eventSchema) });
+export const eventListSchema = z.object({
+  object: z.literal('list'),
+  data: z.array(eventSchema),
+  nextCursor: z.nullable(z.string()).check(z.describe('Pass back as `cursor` for the next page; null on the last page, and always for one object\'s events.')),
+});
 
 export const platformKeysSchema = z.object({
   keys: z.array(

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createMerchant } from '../../shared/services/merchants.js';
+import { opsCall, type OpsAnswer } from '../support/ops-client.js';
 import { useTestRuntime } from '../support/runtime.js';
 
 /**
@@ -15,23 +16,10 @@ import { useTestRuntime } from '../support/runtime.js';
 const dataDir = mkdtempSync(join(tmpdir(), 'pay-ops-'));
 const env = useTestRuntime({ dataDir });
 
-interface Answer {
-  readonly status: number;
-  readonly body: any;
-  readonly requestId: string | null;
-}
+type Answer = OpsAnswer;
 
-async function ops(method: string, path: string, options: { token?: string | null; body?: unknown } = {}): Promise<Answer> {
-  const token = options.token === undefined ? env.runtime.opsToken : options.token;
-  const res = await fetch(`${env.runtime.url}${path}`, {
-    method,
-    headers: {
-      ...(token === null ? {} : { Authorization: `Bearer ${token}` }),
-      ...(options.body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
-  return { status: res.status, body: await res.json(), requestId: res.headers.get('x-request-id') };
+function ops(method: string, path: string, options: { token?: string | null; body?: unknown } = {}): Promise<Answer> {
+  return opsCall(env.runtime, method, path, options);
 }
 
 /** Every audit entry, newest first, following the cursor page by page. */

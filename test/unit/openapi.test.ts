@@ -147,8 +147,9 @@ describe('OpenAPI document', () => {
     expect(order.properties.currency.enum).toContain('CNY');
     expect(order.required).toEqual(expect.arrayContaining(['outTradeNo', 'amount', 'currency', 'subject']));
     expect(order.additionalProperties).toBe(false);
-    const events = doc.paths['/v1/events'].get.parameters.find((p: Json) => p.name === 'orderId');
-    expect(events).toMatchObject({ in: 'query', required: true });
+    // GET /v1/events lists the merchant's events without orderId (decisions, 163): every filter is optional.
+    const events = doc.paths['/v1/events'].get.parameters;
+    expect(events.map((p: Json) => [p.name, p.required])).toEqual(expect.arrayContaining([['orderId', false], ['type', false], ['deliveryStatus', false], ['cursor', false]]));
     const limit = doc.paths['/v1/orders'].get.parameters.find((p: Json) => p.name === 'limit');
     expect(limit.schema).toEqual({ type: 'integer', minimum: 1, maximum: 100, default: 20 });
   });

@@ -36,6 +36,7 @@ function harness(event: StoredEvent | undefined, httpStatus: number | null = 200
   const dead: NotifyMessage[] = [];
   const posts: Array<{ url: string; headers: Record<string, string>; body: string }> = [];
   const events: EventStore = {
+    listEventsOfMerchant: async () => ({ data: [], nextCursor: null }),
     getEvent: async () => current,
     listEventsOfOrder: async () => (current ? [current] : []),
     recordAttempt: async (_id, attempt: DeliveryAttempt, status: DeliveryStatus, nextAttemptAt) => {
