@@ -6,6 +6,7 @@ import type { AuditTrail } from '../../shared/ops/audit.js';
 import { iamAuthenticator, type OpsAuthenticator } from '../../shared/ops/auth.js';
 import type { MerchantEventListing } from '../../shared/ports/notifications.js';
 import type { Deps } from '../../shared/services/deps.js';
+import type { ReconciliationDeps } from '../../shared/services/reconciliation.js';
 import { getDeps } from '../services.js';
 
 /** What the operations API's actions use: the platform's services plus the back office's own stores. */
@@ -14,6 +15,12 @@ export interface OpsDeps {
   readonly audit: AuditTrail;
   readonly events: MerchantEventListing;
   readonly authenticate: OpsAuthenticator;
+  /**
+   * Reconciliation runs and their reports (shared/services/reconciliation.ts). Local mode keeps reports under
+   * `.data/reports/`; the AWS deployment has no reports store yet (the S3 adapter is the next step), so there the
+   * reconciliation routes answer 503.
+   */
+  readonly reconciliation?: ReconciliationDeps;
 }
 
 /**

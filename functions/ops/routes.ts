@@ -5,6 +5,8 @@ import { opsMerchantResource, trialBalanceResource } from '../../shared/ops/ops-
 import { merchantIdParam, opsEventsQuerySchema, pageQuerySchema } from '../../shared/schemas/ops-schemas.js';
 import { eventResource } from '../../shared/schemas/event-resources.js';
 import { parse } from '../http/errors.js';
+import { reconciliationIdParam, reconciliationListQuerySchema, reconciliationRequestSchema } from '../../shared/schemas/reconciliation-schemas.js';
+import { getReconciliation, listReconciliations, reconciliationOf, runReconciliation } from '../../shared/services/reconciliation.js';
 import type { OpsRoutes } from './ops-handler.js';
 
 /**
@@ -30,6 +32,9 @@ export const opsRoutes: OpsRoutes = {
     if (!merchant) throw new NotFoundError('merchant', 'id');
     return { statusCode: 200, body: opsMerchantResource(merchant) };
   },
+  'POST /ops/v1/reconciliations': async ({ body, ops }) => ({ statusCode: 201, body: await runReconciliation(reconciliationOf(ops), parse(reconciliationRequestSchema, body)) }),
+  'GET /ops/v1/reconciliations': async ({ query, ops }) => ({ statusCode: 200, body: { object: 'list', data: await listReconciliations(reconciliationOf(ops), parse(reconciliationListQuerySchema, query).limit) } }),
+  'GET /ops/v1/reconciliations/{id}': async ({ pathParameters, ops }) => ({ statusCode: 200, body: await getReconciliation(reconciliationOf(ops), parse(reconciliationIdParam, pathParameters.id, 'id')) }),
   'GET /ops/v1/events': async ({ query, ops }) => {
     const page = await ops.events.listEventsOfMerchant(parse(opsEventsQuerySchema, query));
     return { statusCode: 200, body: { object: 'list', data: page.data.map(eventResource), nextCursor: page.nextCursor } };

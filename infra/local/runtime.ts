@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setDeps } from '../../functions/services.js';
 import { setOpsDeps } from '../../functions/ops/compose.js';
+import { DynamoReconciliationStore } from '../../shared/adapters/dynamodb/reconciliation-store.js';
+import { FileObjectStore } from '../../shared/adapters/local/file-object-store.js';
 import { DynamoAuditTrail } from '../../shared/adapters/dynamodb/audit-store.js';
 import { DynamoEventStore } from '../../shared/adapters/dynamodb/event-store.js';
 import { bearerTokenAuthenticator } from '../../shared/ops/auth.js';
@@ -157,6 +159,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       audit: new DynamoAuditTrail(db, config.TABLE_NAME),
       events: new DynamoEventStore(db, config.TABLE_NAME),
       authenticate: bearerTokenAuthenticator(opsToken),
+      reconciliation: {
+        channels: deps.channels,
+        orders: deps.orders,
+        runs: new DynamoReconciliationStore(db, config.TABLE_NAME),
+        reports: new FileObjectStore(join(dataDir, 'reports')),
+        now: deps.now,
+      },
     });
     notifications = await startLocalNotifications({ config, dynamoEndpoint, dataDir });
     const started = notifications;

@@ -66,6 +66,12 @@ export async function listReconciliations(deps: Pick<ReconciliationDeps, 'runs'>
   return deps.runs.listRuns(Math.min(Math.max(Math.trunc(limit) || 20, 1), 100));
 }
 
+/** The reconciliation deps of a composition root, or 503 where this deployment has no reports store. */
+export function reconciliationOf(root: { readonly reconciliation?: ReconciliationDeps }): ReconciliationDeps {
+  if (!root.reconciliation) throw new ServiceUnavailableError('channel_error', 'Reconciliation reports are not available in this deployment.');
+  return root.reconciliation;
+}
+
 function billingChannel(deps: Pick<ReconciliationDeps, 'channels'>, id: string): ChannelAdapter & Required<Pick<ChannelAdapter, 'fetchBill'>> {
   const channel = deps.channels.get(id);
   if (!channel?.fetchBill) throw new ValidationError('parameter_invalid', `channel must be one whose bill can be fetched: ${billingChannels(deps).join(', ')}.`, 'channel');

@@ -1,20 +1,18 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '../../shared/adapters/dynamodb/client.js';
-import { DynamoReconciliationStore } from '../../shared/adapters/dynamodb/reconciliation-store.js';
-import { FileObjectStore } from '../../shared/adapters/local/file-object-store.js';
+import { describe, expect, it } from 'vitest';
 import { channelDay } from '../../shared/reconciliation/bill.js';
 import type { ReconciliationRow } from '../../shared/reconciliation/match.js';
-import { getReconciliation, listReconciliations, runReconciliation, type ReconciliationDeps } from '../../shared/services/reconciliation.js';
+import type { ReconciliationReport } from '../../shared/reconciliation/report.js';
 import { useTestRuntime } from '../support/runtime.js';
 import { eventually } from '../support/webhook-receiver.js';
 
 /**
  * Reconciliation (对账) end to end: real payments and refunds through the local runtime over HTTP, the sandbox
  * channel's bill fetched over HTTP by the channel's adapter in its own format, matched against the platform's
- * records, a report stored and read back; then the bill tampered with each kind and each discrepancy class seen.
+ * records through the operations API (`POST /ops/v1/reconciliations`), a report stored under the data folder's
+ * reports/ and read back; then the bill tampered with each kind and each discrepancy class seen.
  */
 
 interface Format {
@@ -50,30 +48,28 @@ const FORMATS: readonly Format[] = [
 ];
 
 describe.each(FORMATS)('reconciliation of $channel', ({ channel, pay }) => {
-  const env = useTestRuntime({ retryTimeScale: 0.001 });
-  const reportsDir = mkdtempSync(join(tmpdir(), 'pay-reports-'));
-  let deps: ReconciliationDeps;
+  const dataDir = mkdtempSync(join(tmpdir(), 'pay-recon-'));
+  const env = useTestRuntime({ retryTimeScale: 0.001, dataDir });
   const payments: { orderId: string; paymentId: string }[] = [];
   let refundId = '';
   let today = '';
 
-  let client: ReturnType<typeof createDocumentClient> | undefined;
-  afterAll(() => client?.destroy());
-
-  const depsOf = (): ReconciliationDeps => {
-    client = createDocumentClient({ endpoint: env.runtime.dynamoEndpoint, region: 'local' });
-    return {
-      channels: env.runtime.deps.channels,
-      orders: env.runtime.deps.orders,
-      runs: new DynamoReconciliationStore(client, env.runtime.config.TABLE_NAME),
-      reports: new FileObjectStore(reportsDir),
-      now: () => Date.now(),
-    };
-  };
+  async function ops(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+    const res = await fetch(`${env.runtime.url}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${env.runtime.opsToken}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.json() };
+  }
+  async function reconcile(date: string): Promise<ReconciliationReport> {
+    const res = await ops('POST', '/ops/v1/reconciliations', { channel, date });
+    expect(res.status).toBe(201);
+    return res.body as ReconciliationReport;
+  }
   const rowOf = (rows: readonly ReconciliationRow[], id: string) => rows.filter((r) => r.paymentId === id && r.kind === 'payment');
 
   it('a clean day: every payment and the refund matched, no discrepancy, the report stored and read back', async () => {
-    deps = depsOf();
     for (let i = 0; i < 5; i += 1) payments.push(await pay(env));
     const refund = await env.api.post(`/v1/orders/${payments[4]!.orderId}/refunds`, { outRefundNo: 'R-1', amount: 500 });
     expect(refund.status).toBe(201);
@@ -81,7 +77,7 @@ describe.each(FORMATS)('reconciliation of $channel', ({ channel, pay }) => {
     await eventually(async () => (await env.api.get(`/v1/refunds/${refundId}`)).body.status === 'SUCCEEDED', 20_000, 'the refund');
     today = channelDay(channel, new Date().toISOString());
 
-    const report = await runReconciliation(deps, { channel, date: today });
+    const report = await reconcile(today);
     expect(report).toMatchObject({ channel, date: today, billLines: 6, platformItems: 6, discrepancies: 0 });
     expect(report.counts).toMatchObject({ matched: 6, channel_only: 0, platform_only: 0, amount_mismatch: 0, status_mismatch: 0, fee_mismatch: 0 });
     expect(report.rows.find((r) => r.kind === 'refund')).toMatchObject({ class: 'matched', refundId, channelAmount: 500, platformAmount: 500 });
@@ -90,9 +86,12 @@ describe.each(FORMATS)('reconciliation of $channel', ({ channel, pay }) => {
     expect(payment.channelFee).toBe(payment.expectedFee);
     expect(payment.channelFee).toBeGreaterThan(0);
 
-    const read = await getReconciliation(deps, report.id);
-    expect(read).toEqual(JSON.parse(JSON.stringify(report)));
-    expect((await listReconciliations(deps)).map((r) => r.id)).toContain(report.id);
+    expect(JSON.parse(readFileSync(join(dataDir, 'reports', report.reportKey), 'utf8'))).toEqual(report);
+    const read = await ops('GET', `/ops/v1/reconciliations/${report.id}`);
+    expect(read).toEqual({ status: 200, body: report });
+    const list = await ops('GET', '/ops/v1/reconciliations?limit=5');
+    expect(list.body.data.map((r: { id: string }) => r.id)).toContain(report.id);
+    expect(list.body.data[0]).not.toHaveProperty('rows');
   });
 
   it('a tampered bill: each kind of tamper shows as its class, checked at the channel query first', async () => {
@@ -106,7 +105,7 @@ describe.each(FORMATS)('reconciliation of $channel', ({ channel, pay }) => {
       });
       expect(res.status).toBe(200);
     }
-    const report = await runReconciliation(deps, { channel, date: today });
+    const report = await reconcile(today);
     expect(report.counts).toMatchObject({ matched: 2, platform_only: 1, amount_mismatch: 1, fee_mismatch: 1, status_mismatch: 1, channel_only: 1 });
     expect(report.discrepancies).toBe(5);
     const [dropped, amount, fee, status] = payments.map((p) => rowOf(report.rows, p.paymentId)[0]!);
@@ -120,16 +119,29 @@ describe.each(FORMATS)('reconciliation of $channel', ({ channel, pay }) => {
     const extra = report.rows.find((r) => r.class === 'channel_only')!;
     expect(extra).toMatchObject({ orderId: null, platformAmount: null, channelAmount: 1000, channelQuery: { status: 'not_found' } });
     expect(rowOf(report.rows, payments[4]!.paymentId)[0]!.class).toBe('matched');
-    expect((await getReconciliation(deps, report.id)).counts).toEqual(report.counts);
+    expect((await ops('GET', `/ops/v1/reconciliations/${report.id}`)).body.counts).toEqual(report.counts);
   });
 
-  it('refuses a channel without a bill, an unknown channel and a malformed or future date with 400', async () => {
-    await expect(runReconciliation(deps, { channel: 'nope', date: today })).rejects.toMatchObject({ statusCode: 400, param: 'channel' });
-    await expect(runReconciliation(deps, { channel, date: '2026-02-30' })).rejects.toMatchObject({ statusCode: 400, param: 'date' });
-    await expect(runReconciliation(deps, { channel, date: '2999-01-01' })).rejects.toMatchObject({ statusCode: 400, param: 'date' });
-    await expect(getReconciliation(deps, 'rec_00000000000000000000000000')).rejects.toMatchObject({ statusCode: 404 });
+  it('refuses an unknown channel, a malformed or future date and an unknown report with 4xx, storing nothing', async () => {
+    const before = (await ops('GET', '/ops/v1/reconciliations?limit=100')).body.data.length;
+    const refusals = [
+      [{ channel: 'nope', date: today }, 'channel'],
+      [{ channel, date: '2026-02-30' }, 'date'],
+      [{ channel, date: '2999-01-01' }, 'date'],
+      [{ channel, date: today, extra: 1 }, 'extra'],
+    ] as const;
+    for (const [body, param] of refusals) {
+      const res = await ops('POST', '/ops/v1/reconciliations', body);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ param });
+      expect(res.body.error.requestId).toBeTruthy();
+    }
+    expect((await ops('GET', '/ops/v1/reconciliations?limit=100')).body.data.length).toBe(before);
+    expect((await ops('GET', '/ops/v1/reconciliations/rec_00000000000000000000000000')).status).toBe(404);
+    expect((await ops('GET', '/ops/v1/reconciliations/nope')).status).toBe(400);
     const badKind = await fetch(`${env.runtime.url}/sandbox/channels/${channel}/bills/${today}/tamper`, { method: 'POST', body: '{"kind":"rot"}' });
     expect(badKind.status).toBe(400);
     expect((await fetch(`${env.runtime.url}/sandbox/channels/${channel}/bills/2026-13-01`)).status).toBe(400);
+    expect(existsSync(join(dataDir, 'reports', 'reconciliation', 'nope'))).toBe(false);
   });
 });
