@@ -28,6 +28,8 @@ export type EntryKind =
   | 'payout_fee'
   /** A paid-out payout the bank returned: the amount and fee back to the merchant's available (entry 159). */
   | 'payout_return'
+  /** A settlement batch: its net from the merchant's pending to its available (docs/decisions.md, entry 151). */
+  | 'settlement'
   | 'reversal';
 
 export interface LedgerEntry {

@@ -6,6 +6,8 @@ import { DynamoOrderStore, DynamoRiskReads } from '../adapters/dynamodb/order-st
 import { DynamoCheckoutTokenStore } from '../checkout/token-store.js';
 import { DynamoIdempotencyStore, DynamoNonceStore } from '../adapters/dynamodb/request-stores.js';
 import { DynamoLedgerStore } from '../adapters/dynamodb/ledger-store.js';
+import { DynamoPayoutStore } from '../adapters/dynamodb/payout-store.js';
+import { DynamoSettlementStore } from '../adapters/dynamodb/settlement-store.js';
 import { DynamoBlocklistStore, DynamoMerchantStore } from '../adapters/dynamodb/merchant-store.js';
 import type { Config } from '../config.js';
 import { DEFAULT_RISK_RULES } from '../domain/risk.js';
@@ -44,6 +46,8 @@ export function createDeps(input: {
     idempotency: new DynamoIdempotencyStore(db, table),
     nonces: new DynamoNonceStore(db, table),
     callbacks: new DynamoRawCallbackStore(db, table),
+    settlements: new DynamoSettlementStore(db, table),
+    payouts: new DynamoPayoutStore(db, table),
     keyCenter: input.keyCenter,
     ...createRoutingDeps(input.channels),
     riskRules: DEFAULT_RISK_RULES,
@@ -51,6 +55,7 @@ export function createDeps(input: {
     timers: input.timers,
     janitorAfterSeconds: config.PAY_JANITOR_AFTER_SECONDS,
     authorizationWindowSeconds: config.PAY_AUTHORIZATION_WINDOW_SECONDS,
+    settlementDelaySeconds: config.PAY_SETTLEMENT_DELAY_SECONDS,
     checkout: {
       tokens: new DynamoCheckoutTokenStore(db, table),
       publicBaseUrl: input.publicBaseUrl ?? (() => config.PUBLIC_BASE_URL ?? ''),

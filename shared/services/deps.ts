@@ -6,7 +6,9 @@ import type { ChannelConfig, ChannelHealth } from '../domain/routing.js';
 import type { RiskRule } from '../domain/risk.js';
 import type { KeyCenter } from '../ports/key-center.js';
 import type { ChannelAdapter, ChannelFlow } from '../ports/channel-flows.js';
+import type { DynamoPayoutStore } from '../adapters/dynamodb/payout-store.js';
 import type { PayWorkflow } from '../ports/pay-workflow.js';
+import type { SettlementStore } from '../ports/settlement-store.js';
 import type { Timers } from '../ports/timers.js';
 import type {
   BlocklistStore,
@@ -33,6 +35,10 @@ export interface Deps {
   readonly nonces: NonceStore;
   /** Channel callbacks as received, for audit (POST /callbacks/{channel}). */
   readonly callbacks: RawCallbackStore;
+  /** Settlement batches and the settle items of postings to pending (shared/services/settlement.ts). */
+  readonly settlements: SettlementStore;
+  /** Payouts (shared/services/payouts.ts): the payout, its outPayoutNo and its ledger writes in one transaction each. */
+  readonly payouts: DynamoPayoutStore;
   readonly keyCenter: KeyCenter;
   readonly channels: ReadonlyMap<string, ChannelAdapter>;
   readonly channelCatalog: readonly ChannelConfig[];
@@ -45,6 +51,8 @@ export interface Deps {
   readonly janitorAfterSeconds: number;
   /** PAY_AUTHORIZATION_WINDOW_SECONDS: the longest an authorization is held before it is voided (shared/domain/authorization.ts). */
   readonly authorizationWindowSeconds: number;
+  /** PAY_SETTLEMENT_DELAY_SECONDS: how long after its capture a payment is settled (T+1 by default). */
+  readonly settlementDelaySeconds: number;
   /** Hosted checkout tokens and the public URL the pages are served under. */
   readonly checkout: CheckoutDeps;
   readonly now: () => number;

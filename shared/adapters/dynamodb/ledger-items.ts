@@ -3,7 +3,9 @@ import { merchantBalanceRole } from '../../ledger/accounts.js';
 import type { HoldWrite } from '../../ledger/holds.js';
 import type { AvailableSnapshot, LedgerWrite } from '../../ledger/port.js';
 import { assertPostable, netChanges, type LedgerEntry } from '../../ledger/posting.js';
+import { settleItemOf } from '../../ledger/settlement.js';
 import { BALANCE_SHARDS, indexKeys, keys } from './keys.js';
+import { settleItemPut } from './settlement-items.js';
 
 type TxItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
@@ -22,6 +24,9 @@ export function ledgerWriteItems(table: string, write: LedgerWrite, shards = BAL
     assertPostable(entry);
     out.push({ item: entryPut(table, entry), tag: 'entry' });
     out.push(...balanceUpdates(table, entry, shards));
+    // What settlement will move from pending, written with the posting so that no posting escapes a batch.
+    const settle = settleItemOf(entry);
+    if (settle) out.push({ item: settleItemPut(table, settle, shardOf(entry.id)), tag: 'entry' });
   }
   if (write.availableAsRead) conditionOnAvailable(table, out, write.availableAsRead);
   if (write.hold) out.push({ item: holdPut(table, write.hold), tag: 'hold' });
