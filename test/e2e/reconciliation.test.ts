@@ -37,6 +37,18 @@ const FORMATS: readonly Format[] = [
     },
   },
   {
+    channel: 'alipay',
+    pay: async (env) => {
+      const order = await env.api.createOrder();
+      const paid = await env.api.post(`/v1/orders/${order.id}/pay`, { method: 'alipay' });
+      expect(paid.body.status).toBe('REQUIRES_ACTION');
+      const complete = await fetch(`${env.runtime.url}/sandbox/channels/alipay/payments/${paid.body.payment.channelPaymentId}/complete`, { method: 'POST' });
+      expect(complete.status).toBeLessThan(300);
+      await eventually(async () => (await env.api.get(`/v1/orders/${order.id}`)).body.status === 'SUCCEEDED', 20_000, 'the Alipay payment');
+      return { orderId: order.id, paymentId: paid.body.payment.id };
+    },
+  },
+  {
     channel: 'card_a',
     pay: async (env) => {
       const order = await env.api.createOrder();

@@ -17,6 +17,9 @@ import {
   type VerifiedCallback,
 } from '../../ports/channel-flows.js';
 import { ChannelRejectedError, ChannelTimeoutError } from '../../ports/payment-channel.js';
+import type { ParsedBill } from '../../reconciliation/bill.js';
+import { channelExchange } from '../channel-http.js';
+import { parseAlipayBill } from './bill-parser.js';
 import type { AlipayCredentials } from './credentials.js';
 import { NOTIFY_UNSIGNED, REQUEST_UNSIGNED, rawResponseObject, rsa2Sign, rsa2Verify, signContent } from './signature.js';
 import {
@@ -250,6 +253,21 @@ export class AlipayAdapter implements ChannelAdapter {
     };
     params.sign = rsa2Sign(signContent(params, REQUEST_UNSIGNED), this.credentials.appPrivateKeyPem);
     return params;
+  }
+
+  /**
+   * The day's trade bill. Alipay answers alipay.data.dataservice.bill.downloadurl.query with a short-lived
+   * bill_download_url to a zip; the sandbox serves the file at its bill path directly (docs/decisions.md, 167), so
+   * this fetches that URL, on the API's own origin, and reads it with the trade bill parser.
+   */
+  async fetchBill(request: { readonly date: string }): Promise<ParsedBill> {
+    const file = await channelExchange(this.id, this.fetch, `${this.baseUrl}/bills/${encodeURIComponent(request.date)}`, {
+      method: 'GET',
+      headers: { accept: 'text/csv' },
+      timeoutMs: this.timeoutMs,
+    });
+    if (file.status !== 200) throw new ChannelTimeoutError(this.id);
+    return parseAlipayBill(file.body);
   }
 
   private async post(params: Record<string, string>): Promise<string> {

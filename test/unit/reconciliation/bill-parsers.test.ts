@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseAlipayBill } from '../../../shared/channels/alipay/bill-parser.js';
 import { parseCardReport } from '../../../shared/channels/card-acquirer/bill-parser.js';
 import { parseWechatTradebill } from '../../../shared/channels/wechat-pay/bill-parser.js';
 import { BillFormatError } from '../../../shared/reconciliation/bill.js';
@@ -54,5 +55,37 @@ describe('card acquirer settlement report parser', () => {
     expect(() => parseCardReport('card_a', rows.slice(0, 3).join('\n'))).toThrow(/trailer/);
     expect(() => parseCardReport('card_a', [...rows.slice(0, 3), 'Totals,2,1999,500,35'].join('\n'))).toThrow(/add up/);
     expect(() => parseCardReport('card_a', [rows[0], rows[1]!.replace('Capture', 'Chargeback'), ...rows.slice(2)].join('\n'))).toThrow(/action/);
+  });
+});
+
+/** Alipay's trade bill (业务明细) as the zip's CSV holds it, with its # header and footer lines. */
+const ALIPAY_BILL = [
+  '#支付宝业务明细查询',
+  '#账号：[20881234567890120156]',
+  '#起始日期：[2026年11月28日 00:00:00]   终止日期：[2026年11月29日 00:00:00]',
+  '#-----------------------------------------业务明细列表----------------------------------------',
+  '支付宝交易号,商户订单号,业务类型,商品名称,创建时间,完成时间,门店编号,门店名称,操作员,终端号,对方账户,订单金额（元）,商家实收（元）,支付宝红包（元）,集分宝（元）,支付宝优惠（元）,商家优惠（元）,券核销金额（元）,券名称,商家红包消费金额（元）,卡消费金额（元）,退款批次号/请求号,服务费（元）,分润（元）,备注',
+  '2026112822001404111433250001\t,pay_01a\t,交易,Coffee beans,2026-11-28 09:59:58,2026-11-28 10:00:05,,,,,buy***@alipay.com,19.99,19.99,0.00,0.00,0.00,0.00,0.00,,0.00,0.00,,-0.11,0.00,',
+  '2026112822001404111433250001\t,pay_01a\t,退款,Coffee beans,2026-11-28 11:00:00,2026-11-28 11:00:00,,,,,buy***@alipay.com,0.00,-5.00,0.00,0.00,0.00,0.00,0.00,,0.00,0.00,rf_01b,0.00,0.00,',
+  '#-----------------------------------------业务明细列表结束------------------------------------',
+  '#交易合计：1笔，商家实收共19.99元，商家优惠共0.00元',
+  '#退款合计：1笔，商家实收退款共-5.00元，商家优惠退款共0.00元',
+  '#导出时间：[2026年11月29日 09:00:12]',
+].join('\r\n');
+
+describe('Alipay trade bill parser', () => {
+  it('reads 交易 and 退款 rows (fee and refunds shown negative, trailing tabs trimmed) and checks the totals', () => {
+    const bill = parseAlipayBill(ALIPAY_BILL);
+    expect(bill.totals).toEqual({ count: 2, amount: 1999, refunds: 500, fees: 11 });
+    expect(bill.lines).toEqual([
+      { kind: 'payment', paymentId: 'pay_01a', refundId: null, channelPaymentId: '2026112822001404111433250001', amount: 1999, fee: 11, currency: 'CNY', status: 'succeeded', at: '2026-11-28T02:00:05.000Z' },
+      { kind: 'refund', paymentId: 'pay_01a', refundId: 'rf_01b', channelPaymentId: '2026112822001404111433250001', amount: 500, fee: 0, currency: 'CNY', status: 'succeeded', at: '2026-11-28T03:00:00.000Z' },
+    ]);
+  });
+
+  it('refuses totals that do not add up, a missing footer and another file', () => {
+    expect(() => parseAlipayBill(ALIPAY_BILL.replace('商家实收共19.99元', '商家实收共19.98元'))).toThrow(/add up/);
+    expect(() => parseAlipayBill(ALIPAY_BILL.split('\r\n').slice(0, 8).join('\n'))).toThrow(/totals missing/);
+    expect(() => parseAlipayBill(ALIPAY_BILL.replace('#支付宝业务明细查询', '#账务明细'))).toThrow(/not an Alipay/);
   });
 });

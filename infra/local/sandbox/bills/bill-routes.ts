@@ -3,8 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isCalendarDate } from '../../../../shared/reconciliation/bill.js';
 import { parseJsonBody, readRequestBody, sendText } from '../http-io.js';
 import type { SandboxStore } from '../sandbox-store.js';
-import { renderCardReport, renderWechatTradebill, type BillRenderer } from './formats.js';
-import { cardAcquirerLines, wechatPayLines, type ChannelDayLines } from './records.js';
+import { renderAlipayBill, renderCardReport, renderWechatTradebill, type BillRenderer } from './formats.js';
+import { alipayLines, cardAcquirerLines, wechatPayLines, type ChannelDayLines } from './records.js';
 import { addTamper, applyTampers, TAMPER_KINDS, type TamperKind } from './tamper.js';
 
 /** How a channel publishes its day: its records read as lines, rendered in its own format. */
@@ -16,6 +16,7 @@ export interface BillSource {
 /** The sandbox channels that publish a bill (docs/decisions.md, 167); the others answer 404 on the bill paths. */
 export const BILL_SOURCES: Readonly<Record<string, BillSource>> = {
   wechat_pay: { lines: wechatPayLines, render: renderWechatTradebill },
+  alipay: { lines: alipayLines, render: renderAlipayBill },
   card_a: { lines: cardAcquirerLines, render: renderCardReport },
   card_b: { lines: cardAcquirerLines, render: renderCardReport },
 };

@@ -1,3 +1,4 @@
+import { ALIPAY_BILL_COLUMNS, ALIPAY_BILL_LIST_END, ALIPAY_BILL_LIST_START, ALIPAY_BILL_TITLE, type AlipayBillColumn } from '../../../../shared/channels/alipay/bill-format.js';
 import { CARD_REPORT_COLUMNS, CARD_REPORT_TRAILER } from '../../../../shared/channels/card-acquirer/bill-format.js';
 import { TRADEBILL_COLUMNS, TRADEBILL_SUMMARY_COLUMNS, type TradebillColumn } from '../../../../shared/channels/wechat-pay/bill-format.js';
 import { billDecimal, CHANNEL_FEE_BPS, channelLocalTime, type BillLine } from '../../../../shared/reconciliation/bill.js';
@@ -50,4 +51,38 @@ export const renderCardReport: BillRenderer = (_channel, lines) => {
   const of = (kind: BillLine['kind']) => sum(lines.filter((l) => l.kind === kind).map((l) => l.amount));
   const trailer = [CARD_REPORT_TRAILER, lines.length, of('payment'), of('refund'), sum(lines.map((l) => l.fee))].join(',');
   return { contentType: 'text/csv; charset=utf-8', body: `${[CARD_REPORT_COLUMNS.join(','), ...rows, trailer].join('\n')}\n` };
+};
+
+/** Alipay's trade bill: the `#` header lines, 交易 and 退款 rows in Beijing time, the totals footer. */
+export const renderAlipayBill: BillRenderer = (channel, lines, context) => {
+  const yuan = (minor: number) => billDecimal(minor, 'CNY');
+  const rows = lines.map((line) => {
+    const refund = line.kind === 'refund';
+    const time = channelLocalTime(channel, line.at);
+    const cells: Record<AlipayBillColumn, string> = {
+      支付宝交易号: line.channelPaymentId ?? '', 商户订单号: line.paymentId, 业务类型: refund ? '退款' : '交易', 商品名称: 'sandbox',
+      创建时间: time, 完成时间: time, 门店编号: '', 门店名称: '', 操作员: '', 终端号: '', 对方账户: 'sandbox_buyer@alipay.com',
+      '订单金额（元）': yuan(refund ? 0 : line.amount), '商家实收（元）': yuan(refund ? -line.amount : line.amount),
+      '支付宝红包（元）': '0.00', '集分宝（元）': '0.00', '支付宝优惠（元）': '0.00', '商家优惠（元）': '0.00', '券核销金额（元）': '0.00',
+      券名称: '', '商家红包消费金额（元）': '0.00', '卡消费金额（元）': '0.00', '退款批次号/请求号': line.refundId ?? '',
+      '服务费（元）': yuan(line.fee === 0 ? 0 : -line.fee), '分润（元）': '0.00', 备注: line.status === 'succeeded' ? '' : 'FAILED',
+    };
+    return ALIPAY_BILL_COLUMNS.map((column) => cells[column]).join(',');
+  });
+  const payments = lines.filter((l) => l.kind === 'payment');
+  const refunds = lines.filter((l) => l.kind === 'refund');
+  const date = lines[0] ? channelLocalTime(channel, lines[0].at).slice(0, 10) : '';
+  const body = [
+    ALIPAY_BILL_TITLE,
+    `#账号：[${context.appId ?? ''}]`,
+    `#起始日期：[${date} 00:00:00]   终止日期：[${date} 23:59:59]`,
+    ALIPAY_BILL_LIST_START,
+    ALIPAY_BILL_COLUMNS.join(','),
+    ...rows,
+    ALIPAY_BILL_LIST_END,
+    `#交易合计：${payments.length}笔，商家实收共${yuan(sum(payments.map((l) => l.amount)))}元，商家优惠共0.00元`,
+    `#退款合计：${refunds.length}笔，商家实收退款共${yuan(-sum(refunds.map((l) => l.amount)))}元，商家优惠退款共0.00元`,
+    `#导出时间：[${channelLocalTime(channel, new Date().toISOString())}]`,
+  ];
+  return { contentType: 'text/csv; charset=utf-8', body: `${body.join('\r\n')}\r\n` };
 };

@@ -1,6 +1,7 @@
 import { channelDay, channelFee } from '../../../../shared/reconciliation/bill.js';
 import type { BillLine } from '../../../../shared/reconciliation/bill.js';
 import type { ActivityEntry, PaymentRecord } from '../card-acquirer/acquirer.js';
+import type { Trade as AlipayTrade } from '../alipay/trades.js';
 import type { SandboxStore } from '../sandbox-store.js';
 import type { SandboxRefund, SandboxTrade } from '../wechat-pay/records.js';
 
@@ -69,3 +70,23 @@ function lastOf(actions: readonly ActivityEntry[], test: (a: ActivityEntry) => b
 function sortByTime(lines: BillLine[]): BillLine[] {
   return lines.sort((a, b) => a.at.localeCompare(b.at) || (a.refundId ?? a.paymentId).localeCompare(b.refundId ?? b.paymentId));
 }
+
+/** Alipay: paid trades (a closed trade that was paid keeps its paidAt: refunded in full) and their refunds. */
+export const alipayLines: ChannelDayLines = async (store, channel, date) => {
+  const trades = await store.list<AlipayTrade>(channel, 'trade#');
+  const lines: BillLine[] = [];
+  for (const { value: t } of trades) {
+    if (!t.paidAt) continue;
+    lines.push({
+      kind: 'payment', paymentId: t.outTradeNo, refundId: null, channelPaymentId: t.tradeNo, amount: t.totalFen,
+      fee: channelFee(channel, t.totalFen), currency: 'CNY', status: 'succeeded', at: t.paidAt,
+    });
+    for (const [requestNo, refund] of Object.entries(t.refunds)) {
+      lines.push({
+        kind: 'refund', paymentId: t.outTradeNo, refundId: requestNo, channelPaymentId: t.tradeNo, amount: refund.amountFen,
+        fee: 0, currency: 'CNY', status: 'succeeded', at: refund.at,
+      });
+    }
+  }
+  return sortByTime(lines.filter(onDay(channel, date)));
+};
