@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sign } from '../../shared/domain/signing.js';
 import { payerHint } from './payer-hint.js';
+import { pretty, runCli } from './cli-run.js';
 
 /**
  * `npm run -s api -- METHOD PATH [JSON] [--key IDEMPOTENCY_KEY]`: one request signed as the demo merchant (or the
@@ -114,14 +115,6 @@ function parsed(text: string): unknown {
   }
 }
 
-function pretty(text: string): string {
-  try {
-    return JSON.stringify(JSON.parse(text), null, 2);
-  } catch {
-    return text;
-  }
-}
-
 async function main(): Promise<number> {
   let command: Command | 'help';
   try {
@@ -138,12 +131,4 @@ async function main(): Promise<number> {
   return send(command);
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`api: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runCli('api', main);

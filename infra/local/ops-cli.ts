@@ -1,0 +1,199 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pretty, runCli } from './cli-run.js';
+
+/**
+ * `npm run -s ops -- COMMAND …`: the operations API's command-line client (docs/operations.md). It sends one request
+ * with the local bearer token (`.data/ops-token`), prints the answer's JSON on stdout for jq and the status line on
+ * stderr, and exits 0 on 2xx, 1 on 4xx/5xx or no answer, 2 on a wrong command (like `npm run api`).
+ */
+
+/** A command: its usage line and the request it makes from its arguments. */
+interface Verb {
+  readonly usage: string;
+  readonly summary: string;
+  readonly request: (args: Args) => Request;
+}
+
+interface Request {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly body?: string;
+}
+
+class UsageError extends Error {}
+
+/** Positional arguments and `--name value` options. */
+class Args {
+  constructor(
+    readonly positional: readonly string[],
+    private readonly options: ReadonlyMap<string, string>,
+  ) {}
+
+  option(name: string): string | undefined {
+    return this.options.get(name);
+  }
+
+  flag(name: string): boolean {
+    return this.options.get(name) === 'true';
+  }
+
+  required(index: number, what: string): string {
+    const value = this.positional[index];
+    if (!value) throw new UsageError(`${what} is required`);
+    return value;
+  }
+
+  /** The named options given, as a query string (`?a=1&b=2`, or '' without any). */
+  query(names: Readonly<Record<string, string>>): string {
+    const params = new URLSearchParams();
+    for (const [option, param] of Object.entries(names)) {
+      const value = this.option(option);
+      if (value !== undefined) params.set(param, value);
+    }
+    const text = params.toString();
+    return text ? `?${text}` : '';
+  }
+}
+
+const FLAGS = new Set(['run', 'help']);
+const PAGE = { limit: 'limit', cursor: 'cursor' } as const;
+
+/** Every command, one entry each: adding one for a new ops route is one entry here. */
+const VERBS: Readonly<Record<string, Verb>> = {
+  'trial-balance': {
+    usage: 'trial-balance [--run]',
+    summary: 'the ledger trial balance now (--run: as the scheduled check, publishing its metrics)',
+    request: (a) => ({ method: a.flag('run') ? 'POST' : 'GET', path: '/ops/v1/ledger/trial-balance' }),
+  },
+  audit: {
+    usage: 'audit [--limit N] [--cursor C]',
+    summary: 'the audit trail, newest first',
+    request: (a) => ({ method: 'GET', path: `/ops/v1/audit${a.query(PAGE)}` }),
+  },
+  merchant: {
+    usage: 'merchant MERCHANT_ID',
+    summary: 'one merchant (never its secret)',
+    request: (a) => ({ method: 'GET', path: `/ops/v1/merchants/${encodeURIComponent(a.required(0, 'MERCHANT_ID'))}` }),
+  },
+  events: {
+    usage: 'events --merchant M [--type T] [--status S] [--limit N] [--cursor C]',
+    summary: "a merchant's events, newest first (--status FAILED: deliveries that gave up)",
+    request: (a) => {
+      if (!a.option('merchant')) throw new UsageError('--merchant is required');
+      return { method: 'GET', path: `/ops/v1/events${a.query({ merchant: 'merchantId', type: 'type', status: 'deliveryStatus', ...PAGE })}` };
+    },
+  },
+  get: {
+    usage: 'get PATH',
+    summary: 'any ops route, e.g. get /ops/v1/audit?limit=5',
+    request: (a) => ({ method: 'GET', path: opsPath(a.required(0, 'PATH')) }),
+  },
+  post: {
+    usage: "post PATH ['JSON']",
+    summary: 'any ops route with a JSON body',
+    request: (a) => ({ method: 'POST', path: opsPath(a.required(0, 'PATH')), body: a.positional[1] ?? '{}' }),
+  },
+};
+
+const USAGE = `Usage: npm run -s ops -- COMMAND [ARGS]
+
+The operations API's client (docs/operations.md): one request with the local operations token.
+
+${Object.values(VERBS)
+  .map((verb) => `  ${verb.usage.padEnd(72)}${verb.summary}`)
+  .join('\n')}
+  --help${' '.repeat(66)}this text
+
+Output: the answer's JSON on stdout (pipe it to jq), the status line on stderr.
+Exit code: 0 for a 2xx answer, 1 for 4xx/5xx or no answer, 2 for a wrong command.
+
+Environment:
+  OPS_API_URL     base URL (default http://127.0.0.1:$PORT, PORT default 3000)
+  OPS_TOKEN_FILE  the token (default $LOCAL_DATA_DIR/ops-token, LOCAL_DATA_DIR default .data)
+
+Example:
+  npm run -s ops -- trial-balance | jq .balanced
+`;
+
+const DEFAULT_DATA_DIR = join(import.meta.dirname, '..', '..', '.data');
+
+function opsPath(path: string): string {
+  if (!path.startsWith('/ops/v1/')) throw new UsageError(`PATH must start with /ops/v1/ (got ${path})`);
+  return path;
+}
+
+function parseArgs(argv: readonly string[]): { verb?: Verb; args: Args; help: boolean } {
+  const positional: string[] = [];
+  const options = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '-h') options.set('help', 'true');
+    else if (arg.startsWith('--')) {
+      const name = arg.slice(2);
+      if (FLAGS.has(name)) options.set(name, 'true');
+      else {
+        const value = argv[++i];
+        if (value === undefined) throw new UsageError(`--${name} needs a value`);
+        options.set(name, value);
+      }
+    } else positional.push(arg);
+  }
+  const [name, ...rest] = positional;
+  const help = options.get('help') === 'true';
+  if (!name) {
+    if (help) return { args: new Args([], options), help };
+    throw new UsageError('a COMMAND is required');
+  }
+  const verb = VERBS[name];
+  if (!verb) throw new UsageError(`unknown command ${name}`);
+  return { verb, args: new Args(rest, options), help };
+}
+
+function token(): string {
+  const file = process.env.OPS_TOKEN_FILE ?? join(process.env.LOCAL_DATA_DIR ?? DEFAULT_DATA_DIR, 'ops-token');
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    throw new Error(`cannot read the operations token in ${file}: start the runtime once (npm start), or set OPS_TOKEN_FILE`);
+  }
+}
+
+async function send(request: Request): Promise<number> {
+  const base = process.env.OPS_API_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`;
+  let res: Response;
+  try {
+    res = await fetch(`${base}${request.path}`, {
+      method: request.method,
+      headers: { Authorization: `Bearer ${token()}`, ...(request.body === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' }) },
+      body: request.body,
+    });
+  } catch (error) {
+    const reason = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+    throw new Error(`no answer from ${base} (${reason}): is the runtime running (npm start)?`);
+  }
+  const text = await res.text();
+  process.stderr.write(`HTTP ${res.status}  X-Request-Id: ${res.headers.get('x-request-id')}\n`);
+  process.stdout.write(`${pretty(text)}\n`);
+  return res.status < 400 ? 0 : 1;
+}
+
+async function main(): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs>;
+  let request: Request | undefined;
+  try {
+    parsed = parseArgs(process.argv.slice(2));
+    if (!parsed.help) request = parsed.verb!.request(parsed.args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`ops: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (!request) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  return send(request);
+}
+
+runCli('ops', main);
