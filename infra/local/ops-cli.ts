@@ -84,6 +84,21 @@ const VERBS: Readonly<Record<string, Verb>> = {
       return { method: 'GET', path: `/ops/v1/events${a.query({ merchant: 'merchantId', type: 'type', status: 'deliveryStatus', ...PAGE })}` };
     },
   },
+  reconcile: {
+    usage: 'reconcile CHANNEL YYYY-MM-DD',
+    summary: "reconcile a channel's day against its bill: the report (counts and rows)",
+    request: (a) => ({ method: 'POST', path: '/ops/v1/reconciliations', body: JSON.stringify({ channel: a.required(0, 'CHANNEL'), date: a.required(1, 'YYYY-MM-DD') }) }),
+  },
+  reconciliations: {
+    usage: 'reconciliations [--limit N]',
+    summary: 'the latest reconciliation runs, newest first (summaries)',
+    request: (a) => ({ method: 'GET', path: `/ops/v1/reconciliations${a.query({ limit: 'limit' })}` }),
+  },
+  reconciliation: {
+    usage: 'reconciliation REC_ID',
+    summary: 'one reconciliation report',
+    request: (a) => ({ method: 'GET', path: `/ops/v1/reconciliations/${encodeURIComponent(a.required(0, 'REC_ID'))}` }),
+  },
   get: {
     usage: 'get PATH',
     summary: 'any ops route, e.g. get /ops/v1/audit?limit=5',

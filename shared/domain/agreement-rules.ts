@@ -13,6 +13,14 @@ export interface DebitRequest {
   readonly amount: number;
   readonly currency: Currency;
   readonly nowMs: number;
+  /** What the current period of a `period_limits` rule has used so far (its counter item as read); absent: nothing. */
+  readonly periodUsage?: PeriodUsage;
+}
+
+/** The debits counted in one period of an agreement, and their sum in minor units. */
+export interface PeriodUsage {
+  readonly debits: number;
+  readonly amount: number;
 }
 
 export type AgreementRule =
@@ -21,7 +29,41 @@ export type AgreementRule =
   /** Debits only between these UTC hours, [fromHour, toHour) (a bank's or wallet's debit window). */
   | { readonly kind: 'debit_window_utc'; readonly fromHour: number; readonly toHour: number }
   /** No debit in the first seconds after signing (a wallet's notice period before the first deduction). */
-  | { readonly kind: 'min_seconds_after_signing'; readonly seconds: number };
+  | { readonly kind: 'min_seconds_after_signing'; readonly seconds: number }
+  /**
+   * A wallet's period rule (Alipay 周期扣款 period_rule_params: period_type DAY, period, execute_time, total_amount,
+   * total_payments): at most `maxDebits` debits and `maxAmount` in all per period of `periodDays` days, the periods
+   * counted from the signing day's midnight in China time (execute_time). Stateful: the period's counter is read for
+   * this judgement and bumped, on the same limits, in the debit's claim transaction (docs/decisions.md, 175).
+   */
+  | PeriodLimitsRule;
+
+export interface PeriodLimitsRule {
+  readonly kind: 'period_limits';
+  readonly periodDays: number;
+  readonly maxDebits: number;
+  readonly maxAmount: number;
+}
+
+const DAY_MS = 86_400_000;
+/** China Standard Time has no daylight saving: the wallets' dates (execute_time) are days at UTC+8. */
+const CHINA_OFFSET_MS = 8 * 3_600_000;
+
+/** The channel's period rule, if its catalog row has one. */
+export function periodLimitsOf(rules: readonly AgreementRule[]): PeriodLimitsRule | undefined {
+  return rules.find((rule): rule is PeriodLimitsRule => rule.kind === 'period_limits');
+}
+
+/**
+ * The period a debit at `nowMs` falls in: its index from the agreement's first period (0), which starts at midnight
+ * China time of the day the agreement was created, the execute_time the channel was sent with the signing. Negative
+ * before that day (a clock far behind): no period, the debit is refused.
+ */
+export function periodIndex(rule: PeriodLimitsRule, agreement: Pick<Agreement, 'createdAt'>, nowMs: number): number {
+  const createdChinaMs = Date.parse(agreement.createdAt) + CHINA_OFFSET_MS;
+  const anchorMs = createdChinaMs - (createdChinaMs % DAY_MS) - CHINA_OFFSET_MS;
+  return Math.floor((nowMs - anchorMs) / (rule.periodDays * DAY_MS));
+}
 
 /** The refusal of a debit, or null when it may go to the channel. */
 export function refuseDebit(agreement: Agreement, debit: DebitRequest, channelRules: readonly AgreementRule[]): DomainError | null {
@@ -53,5 +95,16 @@ function ruleRefusal(rule: AgreementRule, agreement: Agreement, debit: DebitRequ
       const activatedMs = agreement.activatedAt ? Date.parse(agreement.activatedAt) : debit.nowMs;
       return debit.nowMs - activatedMs < rule.seconds * 1000 ? `no debit within ${rule.seconds} s of signing` : null;
     }
+    case 'period_limits':
+      return periodRefusal(rule, agreement, debit);
   }
+}
+
+function periodRefusal(rule: PeriodLimitsRule, agreement: Agreement, debit: DebitRequest): string | null {
+  const per = `per ${rule.periodDays} days`;
+  if (periodIndex(rule, agreement, debit.nowMs) < 0) return 'no debit before the period rule\'s first day (execute_time)';
+  const used = debit.periodUsage ?? { debits: 0, amount: 0 };
+  if (used.debits >= rule.maxDebits) return `at most ${rule.maxDebits} debits ${per}, all used in this period`;
+  if (used.amount + debit.amount > rule.maxAmount) return `at most ${rule.maxAmount} in all ${per}, ${used.amount} used in this period`;
+  return null;
 }

@@ -1,4 +1,5 @@
 import type { Agreement, AgreementStatus } from '../domain/agreement.js';
+import type { PeriodUsage } from '../domain/agreement-rules.js';
 import { ConflictError } from '../domain/errors.js';
 import type { DomainEvent } from './stores.js';
 
@@ -20,6 +21,13 @@ export interface AgreementStore {
   reserveOtpAttempt(agreementId: string, limit: number): Promise<number | undefined>;
   /** Gives one back (the channel never answered about the code); never below zero. */
   releaseOtpAttempt(agreementId: string): Promise<void>;
+  /** What one period of the channel's period rule has counted so far (strongly consistent; nothing yet: zeros). */
+  periodUsage(agreementId: string, period: number): Promise<PeriodUsage>;
+  /**
+   * Takes a debit that did not charge back out of its period's counter (counted by the claim's
+   * StateChange.agreementPeriod); never below zero.
+   */
+  releasePeriodDebit(agreementId: string, period: number, amount: number): Promise<void>;
   /** Writes `after` if the stored agreement still has `expect`, with its event in the same transaction. */
   commit(change: { readonly after: Agreement; readonly expect: { readonly status: AgreementStatus; readonly version: number }; readonly event?: DomainEvent }): Promise<boolean>;
 }

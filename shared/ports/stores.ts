@@ -131,6 +131,11 @@ export interface StateChange {
    * same transaction), so a termination that committed first refuses the debit before any channel call.
    */
   readonly agreementActive?: { readonly agreementId: string };
+  /**
+   * A debit's claim under a channel's period rule: one more debit and `amount` on the period's counter, on the
+   * condition that it stays within the limits, so concurrent debits cannot pass them (docs/decisions.md, 175).
+   */
+  readonly agreementPeriod?: AgreementPeriodCount;
   /** Record the request's nonce in the same transaction (see NonceGuard). */
   readonly guard?: NonceGuard;
 }
@@ -138,7 +143,15 @@ export interface StateChange {
 /** Which part's condition failed when a StateChange did not commit. */
 export type CommitOutcome =
   | { readonly committed: true }
-  | { readonly committed: false; readonly failed: 'order' | 'attempt' | 'pointer' | 'refund' | 'refundTotals' | 'agreement' | LedgerWriteFailure };
+  | { readonly committed: false; readonly failed: 'order' | 'attempt' | 'pointer' | 'refund' | 'refundTotals' | 'agreement' | 'agreementPeriod' | LedgerWriteFailure };
+
+export interface AgreementPeriodCount {
+  readonly agreementId: string;
+  readonly period: number;
+  readonly amount: number;
+  readonly maxDebits: number;
+  readonly maxAmount: number;
+}
 
 export interface OrderStore {
   /** Fails with DuplicateOutTradeNoError when the merchant already used the outTradeNo. */

@@ -25,7 +25,7 @@ import { withCheckoutPage } from '../checkout/issue.js';
 import { logger } from '../logger.js';
 import { recordLatePayment, recordPaymentOutcome } from '../metrics.js';
 import type { ChannelRefundState } from '../ports/channel-flows.js';
-import type { DomainEvent, NonceGuard, StateChange } from '../ports/stores.js';
+import type { AgreementPeriodCount, DomainEvent, NonceGuard, StateChange } from '../ports/stores.js';
 import type { Deps } from './deps.js';
 import { orderEvent, refundEvent } from './events.js';
 
@@ -58,24 +58,26 @@ export async function claimForPayment(
  */
 export async function claimForDebit(
   deps: Pick<Deps, 'orders'>,
-  claim: Parameters<typeof claimForPayment>[1] & { agreementId: string },
-): Promise<'claimed' | 'order' | 'agreement'> {
-  const outcome = await claimChange(deps, claim, { agreementId: claim.agreementId });
+  claim: Parameters<typeof claimForPayment>[1] & { agreementId: string; period?: AgreementPeriodCount },
+): Promise<'claimed' | 'order' | 'agreement' | 'period'> {
+  const { period, ...rest } = claim;
+  const outcome = await claimChange(deps, rest, { agreementActive: { agreementId: claim.agreementId }, ...(period ? { agreementPeriod: period } : {}) });
   if (outcome.committed) return 'claimed';
+  if (outcome.failed === 'agreementPeriod') return 'period';
   return outcome.failed === 'agreement' ? 'agreement' : 'order';
 }
 
 function claimChange(
   deps: Pick<Deps, 'orders'>,
   claim: Parameters<typeof claimForPayment>[1],
-  agreementActive?: { agreementId: string },
+  agreement?: Pick<StateChange, 'agreementActive' | 'agreementPeriod'>,
 ) {
   assertTransition('CREATED', 'PROCESSING');
   return deps.orders.commit({
     claim: { ...claim, from: 'CREATED', to: 'PROCESSING' },
     pointers: [{ channel: null, channelPaymentId: null, orderId: claim.orderId, paymentId: claim.payment.id }],
     guard: claim.guard,
-    ...(agreementActive ? { agreementActive } : {}),
+    ...agreement,
   });
 }
 

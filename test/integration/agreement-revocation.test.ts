@@ -49,6 +49,8 @@ beforeAll(async () => {
     customerMerchant: (c) => store.customerMerchant(c),
     reserveOtpAttempt: (id, limit) => store.reserveOtpAttempt(id, limit),
     releaseOtpAttempt: (id) => store.releaseOtpAttempt(id),
+    periodUsage: (id, period) => store.periodUsage(id, period),
+    releasePeriodDebit: (id, period, amount) => store.releasePeriodDebit(id, period, amount),
     commit: (change) => {
       timerAtCommit.push(timers.pending.has(agreementRevokeKey(change.after.id)));
       return store.commit(change);

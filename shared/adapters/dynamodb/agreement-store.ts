@@ -1,5 +1,6 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Agreement } from '../../domain/agreement.js';
+import type { PeriodUsage } from '../../domain/agreement-rules.js';
 import { DuplicateOutAgreementNoError, type AgreementStore } from '../../ports/agreement-store.js';
 import type { DomainEvent } from '../../ports/stores.js';
 import { cancellationReasons, isConditionFailure, withConflictRetry } from './client.js';
@@ -121,6 +122,28 @@ export class DynamoAgreementStore implements AgreementStore {
           ConditionExpression: '#used > :zero',
           ExpressionAttributeNames: { '#used': 'used' },
           ExpressionAttributeValues: { ':minus': -1, ':zero': 0 },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async periodUsage(agreementId: string, period: number): Promise<PeriodUsage> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.agreementPeriod(agreementId, period), ConsistentRead: true }));
+    return { debits: (out.Item?.debits as number | undefined) ?? 0, amount: (out.Item?.amount as number | undefined) ?? 0 };
+  }
+
+  /** The claim's ADD undone, on the condition that the debit is still counted (a second release changes nothing). */
+  async releasePeriodDebit(agreementId: string, period: number, amount: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.agreementPeriod(agreementId, period),
+          UpdateExpression: 'ADD debits :minusOne, amount :minus',
+          ConditionExpression: 'debits > :zero AND amount >= :amount',
+          ExpressionAttributeValues: { ':minusOne': -1, ':minus': -amount, ':zero': 0, ':amount': amount },
         }),
       );
     } catch (error) {

@@ -41,6 +41,8 @@ export const keys = {
   agreement: (agreementId: string) => ({ PK: `AGREEMENT#${agreementId}`, SK: 'AGREEMENT' }),
   /** The one-time passwords its signing has used (docs/decisions.md, 136): a counter beside the agreement. */
   agreementOtp: (agreementId: string) => ({ PK: `AGREEMENT#${agreementId}`, SK: 'OTP' }),
+  /** A period's debit counter of a channel's period rule (docs/decisions.md, 175): bumped in the debit's claim. */
+  agreementPeriod: (agreementId: string, period: number) => ({ PK: `AGREEMENT#${agreementId}`, SK: `PERIOD#${String(period).padStart(6, '0')}` }),
   outAgreementNo: (merchantId: string, outAgreementNo: string) => ({ PK: `MERCHANT#${merchantId}#OUTAGREEMENTNO#${outAgreementNo}`, SK: 'UNIQUE' }),
   event: (eventId: string) => ({ PK: `EVENT#${eventId}`, SK: 'EVENT' }),
   idempotency: (merchantId: string, key: string) => ({ PK: `IDEMPOTENCY#${merchantId}#${key}`, SK: 'RECORD' }),

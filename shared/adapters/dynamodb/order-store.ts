@@ -10,6 +10,7 @@ import type { Order, Refund } from '../../domain/order.js';
 import type { OrderStatus } from '../../domain/order-state.js';
 import type { Attempt, AttemptPointer } from '../../domain/attempt.js';
 import type {
+  AgreementPeriodCount,
   CommitOutcome,
   DomainEvent,
   NonceGuard,
@@ -231,6 +232,7 @@ export class DynamoOrderStore implements OrderStore {
         },
       });
     }
+    if (change.agreementPeriod) add('agreementPeriod', this.periodCountItem(change.agreementPeriod));
     try {
       await withConflictRetry(() => this.db.send(new TransactWriteCommand({ TransactItems: items })));
       if (change.guard) change.guard.recorded = true;
@@ -243,6 +245,20 @@ export class DynamoOrderStore implements OrderStore {
       if (tag && tag !== 'guard' && tag !== 'other') return { committed: false, failed: tag };
       throw error;
     }
+  }
+
+  /** One more debit on the period's counter, only while both sums stay within the channel's period rule. */
+  private periodCountItem(p: AgreementPeriodCount): TxItem {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: keys.agreementPeriod(p.agreementId, p.period),
+        UpdateExpression: 'ADD debits :one, amount :amount SET entity = :entity',
+        // `:zero <= :room` refuses a first debit already above the period's sum, which the counter's absence would let by.
+        ConditionExpression: '(attribute_not_exists(debits) OR debits < :maxDebits) AND :zero <= :room AND (attribute_not_exists(amount) OR amount <= :room)',
+        ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':amount': p.amount, ':maxDebits': p.maxDebits, ':room': p.maxAmount - p.amount, ':entity': 'AgreementPeriod' },
+      },
+    };
   }
 
   private claimItem(c: NonNullable<StateChange['claim']>): TxItem {

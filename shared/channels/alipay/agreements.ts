@@ -1,4 +1,6 @@
+import { periodLimitsOf } from '../../domain/agreement-rules.js';
 import type { ChannelAgreementState, CreatePaymentRequest, SignAgreementRequest, VerifiedCallback } from '../../ports/channel-flows.js';
+import { ALIPAY_CATALOG } from './catalog.js';
 import { chinaTime, toYuan } from './transformers.js';
 
 /**
@@ -16,10 +18,12 @@ export const CYCLE_PRODUCT_CODE = 'CYCLE_PAY_AUTH';
 
 /**
  * Alipay wants a period rule with every recurring-debit agreement; the platform's agreements have no schedule, so the
- * loosest rule Alipay takes is sent (every 7 days from signing) with the merchant's per-debit limit as single_amount.
- * Alipay enforces single_amount at each debit; its per-period count is not modelled yet (docs/decisions.md, 133).
+ * rule is the catalog row's `period_limits` (the same data refuseDebit judges each debit by): its period from the
+ * signing day (execute_time), its sum per period as total_amount, its count per period as total_payments, and the
+ * merchant's per-debit limit as single_amount (docs/decisions.md, 133 and 175).
  */
 export function pageSignBiz(request: SignAgreementRequest, now: Date): Record<string, unknown> {
+  const rule = periodLimitsOf(ALIPAY_CATALOG.agreementRules ?? []);
   return {
     personal_product_code: PERSONAL_PRODUCT_CODE,
     product_code: CYCLE_PRODUCT_CODE,
@@ -29,9 +33,10 @@ export function pageSignBiz(request: SignAgreementRequest, now: Date): Record<st
     access_params: { channel: 'QRCODE' },
     period_rule_params: {
       period_type: 'DAY',
-      period: 7,
+      period: rule?.periodDays ?? 7,
       execute_time: chinaTime(now).slice(0, 10),
       ...(request.maxAmountPerDebit === undefined ? {} : { single_amount: toYuan(request.maxAmountPerDebit) }),
+      ...(rule ? { total_amount: toYuan(rule.maxAmount), total_payments: rule.maxDebits } : {}),
     },
   };
 }
@@ -59,6 +64,11 @@ export const CYCLE_PAY_DECLINES: ReadonlySet<string> = new Set([
   'ACQ.BUYER_BALANCE_NOT_ENOUGH',
   'ACQ.PAYMENT_AUTH_CODE_INVALID',
   'ACQ.TOTAL_FEE_EXCEED',
+  // The period rule's refusals: a debit outside its dates, above its sum or past its count.
+  'ACQ.CYCLE_PAY_DATE_NOT_MATCH',
+  'ACQ.CYCLE_PAY_SINGLE_FEE_EXCEED',
+  'ACQ.CYCLE_PAY_TOTAL_FEE_EXCEED',
+  'ACQ.CYCLE_PAY_TOTAL_TIMES_EXCEED',
 ]);
 
 /**

@@ -17,6 +17,10 @@ export interface SandboxAgreement {
   readonly notifyUrl: string | null;
   /** period_rule_params.single_amount in fen: Alipay refuses a debit above it. */
   readonly singleAmountFen: number | null;
+  /** The rest of period_rule_params, as this sandbox reads them (absent on sessions stored before it did). */
+  readonly periodRule?: SandboxPeriodRule | null;
+  /** Successful debits per period index of periodRule (count and fen): what the period's limits are checked against. */
+  readonly periodCounts?: Readonly<Record<string, { readonly count: number; readonly fen: number }>>;
   readonly status: 'TEMP' | 'NORMAL' | 'UNSIGN';
   readonly agreementNo: string | null;
   readonly alipayUserId: string | null;
@@ -25,6 +29,36 @@ export interface SandboxAgreement {
   /** Who ended it: the payer in Alipay, or the merchant's alipay.user.agreement.unsign. */
   readonly unsignedBy: 'payer' | 'merchant' | null;
   readonly debits: readonly string[];
+}
+
+/**
+ * period_rule_params with period_type DAY: periods of `periodDays` days from execute_time (a China date), each allowing
+ * total_amount and total_payments at most (read per period, as the platform's rule does: docs/decisions.md, 175).
+ */
+export interface SandboxPeriodRule {
+  readonly periodDays: number;
+  readonly executeTime: string;
+  readonly totalAmountFen: number | null;
+  readonly totalPayments: number | null;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The period index of an instant under the rule, negative before execute_time's day (China time, UTC+8). */
+function periodIndexAt(rule: SandboxPeriodRule, at: Date): number {
+  const startMs = Date.parse(`${rule.executeTime}T00:00:00+08:00`);
+  return Math.floor((at.getTime() - startMs) / (rule.periodDays * DAY_MS));
+}
+
+/** period_rule_params read: undefined for a rule this sandbox (like Alipay) refuses, null for none of the limits. */
+function readPeriodRule(period: Record<string, unknown>): SandboxPeriodRule | undefined {
+  const days = Number(period.period);
+  if (period.period_type !== 'DAY' || !Number.isInteger(days) || days < 7) return undefined;
+  if (typeof period.execute_time !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(period.execute_time)) return undefined;
+  const totalAmountFen = period.total_amount === undefined ? null : fromYuan(period.total_amount);
+  const totalPayments = period.total_payments === undefined ? null : Number(period.total_payments);
+  if (totalAmountFen === undefined || (totalPayments !== null && !(Number.isInteger(totalPayments) && totalPayments > 0))) return undefined;
+  return { periodDays: days, executeTime: period.execute_time, totalAmountFen, totalPayments };
 }
 
 /** A notification to send: its notify_id, where, and its parameters before notify_time and the signature. */
@@ -54,12 +88,14 @@ export class AlipayAgreements {
   /** alipay.user.agreement.page.sign, opened: the session is kept; opening it again is the same session. */
   async pageSign(appId: string, biz: Record<string, unknown>, notifyUrl: string | undefined): Promise<Answer> {
     const externalAgreementNo = biz.external_agreement_no;
-    const period = biz.period_rule_params as { single_amount?: unknown } | undefined;
+    const period = biz.period_rule_params as Record<string, unknown> | undefined;
     if (typeof externalAgreementNo !== 'string' || !/^[A-Za-z0-9_]{1,32}$/.test(externalAgreementNo)) return invalid('external_agreement_no');
     if (typeof biz.personal_product_code !== 'string' || typeof biz.sign_scene !== 'string') return invalid('personal_product_code');
     if (biz.product_code !== CYCLE_PRODUCT_CODE || !period) return invalid('period_rule_params');
     const singleAmountFen = period.single_amount === undefined ? null : fromYuan(period.single_amount);
     if (singleAmountFen === undefined) return invalid('single_amount');
+    const periodRule = readPeriodRule(period);
+    if (!periodRule) return invalid('period_rule_params');
     const session: SandboxAgreement = {
       appId,
       externalAgreementNo,
@@ -67,6 +103,8 @@ export class AlipayAgreements {
       signScene: biz.sign_scene,
       notifyUrl: notifyUrl ?? null,
       singleAmountFen,
+      periodRule,
+      periodCounts: {},
       status: 'TEMP',
       agreementNo: null,
       alipayUserId: null,
@@ -104,6 +142,8 @@ export class AlipayAgreements {
     if (!agreement || agreement.appId !== appId) return businessError('ACQ.AGREEMENT_NOT_EXIST', '协议不存在');
     if (agreement.status !== 'NORMAL') return businessError('ACQ.AGREEMENT_STATUS_NOT_NORMAL', '协议状态非正常');
     if (agreement.singleAmountFen !== null && totalFen > agreement.singleAmountFen) return businessError('ACQ.TOTAL_FEE_EXCEED', '订单金额超过协议单笔限额');
+    const counted = await this.countInPeriod(agreement.externalAgreementNo, totalFen);
+    if (typeof counted !== 'string') return counted;
     const at = this.now().toISOString();
     const trade: Trade = {
       outTradeNo,
@@ -120,9 +160,45 @@ export class AlipayAgreements {
       refunds: {},
       notifyIds: {},
     };
-    if (!(await this.store.put(this.channel, `trade#${outTradeNo}`, trade, 0))) return businessError('ACQ.TRADE_HAS_SUCCESS', '交易已被支付');
+    if (!(await this.store.put(this.channel, `trade#${outTradeNo}`, trade, 0))) {
+      await this.uncount(agreement.externalAgreementNo, counted, totalFen);
+      return businessError('ACQ.TRADE_HAS_SUCCESS', '交易已被支付');
+    }
     await this.update(agreement.externalAgreementNo, (a) => ({ ...a, debits: [...a.debits, outTradeNo] }));
     return trade;
+  }
+
+  /**
+   * Counts the debit in its period of the agreement's period rule, in the same optimistic write that checks the
+   * period's limits, so concurrent debits cannot pass them: the period's key, or Alipay's refusal.
+   */
+  private async countInPeriod(externalAgreementNo: string, fen: number): Promise<string | Answer> {
+    let refusal: Answer | undefined;
+    let periodKey = '';
+    await this.update(externalAgreementNo, (a) => {
+      refusal = undefined;
+      if (!a.periodRule) return a;
+      const index = periodIndexAt(a.periodRule, this.now());
+      if (index < 0) {
+        refusal = businessError('ACQ.CYCLE_PAY_DATE_NOT_MATCH', '扣款日期不在签约时的允许范围之内');
+        return a;
+      }
+      periodKey = String(index);
+      const used = a.periodCounts?.[periodKey] ?? { count: 0, fen: 0 };
+      if (a.periodRule.totalPayments !== null && used.count >= a.periodRule.totalPayments) refusal = businessError('ACQ.CYCLE_PAY_TOTAL_TIMES_EXCEED', '周期扣款的次数超过签约时限制');
+      else if (a.periodRule.totalAmountFen !== null && used.fen + fen > a.periodRule.totalAmountFen) refusal = businessError('ACQ.CYCLE_PAY_TOTAL_FEE_EXCEED', '周期扣款的累计金额超过签约时限制');
+      if (refusal) return a;
+      return { ...a, periodCounts: { ...a.periodCounts, [periodKey]: { count: used.count + 1, fen: used.fen + fen } } };
+    });
+    return refusal ?? periodKey;
+  }
+
+  private async uncount(externalAgreementNo: string, periodKey: string, fen: number): Promise<void> {
+    if (!periodKey) return;
+    await this.update(externalAgreementNo, (a) => {
+      const used = a.periodCounts?.[periodKey];
+      return used ? { ...a, periodCounts: { ...a.periodCounts, [periodKey]: { count: used.count - 1, fen: used.fen - fen } } } : a;
+    });
   }
 
   /** The sandbox payer signs: NORMAL with an agreement_no; the dut_user_sign notification (again when repeated). */
