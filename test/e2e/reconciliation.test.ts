@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,6 +80,17 @@ describe.each(FORMATS)('reconciliation of $channel', ({ channel, pay }) => {
     expect(res.status).toBe(201);
     return res.body as ReconciliationReport;
   }
+  /** `npm run ops` as an operator runs it: a separate process with the data folder's token. */
+  function cli(args: readonly string[]): Promise<{ code: number; stdout: string }> {
+    return new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'infra/local/ops-cli.ts', ...args],
+        { env: { PATH: process.env.PATH ?? '', OPS_API_URL: env.runtime.url, OPS_TOKEN_FILE: join(dataDir, 'ops-token') } },
+        (error, stdout) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout }),
+      );
+    });
+  }
   const rowOf = (rows: readonly ReconciliationRow[], id: string) => rows.filter((r) => r.paymentId === id && r.kind === 'payment');
 
   it('a clean day: every payment and the refund matched, no discrepancy, the report stored and read back', async () => {
@@ -132,6 +144,16 @@ describe.each(FORMATS)('reconciliation of $channel', ({ channel, pay }) => {
     expect(extra).toMatchObject({ orderId: null, platformAmount: null, channelAmount: 1000, channelQuery: { status: 'not_found' } });
     expect(rowOf(report.rows, payments[4]!.paymentId)[0]!.class).toBe('matched');
     expect((await ops('GET', `/ops/v1/reconciliations/${report.id}`)).body.counts).toEqual(report.counts);
+  });
+
+  it('npm run ops -- reconcile / reconciliation: the same report as JSON on stdout; a bad date exits 1', async () => {
+    const run = await cli(['reconcile', channel, today]);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as ReconciliationReport;
+    expect(report).toMatchObject({ channel, date: today, discrepancies: 5 });
+    const shown = await cli(['reconciliation', report.id]);
+    expect(JSON.parse(shown.stdout)).toEqual(report);
+    expect((await cli(['reconcile', channel, '2026-02-30'])).code).toBe(1);
   });
 
   it('refuses an unknown channel, a malformed or future date and an unknown report with 4xx, storing nothing', async () => {
