@@ -1,9 +1,11 @@
 import { createDocumentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoAuditTrail } from '../../shared/adapters/dynamodb/audit-store.js';
 import { DynamoEventStore } from '../../shared/adapters/dynamodb/event-store.js';
+import { DynamoMerchantDirectory } from '../../shared/adapters/dynamodb/merchant-directory.js';
 import { getConfig } from '../../shared/config.js';
 import type { AuditTrail } from '../../shared/ops/audit.js';
 import { iamAuthenticator, type OpsAuthenticator } from '../../shared/ops/auth.js';
+import type { MerchantDirectory } from '../../shared/ops/merchant-directory.js';
 import type { MerchantEventListing } from '../../shared/ports/notifications.js';
 import type { Deps } from '../../shared/services/deps.js';
 import type { ReconciliationDeps } from '../../shared/services/reconciliation.js';
@@ -14,6 +16,7 @@ export interface OpsDeps {
   readonly deps: Deps;
   readonly audit: AuditTrail;
   readonly events: MerchantEventListing;
+  readonly merchants: MerchantDirectory;
   readonly authenticate: OpsAuthenticator;
   /**
    * Reconciliation runs and their reports (shared/services/reconciliation.ts). Local mode keeps reports under
@@ -38,6 +41,7 @@ export function getOpsDeps(): Promise<OpsDeps> {
       deps: getDeps(),
       audit: new DynamoAuditTrail(db, config.TABLE_NAME),
       events: new DynamoEventStore(db, config.TABLE_NAME),
+      merchants: new DynamoMerchantDirectory(db, config.TABLE_NAME),
       authenticate: iamAuthenticator,
     };
   }));

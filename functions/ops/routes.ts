@@ -27,6 +27,10 @@ export const opsRoutes: OpsRoutes = {
     recordLedgerCheck(ledgerFigures(check), {}, nowMs);
     return { statusCode: 200, body: trialBalanceResource(check, new Date(nowMs).toISOString()) };
   },
+  'GET /ops/v1/merchants': async ({ query, ops }) => {
+    const page = await ops.merchants.list(parse(pageQuerySchema, query));
+    return { statusCode: 200, body: { object: 'list', data: page.data.map(opsMerchantResource), nextCursor: page.nextCursor } };
+  },
   'GET /ops/v1/merchants/{id}': async ({ pathParameters, ops }) => {
     const merchant = await ops.deps.merchants.get(parse(merchantIdParam, pathParameters.id, 'id'));
     if (!merchant) throw new NotFoundError('merchant', 'id');

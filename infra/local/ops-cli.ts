@@ -71,6 +71,11 @@ const VERBS: Readonly<Record<string, Verb>> = {
     summary: 'the audit trail, newest first',
     request: (a) => ({ method: 'GET', path: `/ops/v1/audit${a.query(PAGE)}` }),
   },
+  merchants: {
+    usage: 'merchants [--limit N] [--cursor C]',
+    summary: 'every merchant, oldest first',
+    request: (a) => ({ method: 'GET', path: `/ops/v1/merchants${a.query(PAGE)}` }),
+  },
   merchant: {
     usage: 'merchant MERCHANT_ID',
     summary: 'one merchant (never its secret)',

@@ -8,6 +8,7 @@ import { DynamoReconciliationStore } from '../../shared/adapters/dynamodb/reconc
 import { FileObjectStore } from '../../shared/adapters/local/file-object-store.js';
 import { DynamoAuditTrail } from '../../shared/adapters/dynamodb/audit-store.js';
 import { DynamoEventStore } from '../../shared/adapters/dynamodb/event-store.js';
+import { DynamoMerchantDirectory } from '../../shared/adapters/dynamodb/merchant-directory.js';
 import { bearerTokenAuthenticator } from '../../shared/ops/auth.js';
 import { ensureOpsToken } from './ops-token.js';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/client.js';
@@ -163,6 +164,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         channels: deps.channels,
         orders: deps.orders,
         runs: new DynamoReconciliationStore(db, config.TABLE_NAME),
+      merchants: new DynamoMerchantDirectory(db, config.TABLE_NAME),
         reports: new FileObjectStore(join(dataDir, 'reports')),
         now: deps.now,
       },

@@ -132,6 +132,29 @@ describe('the trial balance', () => {
 });
 
 describe('merchants', () => {
+  it('lists every merchant oldest first, a page at a time, without secrets', async () => {
+    const created = [];
+    for (let i = 0; i < 3; i += 1) created.push(await createMerchant(env.runtime.deps, { name: `Listed ${i}` }));
+    const listed: any[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Answer = await ops('GET', `/ops/v1/merchants?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.status).toBe(200);
+      expect(page.body.data.length).toBeLessThanOrEqual(2);
+      listed.push(...page.body.data);
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    const ids = listed.map((m) => m.merchantId);
+    expect(new Set(ids).size).toBe(ids.length);
+    // The demo merchant first (created at start), then these three in the order they were created.
+    expect(ids[0]).toBe(env.runtime.demoMerchant!.merchantId);
+    const positions = created.map((c) => ids.indexOf(c.merchantId));
+    expect(positions.every((p) => p > 0)).toBe(true);
+    expect([...positions].sort((x, y) => x - y)).toEqual(positions);
+    expect(listed.every((m) => m.object === 'merchant' && !('sealedSecret' in m) && !('GSI1PK' in m))).toBe(true);
+    expect((await ops('GET', '/ops/v1/merchants?cursor=bm9wZQ')).status).toBe(400);
+  });
+
   it('shows a merchant without its secret, and 404s an unknown or malformed id', async () => {
     const created = await createMerchant(env.runtime.deps, { name: 'Shown shop' });
     const shown = await ops('GET', `/ops/v1/merchants/${created.merchantId}`);

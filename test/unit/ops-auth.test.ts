@@ -99,7 +99,7 @@ describe('opsHandler', () => {
   }
 
   function install(audit: AuditTrail): void {
-    setOpsDeps({ deps: { now: () => Date.parse('2026-11-27T10:00:00.000Z') } as Deps, audit, events: undefined as never, authenticate: iamAuthenticator } as OpsDeps);
+    setOpsDeps({ deps: { now: () => Date.parse('2026-11-27T10:00:00.000Z') } as Deps, audit, events: undefined as never, merchants: undefined as never, authenticate: iamAuthenticator } as OpsDeps);
   }
 
   const handler = opsHandler({

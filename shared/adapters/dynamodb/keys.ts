@@ -65,6 +65,8 @@ export const indexKeys = {
   ledgerByMerchant: (merchantId: string) => `MERCHANT#${merchantId}#LEDGER`,
   /** GSI2: every event of a merchant by time, across its orders and agreements (docs/decisions.md, 163). */
   eventsByMerchant: (merchantId: string) => `MERCHANT#${merchantId}#EVENTS`,
+  /** GSI1: every merchant, by creation time (the operations API's list; docs/decisions.md, 164). */
+  merchants: 'MERCHANTS',
   timeSortKey: (createdAt: string, id: string) => `${createdAt}#${id}`,
   /**
    * Attempts and refunds of one channel's business day, for reconciliation (docs/decisions.md, 166): one of

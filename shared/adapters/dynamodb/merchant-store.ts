@@ -3,7 +3,13 @@ import type { MerchantFees } from '../../domain/fees.js';
 import { NotFoundError } from '../../domain/errors.js';
 import type { BlocklistStore, Merchant, MerchantStore } from '../../ports/stores.js';
 import { isConditionFailure } from './client.js';
-import { keys } from './keys.js';
+import { indexKeys, keys } from './keys.js';
+
+/** A merchant item without its keys. */
+export function merchantOf(item: Record<string, unknown>): Merchant {
+  const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, entity: _entity, ...merchant } = item;
+  return merchant as unknown as Merchant;
+}
 
 export class DynamoMerchantStore implements MerchantStore {
   constructor(
@@ -15,7 +21,14 @@ export class DynamoMerchantStore implements MerchantStore {
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...keys.merchant(merchant.merchantId), entity: 'Merchant', ...merchant },
+        Item: {
+          ...keys.merchant(merchant.merchantId),
+          entity: 'Merchant',
+          // The operations API's merchant list, oldest first (docs/decisions.md, 164).
+          GSI1PK: indexKeys.merchants,
+          GSI1SK: indexKeys.timeSortKey(merchant.createdAt, merchant.merchantId),
+          ...merchant,
+        },
         ConditionExpression: 'attribute_not_exists(PK)',
       }),
     );
@@ -24,8 +37,7 @@ export class DynamoMerchantStore implements MerchantStore {
   async get(merchantId: string): Promise<Merchant | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.merchant(merchantId) }));
     if (!out.Item) return undefined;
-    const { PK: _pk, SK: _sk, entity: _entity, ...merchant } = out.Item;
-    return merchant as Merchant;
+    return merchantOf(out.Item);
   }
 
   async setStatus(merchantId: string, status: Merchant['status']): Promise<void> {
