@@ -50,6 +50,15 @@ const FORMATS: readonly Format[] = [
     },
   },
   {
+    channel: 'unionpay',
+    pay: async (env) => {
+      const order = await env.api.createOrder();
+      const paid = await env.api.post(`/v1/orders/${order.id}/pay`, { method: 'unionpay', card: { number: '6200000000000005', expMonth: 12, expYear: 2030, cvc: '123' } });
+      expect(paid.body).toMatchObject({ status: 'SUCCEEDED', payment: { channel: 'unionpay' } });
+      return { orderId: order.id, paymentId: paid.body.payment.id };
+    },
+  },
+  {
     channel: 'card_a',
     pay: async (env) => {
       const order = await env.api.createOrder();

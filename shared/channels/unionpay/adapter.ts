@@ -13,7 +13,9 @@ import type {
   SignAgreementRequest,
 } from '../../ports/channel-flows.js';
 import { ChannelRejectedError, ChannelTimeoutError } from '../../ports/payment-channel.js';
+import type { ParsedBill } from '../../reconciliation/bill.js';
 import { channelExchange } from '../channel-http.js';
+import { parseUnionpayBill } from './bill-parser.js';
 import type { UnionpayCredentials } from './credentials.js';
 import { decodeUnionpayForm, encodeUnionpayForm, signUnionpay, verifyUnionpay, type UnionpayFields } from './signature.js';
 import { deleteFields, openFields, openingSmsFields, toOpenResult, toSignResult, tokenPurchaseFields } from './token-transformers.js';
@@ -121,6 +123,20 @@ export class UnionpayAdapter implements ChannelAdapter {
     const respCode = await this.followUp(fields);
     if (respCode !== RESP.success) throw this.failure(respCode);
     return { ...this.stateOf(request.paymentId, original), status: 'closed' };
+  }
+
+  /**
+   * The day's transaction file, fixed width (bill-format.ts). The real one is fetched by a file-transfer request
+   * (fileType 00) answering it base64-deflated in fileContent; the sandbox serves it at its bill path.
+   */
+  async fetchBill(request: { readonly date: string }): Promise<ParsedBill> {
+    const file = await channelExchange(this.id, this.fetchImpl, `${this.options.baseUrl.replace(/\/$/, '')}/bills/${encodeURIComponent(request.date)}`, {
+      method: 'GET',
+      headers: { accept: 'text/plain' },
+      timeoutMs: this.options.timeoutMs ?? 10_000,
+    });
+    if (file.status !== 200) throw new ChannelTimeoutError(this.id);
+    return parseUnionpayBill(file.body);
   }
 
   async queryPayment(request: PaymentRef): Promise<ChannelPaymentState> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAlipayBill } from '../../../shared/channels/alipay/bill-parser.js';
+import { parseUnionpayBill } from '../../../shared/channels/unionpay/bill-parser.js';
 import { parseCardReport } from '../../../shared/channels/card-acquirer/bill-parser.js';
 import { parseWechatTradebill } from '../../../shared/channels/wechat-pay/bill-parser.js';
 import { BillFormatError } from '../../../shared/reconciliation/bill.js';
@@ -87,5 +88,28 @@ describe('Alipay trade bill parser', () => {
     expect(() => parseAlipayBill(ALIPAY_BILL.replace('商家实收共19.99元', '商家实收共19.98元'))).toThrow(/add up/);
     expect(() => parseAlipayBill(ALIPAY_BILL.split('\r\n').slice(0, 8).join('\n'))).toThrow(/totals missing/);
     expect(() => parseAlipayBill(ALIPAY_BILL.replace('#支付宝业务明细查询', '#账务明细'))).toThrow(/not an Alipay/);
+  });
+});
+
+/** UnionPay's fixed-width file: queryId 21, txnType 2, txnTime 14, orderId 40, origOrderId 40, txnAmt 12, fee 12, currency 3, respCode 2, accNo 19. */
+const fixed = (...fields: [string, number][]) => fields.map(([v, w]) => v.padEnd(w, ' ')).join(' ');
+const UNIONPAY_PURCHASE = fixed(['202611280000010000001', 21], ['01', 2], ['20261128000001', 14], ['pay_01a', 40], ['', 40], ['000000001999', 12], ['000000000010', 12], ['156', 3], ['00', 2], ['6200000000000005', 19]);
+const UNIONPAY_REFUND = fixed(['202611281100000000002', 21], ['04', 2], ['20261128110000', 14], ['rf_01b', 40], ['pay_01a', 40], ['000000000500', 12], ['000000000000', 12], ['156', 3], ['00', 2], ['', 19]);
+
+describe('UnionPay fixed-width file parser', () => {
+  it('reads purchases and refunds at their offsets, fen as zero-padded digits, Beijing time to UTC', () => {
+    const bill = parseUnionpayBill(`${UNIONPAY_PURCHASE}\r\n${UNIONPAY_REFUND}\r\n`);
+    expect(UNIONPAY_PURCHASE).toHaveLength(174);
+    expect(bill.lines).toEqual([
+      { kind: 'payment', paymentId: 'pay_01a', refundId: null, channelPaymentId: '202611280000010000001', amount: 1999, fee: 10, currency: 'CNY', status: 'succeeded', at: '2026-11-27T16:00:01.000Z' },
+      { kind: 'refund', paymentId: 'pay_01a', refundId: 'rf_01b', channelPaymentId: '202611281100000000002', amount: 500, fee: 0, currency: 'CNY', status: 'succeeded', at: '2026-11-28T03:00:00.000Z' },
+    ]);
+    expect(bill.totals).toEqual({ count: 2, amount: 1999, refunds: 500, fees: 10 });
+  });
+
+  it('refuses a cut line, an unknown transaction type and a bad amount', () => {
+    expect(() => parseUnionpayBill(UNIONPAY_PURCHASE.slice(0, 100))).toThrow(/characters/);
+    expect(() => parseUnionpayBill(UNIONPAY_PURCHASE.replace(' 01 ', ' 31 '))).toThrow(/txnType/);
+    expect(() => parseUnionpayBill(UNIONPAY_PURCHASE.replace('000000001999', '00000000199x'))).toThrow(/amount/);
   });
 });

@@ -3,8 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isCalendarDate } from '../../../../shared/reconciliation/bill.js';
 import { parseJsonBody, readRequestBody, sendText } from '../http-io.js';
 import type { SandboxStore } from '../sandbox-store.js';
-import { renderAlipayBill, renderCardReport, renderWechatTradebill, type BillRenderer } from './formats.js';
-import { alipayLines, cardAcquirerLines, wechatPayLines, type ChannelDayLines } from './records.js';
+import { renderAlipayBill, renderCardReport, renderUnionpayBill, renderWechatTradebill, type BillRenderer } from './formats.js';
+import { alipayLines, cardAcquirerLines, unionpayLines, wechatPayLines, type ChannelDayLines } from './records.js';
 import { addTamper, applyTampers, TAMPER_KINDS, type TamperKind } from './tamper.js';
 
 /** How a channel publishes its day: its records read as lines, rendered in its own format. */
@@ -17,6 +17,7 @@ export interface BillSource {
 export const BILL_SOURCES: Readonly<Record<string, BillSource>> = {
   wechat_pay: { lines: wechatPayLines, render: renderWechatTradebill },
   alipay: { lines: alipayLines, render: renderAlipayBill },
+  unionpay: { lines: unionpayLines, render: renderUnionpayBill },
   card_a: { lines: cardAcquirerLines, render: renderCardReport },
   card_b: { lines: cardAcquirerLines, render: renderCardReport },
 };

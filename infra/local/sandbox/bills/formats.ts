@@ -1,4 +1,5 @@
 import { ALIPAY_BILL_COLUMNS, ALIPAY_BILL_LIST_END, ALIPAY_BILL_LIST_START, ALIPAY_BILL_TITLE, type AlipayBillColumn } from '../../../../shared/channels/alipay/bill-format.js';
+import { UNIONPAY_BILL_FIELDS, UNIONPAY_CURRENCIES, type UnionpayBillField } from '../../../../shared/channels/unionpay/bill-format.js';
 import { CARD_REPORT_COLUMNS, CARD_REPORT_TRAILER } from '../../../../shared/channels/card-acquirer/bill-format.js';
 import { TRADEBILL_COLUMNS, TRADEBILL_SUMMARY_COLUMNS, type TradebillColumn } from '../../../../shared/channels/wechat-pay/bill-format.js';
 import { billDecimal, CHANNEL_FEE_BPS, channelLocalTime, type BillLine } from '../../../../shared/reconciliation/bill.js';
@@ -85,4 +86,22 @@ export const renderAlipayBill: BillRenderer = (channel, lines, context) => {
     `#导出时间：[${channelLocalTime(channel, new Date().toISOString())}]`,
   ];
   return { contentType: 'text/csv; charset=utf-8', body: `${body.join('\r\n')}\r\n` };
+};
+
+const UNIONPAY_CODES = Object.fromEntries(Object.entries(UNIONPAY_CURRENCIES).map(([code, letters]) => [letters, code]));
+
+/** UnionPay's fixed-width file: one line per transaction, each field padded to its width (numbers with zeros). */
+export const renderUnionpayBill: BillRenderer = (channel, lines) => {
+  const rows = lines.map((line) => {
+    const time = channelLocalTime(channel, line.at).replace(/[- :]/g, '');
+    const refund = line.kind === 'refund';
+    const values: Record<UnionpayBillField, string> = {
+      queryId: line.channelPaymentId ?? '', txnType: refund ? '04' : '01', txnTime: time,
+      orderId: refund ? line.refundId! : line.paymentId, origOrderId: refund ? line.paymentId : '',
+      txnAmt: String(line.amount).padStart(12, '0'), fee: String(line.fee).padStart(12, '0'),
+      currencyCode: UNIONPAY_CODES[line.currency] ?? '156', respCode: line.status === 'succeeded' ? '00' : '60', accNo: '',
+    };
+    return UNIONPAY_BILL_FIELDS.map((f) => values[f.name].slice(0, f.width).padEnd(f.width, ' ')).join(' ');
+  });
+  return { contentType: 'text/plain; charset=utf-8', body: rows.map((r) => `${r}\r\n`).join('') };
 };

@@ -1,8 +1,10 @@
-import { channelDay, channelFee } from '../../../../shared/reconciliation/bill.js';
+import { UNIONPAY_CURRENCIES } from '../../../../shared/channels/unionpay/bill-format.js';
+import { channelDay, channelFee, fromChannelLocalTime } from '../../../../shared/reconciliation/bill.js';
 import type { BillLine } from '../../../../shared/reconciliation/bill.js';
 import type { ActivityEntry, PaymentRecord } from '../card-acquirer/acquirer.js';
 import type { Trade as AlipayTrade } from '../alipay/trades.js';
 import type { SandboxStore } from '../sandbox-store.js';
+import type { TxnRecord as UnionpayTxn } from '../unionpay/unionpay-emulator.js';
 import type { SandboxRefund, SandboxTrade } from '../wechat-pay/records.js';
 
 /**
@@ -86,6 +88,26 @@ export const alipayLines: ChannelDayLines = async (store, channel, date) => {
         kind: 'refund', paymentId: t.outTradeNo, refundId: requestNo, channelPaymentId: t.tradeNo, amount: refund.amountFen,
         fee: 0, currency: 'CNY', status: 'succeeded', at: refund.at,
       });
+    }
+  }
+  return sortByTime(lines.filter(onDay(channel, date)));
+};
+
+/**
+ * UnionPay: successful purchases (01) and refunds (04), at the gateway's processing time (the first 14 digits of its
+ * queryId, Beijing time). A refund names its original by queryId; the file carries the original's order id.
+ */
+export const unionpayLines: ChannelDayLines = async (store, channel, date) => {
+  const txns = (await store.list<UnionpayTxn>(channel, 'txn#')).map((t) => t.value).filter((t) => t.respCode === '00');
+  const orderOf = new Map(txns.map((t) => [t.queryId, t.orderId]));
+  const lines: BillLine[] = [];
+  for (const t of txns) {
+    const at = fromChannelLocalTime(channel, t.queryId.slice(0, 14).replace(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/, '$1-$2-$3 $4:$5:$6'));
+    const currency = UNIONPAY_CURRENCIES[t.currencyCode] ?? t.currencyCode;
+    if (t.txnType === '01') {
+      lines.push({ kind: 'payment', paymentId: t.orderId, refundId: null, channelPaymentId: t.queryId, amount: t.amount, fee: channelFee(channel, t.amount), currency, status: 'succeeded', at });
+    } else if (t.txnType === '04') {
+      lines.push({ kind: 'refund', paymentId: orderOf.get(t.origQryId ?? '') ?? '', refundId: t.orderId, channelPaymentId: t.queryId, amount: t.amount, fee: 0, currency, status: 'succeeded', at });
     }
   }
   return sortByTime(lines.filter(onDay(channel, date)));

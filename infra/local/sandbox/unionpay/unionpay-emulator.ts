@@ -28,7 +28,7 @@ export interface UnionpayEmulatorOptions {
 }
 
 /** A transaction as the gateway keeps it: of the card only the last four digits and a keyed fingerprint. */
-interface TxnRecord {
+export interface TxnRecord {
   readonly merId: string;
   readonly orderId: string;
   readonly txnType: string;
