@@ -1,12 +1,13 @@
 import { ValidationError } from '../shared/domain/errors.js';
-import { idParam, listOrdersQuerySchema } from '../shared/schemas/requests.js';
-import { balanceResource, orderListResource, orderResource, refundResource } from '../shared/schemas/resources.js';
+import { idParam, listOrdersQuerySchema, listSettlementsQuerySchema } from '../shared/schemas/requests.js';
+import { balanceResource, orderListResource, orderResource, refundResource, settlementListResource, settlementResource } from '../shared/schemas/resources.js';
 import { findOrderByOutTradeNo, listOrders, loadOrder } from '../shared/services/orders.js';
 import { getRefund } from '../shared/services/refunds.js';
+import { getSettlement, listSettlements } from '../shared/services/settlement.js';
 import { parse } from './http/errors.js';
 import { apiHandler } from './http/api-handler.js';
 
-/** Reads: one order (with its refunds), order lists, one refund, the merchant's balance. */
+/** Reads: one order (with its refunds), order lists, one refund, settlements, the merchant's balance. */
 export const handler = apiHandler({
   'GET /v1/orders/{id}': async ({ pathParameters, merchant, deps }) => {
     const order = await loadOrder(deps, merchant.merchantId, parse(idParam('ord'), pathParameters.id, 'id'));
@@ -27,6 +28,14 @@ export const handler = apiHandler({
   'GET /v1/refunds/{id}': async ({ pathParameters, merchant, deps }) => {
     const refund = await getRefund(deps, merchant.merchantId, parse(idParam('rf'), pathParameters.id, 'id'));
     return { statusCode: 200, body: refundResource(refund) };
+  },
+  'GET /v1/settlements': async ({ query, merchant, deps }) => {
+    const page = await listSettlements(deps, merchant.merchantId, parse(listSettlementsQuerySchema, query));
+    return { statusCode: 200, body: settlementListResource(page.settlements, page.nextCursor) };
+  },
+  'GET /v1/settlements/{id}': async ({ pathParameters, merchant, deps }) => {
+    const settlement = await getSettlement(deps, merchant.merchantId, parse(idParam('stl'), pathParameters.id, 'id'));
+    return { statusCode: 200, body: settlementResource(settlement) };
   },
   'GET /v1/balance': async ({ merchant, deps }) => {
     const balances = await deps.ledger.balances(merchant.merchantId);

@@ -30,6 +30,8 @@ export const routes: readonly RouteDefinition[] = [
   { method: 'POST', path: '/v1/orders/{id}/refunds', handler: 'refund', signed: true, idempotent: true },
   { method: 'GET', path: '/v1/refunds/{id}', handler: 'query', signed: true, idempotent: false },
   { method: 'GET', path: '/v1/balance', handler: 'query', signed: true, idempotent: false },
+  { method: 'GET', path: '/v1/settlements', handler: 'query', signed: true, idempotent: false },
+  { method: 'GET', path: '/v1/settlements/{id}', handler: 'query', signed: true, idempotent: false },
   { method: 'POST', path: '/v1/customers', handler: 'customers', signed: true, idempotent: true },
   { method: 'GET', path: '/v1/customers', handler: 'customers', signed: true, idempotent: false },
   { method: 'GET', path: '/v1/customers/{id}', handler: 'customers', signed: true, idempotent: false },

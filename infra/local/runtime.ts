@@ -25,6 +25,7 @@ import { createGateway } from './gateway.js';
 import { openSandboxChannels, sandboxChannelUrl, type SandboxChannels } from './sandbox-channels.js';
 import { LocalPayWorkflow } from './local-pay-workflow.js';
 import { startLocalNotifications, type LocalNotifications } from './notifications.js';
+import { startLocalSettlementSchedule, type LocalSettlementSchedule } from './settlement-schedule.js';
 import { startLocalTimers, type LocalTimerService } from './timers.js';
 
 export const defaultDataDir = join(projectRoot, '.data');
@@ -53,6 +54,8 @@ export interface RuntimeOptions {
   readonly janitorAfterSeconds?: number;
   /** PAY_AUTHORIZATION_WINDOW_SECONDS: how long an authorization is held before it is voided (tests use seconds). */
   readonly authorizationWindowSeconds?: number;
+  /** PAY_SETTLEMENT_DELAY_SECONDS: how long after capture a payment settles (tests use a second or two). */
+  readonly settlementDelaySeconds?: number;
   /**
    * The services' and the timer queue's clock (default Date.now). A test knob: a test that must see a deadline pass
    * (an order's expiry is at least 60 s away by contract) moves this clock instead of waiting or weakening validation.
@@ -95,6 +98,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   let engine: DynamoDbLocal | undefined;
   let notifications: LocalNotifications | undefined;
   let timers: LocalTimerService | undefined;
+  let settlement: LocalSettlementSchedule | undefined;
   let sandbox: SandboxChannels | undefined;
   let server: Server | undefined;
   const dynamoEndpoint =
@@ -111,6 +115,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       ...(options.idlePollMaxMs !== undefined ? { LOCAL_IDLE_POLL_MAX_MS: String(options.idlePollMaxMs) } : {}),
       ...(options.janitorAfterSeconds !== undefined ? { PAY_JANITOR_AFTER_SECONDS: String(options.janitorAfterSeconds) } : {}),
       ...(options.authorizationWindowSeconds !== undefined ? { PAY_AUTHORIZATION_WINDOW_SECONDS: String(options.authorizationWindowSeconds) } : {}),
+      ...(options.settlementDelaySeconds !== undefined ? { PAY_SETTLEMENT_DELAY_SECONDS: String(options.settlementDelaySeconds) } : {}),
     });
     const admin = localDynamoDbClient(dynamoEndpoint);
     await ensureTable(admin, config.TABLE_NAME);
@@ -159,12 +164,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       deps,
       audit: new DynamoAuditTrail(db, config.TABLE_NAME),
       events: new DynamoEventStore(db, config.TABLE_NAME),
-      merchants: new DynamoMerchantDirectory(db, config.TABLE_NAME),
       authenticate: bearerTokenAuthenticator(opsToken),
       reconciliation: {
         channels: deps.channels,
         orders: deps.orders,
         runs: new DynamoReconciliationStore(db, config.TABLE_NAME),
+      merchants: new DynamoMerchantDirectory(db, config.TABLE_NAME),
         reports: new FileObjectStore(join(dataDir, 'reports')),
         now: deps.now,
       },
@@ -174,6 +179,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     if (config.LOCAL_WAKE_ON_WRITE) afterWrites(db, () => started.stream.wake());
     const demoMerchant = options.demoMerchant === false ? undefined : await ensureDemoMerchant(deps, dataDir);
     await sandbox.start();
+    settlement = startLocalSettlementSchedule(config.PAY_SETTLEMENT_DELAY_SECONDS);
     markReady();
     const stateFile = join(dataDir, 'runtime.json');
     if (!options.inMemory && !options.dynamoEndpoint) {
@@ -192,6 +198,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       async stop() {
         listening.closeAllConnections();
         await new Promise<void>((resolve) => listening.close(() => resolve()));
+        await settlement?.stop();
         await sandbox?.stop();
         await notifications?.stop();
         await timers?.stop();

@@ -126,3 +126,6 @@ export const customerTransactionsQuerySchema = z.strictObject({
   limit: z._default(z.pipe(z.coerce.number(), z.int().check(z.minimum(1), z.maximum(100))), 20),
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
 });
+
+/** GET /v1/settlements: pages like the orders list (limit 1–100, default 20; the cursor of the previous page). */
+export const listSettlementsQuerySchema = customerTransactionsQuerySchema;

@@ -4,7 +4,8 @@ import { effectiveOrder, type Order, type Refund } from '../domain/order.js';
 import type { BalanceRow } from '../ports/stores.js';
 import type { Customer } from '../domain/customer.js';
 import type { CustomerTransaction } from '../services/customers.js';
-import type { balanceSchema, customerSchema, customerTransactionListSchema, orderListSchema, orderSchema, refundSchema } from './response-schemas.js';
+import type { Settlement } from '../ledger/settlement.js';
+import type { balanceSchema, customerSchema, customerTransactionListSchema, orderListSchema, orderSchema, refundSchema, settlementListSchema, settlementSchema } from './response-schemas.js';
 
 /**
  * The public JSON of each object: what the API returns and what events carry. Internal fields (refundable
@@ -114,4 +115,13 @@ export function customerTransactionListResource(
     })),
     nextCursor,
   };
+}
+
+/** A settled batch as the merchant sees it: its totals, not its internal state or ledger entry. */
+export function settlementResource(s: Settlement): z.infer<typeof settlementSchema> {
+  return { id: s.id, object: 'settlement', currency: s.currency as Currency, settledAt: s.settledAt!, count: s.count, gross: s.gross, fees: s.fees, refunds: s.refunds, net: s.net };
+}
+
+export function settlementListResource(settlements: readonly Settlement[], nextCursor: string | null): z.infer<typeof settlementListSchema> {
+  return { data: settlements.map(settlementResource), nextCursor };
 }

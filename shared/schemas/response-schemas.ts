@@ -104,6 +104,24 @@ export const balanceSchema = z.object({
   pending: z.array(moneySchema),
 });
 
+/** A settlement batch (contract, "Merchant balance, settlement and statements"; docs/decisions.md, 151–152). */
+export const settlementSchema = z.object({
+  id: idParam('stl'),
+  object: z.literal('settlement'),
+  currency: currencySchema,
+  settledAt: timeSchema.check(z.describe('When its net moved from pending to available.')),
+  count: nonNegative.check(z.describe('How many payments, refunds and fees drawn from pending it settled.')),
+  gross: nonNegative.check(z.describe('The captured amounts of its payments.')),
+  fees: nonNegative.check(z.describe("The platform's fees on them (and fees drawn from pending).")),
+  refunds: nonNegative.check(z.describe('Refunds drawn from pending since the previous batch.')),
+  net: z.int().check(z.describe('gross − fees − refunds: what moved from pending to available (negative: back to pending).')),
+});
+
+export const settlementListSchema = z.object({
+  data: z.array(settlementSchema),
+  nextCursor: z.nullable(z.string().check(z.describe('Pass as `cursor` for the next (older) page; null on the last page.'))),
+});
+
 export const customerSchema = z.object({
   id: idParam('cus'),
   object: z.literal('customer'),
@@ -142,6 +160,7 @@ export const errorSchema = z.object({
     refundId: z.optional(idParam('rf').check(z.describe('duplicate_out_refund_no: the refund that has this outRefundNo.'))),
     customerId: z.optional(idParam('cus').check(z.describe('duplicate_out_customer_no: the customer that has this outCustomerNo.'))),
     agreementId: z.optional(idParam('agr').check(z.describe('duplicate_out_agreement_no: the agreement that has this outAgreementNo.'))),
+    payoutId: z.optional(idParam('po').check(z.describe('duplicate_out_payout_no: the payout that has this outPayoutNo.'))),
   }),
 });
 
