@@ -89,7 +89,7 @@ describe('events across objects', () => {
     expect(first.body.nextCursor).toEqual(expect.any(String));
     const foreign = await b.api.get(`/v1/events?limit=1&cursor=${first.body.nextCursor}`);
     expect(foreign.status).toBe(400);
-    expect(foreign.body.error).toMatchObject({ param: 'cursor' });
+    expect(foreign.body.error).toMatchObject({ code: 'cursor_invalid', param: 'cursor' });
     expect((await a.api.get('/v1/events?deliveryStatus=LOST')).status).toBe(400);
     expect((await a.api.get('/v1/events?type=Order%20paid')).status).toBe(400);
     expect((await a.api.get('/v1/events?limit=101')).status).toBe(400);

@@ -43,6 +43,6 @@ export class DynamoAuditTrail implements AuditTrail {
 
 function decodeCursor(cursor: string): string {
   const sk = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!sk.startsWith('ENTRY#')) throw new ValidationError('parameter_invalid', 'Invalid cursor.', 'cursor');
+  if (!sk.startsWith('ENTRY#')) throw new ValidationError('cursor_invalid', 'This cursor does not belong to this list.', 'cursor');
   return sk;
 }

@@ -137,7 +137,7 @@ function decodeEventCursor(cursor: string, partition: string): Record<string, st
   } catch {
     // falls through
   }
-  throw new ValidationError('parameter_invalid', 'Invalid cursor.', 'cursor');
+  throw new ValidationError('cursor_invalid', 'This cursor does not belong to this list.', 'cursor');
 }
 
 function toStoredEvent(item: Record<string, unknown>): StoredEvent {

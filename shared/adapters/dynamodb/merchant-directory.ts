@@ -40,5 +40,5 @@ function decodeCursor(cursor: string): Record<string, string> {
   } catch {
     // falls through
   }
-  throw new ValidationError('parameter_invalid', 'Invalid cursor.', 'cursor');
+  throw new ValidationError('cursor_invalid', 'This cursor does not belong to this list.', 'cursor');
 }
