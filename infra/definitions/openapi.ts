@@ -15,6 +15,7 @@ import {
   createOrderSchema,
   createRefundSchema,
   customerTransactionsQuerySchema,
+  listSettlementsQuerySchema,
   emptyBodySchema,
   eventsQuerySchema,
   findCustomerQuerySchema,
@@ -54,6 +55,8 @@ import {
   refundEventPayloadSchema,
   REFUND_EVENT_TYPES,
   refundSchema,
+  settlementListSchema,
+  settlementSchema,
   webhookTestResultSchema,
 } from '../../shared/schemas/response-schemas.js';
 import { merchantApiRoutes, type RouteDefinition } from './routes.js';
@@ -75,6 +78,8 @@ const RESPONSE_COMPONENTS: ReadonlyArray<readonly [Schema, Component]> = [
   [refundSchema, { id: 'Refund', description: 'A refund of part or all of an order\'s captured amount.' }],
   [orderListSchema, { id: 'OrderList', description: 'A page of orders, newest first.' }],
   [balanceSchema, { id: 'Balance', description: "The merchant's balances per currency, in minor units." }],
+  [settlementSchema, { id: 'Settlement', description: 'A settlement batch: what one run moved from pending to available for one currency.' }],
+  [settlementListSchema, { id: 'SettlementList', description: "A page of the merchant's settlements, newest first." }],
   [customerSchema, { id: 'Customer', description: "A merchant's customer with the balances the platform keeps for it, per currency." }],
   [customerTransactionSchema, { id: 'CustomerTransaction', description: "One movement of a customer's balance: a top-up, a balance payment, a refund." }],
   [customerTransactionListSchema, { id: 'CustomerTransactionList', description: "A page of a customer's movements, newest first." }],
@@ -253,6 +258,20 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
     summary: "The merchant's balances",
     success: { 200: ok('Available and pending balances per currency.', 'Balance') },
     errors: [],
+  },
+  'GET /v1/settlements': {
+    operationId: 'listSettlements',
+    summary: "The merchant's settlements",
+    description: 'Settlement batches, newest first: each moved the net of the payments captured at least the settlement delay (T+1) before its run, less the refunds drawn from pending since the previous batch, from pending to available.',
+    query: listSettlementsQuerySchema,
+    success: { 200: ok('A page of settlements, newest first.', 'SettlementList') },
+    errors: ['cursor_invalid'],
+  },
+  'GET /v1/settlements/{id}': {
+    operationId: 'getSettlement',
+    summary: 'Get a settlement',
+    success: { 200: ok('The settlement batch with its totals.', 'Settlement') },
+    errors: ['resource_missing'],
   },
   'POST /v1/customers': {
     operationId: 'createCustomer',

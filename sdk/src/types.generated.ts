@@ -128,6 +128,30 @@ export interface Balance {
   }[];
 }
 
+export interface Settlement {
+  /** pattern: `^stl_[0-9a-z]{26}$` */
+  id: string;
+  object: "settlement";
+  currency: "CNY" | "USD" | "EUR" | "HKD" | "GBP" | "SGD" | "JPY" | "KRW";
+  /** When its net moved from pending to available. (format: date-time) */
+  settledAt: string;
+  /** How many payments, refunds and fees drawn from pending it settled. (≥ 0) */
+  count: number;
+  /** The captured amounts of its payments. (≥ 0) */
+  gross: number;
+  /** The platform's fees on them (and fees drawn from pending). (≥ 0) */
+  fees: number;
+  /** Refunds drawn from pending since the previous batch. (≥ 0) */
+  refunds: number;
+  /** gross − fees − refunds: what moved from pending to available (negative: back to pending). */
+  net: number;
+}
+
+export interface SettlementList {
+  data: Settlement[];
+  nextCursor: string | null;
+}
+
 export interface Customer {
   /** pattern: `^cus_[0-9a-z]{26}$` */
   id: string;
@@ -244,6 +268,8 @@ export interface Error {
     customerId?: string;
     /** duplicate_out_agreement_no: the agreement that has this outAgreementNo. (pattern: `^agr_[0-9a-z]{26}$`) */
     agreementId?: string;
+    /** duplicate_out_payout_no: the payout that has this outPayoutNo. (pattern: `^po_[0-9a-z]{26}$`) */
+    payoutId?: string;
   };
 }
 
