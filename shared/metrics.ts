@@ -122,15 +122,29 @@ export function recordCallbackRejected(channel: string, reason: CallbackRejectRe
 export const JANITOR_METRICS = { service: 'janitor', oldestUnresolved: 'OldestUnresolvedPaymentAgeSeconds' } as const;
 
 export function recordOldestUnresolvedPayment(ageSeconds: number, properties: Properties, nowMs: number): void {
-  const name = JANITOR_METRICS.oldestUnresolved;
+  emitSeconds(JANITOR_METRICS.service, JANITOR_METRICS.oldestUnresolved, ageSeconds, properties, nowMs);
+}
+
+/**
+ * A payout the janitor's query still finds PROCESSING: its age in seconds, at each query (docs/decisions.md, entry 160).
+ * Service dimension only; the log line names the payout. The alarm watches the Maximum.
+ */
+export const PAYOUT_METRICS = { service: 'payouts', unresolvedAge: 'PayoutUnresolvedAgeSeconds' } as const;
+
+export function recordUnresolvedPayout(ageSeconds: number, properties: Properties, nowMs: number): void {
+  emitSeconds(PAYOUT_METRICS.service, PAYOUT_METRICS.unresolvedAge, ageSeconds, properties, nowMs);
+}
+
+/** One EMF document with one value in seconds, under the Service dimension alone. */
+function emitSeconds(service: string, name: string, seconds: number, properties: Properties, nowMs: number): void {
   emit({
     _aws: {
       Timestamp: nowMs,
       CloudWatchMetrics: [{ Namespace: PAYMENT_METRICS.namespace, Dimensions: [['Service']], Metrics: [{ Name: name, Unit: 'Seconds' }] }],
     },
     ...properties,
-    Service: JANITOR_METRICS.service,
-    [name]: ageSeconds,
+    Service: service,
+    [name]: seconds,
   });
 }
 

@@ -66,6 +66,14 @@ export class KeyCenter extends Construct {
     this.dataKey.grant(grantee, 'kms:Decrypt').principalStatement?.addCondition('StringEquals', { 'kms:EncryptionContext:purpose': 'channel-credentials' });
   }
 
+  /**
+   * Open payouts' sealed account numbers only (the timer function, which sends again a payout the bank never received):
+   * kms:Decrypt for data keys sealed under the `payout-account` purpose, not merchant secrets, cards or credentials.
+   */
+  grantOpenPayoutAccounts(grantee: iam.IGrantable): void {
+    this.dataKey.grant(grantee, 'kms:Decrypt').principalStatement?.addCondition('StringEquals', { 'kms:EncryptionContext:purpose': 'payout-account' });
+  }
+
   /** Seal values: kms:GenerateDataKey on the data key. */
   grantSeal(grantee: iam.IGrantable): void {
     this.grantOn(this.dataKey, grantee, ['kms:GenerateDataKey']);

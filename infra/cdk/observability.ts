@@ -9,7 +9,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { CALLBACK_METRICS, JANITOR_METRICS, LEDGER_METRICS, PAYMENT_METRICS } from '../../shared/metrics.js';
+import { CALLBACK_METRICS, JANITOR_METRICS, LEDGER_METRICS, PAYMENT_METRICS, PAYOUT_METRICS } from '../../shared/metrics.js';
 import { ledgerCheckSettings } from '../definitions/ledger-check.js';
 import type { KeyCenter } from './key-center.js';
 
@@ -42,6 +42,8 @@ export interface AlarmThresholds {
   readonly oldestNotificationSeconds: number;
   /** Age of a merchant's oldest payment still PROCESSING, seconds (the janitor's sweep). Default 3600. */
   readonly oldestUnresolvedPaymentSeconds: number;
+  /** A payout still PROCESSING at the janitor's query this long after its creation (docs/decisions.md, entry 160). */
+  readonly unresolvedPayoutSeconds: number;
   /** Channel callbacks refused in 5 minutes. Default 5 (a retried forged callback or a stale key shows at once). */
   readonly callbacksRejected: number;
   /** Late payments (money taken for an order that no longer pays, refunded automatically) in 5 minutes. Default 1. */
@@ -57,6 +59,7 @@ const DEFAULT_THRESHOLDS: AlarmThresholds = {
   // The janitor's first queries come after a minute, then five, then 25: a payment unresolved for an hour is one the
   // channel keeps not answering, or one the janitor cannot decide (an amount mismatch): an operator must look.
   oldestUnresolvedPaymentSeconds: 3600,
+  unresolvedPayoutSeconds: 3600,
   callbacksRejected: 5,
   // Each one is a payer charged for nothing until the automatic refund lands: an operator checks it did.
   latePayments: 1,
@@ -165,6 +168,13 @@ export class Observability extends Construct {
       oldestUnresolved,
       t.oldestUnresolvedPaymentSeconds,
       `A payment has been PROCESSING for >= ${t.oldestUnresolvedPaymentSeconds} s: the janitor cannot resolve it (see the sweep's log line for the merchant and order)`,
+    );
+    const unresolvedPayout = emf(PAYOUT_METRICS.service, PAYOUT_METRICS.unresolvedAge, { period: Duration.minutes(15), statistic: 'Maximum' });
+    alarm(
+      'PayoutUnresolvedAge',
+      unresolvedPayout,
+      t.unresolvedPayoutSeconds,
+      `A payout has been PROCESSING for >= ${t.unresolvedPayoutSeconds} s: the bank has not resolved it (the payout.query log line names it); never send it elsewhere`,
     );
     const callbacksRejected = emf(CALLBACK_METRICS.service, CALLBACK_METRICS.rejected, { period: FIVE_MINUTES });
     alarm(

@@ -43,10 +43,11 @@ const API_ACCESS: Readonly<Record<ApiFunctionName, { seal?: boolean; fingerprint
   query: {}, // reads only: never asks a channel
   events: { notify: true }, // reads delivery history, queues redeliveries, signs test pings, publishes public keys
   checkout: { unsigned: true, channels: true, timers: true }, // payers' pages: no merchant secret to open; the OTP form confirms at the channel (a payment's query, a given-up signing's revocation)
-  callbacks: { unsigned: true, channels: true }, // channels' callbacks: opens only the channel credentials; refunds late successes
+  callbacks: { unsigned: true, channels: true, timers: true }, // channels' callbacks: opens only the channel credentials; refunds late successes; a payout notice removes the payout's query timer
   customers: {}, // customers and their balances' movements: the table only, never a channel
   ops: { unsigned: true }, // the operations API: IAM-authorized by API Gateway, no merchant secret; reads the table, appends its audit trail
   agreements: { fingerprint: true, channels: true, timers: true }, // fingerprints the card for the blocklist; signs (tokenizes), confirms and revokes agreements at the card acquirers; sets the retry of a revocation the channel has not confirmed
+  payouts: { seal: true, fingerprint: true, channels: true, timers: true }, // seals the account number, digests the terms (keyed), sends the transfer to the bank, sets the payout's query before the send
 };
 
 /**
@@ -89,6 +90,7 @@ export class PaymentPlatformStack extends Stack {
     this.keyCenter.grantOpenChannelCredentials(this.timers.timerFunction.fn);
 
     const apiFunctions = {} as Record<ApiFunctionName, PlatformFunction>;
+    this.keyCenter.grantOpenPayoutAccounts(this.timers.timerFunction.fn); // a payout's query sends again what the bank never got
     for (const [name, entry] of Object.entries(apiFunctionEntries) as [ApiFunctionName, string][]) {
       const access = API_ACCESS[name];
       const fn = new PlatformFunction(this, `Api-${name}`, {
@@ -130,6 +132,7 @@ export class PaymentPlatformStack extends Stack {
         agreements: apiFunctions.agreements.fn,
         ops: apiFunctions.ops.fn,
       },
+        payouts: apiFunctions.payouts.fn,
       domain: props.domain,
       webAclArn: props.webAclArn,
     });

@@ -59,6 +59,7 @@ import {
   settlementSchema,
   webhookTestResultSchema,
 } from '../../shared/schemas/response-schemas.js';
+import { createPayoutSchema, listPayoutsQuerySchema, payoutListSchema, payoutSchema } from '../../shared/schemas/payout-schemas.js';
 import { merchantApiRoutes, type RouteDefinition } from './routes.js';
 
 type Schema = z.ZodMiniType;
@@ -83,6 +84,8 @@ const RESPONSE_COMPONENTS: ReadonlyArray<readonly [Schema, Component]> = [
   [customerSchema, { id: 'Customer', description: "A merchant's customer with the balances the platform keeps for it, per currency." }],
   [customerTransactionSchema, { id: 'CustomerTransaction', description: "One movement of a customer's balance: a top-up, a balance payment, a refund." }],
   [customerTransactionListSchema, { id: 'CustomerTransactionList', description: "A page of a customer's movements, newest first." }],
+  [payoutSchema, { id: 'Payout', description: "A payout (代付) from the merchant's available balance to its bank account: the account as last4 only." }],
+  [payoutListSchema, { id: 'PayoutList', description: "A page of the merchant's payouts, newest first." }],
   [eventSchema, { id: 'Event', description: 'An event with its delivery state and every delivery attempt.' }],
   [deliveryAttemptSchema, { id: 'DeliveryAttempt', description: 'One attempt to deliver an event to its notifyUrl.' }],
   [eventListSchema, { id: 'EventList', description: "A page of the merchant's events (newest first), or an order's or an agreement's events (oldest first)." }],
@@ -106,6 +109,7 @@ const REQUEST_COMPONENTS: ReadonlyArray<readonly [Schema, Component]> = [
   [captureOrderSchema, { id: 'CaptureOrderRequest', description: 'A capture: `amount` of the authorization, or all of it without one.' }],
   [createRefundSchema, { id: 'CreateRefundRequest', description: 'A refund; outRefundNo is idempotent per order.' }],
   [createCustomerSchema, { id: 'CreateCustomerRequest', description: 'A new customer; outCustomerNo is unique per merchant.' }],
+  [createPayoutSchema, { id: 'CreatePayoutRequest', description: 'A payout; outPayoutNo is idempotent per merchant. The account number is sealed at once and never answered.' }],
   [createAgreementSchema, { id: 'CreateAgreementRequest', description: 'A new agreement; the card is sent to the channel once, never stored.' }],
   [confirmAgreementSchema, { id: 'ConfirmAgreementRequest', description: "The payer's one-time password for a PENDING card agreement." }],
   [testWebhookSchema, { id: 'TestWebhookRequest', description: 'Where to send the signed ping.' }],
@@ -301,6 +305,28 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
     query: customerTransactionsQuerySchema,
     success: { 200: ok('A page of movements, newest first.', 'CustomerTransactionList') },
     errors: ['resource_missing', 'cursor_invalid'],
+  },
+  'POST /v1/payouts': {
+    operationId: 'createPayout',
+    summary: 'Pay out to a bank account',
+    description:
+      "Reserves amount + fee from `available` in the same commit that creates the payout (422 `insufficient_available_balance` when it does not fit, under any concurrency), then sends it to the bank once, with the payout id as the bank's idempotency key. The same `outPayoutNo` and body answer the same payout (200); another body is 409 `duplicate_out_payout_no`. Ends SUCCEEDED (`payout.succeeded`) or FAILED with the reservation returned (`payout.failed`); a SUCCEEDED payout the bank sends back becomes RETURNED (`payout.returned`) with amount and fee back in `available`. Sandbox accounts: ending 0001 succeed, 0002 fail `account_invalid`, 0003 lose the bank's answer (the janitor's query finds them SUCCEEDED), 0004 succeed and are returned a few seconds later.",
+    body: 'CreatePayoutRequest',
+    success: { 200: ok('The payout this outPayoutNo already names.', 'Payout'), 201: ok('The payout, PROCESSING (or already ended, when the bank answered at once).', 'Payout') },
+    errors: ['duplicate_out_payout_no', 'insufficient_available_balance'],
+  },
+  'GET /v1/payouts': {
+    operationId: 'listPayouts',
+    summary: "The merchant's payouts",
+    query: listPayoutsQuerySchema,
+    success: { 200: ok('A page of payouts, newest first.', 'PayoutList') },
+    errors: ['cursor_invalid'],
+  },
+  'GET /v1/payouts/{id}': {
+    operationId: 'getPayout',
+    summary: 'Get a payout',
+    success: { 200: ok('The payout.', 'Payout') },
+    errors: ['resource_missing'],
   },
   'POST /v1/agreements': {
     operationId: 'createAgreement',

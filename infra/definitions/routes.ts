@@ -2,7 +2,7 @@
  * The merchant API's routes: method + path template → the Lambda handler module that serves it. Read by the CDK
  * stack (API Gateway resources) and by the local gateway, so both expose exactly the same API.
  */
-export type ApiFunctionName = 'order' | 'pay' | 'refund' | 'query' | 'events' | 'checkout' | 'callbacks' | 'customers' | 'agreements' | 'ops';
+export type ApiFunctionName = 'order' | 'pay' | 'refund' | 'query' | 'events' | 'checkout' | 'callbacks' | 'customers' | 'agreements' | 'payouts' | 'ops';
 
 export interface RouteDefinition {
   /** `ANY` only on the operations API's proxy route, whose function routes by method itself. */
@@ -41,6 +41,9 @@ export const routes: readonly RouteDefinition[] = [
   { method: 'GET', path: '/v1/agreements/{id}', handler: 'agreements', signed: true, idempotent: false },
   { method: 'POST', path: '/v1/agreements/{id}/confirm', handler: 'agreements', signed: true, idempotent: true },
   { method: 'POST', path: '/v1/agreements/{id}/terminate', handler: 'agreements', signed: true, idempotent: true },
+  { method: 'POST', path: '/v1/payouts', handler: 'payouts', signed: true, idempotent: true },
+  { method: 'GET', path: '/v1/payouts', handler: 'payouts', signed: true, idempotent: false },
+  { method: 'GET', path: '/v1/payouts/{id}', handler: 'payouts', signed: true, idempotent: false },
   { method: 'GET', path: '/v1/events', handler: 'events', signed: true, idempotent: false },
   { method: 'POST', path: '/v1/events/{id}/redeliver', handler: 'events', signed: true, idempotent: true },
   { method: 'POST', path: '/v1/webhooks/test', handler: 'events', signed: true, idempotent: true },
@@ -52,6 +55,8 @@ export const routes: readonly RouteDefinition[] = [
   // Wallets and banks reporting outcomes: each callback carries its channel's own signature, verified by the adapter.
   // Not idempotent by key: a duplicate callback is harmless by construction (the commit is a no-op the second time).
   { method: 'POST', path: '/callbacks/{channel}', handler: 'callbacks', signed: false, idempotent: false },
+  // A bank's payout notices (代付 results), verified by the payout channel (docs/decisions.md, entry 158).
+  { method: 'POST', path: '/callbacks/payouts/{channel}', handler: 'callbacks', signed: false, idempotent: false },
   // The operations API: one IAM-authorized proxy; its routes are the table in functions/ops/routes.ts (decisions, 161).
   { method: 'ANY', path: '/ops/v1/{proxy+}', handler: 'ops', signed: false, idempotent: false, iam: true },
 ];
@@ -70,5 +75,6 @@ export const apiFunctionEntries: Readonly<Record<ApiFunctionName, string>> = {
   callbacks: 'functions/callbacks.ts',
   customers: 'functions/customers.ts',
   agreements: 'functions/agreements.ts',
+  payouts: 'functions/payouts.ts',
   ops: 'functions/ops.ts',
 };

@@ -10,6 +10,7 @@ import { handler as events } from '../../functions/events.js';
 import { handler as ops } from '../../functions/ops.js';
 import { handler as order } from '../../functions/order.js';
 import { handler as pay } from '../../functions/pay.js';
+import { handler as payouts } from '../../functions/payouts.js';
 import { handler as query } from '../../functions/query.js';
 import { handler as refund } from '../../functions/refund.js';
 import { MAX_BODY_BYTES } from '../../functions/http/api-handler.js';
@@ -21,7 +22,7 @@ import type { SandboxEmulator } from './sandbox-channels.js';
 type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 /** The same modules CDK deploys behind API Gateway. */
-const HANDLERS: Record<ApiFunctionName, ApiHandler> = { order, pay, refund, query, events, checkout, callbacks, customers, agreements, ops };
+const HANDLERS: Record<ApiFunctionName, ApiHandler> = { order, pay, refund, query, events, checkout, callbacks, customers, agreements, payouts, ops };
 
 /** API Gateway's integration timeout. */
 export const GATEWAY_TIMEOUT_MS = 29_000;

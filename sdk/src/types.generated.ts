@@ -190,6 +190,38 @@ export interface CustomerTransactionList {
   nextCursor: string | null;
 }
 
+export interface Payout {
+  /** pattern: `^po_[0-9a-z]{26}$` */
+  id: string;
+  object: "payout";
+  outPayoutNo: string;
+  status: "PROCESSING" | "SUCCEEDED" | "FAILED" | "RETURNED";
+  /** 1–100000000000 */
+  amount: number;
+  currency: "CNY" | "USD" | "EUR" | "HKD" | "GBP" | "SGD" | "JPY" | "KRW";
+  /** ≥ 0 */
+  fee: number;
+  destination: {
+    type: "bank_account";
+    bankCode: string;
+    /** pattern: `^\d{4}$` */
+    last4: string;
+    accountName: string;
+  };
+  notifyUrl: string | null;
+  failureCode: string | null;
+  /** format: date-time */
+  createdAt: string;
+  /** format: date-time */
+  updatedAt: string;
+}
+
+export interface PayoutList {
+  object: "list";
+  data: Payout[];
+  nextCursor: string | null;
+}
+
 export interface Event {
   /** pattern: `^evt_[0-9a-z]{26}$` */
   id: string;
@@ -273,7 +305,7 @@ export interface Error {
   };
 }
 
-export type ErrorCode = "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "amount_invalid" | "currency_invalid" | "notify_url_invalid" | "notify_url_forbidden" | "invalid_card_number" | "expired_card" | "method_not_supported" | "balance_not_allowed_for_topup" | "manual_capture_not_supported" | "cursor_invalid" | "invalid_json" | "unsupported_media_type" | "currency_mismatch" | "idempotency_key_invalid" | "missing_signature" | "invalid_signature" | "timestamp_out_of_window" | "replayed_request" | "invalid_ops_credentials" | "merchant_disabled" | "risk_blocked" | "card_declined" | "insufficient_funds" | "authentication_failed" | "no_channel_available" | "insufficient_balance" | "processing_error" | "agreement_limit_exceeded" | "agreement_rule_refused" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "duplicate_out_trade_no" | "duplicate_out_refund_no" | "duplicate_out_customer_no" | "order_not_payable" | "order_expired" | "order_not_confirmable" | "order_not_closable" | "order_not_refundable" | "order_not_capturable" | "order_not_voidable" | "authorization_expired" | "order_changed" | "invalid_state_transition" | "refund_window_expired" | "event_refused" | "no_notify_url" | "agreement_not_active" | "agreement_not_confirmable" | "duplicate_out_agreement_no" | "request_in_progress" | "refund_exceeds_captured" | "capture_exceeds_authorized" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "bad_gateway" | "payment_processing_error" | "channel_error" | "gateway_timeout";
+export type ErrorCode = "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "amount_invalid" | "currency_invalid" | "notify_url_invalid" | "notify_url_forbidden" | "invalid_card_number" | "expired_card" | "method_not_supported" | "balance_not_allowed_for_topup" | "manual_capture_not_supported" | "cursor_invalid" | "invalid_json" | "unsupported_media_type" | "currency_mismatch" | "idempotency_key_invalid" | "missing_signature" | "invalid_signature" | "timestamp_out_of_window" | "replayed_request" | "invalid_ops_credentials" | "merchant_disabled" | "risk_blocked" | "card_declined" | "insufficient_funds" | "authentication_failed" | "no_channel_available" | "insufficient_balance" | "processing_error" | "agreement_limit_exceeded" | "agreement_rule_refused" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "duplicate_out_trade_no" | "duplicate_out_refund_no" | "duplicate_out_customer_no" | "order_not_payable" | "order_expired" | "order_not_confirmable" | "order_not_closable" | "order_not_refundable" | "order_not_capturable" | "order_not_voidable" | "authorization_expired" | "order_changed" | "invalid_state_transition" | "refund_window_expired" | "event_refused" | "no_notify_url" | "agreement_not_active" | "agreement_not_confirmable" | "duplicate_out_agreement_no" | "duplicate_out_payout_no" | "request_in_progress" | "refund_exceeds_captured" | "capture_exceeds_authorized" | "insufficient_available_balance" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "bad_gateway" | "payment_processing_error" | "channel_error" | "gateway_timeout";
 
 export interface OrderEvent {
   /** pattern: `^evt_[0-9a-z]{26}$` */
@@ -435,6 +467,25 @@ export interface CreateCustomerRequest {
   outCustomerNo: string;
   /** length 1–128 */
   name: string;
+}
+
+export interface CreatePayoutRequest {
+  /** pattern: `^[A-Za-z0-9_-]{1,64}$` */
+  outPayoutNo: string;
+  /** 1–100000000000 */
+  amount: number;
+  currency: "CNY" | "USD" | "EUR" | "HKD" | "GBP" | "SGD" | "JPY" | "KRW";
+  destination: {
+    type: "bank_account";
+    /** pattern: `^[A-Z]{2,10}$` */
+    bankCode: string;
+    /** pattern: `^\d{8,34}$` */
+    accountNumber: string;
+    /** length 1–128 */
+    accountName: string;
+  };
+  /** length 0–2048 */
+  notifyUrl?: string;
 }
 
 export interface CreateAgreementRequest {

@@ -82,10 +82,12 @@ export const ERROR_CODES = {
   agreement_not_active: { status: 409, type: 'conflict', message: 'The agreement is not ACTIVE (still PENDING, or TERMINATED).' },
   agreement_not_confirmable: { status: 409, type: 'conflict', message: 'Only a PENDING agreement with an OTP challenge can be confirmed.' },
   duplicate_out_agreement_no: { status: 409, type: 'conflict', message: 'An agreement with this outAgreementNo exists; `agreementId` names it.' },
+  duplicate_out_payout_no: { status: 409, type: 'conflict', message: 'A payout with this outPayoutNo exists with other terms; `payoutId` names it.' },
   request_in_progress: { status: 409, type: 'conflict', message: 'A request with this Idempotency-Key is still in progress; retry later.' },
   // 422: well-formed, but it cannot be done.
   refund_exceeds_captured: { status: 422, type: 'invalid_request', message: 'Refunds would exceed the captured amount.' },
   capture_exceeds_authorized: { status: 422, type: 'invalid_request', message: 'The capture amount exceeds payment.amountAuthorized.' },
+  insufficient_available_balance: { status: 422, type: 'invalid_request', message: "The payout's amount plus fee exceeds the merchant's available balance." },
   idempotency_key_reused: { status: 422, type: 'invalid_request', message: 'This Idempotency-Key was used with another request.' },
   // 429: API Gateway's throttle, with Retry-After.
   rate_limited: { status: 429, type: 'rate_limit', message: 'Too many requests; retry after Retry-After seconds.' },

@@ -38,7 +38,7 @@ export interface DomainEvent {
   readonly type: string;
   readonly merchantId: string;
   readonly orderId: string;
-  readonly objectType: 'order' | 'refund' | 'agreement';
+  readonly objectType: 'order' | 'refund' | 'agreement' | 'payout';
   readonly objectId: string;
   readonly objectVersion: number;
   /** The public JSON of the object after the change (`data.object`). */

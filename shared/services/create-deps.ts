@@ -6,6 +6,7 @@ import { DynamoOrderStore, DynamoRiskReads } from '../adapters/dynamodb/order-st
 import { DynamoCheckoutTokenStore } from '../checkout/token-store.js';
 import { DynamoIdempotencyStore, DynamoNonceStore } from '../adapters/dynamodb/request-stores.js';
 import { DynamoLedgerStore } from '../adapters/dynamodb/ledger-store.js';
+import { DynamoPayoutStore } from '../adapters/dynamodb/payout-store.js';
 import { DynamoSettlementStore } from '../adapters/dynamodb/settlement-store.js';
 import { DynamoBlocklistStore, DynamoMerchantStore } from '../adapters/dynamodb/merchant-store.js';
 import type { Config } from '../config.js';
@@ -46,6 +47,7 @@ export function createDeps(input: {
     nonces: new DynamoNonceStore(db, table),
     callbacks: new DynamoRawCallbackStore(db, table),
     settlements: new DynamoSettlementStore(db, table),
+    payouts: new DynamoPayoutStore(db, table),
     keyCenter: input.keyCenter,
     ...createRoutingDeps(input.channels),
     riskRules: DEFAULT_RISK_RULES,

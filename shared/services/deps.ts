@@ -6,6 +6,7 @@ import type { ChannelConfig, ChannelHealth } from '../domain/routing.js';
 import type { RiskRule } from '../domain/risk.js';
 import type { KeyCenter } from '../ports/key-center.js';
 import type { ChannelAdapter, ChannelFlow } from '../ports/channel-flows.js';
+import type { DynamoPayoutStore } from '../adapters/dynamodb/payout-store.js';
 import type { PayWorkflow } from '../ports/pay-workflow.js';
 import type { SettlementStore } from '../ports/settlement-store.js';
 import type { Timers } from '../ports/timers.js';
@@ -36,6 +37,8 @@ export interface Deps {
   readonly callbacks: RawCallbackStore;
   /** Settlement batches and the settle items of postings to pending (shared/services/settlement.ts). */
   readonly settlements: SettlementStore;
+  /** Payouts (shared/services/payouts.ts): the payout, its outPayoutNo and its ledger writes in one transaction each. */
+  readonly payouts: DynamoPayoutStore;
   readonly keyCenter: KeyCenter;
   readonly channels: ReadonlyMap<string, ChannelAdapter>;
   readonly channelCatalog: readonly ChannelConfig[];

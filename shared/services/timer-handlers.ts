@@ -2,6 +2,7 @@ import type { Timer } from '../ports/timers.js';
 import { handleAgreementRevocation } from './agreement-termination.js';
 import type { Deps } from './deps.js';
 import { handleHoldSweep } from './hold-sweep.js';
+import { handlePayoutQuery } from './payouts.js';
 import { handleAuthorizationExpiry, handleOrderExpiry, handlePaymentQuery, handleRefundQuery, handleSweep } from './janitor.js';
 
 /**
@@ -39,5 +40,6 @@ export function createTimerHandlers(deps: () => Deps): TimerHandlers {
     .register('janitor.sweep', (timer) => handleSweep(deps(), timer))
     .register('authorization.expire', (timer) => handleAuthorizationExpiry(deps(), timer))
     .register('agreement.revoke', (timer) => handleAgreementRevocation(deps(), timer))
-    .register('hold.sweep', (timer) => handleHoldSweep(deps(), timer));
+    .register('hold.sweep', (timer) => handleHoldSweep(deps(), timer))
+    .register('payout.query', (timer) => handlePayoutQuery(deps(), timer));
 }

@@ -49,7 +49,7 @@ export class NetbankAdapter implements ChannelAdapter {
   private readonly fetchImpl: typeof fetch;
   private readonly now: () => Date;
 
-  constructor(private readonly options: NetbankAdapterOptions) {
+  constructor(readonly options: NetbankAdapterOptions) {
     this.id = options.id;
     this.fetchImpl = options.fetch ?? fetch;
     this.now = options.now ?? (() => new Date());
@@ -135,8 +135,11 @@ export class NetbankAdapter implements ChannelAdapter {
     return parsed.data;
   }
 
-  /** Signs and sends one request; returns the answer only when the bank's signature on it verifies. */
-  private async call(path: string, payload: object): Promise<Answer> {
+  /**
+   * Signs and sends one request; returns the answer only when the bank's signature on it verifies. Public for the
+   * bank's payout desk (payout-client.ts), which speaks the same signed API.
+   */
+  async call(path: string, payload: object): Promise<Answer> {
     const body = JSON.stringify(payload);
     const url = new URL(this.options.baseUrl);
     const signedPath = `${url.pathname.replace(/\/$/, '')}${path}`;

@@ -26,6 +26,8 @@ import {
 import { fromDecimalString, toDecimalString, type Currency } from '../../../../shared/domain/money.js';
 import { parseJsonBody, readRequestBody, sendText } from '../http-io.js';
 import type { SandboxStore } from '../sandbox-store.js';
+import { NETBANK_PAYOUT_PATHS, netbankPayoutCreateSchema, netbankPayoutRefSchema } from '../../../../shared/channels/netbank/payout-wire.js';
+import { NetbankPayoutDesk } from './payout-desk.js';
 import { BANK_PAGE_HEADERS, renderBankMessage, renderBankPage, type BankPageView } from './bank-page.js';
 import { fetchSendCallback, Notifier, type SendCallback } from './notifier.js';
 
@@ -76,6 +78,7 @@ type ApiAnswer = { readonly status: number; readonly body: Record<string, unknow
 export class NetbankEmulator {
   private readonly now: () => Date;
   private readonly notifier: Notifier;
+  private readonly payouts: NetbankPayoutDesk;
 
   constructor(private readonly options: NetbankEmulatorOptions) {
     this.now = options.now ?? (() => new Date());
@@ -88,6 +91,7 @@ export class NetbankEmulator {
       now: this.now,
       sendCallback: options.sendCallback ?? fetchSendCallback,
     });
+    this.payouts = new NetbankPayoutDesk({ store: options.store, now: this.now, notify: (id, url, body) => this.notifier.send(id, url, body) });
   }
 
   start(): Promise<void> {
@@ -95,6 +99,7 @@ export class NetbankEmulator {
   }
 
   stop(): Promise<void> {
+    this.payouts.stop();
     return this.notifier.stop();
   }
 
@@ -106,6 +111,7 @@ export class NetbankEmulator {
     const complete = /^\/payments\/([A-Za-z0-9]{1,64})\/complete$/.exec(route);
     if (complete && req.method === 'POST') return this.sandboxComplete(req, res, complete[1]!);
     if (req.method === 'POST' && (Object.values(NETBANK_PATHS) as string[]).includes(route)) return this.api(req, res, route);
+    if (req.method === 'POST' && (Object.values(NETBANK_PAYOUT_PATHS) as string[]).includes(route)) return this.api(req, res, route);
     sendText(res, 404, JSON.stringify({ code: 'NOT_FOUND', message: 'No such endpoint' }), { 'content-type': 'application/json' });
   }
 
@@ -114,13 +120,15 @@ export class NetbankEmulator {
   private async api(req: IncomingMessage, res: ServerResponse, route: string): Promise<void> {
     const body = await readRequestBody(req);
     const answer = body === undefined ? { status: 413, body: { code: 'INVALID_REQUEST', message: 'body too large' } } : await this.apiAnswer(req, route, body);
+    // The sandbox's lost answer (a payout to an account ending 0003): the bank did the work, the caller hears nothing.
+    if (answer === 'drop') return void res.destroy();
     const text = JSON.stringify(answer.body);
     // Every answer is signed, errors too, so the merchant can tell the bank's refusal from a forged one.
     const signed = netbankHeaderRecord(signNetbankMessage(this.options.keys.signingKey, text, this.now()));
     sendText(res, answer.status, text, { 'content-type': 'application/json', ...signed });
   }
 
-  private async apiAnswer(req: IncomingMessage, route: string, body: string): Promise<ApiAnswer> {
+  private async apiAnswer(req: IncomingMessage, route: string, body: string): Promise<ApiAnswer | 'drop'> {
     const merchantNo = headerReader(req.headers)(NETBANK_HEADERS.merchant);
     const merchant = this.options.keys.merchants.find((m) => m.merchantNo === merchantNo);
     if (!merchant) return { status: 401, body: { code: 'MERCHANT_UNKNOWN', message: 'unknown merchant number' } };
@@ -140,12 +148,16 @@ export class NetbankEmulator {
         return this.withBody(netbankOrderRefSchema, json, (b) => this.close(b.merchantNo, b.orderNo));
       case NETBANK_PATHS.refund:
         return this.withBody(netbankRefundSchema, json, (b) => this.refund(b));
+      case NETBANK_PAYOUT_PATHS.create:
+        return this.withBody(netbankPayoutCreateSchema, json, (b) => this.payouts.create(b));
+      case NETBANK_PAYOUT_PATHS.query:
+        return this.withBody(netbankPayoutRefSchema, json, (b) => this.payouts.query(b.merchantNo, b.payoutNo));
       default:
         return this.withBody(netbankRefundRefSchema, json, (b) => this.queryRefund(b.merchantNo, b.refundNo));
     }
   }
 
-  private async withBody<T>(schema: z.ZodMiniType<T>, json: unknown, run: (body: T) => Promise<ApiAnswer>): Promise<ApiAnswer> {
+  private async withBody<T, A extends ApiAnswer | 'drop'>(schema: z.ZodMiniType<T>, json: unknown, run: (body: T) => Promise<A>): Promise<A | ApiAnswer> {
     const parsed = schema.safeParse(json);
     if (!parsed.success) return { status: 400, body: { code: 'INVALID_REQUEST', message: 'the body does not match the API' } };
     return run(parsed.data);
