@@ -164,12 +164,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       deps,
       audit: new DynamoAuditTrail(db, config.TABLE_NAME),
       events: new DynamoEventStore(db, config.TABLE_NAME),
+      merchants: new DynamoMerchantDirectory(db, config.TABLE_NAME),
       authenticate: bearerTokenAuthenticator(opsToken),
       reconciliation: {
         channels: deps.channels,
         orders: deps.orders,
         runs: new DynamoReconciliationStore(db, config.TABLE_NAME),
-      merchants: new DynamoMerchantDirectory(db, config.TABLE_NAME),
         reports: new FileObjectStore(join(dataDir, 'reports')),
         now: deps.now,
       },
