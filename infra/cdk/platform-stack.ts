@@ -7,6 +7,7 @@ import { apiFunctionEntries, type ApiFunctionName } from '../definitions/routes.
 import { PaymentApi } from './api.js';
 import { KeyCenter } from './key-center.js';
 import { LedgerCheck } from './ledger-check.js';
+import { Settlement } from './settlement.js';
 import { Notifications } from './notifications.js';
 import { Observability, type AlarmThresholds } from './observability.js';
 import { PayWorkflow } from './pay-workflow.js';
@@ -46,8 +47,8 @@ const API_ACCESS: Readonly<Record<ApiFunctionName, { seal?: boolean; fingerprint
   callbacks: { unsigned: true, channels: true, timers: true }, // channels' callbacks: opens only the channel credentials; refunds late successes; a payout notice removes the payout's query timer
   customers: {}, // customers and their balances' movements: the table only, never a channel
   ops: { unsigned: true }, // the operations API: IAM-authorized by API Gateway, no merchant secret; reads the table, appends its audit trail
-  payouts: { seal: true, fingerprint: true, channels: true, timers: true }, // seals the account number, digests the terms (keyed), sends the transfer to the bank, sets the payout's query before the send
   agreements: { fingerprint: true, channels: true, timers: true }, // fingerprints the card for the blocklist; signs (tokenizes), confirms and revokes agreements at the card acquirers; sets the retry of a revocation the channel has not confirmed
+  payouts: { seal: true, fingerprint: true, channels: true, timers: true }, // seals the account number, digests the terms (keyed), sends the transfer to the bank, sets the payout's query before the send
 };
 
 /**
@@ -63,6 +64,7 @@ export class PaymentPlatformStack extends Stack {
   readonly apiFunctions: Readonly<Record<ApiFunctionName, PlatformFunction>>;
   readonly observability: Observability;
   readonly ledgerCheck: LedgerCheck;
+  readonly settlement: Settlement;
 
   constructor(scope: Construct, id: string, props: PaymentPlatformStackProps = {}) {
     super(scope, id, props);
@@ -88,9 +90,9 @@ export class PaymentPlatformStack extends Stack {
     // The janitor's handlers read and commit orders, attempts and refunds, and query, close and refund at channels.
     this.table.grantReadWriteData(this.timers.timerFunction.role);
     this.keyCenter.grantOpenChannelCredentials(this.timers.timerFunction.fn);
-    this.keyCenter.grantOpenPayoutAccounts(this.timers.timerFunction.fn); // a payout's query sends again what the bank never got
 
     const apiFunctions = {} as Record<ApiFunctionName, PlatformFunction>;
+    this.keyCenter.grantOpenPayoutAccounts(this.timers.timerFunction.fn); // a payout's query sends again what the bank never got
     for (const [name, entry] of Object.entries(apiFunctionEntries) as [ApiFunctionName, string][]) {
       const access = API_ACCESS[name];
       const fn = new PlatformFunction(this, `Api-${name}`, {
@@ -130,9 +132,9 @@ export class PaymentPlatformStack extends Stack {
         callbacks: apiFunctions.callbacks.fn,
         customers: apiFunctions.customers.fn,
         agreements: apiFunctions.agreements.fn,
-        payouts: apiFunctions.payouts.fn,
         ops: apiFunctions.ops.fn,
       },
+        payouts: apiFunctions.payouts.fn,
       domain: props.domain,
       webAclArn: props.webAclArn,
     });
@@ -157,6 +159,9 @@ export class PaymentPlatformStack extends Stack {
     // The ledger check, hourly, read only; its findings are alarmed by Observability (decisions, entry 143).
     this.ledgerCheck = new LedgerCheck(this, 'LedgerCheck', { table: this.table, environment });
     allFunctions.LedgerCheck = this.ledgerCheck.checkFunction.fn;
+    // Settlement, daily; a failed run is retried, then dead-lettered and alarmed (decisions, entries 151–153).
+    this.settlement = new Settlement(this, 'Settlement', { table: this.table, environment });
+    allFunctions.Settlement = this.settlement.settlementFunction.fn;
 
     this.observability = new Observability(this, 'Observability', {
       api: this.api.api,
@@ -167,6 +172,7 @@ export class PaymentPlatformStack extends Stack {
         NotificationDlq: this.notifications.deadLetterQueue,
         RelayFailures: this.notifications.relayFailures,
         TimerDlq: this.timers.deadLetterQueue,
+        SettlementDlq: this.settlement.deadLetterQueue,
       },
       table,
       keyCenter: this.keyCenter,
