@@ -47,8 +47,8 @@ const API_ACCESS: Readonly<Record<ApiFunctionName, { seal?: boolean; fingerprint
   callbacks: { unsigned: true, channels: true, timers: true }, // channels' callbacks: opens only the channel credentials; refunds late successes; a payout notice removes the payout's query timer
   customers: {}, // customers and their balances' movements: the table only, never a channel
   ops: { unsigned: true }, // the operations API: IAM-authorized by API Gateway, no merchant secret; reads the table, appends its audit trail
-  agreements: { fingerprint: true, channels: true, timers: true }, // fingerprints the card for the blocklist; signs (tokenizes), confirms and revokes agreements at the card acquirers; sets the retry of a revocation the channel has not confirmed
   payouts: { seal: true, fingerprint: true, channels: true, timers: true }, // seals the account number, digests the terms (keyed), sends the transfer to the bank, sets the payout's query before the send
+  agreements: { fingerprint: true, channels: true, timers: true }, // fingerprints the card for the blocklist; signs (tokenizes), confirms and revokes agreements at the card acquirers; sets the retry of a revocation the channel has not confirmed
 };
 
 /**
@@ -90,9 +90,9 @@ export class PaymentPlatformStack extends Stack {
     // The janitor's handlers read and commit orders, attempts and refunds, and query, close and refund at channels.
     this.table.grantReadWriteData(this.timers.timerFunction.role);
     this.keyCenter.grantOpenChannelCredentials(this.timers.timerFunction.fn);
+    this.keyCenter.grantOpenPayoutAccounts(this.timers.timerFunction.fn); // a payout's query sends again what the bank never got
 
     const apiFunctions = {} as Record<ApiFunctionName, PlatformFunction>;
-    this.keyCenter.grantOpenPayoutAccounts(this.timers.timerFunction.fn); // a payout's query sends again what the bank never got
     for (const [name, entry] of Object.entries(apiFunctionEntries) as [ApiFunctionName, string][]) {
       const access = API_ACCESS[name];
       const fn = new PlatformFunction(this, `Api-${name}`, {
@@ -132,9 +132,9 @@ export class PaymentPlatformStack extends Stack {
         callbacks: apiFunctions.callbacks.fn,
         customers: apiFunctions.customers.fn,
         agreements: apiFunctions.agreements.fn,
+        payouts: apiFunctions.payouts.fn,
         ops: apiFunctions.ops.fn,
       },
-        payouts: apiFunctions.payouts.fn,
       domain: props.domain,
       webAclArn: props.webAclArn,
     });
