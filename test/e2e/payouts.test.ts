@@ -3,12 +3,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/client.js';
 import { indexKeys } from '../../shared/adapters/dynamodb/keys.js';
-import { newId } from '../../shared/domain/ids.js';
 import { accounts } from '../../shared/ledger/accounts.js';
-import { creditChange, type LedgerLine } from '../../shared/ledger/posting.js';
+import { creditChange } from '../../shared/ledger/posting.js';
 import { merchantBalanceIn } from '../../shared/ledger/reads.js';
 import { checkLedger } from '../../shared/services/ledger-check.js';
 import { createMerchant } from '../../shared/services/merchants.js';
+import { runSettlement } from '../../shared/services/settlement.js';
 import type { ApiClient } from '../support/api-client.js';
 import { useTestRuntime } from '../support/runtime.js';
 import { eventually } from '../support/webhook-receiver.js';
@@ -32,27 +32,20 @@ async function merchant(): Promise<{ api: ApiClient; merchantId: string }> {
 }
 
 /**
- * Money in the merchant's `available`: a channel's payment into pending, then pending to available as a settlement
- * entry moves it. Settlement runs are being built beside payouts in this issue and are not on main yet, so the test
- * posts that movement with the ledger's own posting API.
+ * Money in the merchant's `available`, the way it gets there: card payments of `amounts` (their net lands in pending),
+ * then a settlement run as of a moment past the settlement delay, which moves every due net to available. Returns
+ * the merchant's available afterwards.
  */
-async function fundAvailable(merchantId: string, amount: number): Promise<void> {
-  const post = (lines: LedgerLine[]) =>
-    env.runtime.deps.ledger.post({
-      entry: { id: newId('le'), kind: 'payment', merchantId, orderId: newId('ord'), refundId: null, channel: 'card_a', currency: 'CNY', lines, createdAt: new Date().toISOString() },
-    });
-  expect(
-    await post([
-      { account: accounts.channelClearing('card_a'), direction: 'debit', amount },
-      { account: accounts.merchantPending(merchantId), direction: 'credit', amount },
-    ]),
-  ).toEqual({ committed: true });
-  expect(
-    await post([
-      { account: accounts.merchantPending(merchantId), direction: 'debit', amount },
-      { account: accounts.merchantAvailable(merchantId), direction: 'credit', amount },
-    ]),
-  ).toEqual({ committed: true });
+async function fundAvailable(api: ApiClient, merchantId: string, ...amounts: number[]): Promise<number> {
+  for (const amount of amounts) {
+    const order = await api.createOrder({ amount });
+    expect((await api.pay(order.id)).body.status).toBe('SUCCEEDED');
+  }
+  const deps = env.runtime.deps;
+  await runSettlement(deps, { now: Date.now() + (deps.settlementDelaySeconds + 1) * 1000 });
+  const funded = await available(merchantId);
+  expect(funded).toBeGreaterThan(0);
+  return funded;
 }
 
 const available = async (merchantId: string) => (await merchantBalanceIn(env.runtime.deps.ledger, merchantId, 'CNY')).available;
@@ -87,22 +80,22 @@ async function eventTypes(payoutId: string): Promise<string[]> {
 describe('payouts', () => {
   it('0001: 201 PROCESSING with the amount and fee reserved from available, SUCCEEDED by the bank notice, payout.succeeded', async () => {
     const { api, merchantId } = await merchant();
-    await fundAvailable(merchantId, 50_000);
+    const funded = await fundAvailable(api, merchantId, 50_000);
     const res = await api.post('/v1/payouts', body('0001'));
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ status: 'PROCESSING', amount: 10_000, fee: FEE, currency: 'CNY', failureCode: null });
     expect(res.body.id).toMatch(/^po_/);
     expect(res.body.destination).toEqual({ type: 'bank_account', bankCode: 'ICBC', last4: '0001', accountName: '张三' });
-    expect(await available(merchantId)).toBe(50_000 - 10_000 - FEE);
+    expect(await available(merchantId)).toBe(funded - 10_000 - FEE);
     const done = await settled(api, res.body.id, 'SUCCEEDED');
     expect(done.failureCode).toBeNull();
-    expect(await available(merchantId)).toBe(50_000 - 10_000 - FEE);
+    expect(await available(merchantId)).toBe(funded - 10_000 - FEE);
     expect(await eventually(async () => ((await eventTypes(res.body.id)).includes('payout.succeeded') ? true : undefined))).toBe(true);
   });
 
   it('the same outPayoutNo and body answer the same payout (200); another body is 409 duplicate_out_payout_no', async () => {
     const { api, merchantId } = await merchant();
-    await fundAvailable(merchantId, 50_000);
+    const funded = await fundAvailable(api, merchantId, 50_000);
     const request = body('0001');
     const first = await api.post('/v1/payouts', request);
     expect(first.status).toBe(201);
@@ -112,39 +105,39 @@ describe('payouts', () => {
     const other = await api.post('/v1/payouts', { ...request, amount: 20_000 });
     expect(other.status).toBe(409);
     expect(other.body.error).toMatchObject({ code: 'duplicate_out_payout_no', payoutId: first.body.id, requestId: expect.any(String) });
-    expect(await available(merchantId)).toBe(50_000 - 10_000 - FEE);
+    expect(await available(merchantId)).toBe(funded - 10_000 - FEE);
   });
 
   it('0002: FAILED account_invalid, the reservation back in available, payout.failed', async () => {
     const { api, merchantId } = await merchant();
-    await fundAvailable(merchantId, 50_000);
+    const funded = await fundAvailable(api, merchantId, 50_000);
     const res = await api.post('/v1/payouts', body('0002'));
     expect(res.status).toBe(201);
     const done = await settled(api, res.body.id, 'FAILED');
     expect(done.failureCode).toBe('account_invalid');
-    expect(await available(merchantId)).toBe(50_000);
+    expect(await available(merchantId)).toBe(funded);
     expect(await eventually(async () => ((await eventTypes(res.body.id)).includes('payout.failed') ? true : undefined))).toBe(true);
   });
 
   it("0003: the bank's answer is lost; 201 PROCESSING, and the janitor's query finds it SUCCEEDED", async () => {
     const { api, merchantId } = await merchant();
-    await fundAvailable(merchantId, 50_000);
+    const funded = await fundAvailable(api, merchantId, 50_000);
     const res = await api.post('/v1/payouts', body('0003'));
     expect(res.status).toBe(201);
     expect(res.body.status).toBe('PROCESSING');
     await settled(api, res.body.id, 'SUCCEEDED');
-    expect(await available(merchantId)).toBe(50_000 - 10_000 - FEE);
+    expect(await available(merchantId)).toBe(funded - 10_000 - FEE);
   });
 
   it('0004: paid, then RETURNED by the bank: a new ledger entry gives amount and fee back, payout.returned', async () => {
     const { api, merchantId } = await merchant();
-    await fundAvailable(merchantId, 50_000);
+    const funded = await fundAvailable(api, merchantId, 50_000);
     const res = await api.post('/v1/payouts', body('0004'));
     expect(res.status).toBe(201);
     await settled(api, res.body.id, 'SUCCEEDED');
     const returned = await settled(api, res.body.id, 'RETURNED');
     expect(returned.failureCode).toBe('account_closed');
-    expect(await available(merchantId)).toBe(50_000);
+    expect(await available(merchantId)).toBe(funded);
     const types = await eventually(async () => {
       const all = await eventTypes(res.body.id);
       return all.includes('payout.returned') ? all : undefined;
@@ -154,26 +147,28 @@ describe('payouts', () => {
 
   it('422 insufficient_available_balance when amount + fee does not fit; nothing stored', async () => {
     const { api, merchantId } = await merchant();
-    await fundAvailable(merchantId, 10_000);
-    const request = body('0001', { amount: 10_000 });
+    const funded = await fundAvailable(api, merchantId, 10_000);
+    const request = body('0001', { amount: funded - FEE + 1 });
     const res = await api.post('/v1/payouts', request);
     expect(res.status).toBe(422);
     expect(res.body.error).toMatchObject({ code: 'insufficient_available_balance', requestId: expect.any(String) });
     expect((await api.get('/v1/payouts')).body.data).toEqual([]);
-    expect(await available(merchantId)).toBe(10_000);
-    // The outPayoutNo was not taken: the same number fits once the amount does.
-    expect((await api.post('/v1/payouts', { ...request, amount: 10_000 - FEE })).status).toBe(201);
+    expect(await available(merchantId)).toBe(funded);
+    // The outPayoutNo was not taken: the same number fits once the amount does, to the last minor unit.
+    expect((await api.post('/v1/payouts', { ...request, amount: funded - FEE })).status).toBe(201);
+    expect(await available(merchantId)).toBe(0);
   });
 
   it('concurrent payouts and refunds never overdraw available: at most what fits is reserved, the rest 422', async () => {
     const { api, merchantId } = await merchant();
+    const funded = await fundAvailable(api, merchantId, 10_000);
+    // Three more payments, left in pending: their refunds race the payouts for available (taken from it first).
     const orders = [];
     for (let i = 0; i < 3; i += 1) {
       const order = await api.createOrder({ amount: 5_000 });
       expect((await api.pay(order.id)).body.status).toBe('SUCCEEDED');
       orders.push(order.id);
     }
-    await fundAvailable(merchantId, 10_000);
     const results = await Promise.all([
       ...Array.from({ length: 8 }, () => api.post('/v1/payouts', body('0001', { amount: 3_000 }))),
       ...orders.map((id, i) => api.post(`/v1/orders/${id}/refunds`, { outRefundNo: `R-${i}`, amount: 2_000 })),
@@ -182,7 +177,7 @@ describe('payouts', () => {
     const created = payouts.filter((r) => r.status === 201).length;
     expect(payouts.every((r) => r.status === 201 || r.status === 422)).toBe(true);
     expect(created).toBeGreaterThanOrEqual(1);
-    expect(created * (3_000 + FEE)).toBeLessThanOrEqual(10_000);
+    expect(created * (3_000 + FEE)).toBeLessThanOrEqual(funded);
     for (const refund of results.slice(8)) expect(refund.status).toBe(201);
     // available is what was funded, less each reservation, less what the refunds took from it (a refund decides its
     // split on its own read and is never refused, so it may take available below zero; a reservation never does).
@@ -190,13 +185,13 @@ describe('payouts', () => {
     for await (const entry of env.runtime.deps.ledger.allEntries()) {
       if (entry.merchantId === merchantId && entry.kind === 'refund') refundedFromAvailable -= creditChange(entry.lines, accounts.merchantAvailable(merchantId));
     }
-    expect(await available(merchantId)).toBe(10_000 - created * (3_000 + FEE) - refundedFromAvailable);
+    expect(await available(merchantId)).toBe(funded - created * (3_000 + FEE) - refundedFromAvailable);
     expect((await checkLedger(env.runtime.deps.ledger)).balanced).toBe(true);
   });
 
   it('lists by status with limit and cursor; another merchant sees none of it; a malformed request stores nothing', async () => {
     const { api, merchantId } = await merchant();
-    await fundAvailable(merchantId, 100_000);
+    await fundAvailable(api, merchantId, 100_000);
     const ids: string[] = [];
     for (const account of ['0001', '0002', '0001']) ids.push((await api.post('/v1/payouts', body(account, { amount: 1_000 }))).body.id);
     await settled(api, ids[0]!, 'SUCCEEDED');
@@ -224,7 +219,7 @@ describe('payouts', () => {
 
   it('the account number is stored only sealed: no item of the table holds it in plain text', async () => {
     const { api, merchantId } = await merchant();
-    await fundAvailable(merchantId, 50_000);
+    await fundAvailable(api, merchantId, 50_000);
     const accountNumber = `62220${randomBytes(4).readUInt32BE(0).toString().padStart(10, '0')}0001`;
     const res = await api.post('/v1/payouts', body('0001', { destination: { type: 'bank_account', bankCode: 'CMB', accountNumber, accountName: '李四' } }));
     expect(res.status).toBe(201);
