@@ -24,31 +24,20 @@ interface Format {
 
 type Env = ReturnType<typeof useTestRuntime>;
 
+/** A wallet payment: the QR code's order paid by the sandbox payer, SUCCEEDED by the channel's notification. */
+const walletPay = (channel: 'wechat_pay' | 'alipay') => async (env: Env) => {
+  const order = await env.api.createOrder();
+  const paid = await env.api.post(`/v1/orders/${order.id}/pay`, { method: channel });
+  expect(paid.body.status).toBe('REQUIRES_ACTION');
+  const complete = await fetch(`${env.runtime.url}/sandbox/channels/${channel}/payments/${paid.body.payment.channelPaymentId}/complete`, { method: 'POST' });
+  expect(complete.status).toBeLessThan(300);
+  await eventually(async () => (await env.api.get(`/v1/orders/${order.id}`)).body.status === 'SUCCEEDED', 20_000, `the ${channel} payment`);
+  return { orderId: order.id as string, paymentId: paid.body.payment.id as string };
+};
+
 const FORMATS: readonly Format[] = [
-  {
-    channel: 'wechat_pay',
-    pay: async (env) => {
-      const order = await env.api.createOrder();
-      const paid = await env.api.post(`/v1/orders/${order.id}/pay`, { method: 'wechat_pay' });
-      expect(paid.body.status).toBe('REQUIRES_ACTION');
-      const complete = await fetch(`${env.runtime.url}/sandbox/channels/wechat_pay/payments/${paid.body.payment.channelPaymentId}/complete`, { method: 'POST' });
-      expect(complete.status).toBeLessThan(300);
-      await eventually(async () => (await env.api.get(`/v1/orders/${order.id}`)).body.status === 'SUCCEEDED', 20_000, 'the WeChat payment');
-      return { orderId: order.id, paymentId: paid.body.payment.id };
-    },
-  },
-  {
-    channel: 'alipay',
-    pay: async (env) => {
-      const order = await env.api.createOrder();
-      const paid = await env.api.post(`/v1/orders/${order.id}/pay`, { method: 'alipay' });
-      expect(paid.body.status).toBe('REQUIRES_ACTION');
-      const complete = await fetch(`${env.runtime.url}/sandbox/channels/alipay/payments/${paid.body.payment.channelPaymentId}/complete`, { method: 'POST' });
-      expect(complete.status).toBeLessThan(300);
-      await eventually(async () => (await env.api.get(`/v1/orders/${order.id}`)).body.status === 'SUCCEEDED', 20_000, 'the Alipay payment');
-      return { orderId: order.id, paymentId: paid.body.payment.id };
-    },
-  },
+  { channel: 'wechat_pay', pay: walletPay('wechat_pay') },
+  { channel: 'alipay', pay: walletPay('alipay') },
   {
     channel: 'unionpay',
     pay: async (env) => {

@@ -24,7 +24,7 @@ export class DynamoReconciliationStore {
 
   async platformDay(channel: string, day: string): Promise<PlatformItem[]> {
     const shards = await Promise.all(
-      Array.from({ length: RECONCILIATION_SHARDS }, (_, shard) => this.queryAll(indexKeys.reconciliation(channel, day, shard))),
+      Array.from({ length: RECONCILIATION_SHARDS }, (_, shard) => this.query(indexKeys.reconciliation(channel, day, shard))),
     );
     return shards.flat().flatMap((item) => {
       if (item.entity === 'Attempt') return [attemptItem(item as unknown as Attempt)];
@@ -45,27 +45,17 @@ export class DynamoReconciliationStore {
 
   async getRun(id: string): Promise<ReconciliationSummary | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: runKey(id), ConsistentRead: true }));
-    if (!out.Item) return undefined;
-    const { PK: _pk, SK: _sk, GSI1PK: _g, GSI1SK: _s, entity: _e, ...summary } = out.Item;
-    return summary as ReconciliationSummary;
+    return out.Item ? toSummary(out.Item) : undefined;
   }
 
   /** Newest first. */
   async listRuns(limit: number): Promise<ReconciliationSummary[]> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'GSI1',
-        KeyConditionExpression: 'GSI1PK = :p',
-        ExpressionAttributeValues: { ':p': RUNS_PARTITION },
-        ScanIndexForward: false,
-        Limit: limit,
-      }),
-    );
-    return (out.Items ?? []).map(({ PK: _pk, SK: _sk, GSI1PK: _g, GSI1SK: _s, entity: _e, ...summary }) => summary as ReconciliationSummary);
+    const items = await this.query(RUNS_PARTITION, { limit, newestFirst: true });
+    return items.map(toSummary);
   }
 
-  private async queryAll(partition: string): Promise<Item[]> {
+  /** A GSI1 partition: every page, or the first `limit` items. */
+  private async query(partition: string, options: { limit?: number; newestFirst?: boolean } = {}): Promise<Item[]> {
     const items: Item[] = [];
     let start: Item | undefined;
     do {
@@ -75,14 +65,21 @@ export class DynamoReconciliationStore {
           IndexName: 'GSI1',
           KeyConditionExpression: 'GSI1PK = :p',
           ExpressionAttributeValues: { ':p': partition },
+          ScanIndexForward: !options.newestFirst,
+          ...(options.limit ? { Limit: options.limit } : {}),
           ExclusiveStartKey: start,
         }),
       );
       items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
+      start = options.limit ? undefined : out.LastEvaluatedKey;
     } while (start);
     return items;
   }
+}
+
+function toSummary(item: Item): ReconciliationSummary {
+  const { PK: _pk, SK: _sk, GSI1PK: _g, GSI1SK: _s, entity: _e, ...summary } = item;
+  return summary as unknown as ReconciliationSummary;
 }
 
 /** An attempt as reconciliation compares it: what it took (the captured amount once captured) and its status. */
