@@ -193,7 +193,7 @@ describe('least privilege', () => {
 describe('functions', () => {
   it('run on the newest Node.js runtime, on ARM64, traced, with JSON logs to a retained log group of their own', () => {
     const functions = resourcesOf(t, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(Object.keys(apiFunctionEntries).length + Object.keys(PAY_WORKFLOW_TASKS).length + 4); // + relay, notifier, timers, ledger check
+    expect(functions).toHaveLength(Object.keys(apiFunctionEntries).length + Object.keys(PAY_WORKFLOW_TASKS).length + 5); // + relay, notifier, timers, ledger check, settlement
     for (const [id, fn] of functions) {
       expect(fn.Properties, id).toMatchObject({
         Runtime: 'nodejs24.x',
