@@ -33,6 +33,8 @@ import {
 import {
   AGREEMENT_EVENT_TYPES,
   agreementEventPayloadSchema,
+  PAYOUT_EVENT_TYPES,
+  payoutEventPayloadSchema,
   balanceSchema,
   cardSummarySchema,
   customerSchema,
@@ -98,6 +100,7 @@ const RESPONSE_COMPONENTS: ReadonlyArray<readonly [Schema, Component]> = [
   [agreementSchema, { id: 'Agreement', description: "A payer's standing permission for recurring debits: the channel's token, brand and last4, never the card." }],
   [agreementListSchema, { id: 'AgreementList', description: "A customer's agreements, newest first." }],
   [agreementEventPayloadSchema, { id: 'AgreementEvent', description: 'The body of an agreement webhook: `data.object` is the agreement after the change.' }],
+  [payoutEventPayloadSchema, { id: 'PayoutEvent', description: 'The body of a payout webhook: `data.object` is the payout after the change.' }],
   [pingPayloadSchema, { id: 'PingEvent', description: 'The body of the signed ping sent by `POST /v1/webhooks/test`.' }],
 ];
 
@@ -599,6 +602,11 @@ const AGREEMENT_EVENT_TEXT: Readonly<Record<(typeof AGREEMENT_EVENT_TYPES)[numbe
   'agreement.activated': "The payer signed: the agreement is ACTIVE and can be debited. Sent to the agreement's notifyUrl, else the merchant's default.",
   'agreement.terminated': 'The agreement ended (by the merchant, or the payer at the channel): no further debit.',
 };
+const PAYOUT_EVENT_TEXT: Readonly<Record<(typeof PAYOUT_EVENT_TYPES)[number], string>> = {
+  'payout.succeeded': 'The bank paid the payout out: SUCCEEDED; its amount and fee left available for good.',
+  'payout.failed': "The bank refused the payout: FAILED with failureCode; amount and fee are back in available.",
+  'payout.returned': 'A paid-out payout came back from the bank: RETURNED with failureCode; amount and fee are back in available.',
+};
 const REFUND_EVENT_TEXT: Readonly<Record<(typeof REFUND_EVENT_TYPES)[number], string>> = {
   'refund.succeeded': 'The refund succeeded at the channel.',
   'refund.failed': 'The refund failed; its amount is refundable again.',
@@ -608,6 +616,7 @@ const WEBHOOK_EVENTS: ReadonlyArray<readonly [string, string, string]> = [
   ...ORDER_EVENT_TYPES.map((type) => [type, 'OrderEvent', ORDER_EVENT_TEXT[type]] as const),
   ...REFUND_EVENT_TYPES.map((type) => [type, 'RefundEvent', REFUND_EVENT_TEXT[type]] as const),
   ...AGREEMENT_EVENT_TYPES.map((type) => [type, 'AgreementEvent', AGREEMENT_EVENT_TEXT[type]] as const),
+  ...PAYOUT_EVENT_TYPES.map((type) => [type, 'PayoutEvent', PAYOUT_EVENT_TEXT[type]] as const),
   ['ping', 'PingEvent', 'A signed test event, sent only by `POST /v1/webhooks/test` to the URL given there.'],
 ];
 

@@ -5,6 +5,7 @@ import { setEventBus } from '../../functions/notify/bus.js';
 import { setNotifyDeps } from '../../functions/notify/compose.js';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoAgreementStore } from '../../shared/adapters/dynamodb/agreement-store.js';
+import { DynamoPayoutStore } from '../../shared/adapters/dynamodb/payout-store.js';
 import { DynamoEventStore } from '../../shared/adapters/dynamodb/event-store.js';
 import { DynamoOrderStore } from '../../shared/adapters/dynamodb/order-store.js';
 import { HttpWebhookTransport } from '../../shared/adapters/http/webhook-transport.js';
@@ -60,6 +61,7 @@ export async function startLocalNotifications(input: {
     events: new DynamoEventStore(db, config.TABLE_NAME),
     orders: new DynamoOrderStore(db, config.TABLE_NAME),
     agreements: new DynamoAgreementStore(db, config.TABLE_NAME),
+    payouts: new DynamoPayoutStore(db, config.TABLE_NAME),
     queue: notificationQueue,
     signer: FileWebhookSigner.open(join(input.dataDir, 'webhook-keys')),
     transport: new HttpWebhookTransport({ allowLoopback: config.LOCAL_MODE, timeoutMs: settings.deliveryTimeoutMs }),

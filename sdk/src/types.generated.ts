@@ -214,6 +214,8 @@ export interface Payout {
   createdAt: string;
   /** format: date-time */
   updatedAt: string;
+  /** Grows with each change; a webhook carries the version it describes. (≥ 1) */
+  version: number;
 }
 
 export interface PayoutList {
@@ -226,14 +228,14 @@ export interface Event {
   /** pattern: `^evt_[0-9a-z]{26}$` */
   id: string;
   object: "event";
-  type: "order.succeeded" | "order.authorized" | "order.closed" | "order.payment_failed" | "refund.succeeded" | "refund.failed" | "agreement.activated" | "agreement.terminated";
+  type: "order.succeeded" | "order.authorized" | "order.closed" | "order.payment_failed" | "refund.succeeded" | "refund.failed" | "agreement.activated" | "agreement.terminated" | "payout.succeeded" | "payout.failed" | "payout.returned";
   /** format: date-time */
   createdAt: string;
-  /** The order the event is about; for an agreement's events, the agreement's id (`agr_…`). */
+  /** The order the event is about; for an agreement's or a payout's events, its own id (`agr_…`, `po_…`). */
   orderId: string;
   data: {
     /** The object after the change; null for a REFUSED event, whose object failed the integrity check. */
-    object: Order | Refund | Agreement | null;
+    object: Order | Refund | Agreement | Payout | null;
   };
   delivery: {
     status: "PENDING" | "RETRYING" | "DELIVERED" | "FAILED" | "REFUSED" | "NO_URL";
@@ -375,6 +377,17 @@ export interface AgreementEvent {
   createdAt: string;
   data: {
     object: Agreement;
+  };
+}
+
+export interface PayoutEvent {
+  /** pattern: `^evt_[0-9a-z]{26}$` */
+  id: string;
+  type: "payout.succeeded" | "payout.failed" | "payout.returned";
+  /** format: date-time */
+  createdAt: string;
+  data: {
+    object: Payout;
   };
 }
 

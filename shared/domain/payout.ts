@@ -81,7 +81,7 @@ export function payoutFee(amount: number, rule: { readonly bps: number; readonly
 }
 
 /** The webhook event of each status a payout reaches. */
-export const PAYOUT_EVENT_TYPES = { SUCCEEDED: 'payout.succeeded', FAILED: 'payout.failed', RETURNED: 'payout.returned' } as const;
+export const PAYOUT_EVENT_OF_STATUS = { SUCCEEDED: 'payout.succeeded', FAILED: 'payout.failed', RETURNED: 'payout.returned' } as const;
 
 /** The merchant's view of a payout (contract, "Payouts"); the sealed account number never leaves the platform. */
 export function payoutResource(p: Payout): Record<string, unknown> {
@@ -98,5 +98,6 @@ export function payoutResource(p: Payout): Record<string, unknown> {
     failureCode: p.failureCode,
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
+    version: p.version,
   };
 }

@@ -42,6 +42,7 @@ export const payoutSchema = z.object({
   failureCode: z.nullable(z.string()),
   createdAt: time,
   updatedAt: time,
+  version: z.int().check(z.minimum(1), z.describe('Grows with each change; a webhook carries the version it describes.')),
 });
 
 export const payoutListSchema = z.object({ object: z.literal('list'), data: z.array(payoutSchema), nextCursor: z.nullable(z.string()) });

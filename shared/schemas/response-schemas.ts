@@ -3,6 +3,7 @@ import { ERROR_CODES, type ErrorCode } from '../domain/error-codes.js';
 import { PAYMENT_METHODS } from '../domain/order.js';
 import { ORDER_STATUSES } from '../domain/order-state.js';
 import { agreementSchema } from './agreement-schemas.js';
+import { payoutSchema } from './payout-schemas.js';
 import { amountSchema, currencySchema, idParam } from './requests.js';
 
 /**
@@ -169,7 +170,8 @@ export const errorSchema = z.object({
 export const ORDER_EVENT_TYPES = ['order.succeeded', 'order.authorized', 'order.closed', 'order.payment_failed'] as const;
 export const REFUND_EVENT_TYPES = ['refund.succeeded', 'refund.failed'] as const;
 export const AGREEMENT_EVENT_TYPES = ['agreement.activated', 'agreement.terminated'] as const;
-export const EVENT_TYPES = [...ORDER_EVENT_TYPES, ...REFUND_EVENT_TYPES, ...AGREEMENT_EVENT_TYPES] as const;
+export const PAYOUT_EVENT_TYPES = ['payout.succeeded', 'payout.failed', 'payout.returned'] as const;
+export const EVENT_TYPES = [...ORDER_EVENT_TYPES, ...REFUND_EVENT_TYPES, ...AGREEMENT_EVENT_TYPES, ...PAYOUT_EVENT_TYPES] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 const eventId = idParam('evt');
@@ -183,6 +185,7 @@ const payload = <T extends z.ZodMiniType, O extends z.ZodMiniType>(type: T, obje
 export const orderEventPayloadSchema = payload(z.enum(ORDER_EVENT_TYPES), orderSchema);
 export const refundEventPayloadSchema = payload(z.enum(REFUND_EVENT_TYPES), refundSchema);
 export const agreementEventPayloadSchema = payload(z.enum(AGREEMENT_EVENT_TYPES), agreementSchema);
+export const payoutEventPayloadSchema = payload(z.enum(PAYOUT_EVENT_TYPES), payoutSchema);
 export const pingPayloadSchema = payload(
   z.literal('ping'),
   z.object({ object: z.literal('ping'), merchantId: idParam('m') }),
@@ -202,9 +205,9 @@ export const eventSchema = z.object({
   object: z.literal('event'),
   type: z.enum(EVENT_TYPES),
   createdAt: timeSchema,
-  orderId: z.union([idParam('ord'), idParam('agr')]).check(z.describe("The order the event is about; for an agreement's events, the agreement's id (`agr_…`).")),
+  orderId: z.union([idParam('ord'), idParam('agr'), idParam('po')]).check(z.describe("The order the event is about; for an agreement's or a payout's events, its own id (`agr_…`, `po_…`).")),
   data: z.object({
-    object: z.nullable(z.union([orderSchema, refundSchema, agreementSchema])).check(
+    object: z.nullable(z.union([orderSchema, refundSchema, agreementSchema, payoutSchema])).check(
       z.describe('The object after the change; null for a REFUSED event, whose object failed the integrity check.'),
     ),
   }),

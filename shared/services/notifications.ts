@@ -1,3 +1,4 @@
+import type { DynamoPayoutStore } from '../adapters/dynamodb/payout-store.js';
 import type { AgreementStore } from '../ports/agreement-store.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
@@ -31,6 +32,8 @@ export interface NotifyDeps {
   readonly orders: Pick<OrderStore, 'getOrder' | 'getRefund'>;
   /** Agreement events are cross-checked against the stored agreement. */
   readonly agreements: Pick<AgreementStore, 'get'>;
+  /** Payout events are cross-checked against the stored payout; without the store they are refused. */
+  readonly payouts?: Pick<DynamoPayoutStore, 'get'>;
   readonly queue: NotificationQueue;
   readonly signer: WebhookSigner;
   readonly transport: WebhookTransport;
@@ -113,6 +116,11 @@ async function storedObject(deps: NotifyDeps, event: StoredEvent): Promise<Store
     return order && { merchantId: order.merchantId, orderId: order.id, amount: order.amount, currency: order.currency, version: order.version };
   }
   if (event.objectType === 'agreement') return storedAgreement(deps, event.objectId);
+  if (event.objectType === 'payout') {
+    const payout = await deps.payouts?.get(event.objectId);
+    // A payout is its own events' scope, as an agreement is.
+    return payout && { merchantId: payout.merchantId, orderId: payout.id, amount: payout.amount, currency: payout.currency, version: payout.version };
+  }
   const refund = await deps.orders.getRefund(event.objectId);
   return refund && { merchantId: refund.merchantId, orderId: refund.orderId, amount: refund.amount, currency: refund.currency, version: refund.version };
 }

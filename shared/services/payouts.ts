@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError, UnprocessableError } from '../domain/erro
 import { newId } from '../domain/ids.js';
 import { assertNotifyUrl } from '../domain/notify-url.js';
 import type { Currency } from '../domain/money.js';
-import { PAYOUT_EVENT_TYPES, payoutFee, payoutResource, payoutStep, type Payout, type PayoutReport, type PayoutStatus } from '../domain/payout.js';
+import { PAYOUT_EVENT_OF_STATUS, payoutFee, payoutResource, payoutStep, type Payout, type PayoutReport, type PayoutStatus } from '../domain/payout.js';
 import { logger } from '../logger.js';
 import { recordUnresolvedPayout } from '../metrics.js';
 import { payoutFailureWrite, payoutHoldId, payoutReturnEntry, payoutSuccessWrite, reserveAvailable, type PayoutMoney } from '../ledger/payouts.js';
@@ -270,7 +270,7 @@ function money(p: Payout): PayoutMoney {
 function payoutEvent(p: Payout): DomainEvent {
   return {
     id: newId('evt', Date.parse(p.updatedAt)),
-    type: PAYOUT_EVENT_TYPES[p.status as keyof typeof PAYOUT_EVENT_TYPES],
+    type: PAYOUT_EVENT_OF_STATUS[p.status as keyof typeof PAYOUT_EVENT_OF_STATUS],
     merchantId: p.merchantId,
     orderId: p.id,
     objectType: 'payout',

@@ -11,7 +11,7 @@ import { createMerchant } from '../../shared/services/merchants.js';
 import { runSettlement } from '../../shared/services/settlement.js';
 import type { ApiClient } from '../support/api-client.js';
 import { useTestRuntime } from '../support/runtime.js';
-import { eventually } from '../support/webhook-receiver.js';
+import { eventually, WebhookReceiver } from '../support/webhook-receiver.js';
 
 /**
  * Payouts over HTTP against the local runtime and the sandbox bank's payout desk (contract, "Payouts"): each row of
@@ -78,10 +78,11 @@ async function eventTypes(payoutId: string): Promise<string[]> {
 }
 
 describe('payouts', () => {
-  it('0001: 201 PROCESSING with the amount and fee reserved from available, SUCCEEDED by the bank notice, payout.succeeded', async () => {
+  it('0001: 201 PROCESSING with the amount and fee reserved from available, SUCCEEDED by the bank notice, payout.succeeded delivered', async () => {
     const { api, merchantId } = await merchant();
     const funded = await fundAvailable(api, merchantId, 50_000);
-    const res = await api.post('/v1/payouts', body('0001'));
+    const receiver = await new WebhookReceiver().start();
+    const res = await api.post('/v1/payouts', body('0001', { notifyUrl: receiver.url }));
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ status: 'PROCESSING', amount: 10_000, fee: FEE, currency: 'CNY', failureCode: null });
     expect(res.body.id).toMatch(/^po_/);
@@ -91,6 +92,17 @@ describe('payouts', () => {
     expect(done.failureCode).toBeNull();
     expect(await available(merchantId)).toBe(funded - 10_000 - FEE);
     expect(await eventually(async () => ((await eventTypes(res.body.id)).includes('payout.succeeded') ? true : undefined))).toBe(true);
+    // The webhook, cross-checked against the stored payout and signed like orders' (docs/api.md, "Webhooks").
+    const delivered = await eventually(() => receiver.received.find((w) => JSON.parse(w.rawBody).type === 'payout.succeeded'), 30_000, 'payout.succeeded delivered');
+    const payload = JSON.parse(delivered.rawBody);
+    expect(payload.data.object).toMatchObject({ id: res.body.id, object: 'payout', status: 'SUCCEEDED', amount: 10_000, fee: FEE });
+    expect(delivered.headers['x-event-id']).toEqual(expect.any(String));
+    expect(delivered.headers['x-signature']).toEqual(expect.any(String));
+    await receiver.stop();
+    // And the merchant's events list shows it, by type.
+    const listed = await api.get('/v1/events?type=payout.succeeded');
+    expect(listed.status).toBe(200);
+    expect(listed.body.data.map((e: { orderId: string }) => e.orderId)).toEqual([res.body.id]);
   });
 
   it('the same outPayoutNo and body answer the same payout (200); another body is 409 duplicate_out_payout_no', async () => {
