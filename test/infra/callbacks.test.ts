@@ -23,9 +23,11 @@ describe('channel callbacks in AWS', () => {
     const route = routes.find((r) => r.path === '/callbacks/{channel}');
     expect(route).toMatchObject({ method: 'POST', handler: 'callbacks', signed: false });
     const [fnId] = callbackFunction();
+    // The same function serves the payout desk's notices (POST /callbacks/payouts/{channel}), public the same way.
+    expect(routes.find((r) => r.path === '/callbacks/payouts/{channel}')).toMatchObject({ method: 'POST', handler: 'callbacks', signed: false });
     const methods = resourcesOf(t, 'AWS::ApiGateway::Method').filter(([, m]) => json(m.Properties.Integration).includes(fnId));
-    expect(methods).toHaveLength(1);
-    expect(methods[0]![1].Properties).toMatchObject({ HttpMethod: 'POST', AuthorizationType: 'NONE' });
+    expect(methods).toHaveLength(2);
+    for (const [, method] of methods) expect(method.Properties).toMatchObject({ HttpMethod: 'POST', AuthorizationType: 'NONE' });
   });
 
   it('is throttled on its own, below the stage limit', () => {

@@ -50,7 +50,9 @@ function decryptsOn(fn: Resource, key: string): Statement[] {
   );
 }
 
-const CHANNEL_CALLERS = ['order', 'pay', 'refund', 'checkout', 'callbacks', 'agreements', 'Charge', 'Failover', 'Timers'].sort();
+const CHANNEL_CALLERS = ['order', 'pay', 'refund', 'checkout', 'callbacks', 'agreements', 'payouts', 'Charge', 'Failover', 'Timers'].sort();
+/** The timer function may also open a payout's sealed account number, to resend a transfer the bank never received. */
+const PAYOUT_ACCOUNT_ONLY = { StringEquals: { 'kms:EncryptionContext:purpose': 'payout-account' } };
 const CHANNEL_CREDENTIALS_ONLY = { StringEquals: { 'kms:EncryptionContext:purpose': 'channel-credentials' } };
 
 describe('functions that call payment channels', () => {
@@ -68,8 +70,11 @@ describe('functions that call payment channels', () => {
     for (const name of CHANNEL_CALLERS) {
       const statements = decryptsOn(functions().get(name)!, dataKey);
       expect(statements.length, name).toBeGreaterThan(0);
-      if (['checkout', 'callbacks', 'Failover', 'Timers'].includes(name)) {
+      if (['checkout', 'callbacks', 'Failover'].includes(name)) {
         expect(statements, name).toEqual([expect.objectContaining({ Condition: CHANNEL_CREDENTIALS_ONLY })]);
+      }
+      if (name === 'Timers') {
+        expect(statements.map((s) => s.Condition).sort((a, b) => json(a).localeCompare(json(b))), name).toEqual([CHANNEL_CREDENTIALS_ONLY, PAYOUT_ACCOUNT_ONLY]);
       }
     }
   });
@@ -109,10 +114,10 @@ describe('the sealing key (key center data key) and the table key', () => {
 });
 
 describe('the fingerprint key (card fingerprints for the blocklist)', () => {
-  it('computes MACs for the functions that fingerprint a card: pay, and agreements for the blocklist at signing', () => {
+  it('computes MACs for the functions that fingerprint: pay, agreements for the blocklist at signing, payouts for the terms digest', () => {
     const key = keyId(/HMAC card fingerprints/);
     const macs = (fn: Resource) => statementsOf(fn).some((s) => s.Effect === 'Allow' && actionsOf(s).includes('kms:GenerateMac') && json(s.Resource).includes(`"${key}"`));
-    expect([...functions()].filter(([, fn]) => macs(fn)).map(([name]) => name).sort()).toEqual(['agreements', 'pay']);
+    expect([...functions()].filter(([, fn]) => macs(fn)).map(([name]) => name).sort()).toEqual(['agreements', 'pay', 'payouts']);
   });
 });
 
