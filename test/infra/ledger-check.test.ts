@@ -2,7 +2,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ledgerCheckSettings } from '../../infra/definitions/ledger-check.js';
 import { LEDGER_METRICS, PAYMENT_METRICS } from '../../shared/metrics.js';
-import { resourcesOf, synthPlatform, templateOf, type Resource } from './synth.js';
+import { actionsOfRole, resourcesOf, roleOf, synthPlatform, templateOf, type Resource } from './synth.js';
 
 /**
  * The scheduled ledger check in AWS (docs/decisions.md, entry 143): an hourly EventBridge rule invokes the
@@ -20,12 +20,6 @@ beforeAll(() => {
 });
 
 const json = (value: unknown) => JSON.stringify(value);
-const roleOf = (f: Resource) => (f.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-const actionsOfRole = (roleId: string): string[] =>
-  resourcesOf(t, 'AWS::IAM::Policy')
-    .filter(([, p]) => json(p.Properties.Roles).includes(`"${roleId}"`))
-    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Action: string | string[] }[])
-    .flatMap((s) => [s.Action].flat());
 const alarmOn = (metricName: string) => resourcesOf(t, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties).filter((a) => a.MetricName === metricName);
 
 describe('the scheduled ledger check', () => {
@@ -39,7 +33,7 @@ describe('the scheduled ledger check', () => {
   });
 
   it('may read the table and write its logs, nothing else: no item write, no queue, no schedule, no key but the table\'s decrypt', () => {
-    const actions = new Set(actionsOfRole(roleOf(fn)));
+    const actions = new Set(actionsOfRole(t, roleOf(fn)));
     expect([...actions].filter((a) => a.startsWith('dynamodb:'))).toEqual(expect.arrayContaining(['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:GetItem']));
     expect([...actions].filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite|TransactWrite|PartiQL(Insert|Update|Delete))/.test(a))).toEqual([]);
     expect([...actions].filter((a) => /^(sqs|scheduler|states|events|sns):/.test(a))).toEqual([]);

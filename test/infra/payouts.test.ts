@@ -1,7 +1,7 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PAYMENT_METRICS, PAYOUT_METRICS } from '../../shared/metrics.js';
-import { resourcesOf, synthPlatform, templateOf, type Resource } from './synth.js';
+import { resourcesOf, roleOf, statementsOfRole, synthPlatform, templateOf, type Resource } from './synth.js';
 
 /**
  * Payouts in AWS (docs/decisions.md, entries 158 and 160): the payouts function behind POST/GET /v1/payouts with the
@@ -19,24 +19,19 @@ beforeAll(() => {
 });
 
 const json = (value: unknown) => JSON.stringify(value);
-const roleOf = (f: Resource) => (f.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-const statementsOfRole = (roleId: string) =>
-  resourcesOf(t, 'AWS::IAM::Policy')
-    .filter(([, p]) => json(p.Properties.Roles).includes(`"${roleId}"`))
-    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Condition?: unknown }[]);
 
 describe('payouts in AWS', () => {
   it('the payouts function serves the three routes and may seal, fingerprint and schedule', () => {
     expect(fnId).toBeDefined();
     const methods = resourcesOf(t, 'AWS::ApiGateway::Method').filter(([, m]) => json(m.Properties.Integration).includes(fnId));
     expect(methods.map(([, m]) => m.Properties.HttpMethod).sort()).toEqual(['GET', 'GET', 'POST']);
-    const actions = statementsOfRole(roleOf(fn)).flatMap((s) => [s.Action].flat());
+    const actions = statementsOfRole(t, roleOf(fn)).flatMap((s) => [s.Action].flat());
     expect(actions).toEqual(expect.arrayContaining(['kms:GenerateDataKey', 'kms:GenerateMac', 'scheduler:CreateSchedule']));
   });
 
   it('the timer function may open payout account numbers under the payout-account purpose', () => {
     const [, timerFn] = resourcesOf(t, 'AWS::Lambda::Function').find(([, f]) => String(f.Properties.Description).toLowerCase().includes('timer'))!;
-    const decrypts = statementsOfRole(roleOf(timerFn)).filter((s) => [s.Action].flat().includes('kms:Decrypt'));
+    const decrypts = statementsOfRole(t, roleOf(timerFn)).filter((s) => [s.Action].flat().includes('kms:Decrypt'));
     const purposes = decrypts.map((s) => json(s.Condition ?? null));
     expect(purposes.filter((c) => c.includes('payout-account'))).toHaveLength(1);
     // The merchant secrets' unconditioned open is not among them: only purposes it was given by name.

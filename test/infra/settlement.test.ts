@@ -1,7 +1,7 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { settlementSettings } from '../../infra/definitions/settlement.js';
-import { resourcesOf, synthPlatform, templateOf, type Resource } from './synth.js';
+import { actionsOfRole, resourcesOf, roleOf, synthPlatform, templateOf, type Resource } from './synth.js';
 
 /**
  * The daily settlement run in AWS (docs/decisions.md, entries 151–153): an EventBridge rule invokes the `settlement`
@@ -19,12 +19,6 @@ beforeAll(() => {
 });
 
 const json = (value: unknown) => JSON.stringify(value);
-const roleOf = (f: Resource) => (f.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-const actionsOfRole = (roleId: string): string[] =>
-  resourcesOf(t, 'AWS::IAM::Policy')
-    .filter(([, p]) => json(p.Properties.Roles).includes(`"${roleId}"`))
-    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Action: string | string[] }[])
-    .flatMap((s) => [s.Action].flat());
 
 describe('the scheduled settlement', () => {
   it('runs daily at 00:30 UTC from an EventBridge rule, retried, then dead-lettered into an encrypted, TLS-only queue', () => {
@@ -51,7 +45,7 @@ describe('the scheduled settlement', () => {
   });
 
   it('may read and write the table and write its logs: no queue, schedule, state machine or key beyond the table\'s', () => {
-    const actions = new Set(actionsOfRole(roleOf(fn)));
+    const actions = new Set(actionsOfRole(t, roleOf(fn)));
     expect([...actions]).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem']));
     expect([...actions].filter((a) => /^(sqs|scheduler|states|events|sns|secretsmanager):/.test(a))).toEqual([]);
     expect([...actions].filter((a) => a.startsWith('kms:') && !['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'].includes(a))).toEqual([]);

@@ -38,3 +38,20 @@ export function onlyResource(template: Template, type: string): Resource {
   if (all.length !== 1) throw new Error(`expected exactly one ${type}, found ${all.length}`);
   return all[0]![1];
 }
+
+/** The role of a function, as its `Role: Fn::GetAtt [roleId, Arn]` names it. */
+export function roleOf(fn: Resource): string {
+  return (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+}
+
+/** Every IAM statement attached to a role by the template's policies. */
+export function statementsOfRole(template: Template, roleId: string): { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown }[] {
+  return resourcesOf(template, 'AWS::IAM::Policy')
+    .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(`"${roleId}"`))
+    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+}
+
+/** Every action a role is allowed, flattened. */
+export function actionsOfRole(template: Template, roleId: string): string[] {
+  return statementsOfRole(template, roleId).flatMap((s) => [s.Action].flat());
+}
