@@ -112,6 +112,10 @@ export class NetbankEmulator {
     if (complete && req.method === 'POST') return this.sandboxComplete(req, res, complete[1]!);
     if (req.method === 'POST' && (Object.values(NETBANK_PATHS) as string[]).includes(route)) return this.api(req, res, route);
     if (req.method === 'POST' && (Object.values(NETBANK_PAYOUT_PATHS) as string[]).includes(route)) return this.api(req, res, route);
+    // Read-only, sandbox only: the transfers the bank holds and how many instructions each got (the chaos check).
+    if (req.method === 'GET' && route === '/payouts') {
+      return sendText(res, 200, JSON.stringify({ data: await this.payouts.list() }), { 'content-type': 'application/json' });
+    }
     sendText(res, 404, JSON.stringify({ code: 'NOT_FOUND', message: 'No such endpoint' }), { 'content-type': 'application/json' });
   }
 

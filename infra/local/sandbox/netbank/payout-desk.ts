@@ -35,6 +35,23 @@ interface PayoutRecord {
   readonly outcome: 'SUCCEEDED' | 'FAILED';
   readonly returnsAt: string | null;
   readonly silent: boolean;
+  /**
+   * How many create instructions the bank received for this payout number, repeats included (absent on records
+   * written before the count existed: one). The chaos run holds the platform to one (docs/decisions.md, entry 193).
+   */
+  readonly instructions?: number;
+}
+
+/** A transfer as the sandbox bank's read-only listing shows it (GET /sandbox/channels/netbank/payouts). */
+export interface SandboxPayoutView {
+  readonly merchantNo: string;
+  readonly payoutNo: string;
+  readonly bankPayoutId: string;
+  readonly status: NetbankPayout['status'];
+  readonly amount: number;
+  readonly currency: Currency;
+  readonly last4: string;
+  readonly instructions: number;
 }
 
 export type PayoutDeskAnswer = { readonly status: number; readonly body: Record<string, unknown> } | 'drop';
@@ -64,7 +81,7 @@ export class NetbankPayoutDesk {
     if (amount === undefined || amount < 1) return { status: 400, body: { code: 'INVALID_AMOUNT', message: 'amount does not read in its currency' } };
     const key = payoutKey(body.merchantNo, body.payoutNo);
     const existing = await this.options.store.get<PayoutRecord>(CHANNEL, key);
-    if (existing) return this.again(existing.value, amount, body);
+    if (existing) return this.repeated(key, amount, body);
     const behaviour = sandboxPayoutBehaviour(body.accountNumber);
     const nowMs = this.options.now().getTime();
     const record: PayoutRecord = {
@@ -81,12 +98,10 @@ export class NetbankPayoutDesk {
       outcome: behaviour.outcome,
       returnsAt: behaviour.returns ? new Date(nowMs + SANDBOX_PAYOUT_SETTLE_MS + SANDBOX_PAYOUT_RETURN_MS).toISOString() : null,
       silent: behaviour.silent,
+      instructions: 1,
     };
     // The payout number is the idempotency key: of two concurrent creates, the first writer's transfer is the one.
-    if (!(await this.options.store.put(CHANNEL, key, record, 0))) {
-      const winner = await this.options.store.get<PayoutRecord>(CHANNEL, key);
-      return this.again(winner!.value, amount, body);
-    }
+    if (!(await this.options.store.put(CHANNEL, key, record, 0))) return this.repeated(key, amount, body);
     if (record.silent) return 'drop';
     this.at(record.completesAt, () => this.notify(record));
     if (record.returnsAt) this.at(record.returnsAt, () => this.notify(record));
@@ -97,6 +112,24 @@ export class NetbankPayoutDesk {
     const found = await this.options.store.get<PayoutRecord>(CHANNEL, payoutKey(merchantNo, payoutNo));
     if (!found) return { status: 200, body: { code: 'PAYOUT_NOT_FOUND', message: 'no such payout' } };
     return { status: 200, body: { code: 'SUCCESS', ...this.wire(found.value) } };
+  }
+
+  /** Every transfer the desk holds, with the count of create instructions each received (a sandbox read, no signature). */
+  async list(): Promise<SandboxPayoutView[]> {
+    const records = await this.options.store.list<PayoutRecord>(CHANNEL, 'payout#');
+    return records.map(({ value: r }) => {
+      const wire = this.wire(r);
+      return { merchantNo: r.merchantNo, payoutNo: r.payoutNo, bankPayoutId: r.bankPayoutId, status: wire.status, amount: r.amount, currency: r.currency, last4: r.last4, instructions: r.instructions ?? 1 };
+    });
+  }
+
+  /** One more instruction for a payout number the bank holds: counted (conditionally, so none is lost), then answered as `again` does. */
+  private async repeated(key: string, amount: number, body: NetbankPayoutCreateBody): Promise<PayoutDeskAnswer> {
+    for (;;) {
+      const found = (await this.options.store.get<PayoutRecord>(CHANNEL, key))!;
+      const counted: PayoutRecord = { ...found.value, instructions: (found.value.instructions ?? 1) + 1 };
+      if (await this.options.store.put(CHANNEL, key, counted, found.version)) return this.again(counted, amount, body);
+    }
   }
 
   /** A repeated create is the same transfer (answered as it is now), unless it asks for other terms. */
