@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Agreement } from '../../domain/agreement.js';
 import type { PeriodUsage } from '../../domain/agreement-rules.js';
 import { DuplicateOutAgreementNoError, type AgreementStore } from '../../ports/agreement-store.js';
@@ -6,6 +6,7 @@ import type { DomainEvent } from '../../ports/stores.js';
 import { cancellationReasons, isConditionFailure, withConflictRetry } from './client.js';
 import { indexKeys, keys } from './keys.js';
 import { outboxEventItem } from './outbox-item.js';
+import { queryAll } from './query-pages.js';
 
 type Item = Record<string, unknown>;
 const KEY_ATTRIBUTES = new Set(['PK', 'SK', 'GSI1PK', 'GSI1SK', 'entity']);
@@ -65,23 +66,14 @@ export class DynamoAgreementStore implements AgreementStore {
   }
 
   async listByCustomer(merchantId: string, customerId: string): Promise<Agreement[]> {
-    const found: Agreement[] = [];
-    let start: Item | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'GSI1',
-          KeyConditionExpression: 'GSI1PK = :pk',
-          ExpressionAttributeValues: { ':pk': indexKeys.agreementsByCustomer(merchantId, customerId) },
-          ScanIndexForward: false,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) found.push(toAgreement(item)!);
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return found;
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      IndexName: 'GSI1',
+      KeyConditionExpression: 'GSI1PK = :pk',
+      ExpressionAttributeValues: { ':pk': indexKeys.agreementsByCustomer(merchantId, customerId) },
+      ScanIndexForward: false,
+    });
+    return items.map((item) => toAgreement(item)!);
   }
 
   /** The customers module's item (`CUSTOMER#<id>`), read only for its merchant: an agreement names a customer that exists. */

@@ -1,10 +1,11 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Customer, CustomerLine } from '../../domain/customer.js';
 import { ConflictError } from '../../domain/errors.js';
 import { accounts } from '../../ledger/accounts.js';
 import type { CustomerStore } from '../../ports/customer-store.js';
 import { cancellationReasons, withConflictRetry } from './client.js';
 import { keys } from './keys.js';
+import { queryAll } from './query-pages.js';
 
 type Item = Record<string, unknown>;
 
@@ -78,20 +79,12 @@ export class DynamoCustomerStore implements CustomerStore {
     }));
   }
 
-  private async partition(customerId: string, prefix: string): Promise<Item[]> {
-    const out: Item[] = [];
-    let start: Item | undefined;
-    do {
-      const page = await this.db.send(new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': keys.accountPartition(accounts.customerBalance(customerId)), ':prefix': prefix },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }));
-      out.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return out;
+  private partition(customerId: string, prefix: string): Promise<Item[]> {
+    return queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.accountPartition(accounts.customerBalance(customerId)), ':prefix': prefix },
+      ConsistentRead: true,
+    });
   }
 }

@@ -26,6 +26,7 @@ import { reconciliationIndex } from './reconciliation-index.js';
 import { ledgerWriteItems } from './ledger-items.js';
 import { outboxEventItem } from './outbox-item.js';
 import { nonceFailure, nonceItems } from './request-stores.js';
+import { queryAll } from './query-pages.js';
 
 type Item = Record<string, unknown>;
 type TxItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
@@ -475,22 +476,13 @@ export class DynamoOrderStore implements OrderStore {
 
   /** The order's items of one kind (by sort key prefix), every page. */
   private async queryUnder<T>(orderId: string, prefix: string): Promise<T[]> {
-    const found: T[] = [];
-    let start: Item | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.order(orderId).PK, ':prefix': prefix },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) found.push(strip<T>(item)!);
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return found;
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.order(orderId).PK, ':prefix': prefix },
+      ConsistentRead: true,
+    });
+    return items.map((item) => strip<T>(item)!);
   }
 
   private eventItem(event: DomainEvent): TxItem {
