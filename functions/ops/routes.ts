@@ -1,8 +1,11 @@
 import { checkLedger, ledgerFigures } from '../../shared/services/ledger-check.js';
 import { recordLedgerCheck } from '../../shared/metrics.js';
 import { NotFoundError } from '../../shared/domain/errors.js';
-import { opsMerchantResource, trialBalanceResource } from '../../shared/ops/ops-resources.js';
-import { merchantIdParam, opsEventsQuerySchema, pageQuerySchema } from '../../shared/schemas/ops-schemas.js';
+import { opsMerchantResource, opsPayoutResource, opsSettlementResource, trialBalanceResource } from '../../shared/ops/ops-resources.js';
+import { merchantIdParam, opsEventsQuerySchema, opsPayoutsQuerySchema, opsSettlementRunSchema, opsSettlementsQuerySchema, pageQuerySchema } from '../../shared/schemas/ops-schemas.js';
+import { idParam } from '../../shared/schemas/requests.js';
+import { getPayout, listPayouts } from '../../shared/services/payouts.js';
+import { runSettlement } from '../../shared/services/settlement.js';
 import { eventResource } from '../../shared/schemas/event-resources.js';
 import { parse } from '../http/errors.js';
 import { reconciliationIdParam, reconciliationListQuerySchema, reconciliationRequestSchema } from '../../shared/schemas/reconciliation-schemas.js';
@@ -39,6 +42,39 @@ export const opsRoutes: OpsRoutes = {
   'POST /ops/v1/reconciliations': async ({ body, ops }) => ({ statusCode: 201, body: await runReconciliation(reconciliationOf(ops), parse(reconciliationRequestSchema, body)) }),
   'GET /ops/v1/reconciliations': async ({ query, ops }) => ({ statusCode: 200, body: { object: 'list', data: await listReconciliations(reconciliationOf(ops), parse(reconciliationListQuerySchema, query).limit) } }),
   'GET /ops/v1/reconciliations/{id}': async ({ pathParameters, ops }) => ({ statusCode: 200, body: await getReconciliation(reconciliationOf(ops), parse(reconciliationIdParam, pathParameters.id, 'id')) }),
+  // A settlement run now, as the schedule's (cut-off now − settlementDelay), optionally narrowed (decisions, 183).
+  'POST /ops/v1/settlements': async ({ body, ops }) => {
+    const scope = parse(opsSettlementRunSchema, body);
+    if (scope.merchantId && !(await ops.deps.merchants.get(scope.merchantId))) throw new NotFoundError('merchant', 'merchantId');
+    const run = await runSettlement(ops.deps, { scope });
+    const data = run.settlements.map(opsSettlementResource);
+    return {
+      statusCode: 200,
+      body: { object: 'settlement_run', cutoff: run.cutoff, data },
+      audit: { before: null, after: { cutoff: run.cutoff, settlements: run.settlements.map((s) => s.id) } },
+    };
+  },
+  'GET /ops/v1/settlements': async ({ query, ops }) => {
+    const { merchantId, ...page } = parse(opsSettlementsQuerySchema, query);
+    const { settlements, nextCursor } = await ops.deps.settlements.list(merchantId, page);
+    return { statusCode: 200, body: { object: 'list', data: settlements.map(opsSettlementResource), nextCursor } };
+  },
+  // Any batch, an OPEN one too (a run that died half way leaves one): support sees what the merchant cannot yet.
+  'GET /ops/v1/settlements/{id}': async ({ pathParameters, ops }) => {
+    const batch = await ops.deps.settlements.get(parse(idParam('stl'), pathParameters.id, 'id'));
+    if (!batch) throw new NotFoundError('settlement', 'id');
+    return { statusCode: 200, body: opsSettlementResource(batch) };
+  },
+  'GET /ops/v1/payouts': async ({ query, ops }) => {
+    const { merchantId, status, limit, cursor } = parse(opsPayoutsQuerySchema, query);
+    const page = await listPayouts(ops.deps, { merchantId, limit, ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) });
+    return { statusCode: 200, body: { object: 'list', data: page.payouts.map(opsPayoutResource), nextCursor: page.nextCursor } };
+  },
+  // Across merchants: support has the payout id from the merchant's ticket or the bank's statement.
+  'GET /ops/v1/payouts/{id}': async ({ pathParameters, ops }) => ({
+    statusCode: 200,
+    body: opsPayoutResource(await getPayout(ops.deps, undefined, parse(idParam('po'), pathParameters.id, 'id'))),
+  }),
   'GET /ops/v1/events': async ({ query, ops }) => {
     const page = await ops.events.listEventsOfMerchant(parse(opsEventsQuerySchema, query));
     return { statusCode: 200, body: { object: 'list', data: page.data.map(eventResource), nextCursor: page.nextCursor } };

@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pretty, runCli } from './cli-run.js';
+import { regionOf, signRequest } from './ops-sigv4.js';
 
 /**
  * `npm run -s ops -- COMMAND …`: the operations API's command-line client (docs/operations.md). It sends one request
- * with the local bearer token (`.data/ops-token`), prints the answer's JSON on stdout for jq and the status line on
+ * with the local bearer token (`.data/ops-token`), or with `--aws` signed with SigV4 by the operator's AWS credentials
+ * for the IAM-authorized API in AWS (infra/local/ops-sigv4.ts), prints the answer's JSON on stdout for jq and the status line on
  * stderr, and exits 0 on 2xx, 1 on 4xx/5xx or no answer, 2 on a wrong command (like `npm run api`).
  */
 
@@ -44,8 +46,9 @@ class Args {
     return value;
   }
 
-  /** The named options given, as a query string (`?a=1&b=2`, or '' without any). */
-  query(names: Readonly<Record<string, string>>): string {
+  /** The named options given, as a query string (`?a=1&b=2`, or '' without any); `required` options must be given. */
+  query(names: Readonly<Record<string, string>>, ...required: readonly string[]): string {
+    for (const name of required) if (this.option(name) === undefined) throw new UsageError(`--${name} is required`);
     const params = new URLSearchParams();
     for (const [option, param] of Object.entries(names)) {
       const value = this.option(option);
@@ -56,7 +59,7 @@ class Args {
   }
 }
 
-const FLAGS = new Set(['run', 'help']);
+const FLAGS = new Set(['run', 'help', 'aws']);
 const PAGE = { limit: 'limit', cursor: 'cursor' } as const;
 
 /** Every command, one entry each: adding one for a new ops route is one entry here. */
@@ -84,10 +87,7 @@ const VERBS: Readonly<Record<string, Verb>> = {
   events: {
     usage: 'events --merchant M [--type T] [--status S] [--limit N] [--cursor C]',
     summary: "a merchant's events, newest first (--status FAILED: deliveries that gave up)",
-    request: (a) => {
-      if (!a.option('merchant')) throw new UsageError('--merchant is required');
-      return { method: 'GET', path: `/ops/v1/events${a.query({ merchant: 'merchantId', type: 'type', status: 'deliveryStatus', ...PAGE })}` };
-    },
+    request: (a) => ({ method: 'GET', path: `/ops/v1/events${a.query({ merchant: 'merchantId', type: 'type', status: 'deliveryStatus', ...PAGE }, 'merchant')}` }),
   },
   reconcile: {
     usage: 'reconcile CHANNEL YYYY-MM-DD',
@@ -103,6 +103,31 @@ const VERBS: Readonly<Record<string, Verb>> = {
     usage: 'reconciliation REC_ID',
     summary: 'one reconciliation report',
     request: (a) => ({ method: 'GET', path: `/ops/v1/reconciliations/${encodeURIComponent(a.required(0, 'REC_ID'))}` }),
+  },
+  'settlements run': {
+    usage: 'settlements run [--merchant M] [--currency C]',
+    summary: 'a settlement run now (cut-off now − settlement delay), optionally one merchant / currency',
+    request: (a) => ({ method: 'POST', path: '/ops/v1/settlements', body: JSON.stringify({ merchantId: a.option('merchant'), currency: a.option('currency') }) }),
+  },
+  'settlements list': {
+    usage: 'settlements list --merchant M [--limit N] [--cursor C]',
+    summary: "a merchant's settled batches, newest first",
+    request: (a) => ({ method: 'GET', path: `/ops/v1/settlements${a.query({ merchant: 'merchantId', ...PAGE }, 'merchant')}` }),
+  },
+  'settlements show': {
+    usage: 'settlements show STL_ID',
+    summary: 'one settlement batch, any merchant, OPEN ones too',
+    request: (a) => ({ method: 'GET', path: `/ops/v1/settlements/${encodeURIComponent(a.required(0, 'STL_ID'))}` }),
+  },
+  'payouts list': {
+    usage: 'payouts list --merchant M [--status S] [--limit N] [--cursor C]',
+    summary: "a merchant's payouts, newest first (--status PROCESSING|SUCCEEDED|FAILED|RETURNED)",
+    request: (a) => ({ method: 'GET', path: `/ops/v1/payouts${a.query({ merchant: 'merchantId', status: 'status', ...PAGE }, 'merchant')}` }),
+  },
+  'payouts show': {
+    usage: 'payouts show PO_ID',
+    summary: 'one payout, any merchant (never its account number)',
+    request: (a) => ({ method: 'GET', path: `/ops/v1/payouts/${encodeURIComponent(a.required(0, 'PO_ID'))}` }),
   },
   get: {
     usage: 'get PATH',
@@ -125,12 +150,20 @@ ${Object.values(VERBS)
   .join('\n')}
   --help${' '.repeat(66)}this text
 
+Options for every command:
+  --aws           the API in AWS: sign with SigV4 (service execute-api) using the AWS credentials of the
+                  environment, profile, SSO or role (the SDK's default chain) instead of the local token
+  --url URL       the API's base URL, with or without /ops/v1 (default $OPS_API_URL, else the local runtime);
+                  in AWS the stage URL, e.g. https://abc123.execute-api.eu-west-1.amazonaws.com/live/ops/v1
+
 Output: the answer's JSON on stdout (pipe it to jq), the status line on stderr.
 Exit code: 0 for a 2xx answer, 1 for 4xx/5xx or no answer, 2 for a wrong command.
 
 Environment:
   OPS_API_URL     base URL (default http://127.0.0.1:$PORT, PORT default 3000)
   OPS_TOKEN_FILE  the token (default $LOCAL_DATA_DIR/ops-token, LOCAL_DATA_DIR default .data)
+  AWS_REGION      with --aws: the API's region (default: the one in an execute-api URL)
+  AWS_PROFILE, AWS_ACCESS_KEY_ID, …  with --aws: the credentials, as for the AWS CLI
 
 Example:
   npm run -s ops -- trial-balance | jq .balanced
@@ -165,8 +198,11 @@ function parseArgs(argv: readonly string[]): { verb?: Verb; args: Args; help: bo
     if (help) return { args: new Args([], options), help };
     throw new UsageError('a COMMAND is required');
   }
+  // Two-word commands (`settlements run`) before one-word ones.
+  const pair = rest[0] === undefined ? undefined : VERBS[`${name} ${rest[0]}`];
+  if (pair) return { verb: pair, args: new Args(rest.slice(1), options), help };
   const verb = VERBS[name];
-  if (!verb) throw new UsageError(`unknown command ${name}`);
+  if (!verb) throw new UsageError(`unknown command ${[name, ...rest.slice(0, 1)].join(' ')}`);
   return { verb, args: new Args(rest, options), help };
 }
 
@@ -179,18 +215,36 @@ function token(): string {
   }
 }
 
-async function send(request: Request): Promise<number> {
-  const base = process.env.OPS_API_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`;
+/** Where the API is: `--url`, else OPS_API_URL, else the local runtime; a trailing `/ops/v1` is the routes' own prefix. */
+function baseUrl(args: Args): string {
+  const given = args.option('url') ?? process.env.OPS_API_URL;
+  if (!given && args.flag('aws')) throw new UsageError('--aws needs the API URL: --url https://…/live/ops/v1 or OPS_API_URL');
+  return (given ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/+$/, '').replace(/\/ops\/v1$/, '');
+}
+
+/** The request as it goes on the wire: with the local token, or signed for API Gateway's IAM authorizer. */
+async function prepare(request: Request, base: string, aws: boolean): Promise<{ url: string; init: RequestInit }> {
+  const url = new URL(`${base}${request.path}`);
+  const headers: Record<string, string> = request.body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' };
+  if (!aws) return { url: url.toString(), init: { method: request.method, headers: { ...headers, authorization: `Bearer ${token()}` }, body: request.body } };
+  const region = regionOf(url);
+  if (!region) throw new UsageError(`no region in ${url.host}: set AWS_REGION`);
+  // Loaded only for --aws: the local client stays light.
+  const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
+  const signed = await signRequest({ url, method: request.method, headers, body: request.body }, { region, credentials: defaultProvider() });
+  return { url: signed.url, init: { method: signed.method, headers: signed.headers, body: signed.body } };
+}
+
+async function send(request: Request, args: Args): Promise<number> {
+  const base = baseUrl(args);
+  const aws = args.flag('aws');
+  const { url, init } = await prepare(request, base, aws);
   let res: Response;
   try {
-    res = await fetch(`${base}${request.path}`, {
-      method: request.method,
-      headers: { Authorization: `Bearer ${token()}`, ...(request.body === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' }) },
-      body: request.body,
-    });
+    res = await fetch(url, init);
   } catch (error) {
     const reason = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
-    throw new Error(`no answer from ${base} (${reason}): is the runtime running (npm start)?`);
+    throw new Error(`no answer from ${base} (${reason})${aws ? '' : ': is the runtime running (npm start)?'}`);
   }
   const text = await res.text();
   process.stderr.write(`HTTP ${res.status}  X-Request-Id: ${res.headers.get('x-request-id')}\n`);
@@ -199,21 +253,18 @@ async function send(request: Request): Promise<number> {
 }
 
 async function main(): Promise<number> {
-  let parsed: ReturnType<typeof parseArgs>;
-  let request: Request | undefined;
   try {
-    parsed = parseArgs(process.argv.slice(2));
-    if (!parsed.help) request = parsed.verb!.request(parsed.args);
+    const parsed = parseArgs(process.argv.slice(2));
+    if (parsed.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    return await send(parsed.verb!.request(parsed.args), parsed.args);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`ops: ${error.message}\n\n${USAGE}`);
     return 2;
   }
-  if (!request) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  return send(request);
 }
 
 runCli('ops', main);

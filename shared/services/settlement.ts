@@ -25,8 +25,22 @@ export interface SettlementRun {
 /** How often a batch is read again when a claim landed between its read and its close. */
 const CLOSE_ROUNDS = 8;
 
-export async function runSettlement(deps: SettlementDeps, options: { readonly now?: number } = {}): Promise<SettlementRun> {
+/**
+ * Which batches a run settles: every merchant and currency (the schedule), or an operator's narrower run
+ * (POST /ops/v1/settlements; docs/decisions.md, 183). A scoped run reads the same due index and leaves what is outside
+ * its scope unclaimed for the next run.
+ */
+export interface SettlementScope {
+  readonly merchantId?: string | undefined;
+  readonly currency?: string | undefined;
+}
+
+const inScope = (scope: SettlementScope, merchantId: string, currency: string): boolean =>
+  (scope.merchantId === undefined || scope.merchantId === merchantId) && (scope.currency === undefined || scope.currency === currency);
+
+export async function runSettlement(deps: SettlementDeps, options: { readonly now?: number; readonly scope?: SettlementScope } = {}): Promise<SettlementRun> {
   const nowMs = options.now ?? deps.now();
+  const scope = options.scope ?? {};
   const cutoff = new Date(nowMs - deps.settlementDelaySeconds * 1000).toISOString();
   const groups = new Map<string, { merchantId: string; currency: string; items: SettleItem[] }>();
   const group = (merchantId: string, currency: string) => {
@@ -36,7 +50,7 @@ export async function runSettlement(deps: SettlementDeps, options: { readonly no
     return found;
   };
   for await (const item of deps.settlements.dueItems({ creditsUpTo: cutoff, debitsUpTo: new Date(nowMs).toISOString() })) {
-    group(item.merchantId, item.currency).items.push(item);
+    if (inScope(scope, item.merchantId, item.currency)) group(item.merchantId, item.currency).items.push(item);
   }
   const settled: Settlement[] = [];
   for (const { merchantId, currency, items } of groups.values()) {
@@ -45,11 +59,11 @@ export async function runSettlement(deps: SettlementDeps, options: { readonly no
   // A batch a dead run left OPEN with nothing more due for it is settled as it stands (the index may still list a
   // batch settled just now: closeBatch reads it strongly and leaves it).
   for await (const open of deps.settlements.openBatches()) {
-    if (groups.has(`${open.merchantId} ${open.currency}`)) continue;
+    if (groups.has(`${open.merchantId} ${open.currency}`) || !inScope(scope, open.merchantId, open.currency)) continue;
     const closed = await closeBatch(deps, open.id, nowMs);
     if (closed && closed.settledAt === new Date(nowMs).toISOString()) settled.push(closed);
   }
-  logger.info('settlement run', { cutoff, batches: settled.length, postings: settled.reduce((n, s) => n + s.count, 0) });
+  logger.info('settlement run', { cutoff, ...scope, batches: settled.length, postings: settled.reduce((n, s) => n + s.count, 0) });
   return { cutoff, settlements: settled };
 }
 

@@ -54,6 +54,29 @@ describe('npm run ops', () => {
     expect(JSON.parse(events.stdout)).toMatchObject({ object: 'list', data: [] });
   });
 
+  it('runs a settlement and shows settlements and payouts through the two-word verbs', async () => {
+    const merchantId = env.runtime.demoMerchant!.merchantId;
+    const run = await cli(['settlements', 'run', '--merchant', merchantId, '--currency', 'CNY']);
+    expect(run.code).toBe(0);
+    // Nothing of the demo merchant is a day old: a run, with nothing to settle.
+    expect(JSON.parse(run.stdout)).toMatchObject({ object: 'settlement_run', cutoff: expect.any(String), data: [] });
+    const [, requestId] = /X-Request-Id: (\S+)/.exec(run.stderr) ?? [];
+    const audit = JSON.parse((await cli(['audit', '--limit', '5'])).stdout) as { data: { id: string }[] };
+    expect(audit.data.find((e) => e.id === requestId)).toMatchObject({ method: 'POST', path: '/ops/v1/settlements', body: { merchantId, currency: 'CNY' } });
+
+    const list = await cli(['settlements', 'list', '--merchant', merchantId, '--limit', '5']);
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.stdout)).toEqual({ object: 'list', data: [], nextCursor: null });
+    const payouts = await cli(['payouts', 'list', '--merchant', merchantId, '--status', 'FAILED']);
+    expect(payouts.code).toBe(0);
+    expect(JSON.parse(payouts.stdout)).toEqual({ object: 'list', data: [], nextCursor: null });
+    for (const args of [['settlements', 'show', 'stl_00000000000000000000000000'], ['payouts', 'show', 'po_00000000000000000000000000']]) {
+      const shown = await cli(args);
+      expect(shown.code, args.join(' ')).toBe(1);
+      expect(JSON.parse(shown.stdout)).toMatchObject({ error: { code: 'resource_missing' } });
+    }
+  });
+
   it('exits 1 with the JSON error on a 4xx: a wrong token, an unknown route', async () => {
     const wrongToken = join(mkdtempSync(join(tmpdir(), 'pay-ops-cli-')), 'ops-token');
     writeFileSync(wrongToken, 'not-the-token-not-the-token-not-the-token\n', { mode: 0o600 });
@@ -71,7 +94,9 @@ describe('npm run ops', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Usage: npm run -s ops -- COMMAND');
     expect(help.stdout).toContain('trial-balance [--run]');
-    for (const args of [['frobnicate'], ['events'], ['get', '/v1/orders'], ['audit', '--limit']]) {
+    expect(help.stdout).toContain('settlements run [--merchant M] [--currency C]');
+    expect(help.stdout).toContain('--aws');
+    for (const args of [['frobnicate'], ['events'], ['get', '/v1/orders'], ['audit', '--limit'], ['settlements'], ['settlements', 'list'], ['payouts', 'show'], ['payouts', 'list', '--status', 'FAILED']]) {
       const run = await cli(args);
       expect(run.code, args.join(' ')).toBe(2);
       expect(run.stdout).toBe('');
