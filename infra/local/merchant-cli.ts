@@ -10,7 +10,7 @@ import { connectAws, connectLocal } from './connect.js';
 const USAGE = `Usage (add --aws to act on a deployed region, see README "Deploy to AWS"):
   npm run merchant -- create --name "Shop" [--notify-url URL] [--risk-challenge-amount N] [--fee-bps N]
   npm run merchant -- disable <merchantId> | enable <merchantId>
-  npm run merchant -- fees <merchantId> [--set '{"default":{"bps":60,"fixed":0},"methods":{"wechat_pay":{"bps":38,"fixed":0}}}']
+  npm run merchant -- fees <merchantId> [--set '{"default":{"bps":60,"fixed":0},"methods":{"wechat_pay":{"bps":38,"fixed":0}},"payout":{"bps":0,"fixed":100}}']
   npm run merchant -- block <payer_id|card_fingerprint|payer_ip> <value> [--reason TEXT]
   npm run merchant -- unblock <payer_id|card_fingerprint|payer_ip> <value>
   npm run merchant -- ledger-check`;

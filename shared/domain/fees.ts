@@ -1,5 +1,6 @@
 import { basisPoints } from './money.js';
 import { PAYMENT_METHODS, type PaymentMethod } from './order.js';
+import { DEFAULT_PAYOUT_FEE } from './payout.js';
 
 /**
  * The platform's fee for a merchant, as data (docs/decisions.md, entry 150): basis points of the captured amount plus
@@ -13,6 +14,11 @@ export interface FeeRule {
 export interface MerchantFees {
   readonly default: FeeRule;
   readonly methods: Readonly<Partial<Record<PaymentMethod, FeeRule>>>;
+  /**
+   * The fee per payout (代付) transfer, on the payout's amount (docs/decisions.md, 185); absent: the platform's default
+   * (DEFAULT_PAYOUT_FEE, a fixed 1.00), so a later change of the default reaches every merchant without its own.
+   */
+  readonly payout?: FeeRule;
 }
 
 /** Paying from a customer's stored balance costs nothing: the top-up that filled it paid the fee once. */
@@ -43,6 +49,11 @@ export function merchantFeesOf(
   return { default: { bps: merchant?.feeBps ?? defaultFeeBps, fixed: 0 }, methods: {} };
 }
 
+/** The rule a merchant's payouts are charged by: its own, else the platform's default. */
+export function payoutFeeRuleOf(fees: Pick<MerchantFees, 'payout'> | null | undefined): FeeRule {
+  return fees?.payout ?? DEFAULT_PAYOUT_FEE;
+}
+
 export function isFeeRule(rule: unknown): rule is FeeRule {
   if (typeof rule !== 'object' || rule === null) return false;
   const { bps, fixed } = rule as Record<string, unknown>;
@@ -58,5 +69,7 @@ export function assertMerchantFees(fees: MerchantFees): MerchantFees {
     if (!(PAYMENT_METHODS as readonly string[]).includes(method)) throw new RangeError(`fees.methods: unknown payment method ${method}`);
     if (!isFeeRule(rule)) throw new RangeError(`fees.methods.${method} must be {bps: 0..${MAX_BPS}, fixed: 0..${MAX_FIXED}} in integers`);
   }
-  return { default: { bps: fees.default.bps, fixed: fees.default.fixed }, methods: { ...fees.methods } };
+  if (fees.payout !== undefined && !isFeeRule(fees.payout)) throw new RangeError(`fees.payout must be {bps: 0..${MAX_BPS}, fixed: 0..${MAX_FIXED}} in integers`);
+  const checked = { default: { bps: fees.default.bps, fixed: fees.default.fixed }, methods: { ...fees.methods } };
+  return fees.payout === undefined ? checked : { ...checked, payout: { bps: fees.payout.bps, fixed: fees.payout.fixed } };
 }

@@ -70,9 +70,9 @@ export function payoutStep(current: PayoutStatus, report: PayoutReport['status']
 }
 
 /**
- * The payout fee (docs/decisions.md, entry 157): a fixed 1.00 per transfer in the currency's minor units, what a bank
- * charges a platform for one 代付 transfer, the same for every merchant until payout fees are merchant data (the fee
- * schedule of entry 150 has no payout rule yet); this function is the one place to read it from.
+ * The payout fee (docs/decisions.md, entries 157 and 185): basis points of the amount plus a fixed part, by the
+ * merchant's own rule in its fee schedule (`fees.payout`, shared/domain/fees.ts payoutFeeRuleOf), else this default:
+ * a fixed 1.00 per transfer in the currency's minor units, what a bank charges a platform for one 代付 transfer.
  */
 export const DEFAULT_PAYOUT_FEE = { bps: 0, fixed: 100 } as const;
 

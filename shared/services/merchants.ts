@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AuthenticationError, NotFoundError, PermissionError, ReplayedRequestError } from '../domain/errors.js';
-import { assertMerchantFees, merchantFeesOf, type MerchantFees } from '../domain/fees.js';
+import { assertMerchantFees, merchantFeesOf, payoutFeeRuleOf, type MerchantFees } from '../domain/fees.js';
 import { newId } from '../domain/ids.js';
 import { assertNotifyUrl } from '../domain/notify-url.js';
 import {
@@ -56,14 +56,18 @@ export async function setMerchantFees(deps: Pick<Deps, 'merchants'>, merchantId:
   return checked;
 }
 
-/** The fee schedule a merchant pays now: its own, or the one its older single rate stands for. */
+/**
+ * The fee schedule a merchant pays now: its own, or the one its older single rate stands for, with the payout rule it
+ * is charged (its own or the platform's default).
+ */
 export async function merchantFees(
   deps: Pick<Deps, 'merchants'> & { readonly settings: Pick<Deps['settings'], 'defaultFeeBps'> },
   merchantId: string,
 ): Promise<MerchantFees> {
   const merchant = await deps.merchants.get(merchantId);
   if (!merchant) throw new NotFoundError('merchant', 'merchantId');
-  return merchantFeesOf(merchant, deps.settings.defaultFeeBps);
+  const schedule = merchantFeesOf(merchant, deps.settings.defaultFeeBps);
+  return { ...schedule, payout: payoutFeeRuleOf(schedule) };
 }
 
 export interface SignedHeaders {

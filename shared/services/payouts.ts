@@ -1,4 +1,5 @@
 import type { DynamoPayoutStore } from '../adapters/dynamodb/payout-store.js';
+import { payoutFeeRuleOf, type MerchantFees } from '../domain/fees.js';
 import { janitorQueryDueAtMs } from '../domain/janitor-schedule.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
@@ -67,7 +68,7 @@ export const payoutQueryKey = (payoutId: string): string => `payout.query:${payo
 /** Creates the payout (201), or answers the one this outPayoutNo already names (200), or refuses it. */
 export async function createPayout(
   deps: PayoutDeps,
-  merchant: { readonly merchantId: string; readonly notifyUrl: string | null },
+  merchant: { readonly merchantId: string; readonly notifyUrl: string | null; readonly fees?: MerchantFees | null },
   request: PayoutRequest,
   localMode: boolean,
 ): Promise<{ created: boolean; payout: Payout }> {
@@ -88,7 +89,8 @@ export async function createPayout(
     merchantId: merchant.merchantId,
     outPayoutNo: request.outPayoutNo,
     amount: request.amount,
-    fee: payoutFee(request.amount),
+    // The merchant's payout rule as it stands now, kept on the payout: a later fee change never reprices it.
+    fee: payoutFee(request.amount, payoutFeeRuleOf(merchant.fees)),
     currency: request.currency,
     channel: channel.id,
     destination: { type: 'bank_account', bankCode: request.destination.bankCode, last4: request.destination.accountNumber.slice(-4), accountName: request.destination.accountName },

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { accounts } from '../../shared/domain/ledger.js';
+import { payoutHoldId } from '../../shared/ledger/payouts.js';
 import { merchantBalanceIn } from '../../shared/ledger/reads.js';
 import { checkLedger } from '../../shared/services/ledger-check.js';
 import { createMerchant, setMerchantFees } from '../../shared/services/merchants.js';
@@ -38,10 +40,10 @@ async function settleTomorrow(body: unknown): Promise<OpsAnswer> {
   }
 }
 
-async function merchant(): Promise<{ api: ApiClient; merchantId: string }> {
+async function merchant(payout?: { bps: number; fixed: number }): Promise<{ api: ApiClient; merchantId: string }> {
   const credentials = await createMerchant(env.runtime.deps, { name: `Ops ${randomBytes(3).toString('hex')}` });
   // No percentage, so each figure below is exact: 20 per payment.
-  await setMerchantFees(env.runtime.deps, credentials.merchantId, { default: { bps: 0, fixed: 20 }, methods: {} });
+  await setMerchantFees(env.runtime.deps, credentials.merchantId, { default: { bps: 0, fixed: 20 }, methods: {}, ...(payout ? { payout } : {}) });
   return { api: env.api.as(credentials), merchantId: credentials.merchantId };
 }
 
@@ -202,6 +204,32 @@ describe('payouts in the operations API', () => {
     const all = await ops('GET', `/ops/v1/payouts?merchantId=${m.merchantId}`);
     expect(all.body.data.map((p: { id: string }) => p.id).sort()).toEqual([ok.body.id, bad.body.id].sort());
     expect((await ops('GET', `/ops/v1/payouts?merchantId=${(await merchant()).merchantId}`)).body.data).toEqual([]);
+  });
+
+  it("charges a merchant with its own payout rule that fee: reserved with the amount, on the payout, posted to fee revenue", async () => {
+    const m = await merchant({ bps: 10, fixed: 250 });
+    await paid(m.api, 50_000);
+    expect((await settleTomorrow({ merchantId: m.merchantId })).status).toBe(200);
+    expect(await balance(m.merchantId)).toEqual({ available: 49_980, pending: 0 });
+
+    const created = await m.api.post('/v1/payouts', { outPayoutNo: 'OPS-FEE', amount: 20_000, currency: 'CNY', destination: destination('0001') });
+    expect(created.status).toBe(201);
+    // 10 bps of 20,000 is 20, plus 250 fixed: not the platform's default 100.
+    expect(created.body.fee).toBe(270);
+    expect((await env.runtime.deps.ledger.getHold(payoutHoldId(created.body.id)))?.amount).toBe(20_270);
+    expect((await balance(m.merchantId)).available).toBe(49_980 - 20_270);
+
+    const done = await eventually(async () => {
+      const read = await m.api.get(`/v1/payouts/${created.body.id}`);
+      return read.body.status === 'SUCCEEDED' ? read.body : undefined;
+    }, 60_000, 'the payout succeeded');
+    expect(done.fee).toBe(270);
+    expect((await ops('GET', `/ops/v1/payouts/${created.body.id}`)).body.fee).toBe(270);
+    const entries = [];
+    for await (const entry of env.runtime.deps.ledger.allEntries()) if (entry.orderId === created.body.id) entries.push(entry);
+    const feeEntry = entries.find((e) => e.kind === 'payout_fee');
+    expect(feeEntry?.lines).toEqual(expect.arrayContaining([{ account: accounts.feeRevenue(), direction: 'credit', amount: 270 }]));
+    expect((await balance(m.merchantId)).available).toBe(49_980 - 20_270);
   });
 
   it('answers 404 for an unknown payout, 400 for a malformed id, a missing merchant or an unknown status, 401 without the token', async () => {

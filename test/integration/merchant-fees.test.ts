@@ -66,11 +66,13 @@ describe('merchant fees', () => {
 
   it("keeps a merchant without a schedule on its single rate, and the next payment reads a schedule set meanwhile", async () => {
     const m = await merchant(100);
-    expect(await merchantFees(deps, m.merchantId)).toEqual({ default: { bps: 100, fixed: 0 }, methods: {} });
+    expect(await merchantFees(deps, m.merchantId)).toEqual({ default: { bps: 100, fixed: 0 }, methods: {}, payout: { bps: 0, fixed: 100 } });
     expect((await pay(m, 'card', 1999)).order.payment?.fee).toBe(20);
 
-    await setMerchantFees(deps, m.merchantId, { default: { bps: 0, fixed: 99 }, methods: {} });
+    await setMerchantFees(deps, m.merchantId, { default: { bps: 0, fixed: 99 }, methods: {}, payout: { bps: 10, fixed: 250 } });
     expect((await pay(m, 'card', 1999)).order.payment?.fee).toBe(99);
+    // The payout rule is stored with the schedule and shown as set.
+    expect((await merchantFees(deps, m.merchantId)).payout).toEqual({ bps: 10, fixed: 250 });
   });
 
   it('refuses an unknown merchant (404) and a bad schedule (nothing stored)', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assertMerchantFees, feeFor, merchantFeesOf, type MerchantFees } from '../../shared/domain/fees.js';
+import { assertMerchantFees, feeFor, merchantFeesOf, payoutFeeRuleOf, type MerchantFees } from '../../shared/domain/fees.js';
+import { payoutFee } from '../../shared/domain/payout.js';
 
 const fees: MerchantFees = { default: { bps: 60, fixed: 0 }, methods: { wechat_pay: { bps: 38, fixed: 10 }, netbank: { bps: 0, fixed: 200 } } };
 
@@ -33,5 +34,22 @@ describe('assertMerchantFees', () => {
     expect(() => assertMerchantFees({ default: { bps: 60, fixed: 0 }, methods: { paypal: { bps: 1, fixed: 0 } } as never })).toThrow(/unknown payment method paypal/);
     expect(() => assertMerchantFees({ default: { bps: 60, fixed: 0 }, methods: { card: { bps: '5', fixed: 0 } } as never })).toThrow(RangeError);
     expect(assertMerchantFees(fees)).toEqual(fees);
+  });
+
+  it('keeps a payout rule when one is given, checked like the others, and adds none when it is not', () => {
+    expect(assertMerchantFees({ ...fees, payout: { bps: 5, fixed: 250 } })).toEqual({ ...fees, payout: { bps: 5, fixed: 250 } });
+    expect(assertMerchantFees(fees)).not.toHaveProperty('payout');
+    expect(() => assertMerchantFees({ ...fees, payout: { bps: 0, fixed: 1.5 } })).toThrow(/fees\.payout/);
+    expect(() => assertMerchantFees({ ...fees, payout: { bps: -1, fixed: 0 } })).toThrow(/fees\.payout/);
+    expect(() => assertMerchantFees({ ...fees, payout: null } as never)).toThrow(/fees\.payout/);
+  });
+});
+
+describe('payoutFeeRuleOf', () => {
+  it("is the merchant's payout rule, else the platform's fixed 1.00", () => {
+    expect(payoutFeeRuleOf({ payout: { bps: 5, fixed: 250 } })).toEqual({ bps: 5, fixed: 250 });
+    expect(payoutFeeRuleOf(fees)).toEqual({ bps: 0, fixed: 100 });
+    expect(payoutFeeRuleOf(null)).toEqual({ bps: 0, fixed: 100 });
+    expect(payoutFee(20_000, payoutFeeRuleOf({ payout: { bps: 5, fixed: 250 } }))).toBe(10 + 250);
   });
 });
