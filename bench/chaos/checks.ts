@@ -3,6 +3,9 @@ import { createDocumentClient } from '../../shared/adapters/dynamodb/client.js';
 import { checkLedger } from '../../shared/services/ledger-check.js';
 import type { ApiClient } from '../../test/support/api-client.js';
 import type { ReceivedWebhook } from '../../test/support/webhook-receiver.js';
+import type { SandboxPayoutView } from '../../infra/local/sandbox/netbank/payout-desk.js';
+import { checkBalances, checkPayouts, checkSettlement, readSettlement, settlementDueBy, SETTLEMENT_SLACK_MS, type Recovery, type StoredPayout } from './money-checks.js';
+import { readList } from './api-lists.js';
 import type { Observations } from './workload.js';
 
 /**
@@ -35,19 +38,16 @@ export interface Verdict {
   readonly lostEvents: number;
   readonly stuck: number;
   readonly ledgerBalanced: boolean;
+  readonly payouts: number;
+  readonly settlements: number;
+  /** Violations of the payout, settlement and balance checks (bench/chaos/money-checks.ts). */
+  readonly backOffice: number;
   readonly violations: string[];
 }
 
 /** Every order of the merchant, by the list's index query (also those whose create answer the clients never got). */
 export async function readOrders(api: ApiClient, withRefunds: ReadonlySet<string>): Promise<StoredOrder[]> {
-  const orders: StoredOrder[] = [];
-  let cursor: string | null = null;
-  do {
-    const res = await api.get(`/v1/orders?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-    if (res.status !== 200) throw new Error(`listing orders failed: ${res.status} ${res.text}`);
-    orders.push(...(res.body.data as StoredOrder[]));
-    cursor = res.body.nextCursor as string | null;
-  } while (cursor);
+  const orders = await readList<StoredOrder>(api, '/v1/orders');
   // Refunds are embedded only when one order is read.
   return Promise.all(
     orders.map(async (order) => {
@@ -102,6 +102,15 @@ export interface VerifyInput {
   readonly engine: { readonly dynamoEndpoint: string; readonly tableName: string };
   readonly nowMs: number;
   readonly graceMs: number;
+  readonly backOffice: {
+    readonly api: ApiClient;
+    readonly merchantId: string;
+    readonly payouts: readonly StoredPayout[];
+    readonly transfers: readonly SandboxPayoutView[];
+    readonly recoveries: readonly Recovery[];
+    readonly payoutWindowMs: number;
+    readonly settlementDelaySeconds: number;
+  };
 }
 
 export async function verify(input: VerifyInput): Promise<Verdict> {
@@ -155,10 +164,24 @@ export async function verify(input: VerifyInput): Promise<Verdict> {
 
   const db = createDocumentClient({ endpoint: input.engine.dynamoEndpoint, region: 'local' });
   let ledgerBalanced: boolean;
+  const backOffice: string[] = [];
+  let settlements = 0;
   try {
-    const ledger = await checkLedger(new DynamoLedgerStore(db, input.engine.tableName));
+    const store = new DynamoLedgerStore(db, input.engine.tableName);
+    const ledger = await checkLedger(store);
     ledgerBalanced = ledger.balanced;
-    if (!ledger.balanced) violations.push(`ledger unbalanced: ${JSON.stringify(ledger.currencies)}`);
+    if (!ledger.balanced) violations.push(`ledger unbalanced: ${JSON.stringify({ currencies: ledger.currencies, balances: ledger.balances })}`);
+    const office = input.backOffice;
+    const entries = [];
+    for await (const entry of store.allEntries()) entries.push(entry);
+    const settlement = await readSettlement(db, input.engine.tableName);
+    settlements = settlement.batches.filter((b) => b.status === 'SETTLED').length;
+    backOffice.push(
+      ...(await checkPayouts({ ...office, observations, holdOf: (id) => store.getHold(id), windowMs: office.payoutWindowMs, blame })),
+      ...checkSettlement({ ...settlement, entries, ...settlementDueBy(input.nowMs, office.settlementDelaySeconds, SETTLEMENT_SLACK_MS) }),
+      ...(await checkBalances(office.api, office.merchantId, entries)),
+    );
+    violations.push(...backOffice);
   } finally {
     db.destroy();
   }
@@ -170,6 +193,9 @@ export async function verify(input: VerifyInput): Promise<Verdict> {
     lostEvents: lost.length,
     stuck: stuck.length,
     ledgerBalanced,
+    payouts: input.backOffice.payouts.length,
+    settlements,
+    backOffice: backOffice.length,
     violations,
   };
 }
@@ -188,5 +214,5 @@ export function engineLossNote(answeredAtMs: number, killTimesMs: readonly numbe
 }
 
 export function summaryLine(kills: number, verdict: Verdict): string {
-  return `kills=${kills} orders=${verdict.orders} payments=${verdict.payments} refunds=${verdict.refunds} lost_events=${verdict.lostEvents} stuck=${verdict.stuck} ledger=${verdict.ledgerBalanced ? 'balanced' : 'unbalanced'}`;
+  return `kills=${kills} orders=${verdict.orders} payments=${verdict.payments} refunds=${verdict.refunds} payouts=${verdict.payouts} settlements=${verdict.settlements} lost_events=${verdict.lostEvents} stuck=${verdict.stuck} back_office=${verdict.backOffice} ledger=${verdict.ledgerBalanced ? 'balanced' : 'unbalanced'}`;
 }

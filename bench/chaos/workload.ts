@@ -12,6 +12,7 @@ export type Scenario = 'card' | 'card_auth' | 'balance' | 'card_0259' | 'card_02
 /**
  * Cumulative weights: mostly plain cards, pre-authorizations (authorize, then a partial or full capture, or a void),
  * stored value (a customer topped up by card, then paying from the balance), the janitor's two cards, the three methods that wait for the payer.
+ * Payouts have a client of their own (payoutIteration), so that every run asks for some.
  */
 const SCENARIOS: ReadonlyArray<readonly [Scenario, number]> = [
   ['card', 0.35],
@@ -46,6 +47,15 @@ export interface AnsweredRefund {
   readonly answeredAtMs: number;
 }
 
+/** A payout the platform answered (201, or 200 for a retry by its outPayoutNo): it must end as its account says. */
+export interface AnsweredPayout {
+  readonly id: string;
+  readonly outPayoutNo: string;
+  readonly amount: number;
+  readonly last4: string;
+  readonly answeredAtMs: number;
+}
+
 export class Observations {
   readonly outTradeNos: string[] = [];
   readonly successes = new Map<string, AnsweredSuccess>();
@@ -54,9 +64,13 @@ export class Observations {
   /** Orders a refund was asked for (answered or not): the check reads their refunds. */
   readonly refundedOrders = new Set<string>();
   readonly scenarios = new Map<Scenario, number>();
+  readonly payouts = new Map<string, AnsweredPayout>();
+  /** Payouts refused 422 for want of available balance (early in a run, before settlement made any available). */
+  payoutsRefused = 0;
+  /** Answers a payout request must never get (a retry of the same body answered 409, another payout's id, a 5xx…). */
+  readonly payoutAnomalies: string[] = [];
   /** Requests that got no answer: the runtime died under them, or was down. */
   unanswered = 0;
-  lastCreatedAtMs = 0;
 }
 
 export interface WorkloadContext {
@@ -66,6 +80,12 @@ export interface WorkloadContext {
   readonly observations: Observations;
   /** Resolves when the runtime answers again (immediately when it is up). */
   readonly up: () => Promise<void>;
+  /**
+   * Until when an order may be left unpaid on purpose (wallet_abandoned; later draws pay by WeChat Pay instead): the
+   * run cannot end before the last unpaid order's 60 s deadline, and one abandoned late proves nothing an earlier one
+   * does not (its expiry fires in the same restarted runtime), it only makes the run longer (decision 195).
+   */
+  readonly abandonUntilMs: number;
   readonly random: () => number;
 }
 
@@ -82,12 +102,12 @@ const CARD_OF: Partial<Record<Scenario, string>> = {
 export async function iteration(ctx: WorkloadContext, client: number, seq: number): Promise<void> {
   const { observations } = ctx;
   const roll = ctx.random();
-  const scenario = SCENARIOS.find(([, upTo]) => roll < upTo)![0];
+  const drawn = SCENARIOS.find(([, upTo]) => roll < upTo)![0];
+  const scenario: Scenario = drawn === 'wallet_abandoned' && Date.now() > ctx.abandonUntilMs ? 'wechat_pay' : drawn;
   observations.scenarios.set(scenario, (observations.scenarios.get(scenario) ?? 0) + 1);
   const outTradeNo = `CH${ctx.seed}-${client}-${seq}`;
   const amount = 100 + Math.floor(ctx.random() * 9_900);
   observations.outTradeNos.push(outTradeNo);
-  observations.lastCreatedAtMs = Date.now();
   const created = await answered(ctx, () =>
     ctx.api.post('/v1/orders', { outTradeNo, amount, currency: 'CNY', subject: 'Chaos', notifyUrl: ctx.notifyUrl, expiresInSeconds: ORDER_EXPIRES_IN_SECONDS }),
   );
@@ -178,6 +198,42 @@ async function refund(ctx: WorkloadContext, orderId: string, amount: number, out
     if (res.body.status === 'SUCCEEDED') {
       ctx.observations.refunds.set(res.body.id, { refundId: res.body.id, orderId, amount: part, answeredAtMs: Date.now() });
     }
+  }
+}
+
+/** Sandbox bank accounts by their last four digits (contract, "Payouts"): paid, failed `account_invalid`, paid with the answer lost. */
+export const PAYOUT_ACCOUNTS = ['0001', '0002', '0003'] as const;
+
+/**
+ * The payout client's iteration: a payout of a few units to one of the sandbox accounts. A request left unanswered is
+ * sent again with the same outPayoutNo and body (contract: the same payout, 200), at most twice more; an answered one
+ * is sometimes repeated too, and must name the same payout. 422 is the merchant's available not covering it yet
+ * (settlement moves the payments' net there a couple of seconds after capture): the client waits a moment then.
+ */
+export async function payoutIteration(ctx: WorkloadContext, client: number, seq: number): Promise<void> {
+  const outPayoutNo = `CH${ctx.seed}-P${client}-${seq}`;
+  const last4 = PAYOUT_ACCOUNTS[Math.floor(ctx.random() * PAYOUT_ACCOUNTS.length)]!;
+  const amount = 100 + Math.floor(ctx.random() * 400);
+  const body = { outPayoutNo, amount, currency: 'CNY', destination: { type: 'bank_account', bankCode: 'ICBC', accountNumber: `622202000000${last4}`, accountName: 'Chaos payee' }, notifyUrl: ctx.notifyUrl };
+  const send = () => answered(ctx, () => ctx.api.post('/v1/payouts', body));
+  let res = await send();
+  for (let retry = 0; !res && retry < 2; retry += 1) res = await send();
+  if (!res) return;
+  if (res.status === 422 && res.body?.error?.code === 'insufficient_available_balance') {
+    ctx.observations.payoutsRefused += 1;
+    await new Promise((r) => setTimeout(r, 500));
+    return;
+  }
+  if (res.status !== 201 && res.status !== 200) {
+    ctx.observations.payoutAnomalies.push(`${outPayoutNo}: answered ${res.status} ${res.text.slice(0, 200)}`);
+    return;
+  }
+  const id = res.body.id as string;
+  ctx.observations.payouts.set(id, { id, outPayoutNo, amount, last4, answeredAtMs: Date.now() });
+  if (ctx.random() >= 0.3) return;
+  const again = await send();
+  if (again && (again.status !== 200 || again.body.id !== id)) {
+    ctx.observations.payoutAnomalies.push(`${outPayoutNo}: the same body again answered ${again.status} ${again.body?.id ?? again.text.slice(0, 200)}, not 200 ${id}`);
   }
 }
 
