@@ -106,6 +106,37 @@ describe('runSettlement', () => {
     expect((await entries()).filter((e) => e.kind === 'settlement' && e.merchantId === m)).toHaveLength(1);
   });
 
+  it("a run narrowed to a merchant settles only its items, and leaves another merchant's batch a dead run left OPEN", async () => {
+    const a = newId('m', NOW);
+    const b = newId('m', NOW + 1);
+    await pay(a, 1_000, 10, NOW - 2 * DAY_MS);
+    await pay(b, 2_000, 20, NOW - 2 * DAY_MS);
+    await pay(b, 3_000, 30, NOW - 2 * DAY_MS + 1);
+    const real = deps.settlements;
+    let claims = 0;
+    // B's own run dies after its first claim: B's batch is OPEN with one posting in it.
+    const failing: SettlementStore = Object.assign(Object.create(real) as SettlementStore, {
+      claim: async (...args: Parameters<SettlementStore['claim']>) => {
+        if (++claims === 2) throw new Error('write failed');
+        return real.claim(...args);
+      },
+    });
+    await expect(runSettlement(settlementDeps(failing), { scope: { merchantId: b } })).rejects.toThrow('write failed');
+
+    const forA = await runSettlement(settlementDeps(), { scope: { merchantId: a } });
+    expect(forA.settlements).toEqual([expect.objectContaining({ merchantId: a, count: 1, net: 990 })]);
+    expect(await cny(a)).toEqual({ available: 990, pending: 0 });
+    // Neither B's unclaimed posting nor its OPEN batch was A's run's to settle.
+    expect(await cny(b)).toEqual({ available: 0, pending: 1_980 + 2_970 });
+    const open: string[] = [];
+    for await (const batch of deps.settlements.openBatches()) if (batch.merchantId === b) open.push(batch.id);
+    expect(open).toHaveLength(1);
+
+    const forB = await runSettlement(settlementDeps(), { scope: { merchantId: b, currency: 'CNY' } });
+    expect(forB.settlements).toEqual([expect.objectContaining({ id: open[0], merchantId: b, count: 2, net: 4_950 })]);
+    expect(await cny(b)).toEqual({ available: 4_950, pending: 0 });
+  });
+
   it('two runs at once settle each posting once', async () => {
     const m = newId('m', NOW);
     for (let i = 0; i < 20; i += 1) await pay(m, 500 + i, 5, NOW - 2 * DAY_MS + i);
