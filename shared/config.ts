@@ -66,6 +66,9 @@ const schema = z.object({
   TIMER_SCHEDULER_ROLE_ARN: z.optional(nonEmpty),
   TIMER_QUEUE_ARN: z.optional(nonEmpty),
   TIMER_DLQ_ARN: z.optional(nonEmpty),
+  /** Reconciliation (AWS): the reports bucket and the KMS key its objects are encrypted with (infra/cdk/reconciliation.ts). */
+  REPORTS_BUCKET: z.optional(nonEmpty),
+  REPORTS_KMS_KEY_ID: z.optional(nonEmpty),
   /** Orders above this amount (minor units) get an OTP challenge unless the merchant has its own limit. */
   DEFAULT_RISK_CHALLENGE_AMOUNT: z._default(coercedInt(1, Number.MAX_SAFE_INTEGER), 5_000_000),
   /** Platform fee charged to merchants, in basis points, unless the merchant has its own rate. */

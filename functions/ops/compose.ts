@@ -9,7 +9,8 @@ import type { MerchantDirectory } from '../../shared/ops/merchant-directory.js';
 import type { MerchantEventListing } from '../../shared/ports/notifications.js';
 import type { Deps } from '../../shared/services/deps.js';
 import type { ReconciliationDeps } from '../../shared/services/reconciliation.js';
-import { getDeps } from '../services.js';
+import { reconciliationDeps, s3Reports } from '../reconciliation-deps.js';
+import { getChannelDeps, getDeps } from '../services.js';
 
 /** What the operations API's actions use: the platform's services plus the back office's own stores. */
 export interface OpsDeps {
@@ -20,8 +21,8 @@ export interface OpsDeps {
   readonly authenticate: OpsAuthenticator;
   /**
    * Reconciliation runs and their reports (shared/services/reconciliation.ts). Local mode keeps reports under
-   * `.data/reports/`; the AWS deployment has no reports store yet (the S3 adapter is the next step), so there the
-   * reconciliation routes answer 503.
+   * `.data/reports/`, AWS in the reports bucket (REPORTS_BUCKET); a deployment without one answers the
+   * reconciliation routes 503.
    */
   readonly reconciliation?: ReconciliationDeps;
 }
@@ -34,17 +35,26 @@ export interface OpsDeps {
 let opsDeps: Promise<OpsDeps> | undefined;
 
 export function getOpsDeps(): Promise<OpsDeps> {
-  return (opsDeps ??= Promise.resolve().then(() => {
-    const config = getConfig();
-    const db = createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION });
-    return {
-      deps: getDeps(),
-      audit: new DynamoAuditTrail(db, config.TABLE_NAME),
-      events: new DynamoEventStore(db, config.TABLE_NAME),
-      merchants: new DynamoMerchantDirectory(db, config.TABLE_NAME),
-      authenticate: iamAuthenticator,
-    };
+  return (opsDeps ??= compose().catch((error: unknown) => {
+    opsDeps = undefined; // channel credentials not opened (KMS or DynamoDB unavailable): the next call tries again
+    throw error;
   }));
+}
+
+async function compose(): Promise<OpsDeps> {
+  const config = getConfig();
+  const db = createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION });
+  const reports = s3Reports(config);
+  // Reconciliation fetches bills and queries items at the channels: with a reports bucket, the channels' deps.
+  const deps = reports ? await getChannelDeps() : getDeps();
+  return {
+    deps,
+    audit: new DynamoAuditTrail(db, config.TABLE_NAME),
+    events: new DynamoEventStore(db, config.TABLE_NAME),
+    merchants: new DynamoMerchantDirectory(db, config.TABLE_NAME),
+    authenticate: iamAuthenticator,
+    ...(reports ? { reconciliation: reconciliationDeps(deps, db, config.TABLE_NAME, reports) } : {}),
+  };
 }
 
 export function setOpsDeps(value: OpsDeps): void {

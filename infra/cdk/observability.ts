@@ -9,7 +9,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { CALLBACK_METRICS, JANITOR_METRICS, LEDGER_METRICS, PAYMENT_METRICS, PAYOUT_METRICS } from '../../shared/metrics.js';
+import { CALLBACK_METRICS, JANITOR_METRICS, LEDGER_METRICS, PAYMENT_METRICS, PAYOUT_METRICS, RECONCILIATION_METRICS } from '../../shared/metrics.js';
 import { ledgerCheckSettings } from '../definitions/ledger-check.js';
 import type { KeyCenter } from './key-center.js';
 
@@ -23,6 +23,8 @@ export interface ObservabilityProps {
   readonly keyCenter: KeyCenter;
   /** The channel ids with a widget of their own (payments and refused callbacks by channel). Default none. */
   readonly channels?: readonly string[];
+  /** The channels reconciled daily (infra/cdk/reconciliation.ts): each has a "did not run" alarm. Default none. */
+  readonly reconciledChannels?: readonly string[];
   /** Who gets the alarms by email (a subscription to confirm). Default none: subscribe the topic to your pager. */
   readonly alarmEmail?: string;
   /** Alarm thresholds; every default is documented in the README ("Alarms"). */
@@ -213,6 +215,27 @@ export class Observability extends Construct {
     notRunning.addOkAction(new actions.SnsAction(this.alarmTopic));
     this.alarms.push(notRunning);
 
+    // Reconciliation (entries 188-192): each run publishes its discrepancy count once, per channel. Any discrepancy in
+    // a day is an operator's work; a channel with no run in a whole UTC day (two daily periods, so the day still
+    // running before its 03:00 run does not count) means its schedule or function is broken.
+    const reconciliation = (statistic: string, channel?: string) =>
+      emf(RECONCILIATION_METRICS.service, RECONCILIATION_METRICS.discrepancies, { period: Duration.days(1), statistic, ...(channel ? { channel } : {}) });
+    alarm('ReconciliationDiscrepancies', reconciliation('Maximum'), 1, 'A reconciliation run found discrepancies (channel_only, platform_only, amount, status or fee mismatches): GET /ops/v1/reconciliations names the run, its report the rows');
+    for (const channel of props.reconciledChannels ?? []) {
+      const notRun = new cloudwatch.Alarm(this, `ReconciliationNotRun-${channel}`, {
+        metric: reconciliation('SampleCount', channel),
+        threshold: 1,
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        alarmDescription: `No reconciliation of ${channel} finished in a whole UTC day: its schedule, its function or the channel's bill is broken (see the ReconciliationDlq and the function's errors)`,
+      });
+      notRun.addAlarmAction(new actions.SnsAction(this.alarmTopic));
+      notRun.addOkAction(new actions.SnsAction(this.alarmTopic));
+      this.alarms.push(notRun);
+    }
+
     // --- dashboard ---
     const fnMetrics = (pick: (fn: lambda.IFunction) => cloudwatch.IMetric) => Object.values(props.functions).map(pick);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
@@ -255,6 +278,14 @@ export class Observability extends Construct {
         title: 'Ledger check: expired holds, negative guarded accounts, unbalanced (alarm at 1); open holds',
         left: [ledger(LEDGER_METRICS.expiredHolds), ledger(LEDGER_METRICS.negativeGuarded), ledger(LEDGER_METRICS.unbalanced)],
         right: [ledger(LEDGER_METRICS.pendingHolds)],
+        width: 24,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Reconciliation: discrepancies per run by channel (alarm at 1); runs per day',
+        left: (props.reconciledChannels ?? []).map((channel) => reconciliation('Maximum', channel)),
+        right: (props.reconciledChannels ?? []).map((channel) => reconciliation('SampleCount', channel)),
         width: 24,
       }),
     );

@@ -1,9 +1,10 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { settlementEntry, settlementSettings as settings } from '../definitions/settlement.js';
+import { scheduleDeadLetterQueue } from './dead-letter-queue.js';
 import { PlatformFunction } from './platform-function.js';
 import type { PaymentTable } from './table.js';
 
@@ -33,15 +34,11 @@ export class Settlement extends Construct {
       timeout: Duration.seconds(settings.timeoutSeconds),
     });
     props.table.grantReadWriteData(this.settlementFunction.role);
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: "This queue is itself the settlement schedule's dead-letter queue: a message in it is alarmed on, and the next run settles what the failed one left.",
-    });
+    this.deadLetterQueue = scheduleDeadLetterQueue(
+      this,
+      'DeadLetters',
+      "This queue is itself the settlement schedule's dead-letter queue: a message in it is alarmed on, and the next run settles what the failed one left.",
+    );
     this.schedule = new events.Rule(this, 'Schedule', {
       description: 'Runs settlement once a day: everything captured at least the settlement delay before it',
       schedule: events.Schedule.cron(settings.cron),

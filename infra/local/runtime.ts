@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setDeps } from '../../functions/services.js';
 import { setOpsDeps } from '../../functions/ops/compose.js';
-import { DynamoReconciliationStore } from '../../shared/adapters/dynamodb/reconciliation-store.js';
+import { reconciliationDeps } from '../../functions/reconciliation-deps.js';
 import { FileObjectStore } from '../../shared/adapters/local/file-object-store.js';
 import { DynamoAuditTrail } from '../../shared/adapters/dynamodb/audit-store.js';
 import { DynamoEventStore } from '../../shared/adapters/dynamodb/event-store.js';
@@ -166,13 +166,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       events: new DynamoEventStore(db, config.TABLE_NAME),
       merchants: new DynamoMerchantDirectory(db, config.TABLE_NAME),
       authenticate: bearerTokenAuthenticator(opsToken),
-      reconciliation: {
-        channels: deps.channels,
-        orders: deps.orders,
-        runs: new DynamoReconciliationStore(db, config.TABLE_NAME),
-        reports: new FileObjectStore(join(dataDir, 'reports')),
-        now: deps.now,
-      },
+      reconciliation: reconciliationDeps(deps, db, config.TABLE_NAME, new FileObjectStore(join(dataDir, 'reports'))),
     });
     notifications = await startLocalNotifications({ config, dynamoEndpoint, dataDir });
     const started = notifications;

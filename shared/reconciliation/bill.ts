@@ -6,13 +6,14 @@ import { basisPoints, fromDecimalString, isCurrency, toDecimalString, type Curre
  * the channel's decimal strings are converted at the parser, the channel's edge.
  */
 export interface BillLine {
-  readonly kind: 'payment' | 'refund';
-  /** Our attempt id (`pay_…`), the channel's merchant order number. */
+  readonly kind: BillKind;
+  /** Our attempt id (`pay_…`), the channel's merchant order number; for a payout or its return our payout id (`po_…`). */
   readonly paymentId: string;
   /** Our refund id (`rf_…`) for refund lines. */
   readonly refundId: string | null;
+  /** The channel's own id of the payment (of the payout, for payout lines). */
   readonly channelPaymentId: string | null;
-  /** The payment's or the refund's amount. */
+  /** The payment's or the refund's amount (the payout's, the amount returned). */
   readonly amount: number;
   /** What the channel charged us on this line (its 手续费). */
   readonly fee: number;
@@ -23,8 +24,24 @@ export interface BillLine {
   readonly at: string;
 }
 
+/**
+ * What a bill line reports: money taken (`payment`) and given back (`refund`) by a payment channel, money paid out
+ * (`payout`, 代付) by a bank's payout desk and paid back to us when the receiving bank refused it (`payout_return`,
+ * 退汇).
+ */
+export type BillKind = 'payment' | 'refund' | 'payout' | 'payout_return';
+
+/** The kinds a bill reports unless it says otherwise: a payment channel's trade bill. */
+export const TRADE_BILL_KINDS: readonly BillKind[] = ['payment', 'refund'];
+
 export interface ParsedBill {
   readonly lines: readonly BillLine[];
+  /**
+   * The kinds of item this file reports (default TRADE_BILL_KINDS): the platform's items of other kinds on the
+   * channel's day are not expected in it (the netbank payout statement carries payouts and returns, not the bank's
+   * collections).
+   */
+  readonly covers?: readonly BillKind[];
   /** The file's own totals (its summary rows), checked against the lines by the parser. */
   readonly totals: { readonly count: number; readonly amount: number; readonly refunds: number; readonly fees: number };
 }
@@ -51,6 +68,11 @@ export const CHANNEL_FEE_BPS: Readonly<Record<string, number>> = {
   netbank: 30,
   card_a: 180,
   card_b: 200,
+};
+
+/** What a bank payout desk charges us per transfer, in minor units (the contracted price, as data); a return costs nothing back. */
+export const CHANNEL_PAYOUT_FEE: Readonly<Record<string, number>> = {
+  netbank: 50,
 };
 
 /** A channel's fee on a payment, rounded half up to the minor unit as the channels do (四舍五入). */

@@ -1,15 +1,15 @@
-import { channelFee, type BillLine } from './bill.js';
+import { CHANNEL_PAYOUT_FEE, channelFee, type BillKind, type BillLine } from './bill.js';
 
 /** The platform's side of a bill line: an attempt or a refund as the platform recorded it. */
 export interface PlatformItem {
-  readonly kind: 'payment' | 'refund';
+  readonly kind: BillKind;
   readonly paymentId: string;
   readonly refundId: string | null;
   readonly orderId: string;
   readonly merchantId: string;
   readonly amount: number;
   readonly currency: string;
-  /** The attempt's or refund's platform status (SUCCEEDED, PROCESSING, FAILED, …). */
+  /** The attempt's, refund's or payout's platform status (SUCCEEDED, PROCESSING, FAILED, RETURNED, …). */
   readonly status: string;
   readonly createdAt: string;
   /** The channel day the platform filed it under (reconciliationIndex). */
@@ -37,7 +37,7 @@ export interface QueryEvidence {
 
 export interface ReconciliationRow {
   readonly class: ReconciliationClass;
-  readonly kind: 'payment' | 'refund';
+  readonly kind: BillKind;
   readonly paymentId: string;
   readonly refundId: string | null;
   readonly channelPaymentId: string | null;
@@ -62,13 +62,24 @@ export interface MatchLookups {
   /** The neighbouring days' bill lines, fetched only when an item is missing from this day's bill. */
   neighbourLines(): Promise<ReadonlyMap<string, { line: BillLine; day: string }>>;
   /** The channel's query of an unmatched item; undefined when the channel offers none. */
-  query(item: { kind: 'payment' | 'refund'; paymentId: string; refundId: string | null; channelPaymentId: string | null }): Promise<QueryEvidence | undefined>;
+  query(item: ItemRef): Promise<QueryEvidence | undefined>;
 }
 
-const lineKey = (item: { kind: string; paymentId: string; refundId: string | null }) =>
-  item.kind === 'payment' ? `payment#${item.paymentId}` : `refund#${item.refundId}`;
+/** An item as the channel's query names it. */
+export interface ItemRef {
+  readonly kind: BillKind;
+  readonly paymentId: string;
+  readonly refundId: string | null;
+  readonly channelPaymentId: string | null;
+}
 
-/** The keys bill lines and platform items meet on: a payment by our attempt id, a refund by our refund id. */
+const lineKey = (item: { kind: BillKind; paymentId: string; refundId: string | null }) =>
+  `${item.kind}#${item.kind === 'refund' ? item.refundId : item.paymentId}`;
+
+/**
+ * The keys bill lines and platform items meet on: a payment by our attempt id, a refund by our refund id, a payout
+ * and its return by our payout id (each under its kind: a payout and its return are two lines).
+ */
 export { lineKey as reconciliationKey };
 
 /**
@@ -106,7 +117,7 @@ export async function matchBill(input: {
     rows.push(compared.class === 'status_mismatch' ? { ...compared, channelQuery: (await input.lookups.query(lineRef(line))) ?? null } : compared);
   }
   for (const item of byKey.values()) {
-    if (item.status !== 'SUCCEEDED') continue;
+    if (!billable(item)) continue;
     const elsewhere = (await input.lookups.neighbourLines()).get(lineKey(item));
     if (elsewhere) {
       rows.push(row(input.channel, 'cross_day', elsewhere.line, item, { otherDay: elsewhere.day }));
@@ -118,9 +129,19 @@ export async function matchBill(input: {
   return rows;
 }
 
+/**
+ * Whether the channel should bill the platform's item: it succeeded (a payout paid and later returned was still paid
+ * on its day; its return is billed as a line of its own, on the day the money came back).
+ */
+function billable(item: PlatformItem): boolean {
+  if (item.kind === 'payout') return item.status === 'SUCCEEDED' || item.status === 'RETURNED';
+  if (item.kind === 'payout_return') return item.status === 'RETURNED';
+  return item.status === 'SUCCEEDED';
+}
+
 /** A line and its item: status first (an unpaid order billed as paid is the worst news), then amount, then fee. */
 function compare(channel: string, line: BillLine, item: PlatformItem): ReconciliationRow {
-  if (line.status !== 'succeeded' || item.status !== 'SUCCEEDED') {
+  if (line.status !== 'succeeded' || !billable(item)) {
     return row(channel, 'status_mismatch', line, item);
   }
   if (line.amount !== item.amount || line.currency !== item.currency) return row(channel, 'amount_mismatch', line, item);
@@ -128,12 +149,14 @@ function compare(channel: string, line: BillLine, item: PlatformItem): Reconcili
   return row(channel, 'matched', line, item);
 }
 
-/** The fee the contract says the channel may charge on a line: its rate on payments, nothing on refunds. */
+/** The fee the contract says the channel may charge on a line: its rate on payments, its price per payout, nothing back. */
 function expectedFee(channel: string, line: BillLine): number {
-  return line.kind === 'payment' ? channelFee(channel, line.amount) : 0;
+  if (line.kind === 'payment') return channelFee(channel, line.amount);
+  if (line.kind === 'payout') return CHANNEL_PAYOUT_FEE[channel] ?? 0;
+  return 0;
 }
 
-function lineRef(line: BillLine) {
+function lineRef(line: BillLine): ItemRef {
   return { kind: line.kind, paymentId: line.paymentId, refundId: line.refundId, channelPaymentId: line.channelPaymentId };
 }
 

@@ -1,18 +1,22 @@
 import type { ChannelAdapter } from '../ports/channel-flows.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { OrderStore } from '../ports/stores.js';
-import { attemptItem, refundItem, type DynamoReconciliationStore } from '../adapters/dynamodb/reconciliation-store.js';
+import type { DynamoPayoutStore } from '../adapters/dynamodb/payout-store.js';
+import { attemptItem, payoutItem, payoutReturnItem, refundItem, type DynamoReconciliationStore } from '../adapters/dynamodb/reconciliation-store.js';
+import { payoutChannelOf } from '../channels/netbank/payout-client.js';
 import { NotFoundError, ServiceUnavailableError, ValidationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { logger } from '../logger.js';
 import { recordReconciliation } from '../metrics.js';
-import { channelDay, isCalendarDate, neighbourDay, type BillLine, type ParsedBill } from '../reconciliation/bill.js';
-import { matchBill, reconciliationKey, type MatchLookups, type PlatformItem, type QueryEvidence } from '../reconciliation/match.js';
+import { channelDay, isCalendarDate, neighbourDay, TRADE_BILL_KINDS, type BillLine, type ParsedBill } from '../reconciliation/bill.js';
+import { matchBill, reconciliationKey, type ItemRef, type MatchLookups, type PlatformItem, type QueryEvidence } from '../reconciliation/match.js';
 import { countRows, discrepancyCount, reportKey, type ReconciliationReport, type ReconciliationSummary } from '../reconciliation/report.js';
 
 export interface ReconciliationDeps {
   readonly channels: ReadonlyMap<string, ChannelAdapter>;
   readonly orders: Pick<OrderStore, 'findAttempt' | 'getAttempt' | 'getRefund'>;
+  /** A payout line's item (the netbank payout statement), by our payout id. */
+  readonly payouts: Pick<DynamoPayoutStore, 'get'>;
   readonly runs: Pick<DynamoReconciliationStore, 'platformDay' | 'saveRun' | 'getRun' | 'listRuns'>;
   readonly reports: ObjectStore;
   readonly now: () => number;
@@ -32,7 +36,9 @@ export async function runReconciliation(deps: ReconciliationDeps, input: { reado
     throw new ValidationError('parameter_invalid', 'date must be a YYYY-MM-DD day of the channel that has begun.', 'date');
   }
   const bill = await fetchBill(channel, input.date);
-  const platform = await deps.runs.platformDay(input.channel, input.date);
+  // Only the kinds this bill reports are expected in it (a payout statement does not carry the bank's collections).
+  const covers = bill.covers ?? TRADE_BILL_KINDS;
+  const platform = (await deps.runs.platformDay(input.channel, input.date)).filter((item) => covers.includes(item.kind));
   const rows = await matchBill({ channel: input.channel, date: input.date, lines: bill.lines, platform, lookups: lookups(deps, channel, input.date, today) });
   const createdAt = new Date(deps.now()).toISOString();
   // The report's id: the platform's time-sortable id alphabet under a prefix of its own.
@@ -97,12 +103,20 @@ function lookups(deps: ReconciliationDeps, channel: ChannelAdapter & Required<Pi
   return {
     findPlatform: (line) => findPlatform(deps, channel.id, line),
     neighbourLines: () => (neighbours ??= neighbourLines(channel, [neighbourDay(date, -1), neighbourDay(date, 1)].filter((d) => d <= today))),
-    query: (item) => queryChannel(channel, item),
+    query: (item) => queryChannel(deps, channel, item),
   };
 }
 
 /** A bill line's platform item through its pointers (the channel's payment id, then our attempt id; a refund's id). */
 async function findPlatform(deps: ReconciliationDeps, channel: string, line: BillLine): Promise<PlatformItem | undefined> {
+  if (line.kind === 'payout' || line.kind === 'payout_return') {
+    const payout = /^po_[0-9a-z]{26}$/.test(line.paymentId) ? await deps.payouts.get(line.paymentId) : undefined;
+    if (!payout || payout.channel !== channel) return undefined;
+    if (line.kind === 'payout') return payoutItem(payout);
+    if (payout.status === 'RETURNED') return payoutReturnItem(payout);
+    // A return the platform never recorded: the payout, compared on the line's own day (a status mismatch, not cross-day).
+    return { ...payoutItem(payout), kind: 'payout_return', day: line.at ? channelDay(channel, line.at) : payoutItem(payout).day };
+  }
   if (line.kind === 'refund') {
     const refund = line.refundId ? await deps.orders.getRefund(line.refundId) : undefined;
     return refund && refund.channel === channel ? refundItem(refund) : undefined;
@@ -128,11 +142,14 @@ async function neighbourLines(channel: Required<Pick<ChannelAdapter, 'fetchBill'
 }
 
 /** Auto-resolution's question to the channel; its answer goes into the row, an error leaves the row as it was. */
-async function queryChannel(
-  channel: ChannelAdapter,
-  item: { kind: 'payment' | 'refund'; paymentId: string; refundId: string | null; channelPaymentId: string | null },
-): Promise<QueryEvidence | undefined> {
+async function queryChannel(deps: ReconciliationDeps, channel: ChannelAdapter, item: ItemRef): Promise<QueryEvidence | undefined> {
   try {
+    if (item.kind === 'payout' || item.kind === 'payout_return') {
+      const desk = payoutChannelOf(deps.channels);
+      if (!desk || desk.id !== channel.id) return undefined;
+      const report = await desk.query(item.paymentId);
+      return { status: report ? report.status.toLowerCase() : 'not_found' };
+    }
     if (item.kind === 'payment' && channel.queryPayment) {
       const state = await channel.queryPayment({ paymentId: item.paymentId, channelPaymentId: item.channelPaymentId });
       return { status: state.status, ...(state.amount !== undefined ? { amount: state.amount } : {}) };

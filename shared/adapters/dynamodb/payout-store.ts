@@ -4,6 +4,8 @@ import type { AvailableSnapshot, LedgerWrite, LedgerWriteFailure } from '../../l
 import type { DomainEvent } from '../../ports/stores.js';
 import { cancellationReasons, withConflictRetry } from './client.js';
 import { indexKeys, keys } from './keys.js';
+import { reconciliationShard } from './reconciliation-index.js';
+import { PAYOUT_RECONCILIATION_ENTITY, payoutItem, payoutReturnItem } from './reconciliation-store.js';
 import { ledgerWriteItems } from './ledger-items.js';
 import { DynamoLedgerStore } from './ledger-store.js';
 import { ValidationError } from '../../domain/errors.js';
@@ -72,6 +74,7 @@ export class DynamoPayoutStore {
         },
       },
       ...ledgerWriteItems(this.tableName, reservation).map(({ item, tag }) => ({ item, tag: ledgerTag(tag) })),
+      ...this.reconciliationEntries(payout),
     ]);
   }
 
@@ -92,6 +95,7 @@ export class DynamoPayoutStore {
       },
       ...ledger.flatMap((write) => ledgerWriteItems(this.tableName, write).map(({ item, tag }) => ({ item, tag: ledgerTag(tag) }))),
       ...(event ? [{ tag: 'other' as const, item: outboxEventItem(this.tableName, event) }] : []),
+      ...this.reconciliationEntries(after),
     ]);
   }
 
@@ -126,6 +130,32 @@ export class DynamoPayoutStore {
       GSI2SK: indexKeys.timeSortKey(payout.createdAt, payout.id),
       ...payout,
     };
+  }
+
+  /**
+   * The payout on its channel's business day for reconciliation (docs/decisions.md, 189): the payout's own item is
+   * already on two indexes (by merchant, by status), so a small entry beside it (same partition) carries the
+   * reconciliation index, rewritten with every write of the payout so its status is current; a RETURNED payout gets a
+   * second entry on the day of its return. Written in the payout's own transaction: never out of step with it.
+   */
+  private reconciliationEntries(payout: Payout): { tag: 'other'; item: TxItem }[] {
+    const entries = [payoutItem(payout), ...(payout.status === 'RETURNED' ? [payoutReturnItem(payout)] : [])];
+    return entries.map((entry) => ({
+      tag: 'other' as const,
+      item: {
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            PK: payoutKeys.payout(payout.id).PK,
+            SK: `RECONCILIATION#${entry.kind}`,
+            entity: PAYOUT_RECONCILIATION_ENTITY,
+            GSI1PK: indexKeys.reconciliation(payout.channel, entry.day, reconciliationShard(payout.id)),
+            GSI1SK: indexKeys.timeSortKey(entry.createdAt, payout.id),
+            ...entry,
+          },
+        },
+      },
+    }));
   }
 
   private async transact(items: { tag: Exclude<PayoutWriteOutcome, { committed: true }>['failed']; item: TxItem }[]): Promise<PayoutWriteOutcome> {

@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Attempt } from '../../domain/attempt.js';
 import type { Refund } from '../../domain/order.js';
+import type { Payout } from '../../domain/payout.js';
 import { channelDay } from '../../reconciliation/bill.js';
 import type { PlatformItem } from '../../reconciliation/match.js';
 import type { ReconciliationSummary } from '../../reconciliation/report.js';
@@ -29,6 +30,7 @@ export class DynamoReconciliationStore {
     return shards.flat().flatMap((item) => {
       if (item.entity === 'Attempt') return [attemptItem(item as unknown as Attempt)];
       if (item.entity === 'Refund') return [refundItem(item as unknown as Refund)];
+      if (item.entity === PAYOUT_RECONCILIATION_ENTITY) return [toPlatformItem(item)];
       return [];
     });
   }
@@ -77,6 +79,14 @@ export class DynamoReconciliationStore {
   }
 }
 
+/** The entity of a payout's reconciliation entries (payout-store.ts writes them with the payout). */
+export const PAYOUT_RECONCILIATION_ENTITY = 'PayoutReconciliation';
+
+function toPlatformItem(item: Item): PlatformItem {
+  const { kind, paymentId, refundId, orderId, merchantId, amount, currency, status, createdAt, day } = item as unknown as PlatformItem;
+  return { kind, paymentId, refundId, orderId, merchantId, amount, currency, status, createdAt, day };
+}
+
 function toSummary(item: Item): ReconciliationSummary {
   const { PK: _pk, SK: _sk, GSI1PK: _g, GSI1SK: _s, entity: _e, ...summary } = item;
   return summary as unknown as ReconciliationSummary;
@@ -97,4 +107,21 @@ export function refundItem(refund: Refund): PlatformItem {
     amount: refund.amount, currency: refund.currency, status: refund.status, createdAt: refund.createdAt,
     day: channelDay(refund.channel, refund.createdAt),
   };
+}
+
+/**
+ * A payout as reconciliation compares it: the transfer on the day the platform created it. Its `orderId` is the
+ * payout id (a payout has no order; the row still names what an operator opens).
+ */
+export function payoutItem(payout: Payout): PlatformItem {
+  return {
+    kind: 'payout', paymentId: payout.id, refundId: null, orderId: payout.id, merchantId: payout.merchantId,
+    amount: payout.amount, currency: payout.currency, status: payout.status, createdAt: payout.createdAt,
+    day: channelDay(payout.channel, payout.createdAt),
+  };
+}
+
+/** A RETURNED payout's return: the money back, on the day the platform recorded the return (the payout's last write). */
+export function payoutReturnItem(payout: Payout): PlatformItem {
+  return { ...payoutItem(payout), kind: 'payout_return', createdAt: payout.updatedAt, day: channelDay(payout.channel, payout.updatedAt) };
 }

@@ -15,6 +15,8 @@ import {
 } from '../../ports/channel-flows.js';
 import { ChannelRejectedError, ChannelTimeoutError } from '../../ports/payment-channel.js';
 import { channelExchange } from '../channel-http.js';
+import type { ParsedBill } from '../../reconciliation/bill.js';
+import { parseNetbankBill } from './bill-parser.js';
 import type { NetbankCredentials } from './credentials.js';
 import { NETBANK_HEADERS, netbankHeaderRecord, signNetbankMessage, verifyNetbankMessage } from './signature.js';
 import { toCreateBody, toPaymentState, toRefundBody, toRefundState } from './transformers.js';
@@ -96,6 +98,21 @@ export class NetbankAdapter implements ChannelAdapter {
     if (answer.code === 'REFUND_NOT_FOUND') return { status: 'not_found', refundId: request.refundId, channelRefundId: null };
     if (answer.code !== 'SUCCESS') throw new ChannelRejectedError(this.id, answer.code);
     return toRefundState(this.read(netbankRefundStateSchema, answer));
+  }
+
+  /**
+   * The payout desk's statement of one Beijing-time day (bill-format.ts), downloaded under the merchant number like
+   * the card acquirers' report: a statement file carries no answer signature (a download, not an API answer); its
+   * trailer guards its integrity.
+   */
+  async fetchBill(request: { readonly date: string }): Promise<ParsedBill> {
+    const answer = await channelExchange(this.id, this.fetchImpl, `${this.options.baseUrl.replace(/\/$/, '')}/bills/${encodeURIComponent(request.date)}`, {
+      method: 'GET',
+      headers: { [NETBANK_HEADERS.merchant]: this.options.credentials.merchantNo, accept: 'text/plain' },
+      timeoutMs: this.options.timeoutMs ?? 10_000,
+    });
+    if (answer.status !== 200) throw new ChannelTimeoutError(this.id);
+    return parseNetbankBill(this.id, answer.body);
   }
 
   async parseCallback(request: CallbackRequest): Promise<VerifiedCallback> {

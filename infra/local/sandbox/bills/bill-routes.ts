@@ -3,8 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isCalendarDate } from '../../../../shared/reconciliation/bill.js';
 import { parseJsonBody, readRequestBody, sendText } from '../http-io.js';
 import type { SandboxStore } from '../sandbox-store.js';
-import { renderAlipayBill, renderCardReport, renderUnionpayBill, renderWechatTradebill, type BillRenderer } from './formats.js';
-import { alipayLines, cardAcquirerLines, unionpayLines, wechatPayLines, type ChannelDayLines } from './records.js';
+import { renderAlipayBill, renderCardReport, renderNetbankStatement, renderUnionpayBill, renderWechatTradebill, type BillRenderer } from './formats.js';
+import { alipayLines, cardAcquirerLines, netbankPayoutLines, unionpayLines, wechatPayLines, type ChannelDayLines } from './records.js';
 import { addTamper, applyTampers, TAMPER_KINDS, type TamperKind } from './tamper.js';
 
 /** How a channel publishes its day: its records read as lines, rendered in its own format. */
@@ -20,6 +20,8 @@ export const BILL_SOURCES: Readonly<Record<string, BillSource>> = {
   unionpay: { lines: unionpayLines, render: renderUnionpayBill },
   card_a: { lines: cardAcquirerLines, render: renderCardReport },
   card_b: { lines: cardAcquirerLines, render: renderCardReport },
+  // The bank's payout statement (payouts and returns): its collections are not in the sandbox's statement.
+  netbank: { lines: netbankPayoutLines, render: renderNetbankStatement },
 };
 
 const BILL_PATH = /^\/bills\/([^/?]+)(\/tamper)?(?:\?.*)?$/;
@@ -63,7 +65,7 @@ export async function handleBillPath(
   }
   if (req.method !== 'GET') return json(res, 405, { code: 'METHOD_NOT_ALLOWED', message: 'GET' }), true;
   const lines = await applyTampers(input.store, input.channel, date, await source.lines(input.store, input.channel, date));
-  const rendered = source.render(input.channel, lines, input.context);
+  const rendered = source.render(input.channel, lines, { ...input.context, date });
   if (apply) {
     const downloadUrl = `http://${req.headers.host}/sandbox/channels/${input.channel}/v3/billdownload/file?token=${Buffer.from(date).toString('base64url')}`;
     const hash = createHash('sha1').update(rendered.body, 'utf8').digest('hex');

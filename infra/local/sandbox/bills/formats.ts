@@ -2,10 +2,21 @@ import { ALIPAY_BILL_COLUMNS, ALIPAY_BILL_LIST_END, ALIPAY_BILL_LIST_START, ALIP
 import { UNIONPAY_BILL_FIELDS, UNIONPAY_CURRENCIES, type UnionpayBillField } from '../../../../shared/channels/unionpay/bill-format.js';
 import { CARD_REPORT_COLUMNS, CARD_REPORT_TRAILER } from '../../../../shared/channels/card-acquirer/bill-format.js';
 import { TRADEBILL_COLUMNS, TRADEBILL_SUMMARY_COLUMNS, type TradebillColumn } from '../../../../shared/channels/wechat-pay/bill-format.js';
+import {
+  NETBANK_BILL_DETAIL_FIELDS,
+  NETBANK_BILL_HEADER,
+  NETBANK_BILL_SEPARATOR,
+  NETBANK_BILL_TYPES,
+  type NetbankBillDetailField,
+} from '../../../../shared/channels/netbank/bill-format.js';
 import { billDecimal, CHANNEL_FEE_BPS, channelLocalTime, type BillLine } from '../../../../shared/reconciliation/bill.js';
 
 /** A channel's bill file from its day's lines: the body and its content type. */
-export type BillRenderer = (channel: string, lines: readonly BillLine[], context: { readonly mchId?: string; readonly appId?: string }) => {
+export type BillRenderer = (
+  channel: string,
+  lines: readonly BillLine[],
+  context: { readonly mchId?: string; readonly appId?: string; readonly date?: string },
+) => {
   readonly contentType: string;
   readonly body: string;
 };
@@ -104,4 +115,24 @@ export const renderUnionpayBill: BillRenderer = (channel, lines) => {
     return UNIONPAY_BILL_FIELDS.map((f) => values[f.name].slice(0, f.width).padEnd(f.width, ' ')).join(' ');
   });
   return { contentType: 'text/plain; charset=utf-8', body: rows.map((r) => `${r}\r\n`).join('') };
+};
+
+/** The netbank payout statement (shared/channels/netbank/bill-format.ts): header, PAYOUT and RETURN records, trailer. */
+export const renderNetbankStatement: BillRenderer = (channel, lines, context) => {
+  const kinds = (kind: BillLine['kind']) => lines.filter((l) => l.kind === kind);
+  const details = lines.map((line, i) => {
+    const values: Record<NetbankBillDetailField, string> = {
+      record: 'D', seq: String(i + 1).padStart(6, '0'), type: line.kind === 'payout_return' ? NETBANK_BILL_TYPES.payout_return : NETBANK_BILL_TYPES.payout,
+      payoutNo: line.paymentId, bankPayoutId: line.channelPaymentId ?? '', bookedAt: channelLocalTime(channel, line.at).replace(/[- :]/g, ''),
+      currency: line.currency, amount: billDecimal(line.amount, line.currency), fee: billDecimal(line.fee, line.currency),
+      status: line.status === 'succeeded' ? 'SUCCESS' : line.status === 'processing' ? 'PROCESSING' : 'FAILED',
+    };
+    return NETBANK_BILL_DETAIL_FIELDS.map((field) => values[field]).join(NETBANK_BILL_SEPARATOR);
+  });
+  const trailer = [
+    'T', lines.length, kinds('payout').length, sum(kinds('payout').map((l) => l.amount)), kinds('payout_return').length,
+    sum(kinds('payout_return').map((l) => l.amount)), sum(lines.map((l) => l.fee)),
+  ].join(NETBANK_BILL_SEPARATOR);
+  const header = [...NETBANK_BILL_HEADER, context.mchId ?? '', (context.date ?? '').replaceAll('-', '')].join(NETBANK_BILL_SEPARATOR);
+  return { contentType: 'text/plain; charset=utf-8', body: `${[header, ...details, trailer].join('\r\n')}\r\n` };
 };

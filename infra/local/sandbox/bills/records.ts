@@ -1,9 +1,10 @@
 import { UNIONPAY_CURRENCIES } from '../../../../shared/channels/unionpay/bill-format.js';
-import { channelDay, channelFee, fromChannelLocalTime } from '../../../../shared/reconciliation/bill.js';
+import { CHANNEL_PAYOUT_FEE, channelDay, channelFee, fromChannelLocalTime } from '../../../../shared/reconciliation/bill.js';
 import type { BillLine } from '../../../../shared/reconciliation/bill.js';
 import type { ActivityEntry, PaymentRecord } from '../card-acquirer/acquirer.js';
 import type { Trade as AlipayTrade } from '../alipay/trades.js';
 import type { SandboxStore } from '../sandbox-store.js';
+import type { PayoutRecord as NetbankPayoutRecord } from '../netbank/payout-desk.js';
 import type { TxnRecord as UnionpayTxn } from '../unionpay/unionpay-emulator.js';
 import type { SandboxRefund, SandboxTrade } from '../wechat-pay/records.js';
 
@@ -109,6 +110,22 @@ export const unionpayLines: ChannelDayLines = async (store, channel, date) => {
     } else if (t.txnType === '04') {
       lines.push({ kind: 'refund', paymentId: orderOf.get(t.origQryId ?? '') ?? '', refundId: t.orderId, channelPaymentId: t.queryId, amount: t.amount, fee: 0, currency, status: 'succeeded', at });
     }
+  }
+  return sortByTime(lines.filter(onDay(channel, date)));
+};
+
+/**
+ * The netbank payout desk: each transfer it paid (at its completion time, once that has come) and each that came back
+ * (at its return time): the bank's clock decides, as its statement would. Failed transfers moved no money: not billed.
+ */
+export const netbankPayoutLines: ChannelDayLines = async (store, channel, date) => {
+  const nowMs = Date.now();
+  const lines: BillLine[] = [];
+  for (const { value: p } of await store.list<NetbankPayoutRecord>(channel, 'payout#')) {
+    if (p.outcome !== 'SUCCEEDED' || Date.parse(p.completesAt) > nowMs) continue;
+    const line = { paymentId: p.payoutNo, refundId: null, channelPaymentId: p.bankPayoutId, amount: p.amount, currency: p.currency, status: 'succeeded' as const };
+    lines.push({ ...line, kind: 'payout', fee: CHANNEL_PAYOUT_FEE[channel] ?? 0, at: p.completesAt });
+    if (p.returnsAt && Date.parse(p.returnsAt) <= nowMs) lines.push({ ...line, kind: 'payout_return', fee: 0, at: p.returnsAt });
   }
   return sortByTime(lines.filter(onDay(channel, date)));
 };

@@ -26,21 +26,23 @@ export async function addTamper(store: SandboxStore, channel: string, date: stri
 }
 
 /**
- * The n-th tamper (other than `extra`) acts on the day's n-th payment line in time order, so several tampers of one
- * day each hit their own line: `drop` removes it, `amount` bills one minor unit more, `fee` charges one minor unit
- * more fee, `status` bills it as not succeeded. `extra` adds a payment the platform never made.
+ * The n-th tamper (other than `extra`) acts on the day's n-th payment line in time order (payout line, on the bank's
+ * payout statement), so several tampers of one day each hit their own line: `drop` removes it, `amount` bills one
+ * minor unit more, `fee` charges one minor unit more fee, `status` bills it as not succeeded. `extra` adds a payment
+ * (a payout) the platform never made.
  */
 export async function applyTampers(store: SandboxStore, channel: string, date: string, lines: readonly BillLine[]): Promise<BillLine[]> {
   const kinds = (await store.get<TamperRecord>(channel, key(date)))?.value.kinds ?? [];
-  const targets = lines.filter((l) => l.kind === 'payment');
+  const targets = lines.filter((l) => l.kind === 'payment' || l.kind === 'payout');
   const changed = new Map<BillLine, BillLine | null>();
   const extras: BillLine[] = [];
   let next = 0;
   for (const { kind, extraId } of kinds) {
     if (kind === 'extra') {
       const template = targets[0] ?? lines[0];
+      const payout = template?.kind === 'payout' || template?.kind === 'payout_return';
       extras.push({
-        kind: 'payment', paymentId: extraId, refundId: null, channelPaymentId: `x${extraId.slice(5)}`, amount: 1000,
+        kind: payout ? 'payout' : 'payment', paymentId: payout ? `po_x${extraId.slice(5)}` : extraId, refundId: null, channelPaymentId: `x${extraId.slice(5)}`, amount: 1000,
         fee: 0, currency: template?.currency ?? 'CNY', status: 'succeeded', at: template?.at ?? `${date}T04:00:00.000Z`,
       });
       continue;

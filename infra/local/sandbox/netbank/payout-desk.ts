@@ -20,7 +20,7 @@ export function sandboxPayoutBehaviour(accountNumber: string): { outcome: 'SUCCE
   return { outcome: last4 === '0002' ? 'FAILED' : 'SUCCEEDED', silent: last4 === '0003', returns: last4 === '0004' };
 }
 
-interface PayoutRecord {
+export interface PayoutRecord {
   readonly merchantNo: string;
   readonly payoutNo: string;
   readonly bankPayoutId: string;
