@@ -7,6 +7,7 @@
  *   (e) what an idle `npm start` costs in CPU (bench/idle.ts);
  *   (f) ledger commits for one merchant, balance sharded vs one item (bench/ledger.ts);
  *   (g) one reconciliation of a 100,000-line bill: parse and match time, peak memory (bench/reconciliation.ts);
+ *   (h) one merchant's statement of a day of 100,000 movements: rows/s, heap and RSS (bench/statements.ts);
  * then checks (b) against the bound (a) and (c) imply. Prints a table, writes bench/results.json, exits 0 whatever
  * the checks say: it is a report, not a test.
  */
@@ -25,6 +26,7 @@ import { benchBundles } from './bundles.js';
 import { DEFAULT_IDLE_POLL_MAX_MS, measureIdleCpu, renderIdle } from './idle.js';
 import { benchLedger, renderLedger } from './ledger.js';
 import { benchReconciliation, renderReconciliationBench } from './reconciliation.js';
+import { benchStatements, renderStatementBench } from './statements.js';
 import { benchRawDynamoDb, type RawThroughput } from './raw-dynamodb.js';
 import { computeTargets, renderReport, TRANSACT_WRITE, type BenchResults } from './report.js';
 import { DynamoRequestCounter } from './request-counter.js';
@@ -169,11 +171,13 @@ async function main(): Promise<void> {
     const ledger = await benchLedger(log);
     // Its peak memory here is the whole run's; `npm run bench:reconciliation` alone gives the reconciliation's own.
     const reconciliation = await benchReconciliation(log);
+    const statements = await benchStatements(log);
     process.stdout.write(renderReport(results));
     process.stdout.write(`\n${renderIdle([idle])}`);
     process.stdout.write(`\n${renderLedger(ledger)}`);
     process.stdout.write(`\n${renderReconciliationBench(reconciliation)}`);
-    writeFileSync(RESULTS_FILE, `${JSON.stringify({ ...results, idle, ledger, reconciliation }, null, 2)}\n`);
+    process.stdout.write(`\n${renderStatementBench(statements)}`);
+    writeFileSync(RESULTS_FILE, `${JSON.stringify({ ...results, idle, ledger, reconciliation, statements }, null, 2)}\n`);
     log(`wrote ${RESULTS_FILE}`);
   } finally {
     await runtime?.stop();

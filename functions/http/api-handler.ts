@@ -273,34 +273,79 @@ export interface ApiHandlerOptions {
  */
 export function apiHandler(actions: Actions, options: ApiHandlerOptions = {}) {
   const channelRoutes = new Set(options.channelRoutes);
-  const core = middy<APIGatewayProxyEvent, HttpResponse, Error, ApiContext>(async (event: APIGatewayProxyEvent, context: ApiContext) => {
+  const core = apiStack(async (event: APIGatewayProxyEvent, context: ApiContext) => {
     const routeKey = `${event.httpMethod} ${event.resource}`;
     const action = actions[routeKey];
     if (!action) throw new NotFoundError('route');
-    const result = await action({
-      body: context.parsedBody,
-      pathParameters: (event.pathParameters ?? {}) as Record<string, string>,
-      query: (event.queryStringParameters ?? {}) as Record<string, string>,
-      merchant: context.merchant!,
-      deps: channelRoutes.has(routeKey) ? await getChannelDeps() : getDeps(),
-      requestId: context.requestId,
-      nonceGuard: context.nonceGuard,
-    });
+    const result = await action(actionInput(event, context, channelRoutes.has(routeKey) ? await getChannelDeps() : getDeps()));
     return jsonResponse(result.statusCode, result.body, result.headers);
-  })
+  }, options);
+  return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => (await withRequestContext(event, context, core)).response;
+}
+
+/** What a streamed route answers: status and headers first, then a body produced while it is being sent. */
+export interface StreamedResponse {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  readonly body: AsyncIterable<string>;
+}
+
+export type StreamAction = (input: ActionInput) => Promise<StreamedResponse>;
+
+/**
+ * A route whose body is streamed (a statement: docs/decisions.md, entry 180), behind the same stack as every other
+ * route: the request is authenticated and validated, and any error answered as JSON, before the first byte of the
+ * body is produced. The transport (Lambda response streaming, or the local gateway) writes the body as it comes.
+ */
+export function apiStreamHandler(action: StreamAction) {
+  const bodies = new WeakMap<ApiContext, AsyncIterable<string>>();
+  const core = apiStack(async (event: APIGatewayProxyEvent, context: ApiContext) => {
+    const result = await action(actionInput(event, context, getDeps()));
+    bodies.set(context, result.body);
+    return { statusCode: result.statusCode, headers: result.headers, body: '' };
+  }, {});
+  return async (event: APIGatewayProxyEvent, context: Context): Promise<StreamedResponse> => {
+    const { response, apiContext } = await withRequestContext(event, context, core);
+    const body = bodies.get(apiContext);
+    // A middleware may have turned the answer into an error after the action ran (a replayed nonce): its JSON stands.
+    if (body && response.statusCode < 400) return { statusCode: response.statusCode, headers: response.headers, body };
+    return { statusCode: response.statusCode, headers: response.headers, body: textOnce(response.body) };
+  };
+}
+
+async function* textOnce(text: string): AsyncGenerator<string> {
+  yield text;
+}
+
+type Core = (event: APIGatewayProxyEvent, context: ApiContext) => Promise<HttpResponse>;
+
+function apiStack(core: Core, options: ApiHandlerOptions) {
+  return middy<APIGatewayProxyEvent, HttpResponse, Error, ApiContext>(core)
     .use(errorMapper)
     .use(bodyParser)
     .use(signatureAuth(new Set(options.nonceWithFirstWrite)))
     .use(idempotency);
+}
 
-  return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
-    const requestId = event.requestContext?.requestId || context.awsRequestId;
-    const apiContext = Object.assign(context, { requestId, rawBody: '', parsedBody: undefined }) as ApiContext;
-    // Every log line of this request carries its ids (and the order's, when the path names one).
-    const orderId = event.pathParameters?.id?.startsWith('ord_') ? event.pathParameters.id : undefined;
-    const response = await withLogContext({ requestId, route: `${event.httpMethod} ${event.resource}`, ...(orderId ? { orderId } : {}) }, () =>
-      core(event, apiContext),
-    );
-    return { ...response, headers: { ...response.headers, 'X-Request-Id': requestId } };
+function actionInput(event: APIGatewayProxyEvent, context: ApiContext, deps: Deps): ActionInput {
+  return {
+    body: context.parsedBody,
+    pathParameters: (event.pathParameters ?? {}) as Record<string, string>,
+    query: (event.queryStringParameters ?? {}) as Record<string, string>,
+    merchant: context.merchant!,
+    deps,
+    requestId: context.requestId,
+    nonceGuard: context.nonceGuard,
   };
+}
+
+async function withRequestContext(event: APIGatewayProxyEvent, context: Context, core: Core): Promise<{ response: HttpResponse; apiContext: ApiContext }> {
+  const requestId = event.requestContext?.requestId || context.awsRequestId;
+  const apiContext = Object.assign(context, { requestId, rawBody: '', parsedBody: undefined }) as ApiContext;
+  // Every log line of this request carries its ids (and the order's, when the path names one).
+  const orderId = event.pathParameters?.id?.startsWith('ord_') ? event.pathParameters.id : undefined;
+  const response = await withLogContext({ requestId, route: `${event.httpMethod} ${event.resource}`, ...(orderId ? { orderId } : {}) }, () =>
+    core(event, apiContext),
+  );
+  return { response: { ...response, headers: { ...response.headers, 'X-Request-Id': requestId } }, apiContext };
 }

@@ -100,8 +100,10 @@ export class PaymentApi extends Construct {
       if (!integration) {
         integration = new apigw.LambdaIntegration(props.handlers[route.handler], {
           proxy: true,
-          // Just under API Gateway's 29 s: the function's own timeout is lower, this is the backstop.
+          // Just under API Gateway's 29 s: the function's own timeout is lower, this is the backstop. On a streamed
+          // route it bounds the time to the first byte; the body may then flow for up to 15 minutes (decisions, 180).
           timeout: Duration.seconds(29),
+          ...(route.stream ? { responseTransferMode: apigw.ResponseTransferMode.STREAM } : {}),
         });
         integrations.set(route.handler, integration);
       }

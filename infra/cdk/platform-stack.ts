@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
@@ -37,7 +37,7 @@ export interface PaymentPlatformStackProps extends StackProps {
  * calls payment channels, so it gets CHANNEL_BASE_URLS and opens the channels' sealed credentials (a signed function
  * with the merchant-secret grant already may; an unsigned one gets the channel-credentials grant alone).
  */
-const API_ACCESS: Readonly<Record<ApiFunctionName, { seal?: boolean; fingerprint?: boolean; startPay?: boolean; timers?: boolean; notify?: boolean; unsigned?: boolean; channels?: boolean }>> = {
+const API_ACCESS: Readonly<Record<ApiFunctionName, { seal?: boolean; fingerprint?: boolean; startPay?: boolean; timers?: boolean; notify?: boolean; unsigned?: boolean; channels?: boolean; timeoutSeconds?: number }>> = {
   order: { timers: true, channels: true }, // sets each order's expiry timer; a close ends the payment at its channel
   pay: { seal: true, fingerprint: true, startPay: true, timers: true, channels: true }, // seals the card, fingerprints it, runs the workflow, sets the janitor's query; confirm calls the channel
   refund: { timers: true, channels: true }, // refunds at the channel; sets the janitor's query of a refund left PROCESSING
@@ -46,6 +46,9 @@ const API_ACCESS: Readonly<Record<ApiFunctionName, { seal?: boolean; fingerprint
   checkout: { unsigned: true, channels: true, timers: true }, // payers' pages: no merchant secret to open; the OTP form confirms at the channel (a payment's query, a given-up signing's revocation)
   callbacks: { unsigned: true, channels: true, timers: true }, // channels' callbacks: opens only the channel credentials; refunds late successes; a payout notice removes the payout's query timer
   customers: {}, // customers and their balances' movements: the table only, never a channel
+  // A day's statement, streamed as the ledger index is read: a million rows is ~130 MB at API Gateway's 2 MB/s past
+  // the first 10 MB, so minutes, not the 10 s of a buffered answer (decisions, entry 180). Reads the table only.
+  statements: { timeoutSeconds: 300 },
   ops: { unsigned: true }, // the operations API: IAM-authorized by API Gateway, no merchant secret; reads the table, appends its audit trail
   payouts: { seal: true, fingerprint: true, channels: true, timers: true }, // seals the account number, digests the terms (keyed), sends the transfer to the bank, sets the payout's query before the send
   agreements: { fingerprint: true, channels: true, timers: true }, // fingerprints the card for the blocklist; signs (tokenizes), confirms and revokes agreements at the card acquirers; sets the retry of a revocation the channel has not confirmed
@@ -98,6 +101,7 @@ export class PaymentPlatformStack extends Stack {
       const fn = new PlatformFunction(this, `Api-${name}`, {
         entry,
         description: name === 'ops' ? 'Operations API (IAM-authorized)' : access.unsigned ? `Public pages: ${name}` : `Merchant API: ${name}`,
+        ...(access.timeoutSeconds ? { timeout: Duration.seconds(access.timeoutSeconds) } : {}),
         environment: {
           ...environment,
           ...(access.startPay ? { PAY_WORKFLOW_ARN: this.payWorkflow.stateMachine.stateMachineArn } : {}),
@@ -134,6 +138,7 @@ export class PaymentPlatformStack extends Stack {
         agreements: apiFunctions.agreements.fn,
         payouts: apiFunctions.payouts.fn,
         ops: apiFunctions.ops.fn,
+        statements: apiFunctions.statements.fn,
       },
       domain: props.domain,
       webAclArn: props.webAclArn,

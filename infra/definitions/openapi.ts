@@ -119,7 +119,8 @@ const REQUEST_COMPONENTS: ReadonlyArray<readonly [Schema, Component]> = [
   [emptyBodySchema, { id: 'EmptyRequest', description: 'No fields: send `{}` or no body.' }],
 ];
 
-type Success = Readonly<Record<number, { readonly description: string; readonly schema: Json }>>;
+/** A success answer; `mediaType` when it is not JSON (a statement's `text/csv`). */
+type Success = Readonly<Record<number, { readonly description: string; readonly schema: Json; readonly mediaType?: string }>>;
 
 interface Operation {
   readonly operationId: string;
@@ -279,6 +280,20 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
     summary: 'Get a settlement',
     success: { 200: ok('The settlement batch with its totals.', 'Settlement') },
     errors: ['resource_missing'],
+  },
+  'GET /v1/statements/{date}': {
+    operationId: 'getStatement',
+    summary: "The merchant's statement of one UTC day, as CSV",
+    description:
+      'Every movement of the merchant\'s balance on that UTC day (`date` as `YYYY-MM-DD`; a malformed or impossible date is 400 `parameter_invalid` naming `date`), oldest first: one row per ledger entry that changed `available` or `pending`. Columns: `time,type,orderId,outTradeNo,refundId,payoutId,amount,fee,net,currency,channel,settlementId,entryId`; amounts are integers in minor units. `net` is the row\'s change of available + pending, so the rows of a day sum to that day\'s change of the balance; `net = amount - fee` on every row but a `settlement`, which moves `amount` from pending to available with `net` 0. Types: `payment`, `refund`, `topup_fee`, `settlement`, `payout`, `payout_failure`, `payout_return` (and the ledger\'s own kinds for anything else). A day with no movement is the header line alone. Streamed as it is read, so a busy day starts at once and is not limited in size; a transfer cut short means the statement is incomplete: fetch it again. The current day\'s statement grows until the day ends.',
+    success: {
+      200: {
+        description: 'The CSV (RFC 4180, CRLF line ends, a header line first).',
+        schema: { type: 'string' },
+        mediaType: 'text/csv',
+      },
+    },
+    errors: [],
   },
   'POST /v1/customers': {
     operationId: 'createCustomer',
@@ -512,7 +527,7 @@ function operation(route: RouteDefinition, spec: Operation) {
   const success = Object.fromEntries(
     Object.entries(spec.success).map(([status, response]) => [
       status,
-      { description: response.description, headers, content: { 'application/json': { schema: response.schema } } },
+      { description: response.description, headers, content: { [response.mediaType ?? 'application/json']: { schema: response.schema } } },
     ]),
   );
   return {

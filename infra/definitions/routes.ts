@@ -2,7 +2,7 @@
  * The merchant API's routes: method + path template → the Lambda handler module that serves it. Read by the CDK
  * stack (API Gateway resources) and by the local gateway, so both expose exactly the same API.
  */
-export type ApiFunctionName = 'order' | 'pay' | 'refund' | 'query' | 'events' | 'checkout' | 'callbacks' | 'customers' | 'agreements' | 'payouts' | 'ops';
+export type ApiFunctionName = 'order' | 'pay' | 'refund' | 'query' | 'events' | 'checkout' | 'callbacks' | 'customers' | 'agreements' | 'payouts' | 'ops' | 'statements';
 
 export interface RouteDefinition {
   /** `ANY` only on the operations API's proxy route, whose function routes by method itself. */
@@ -16,6 +16,11 @@ export interface RouteDefinition {
   readonly idempotent: boolean;
   /** Authorized by API Gateway with IAM (SigV4) before the function runs: the operations API (docs/operations.md). */
   readonly iam?: boolean;
+  /**
+   * Answered by response streaming (API Gateway's STREAM transfer mode, a response-streaming Lambda): a body too big
+   * or too slow for a buffered 10 MB / 29 s answer, a statement (docs/decisions.md, entry 180).
+   */
+  readonly stream?: boolean;
 }
 
 export const routes: readonly RouteDefinition[] = [
@@ -32,6 +37,7 @@ export const routes: readonly RouteDefinition[] = [
   { method: 'GET', path: '/v1/balance', handler: 'query', signed: true, idempotent: false },
   { method: 'GET', path: '/v1/settlements', handler: 'query', signed: true, idempotent: false },
   { method: 'GET', path: '/v1/settlements/{id}', handler: 'query', signed: true, idempotent: false },
+  { method: 'GET', path: '/v1/statements/{date}', handler: 'statements', signed: true, idempotent: false, stream: true },
   { method: 'POST', path: '/v1/customers', handler: 'customers', signed: true, idempotent: true },
   { method: 'GET', path: '/v1/customers', handler: 'customers', signed: true, idempotent: false },
   { method: 'GET', path: '/v1/customers/{id}', handler: 'customers', signed: true, idempotent: false },
@@ -77,4 +83,5 @@ export const apiFunctionEntries: Readonly<Record<ApiFunctionName, string>> = {
   agreements: 'functions/agreements.ts',
   payouts: 'functions/payouts.ts',
   ops: 'functions/ops.ts',
+  statements: 'functions/statements.ts',
 };

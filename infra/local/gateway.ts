@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { handler as agreements } from '../../functions/agreements.js';
 import { handler as callbacks } from '../../functions/callbacks.js';
@@ -13,16 +14,24 @@ import { handler as pay } from '../../functions/pay.js';
 import { handler as payouts } from '../../functions/payouts.js';
 import { handler as query } from '../../functions/query.js';
 import { handler as refund } from '../../functions/refund.js';
-import { MAX_BODY_BYTES } from '../../functions/http/api-handler.js';
+import { stream as statements } from '../../functions/statements.js';
+import { MAX_BODY_BYTES, type StreamedResponse } from '../../functions/http/api-handler.js';
 import type { ErrorCode, ErrorType } from '../../shared/domain/error-codes.js';
 import { logger } from '../../shared/logger.js';
 import { routes, type ApiFunctionName, type RouteDefinition } from '../definitions/routes.js';
 import type { SandboxEmulator } from './sandbox-channels.js';
 
 type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+/** A route answered by response streaming (RouteDefinition.stream): the body is written as it is produced. */
+type StreamHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<StreamedResponse>;
 
 /** The same modules CDK deploys behind API Gateway. */
-const HANDLERS: Record<ApiFunctionName, ApiHandler> = { order, pay, refund, query, events, checkout, callbacks, customers, agreements, payouts, ops };
+const HANDLERS: Record<Exclude<ApiFunctionName, 'statements'>, ApiHandler> = { order, pay, refund, query, events, checkout, callbacks, customers, agreements, payouts, ops };
+const STREAM_HANDLERS: Record<Extract<ApiFunctionName, 'statements'>, StreamHandler> = { statements };
+
+function invoke(name: ApiFunctionName, event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult | StreamedResponse> {
+  return name === 'statements' ? STREAM_HANDLERS[name](event, context) : HANDLERS[name](event, context);
+}
 
 /** API Gateway's integration timeout. */
 export const GATEWAY_TIMEOUT_MS = 29_000;
@@ -123,16 +132,34 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse): 
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), GATEWAY_TIMEOUT_MS);
     });
-    const result = await Promise.race([HANDLERS[match.c.route.handler](event, context), timeout]);
+    // A streamed route's timeout is API Gateway's time to the first byte: its status and headers.
+    const result = await Promise.race([invoke(match.c.route.handler, event, context), timeout]);
     if (result === 'timeout') {
       return gatewayError(res, requestId, 504, 'internal', 'gateway_timeout', 'The request timed out.');
     }
+    clearTimeout(timer);
+    if (typeof result.body !== 'string') return await sendStream(res, requestId, result as StreamedResponse);
     send(res, result.statusCode, (result.headers ?? {}) as Record<string, string>, result.body);
   } catch (error) {
     logger.error('handler crashed', { requestId, error: error instanceof Error ? error.message : String(error) });
     gatewayError(res, requestId, 502, 'internal', 'bad_gateway', 'The function failed.');
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * Writes a streamed body chunk by chunk (chunked transfer encoding), waiting on the socket's back-pressure. A failure
+ * after the first byte can no longer change the status: the connection is cut, so the client sees an incomplete
+ * transfer instead of a body that looks whole; a client that hangs up stops the producer (its generator returns).
+ */
+async function sendStream(res: ServerResponse, requestId: string, result: StreamedResponse): Promise<void> {
+  res.writeHead(result.statusCode, result.headers);
+  try {
+    await pipeline(Readable.from(result.body), res);
+  } catch (error) {
+    logger.error('streamed response failed', { requestId, error: error instanceof Error ? error.message : String(error) });
+    res.destroy();
   }
 }
 

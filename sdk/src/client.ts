@@ -5,6 +5,7 @@ import { Events } from './resources/events.js';
 import { Orders } from './resources/orders.js';
 import { Platform } from './resources/platform.js';
 import { Refunds } from './resources/refunds.js';
+import { Statements } from './resources/statements.js';
 import { Webhooks } from './resources/webhooks.js';
 import { Transport, type TransportOptions } from './transport.js';
 
@@ -27,6 +28,7 @@ export class PaymentClient {
   readonly events: Events;
   readonly platform: Platform;
   readonly webhooks: Webhooks;
+  readonly statements: Statements;
 
   constructor(options: PaymentClientOptions) {
     const transport = new Transport(options);
@@ -38,5 +40,6 @@ export class PaymentClient {
     this.events = new Events(transport);
     this.platform = new Platform(transport);
     this.webhooks = new Webhooks(transport, this.platform);
+    this.statements = new Statements(transport);
   }
 }

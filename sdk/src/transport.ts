@@ -38,6 +38,8 @@ export interface ApiRequest {
   readonly path: string;
   readonly query?: object;
   readonly body?: object;
+  /** A route that answers text, not JSON (a statement's CSV): the body is returned as the text received. */
+  readonly accept?: 'text/csv';
 }
 
 /** Contract statuses worth retrying: the request did not take effect, or replays safely under its Idempotency-Key. */
@@ -75,13 +77,14 @@ export class Transport {
       const last = attempt >= maxRetries;
       let response: Response;
       try {
-        response = await this.send(request.method, target, rawBody, idempotencyKey, timeoutMs);
+        response = await this.send(request.method, target, rawBody, idempotencyKey, timeoutMs, request.accept);
       } catch (cause) {
         if (last) throw connectionError(request.method, target, cause);
         await this.sleep(this.backoff(attempt));
         continue;
       }
       const text = await response.text();
+      if (response.ok && request.accept) return text as T;
       const body = parseJson(text);
       if (response.ok) return body as T;
       const error = errorFromResponse(response.status, body ?? text, Object.fromEntries(response.headers));
@@ -90,9 +93,9 @@ export class Transport {
     }
   }
 
-  private send(method: string, target: string, rawBody: string, idempotencyKey: string | undefined, timeoutMs: number): Promise<Response> {
+  private send(method: string, target: string, rawBody: string, idempotencyKey: string | undefined, timeoutMs: number, accept?: string): Promise<Response> {
     const headers: Record<string, string> = {
-      Accept: 'application/json',
+      Accept: accept ? `${accept}, application/json` : 'application/json',
       'User-Agent': `open-pay-sdk-node/${SDK_VERSION}`,
       ...signRequest(this.options, { method, pathWithQuery: target, rawBody }),
     };

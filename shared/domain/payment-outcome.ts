@@ -76,7 +76,7 @@ export function attemptAfter(attempt: Attempt, result: AttemptOutcome, order: Or
  * balance payment debits the customer's balance, a top-up credits it (docs/decisions.md, entries 120 and 121).
  */
 export function paymentEntry(
-  order: Pick<Order, 'id' | 'merchantId' | 'currency' | 'purpose' | 'customerId' | 'payment'>,
+  order: Pick<Order, 'id' | 'merchantId' | 'outTradeNo' | 'currency' | 'purpose' | 'customerId' | 'payment'>,
   p: { id: string; channel: string; amount: number; fee: number; now: string },
 ): LedgerEntry {
   return {
@@ -89,6 +89,7 @@ export function paymentEntry(
     currency: order.currency,
     lines: paymentEntryLines(order, p),
     createdAt: p.now,
+    outTradeNo: order.outTradeNo,
   };
 }
 

@@ -62,6 +62,11 @@ export interface LedgerStore {
   getHold(holdId: string): Promise<Hold | undefined>;
   /** Writes one ledger write as its own transaction. */
   post(write: LedgerWrite): Promise<PostOutcome>;
+  /**
+   * The merchant's entries written on one UTC day (`YYYY-MM-DD`), oldest first, one page of the merchant's ledger
+   * index at a time (a statement: docs/decisions.md, entry 178). Eventually consistent, as every index read is.
+   */
+  entriesOfDay(merchantId: string, day: string): AsyncIterable<readonly LedgerEntry[]>;
   /** Every entry, for audits and the check. Ops tooling, not an API path. */
   allEntries(): AsyncIterable<LedgerEntry>;
   /** Every stored balance (accounts kept in items), shards summed. Ops tooling. */

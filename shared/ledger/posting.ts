@@ -46,6 +46,11 @@ export interface LedgerEntry {
   readonly holdId?: string;
   /** The entry this one reverses. */
   readonly reverses?: string;
+  /**
+   * The order's outTradeNo, on a payment's and a refund's entry: a statement row names it without reading the order
+   * (docs/decisions.md, entry 179). Entries written before it was added have none.
+   */
+  readonly outTradeNo?: string;
 }
 
 export function isBalanced(lines: readonly LedgerLine[]): boolean {

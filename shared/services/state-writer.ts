@@ -422,6 +422,7 @@ export async function completeRefund(
     kind: 'refund',
     merchantId: c.order.merchantId,
     orderId: c.order.id,
+    outTradeNo: c.order.outTradeNo,
     refundId: c.refund.id,
     channel: c.refund.channel,
     currency: c.refund.currency,

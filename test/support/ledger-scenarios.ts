@@ -4,7 +4,10 @@ import { accounts } from '../../shared/ledger/accounts.js';
 import { postedBalances, type StoredBalance } from '../../shared/ledger/check.js';
 import { endHold, openHold } from '../../shared/ledger/hold-service.js';
 import type { Hold } from '../../shared/ledger/holds.js';
-import type { LedgerStore, LedgerWrite, MerchantBalances, PostOutcome } from '../../shared/ledger/port.js';
+import type { AvailableShardReader, LedgerStore, LedgerWrite, MerchantBalances, PostOutcome } from '../../shared/ledger/port.js';
+import { payoutFailureWrite, payoutReturnEntry, payoutSuccessWrite, reserveAvailable, type PayoutMoney } from '../../shared/ledger/payouts.js';
+import { settlementEntry, type Settlement } from '../../shared/ledger/settlement.js';
+import type { PayoutAmounts } from '../../shared/ledger/statement.js';
 import { netChanges, reverseEntry, type LedgerEntry, type LedgerLine } from '../../shared/ledger/posting.js';
 import { balancePaymentLines, paymentLines, refundLines, topupLines } from '../../shared/ledger/rules.js';
 import { merchantBalanceIn } from '../../shared/ledger/reads.js';
@@ -35,7 +38,11 @@ export type LedgerOp =
   /** Its capture (≤ the amount; all of it when null), racing a void of the same authorization when `race`. */
   | { readonly op: 'capture'; readonly auth: number; readonly amount: number | null; readonly feeBps: number; readonly race: boolean }
   /** Its void: the merchant's, or the expiry's (`expiry`: an expire once expiresAt has come). */
-  | { readonly op: 'voidAuth'; readonly auth: number; readonly expiry: boolean };
+  | { readonly op: 'voidAuth'; readonly auth: number; readonly expiry: boolean }
+  /** A settlement run for one merchant: its pending to its available (the production run where the store has one). */
+  | { readonly op: 'settle'; readonly merchant: number }
+  /** A payout from available: reserved if it fits, then paid out, refused by the bank, or paid out and returned. */
+  | { readonly op: 'payout'; readonly merchant: number; readonly amount: number; readonly fee: number; readonly outcome: 'paid' | 'failed' | 'returned' };
 
 const amount = fc.integer({ min: 1, max: 1500 });
 const who = fc.integer({ min: 0, max: 1 });
@@ -58,10 +65,26 @@ export const ledgerOp: fc.Arbitrary<LedgerOp> = fc.oneof(
     arbitrary: fc.record({ op: fc.constant('capture' as const), auth: fc.nat(5), amount: fc.option(amount, { nil: null }), feeBps: fc.integer({ min: 0, max: 300 }), race: fc.boolean() }),
   },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('voidAuth' as const), auth: fc.nat(5), expiry: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('settle' as const), merchant: who }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant('payout' as const), merchant: who, amount, fee: fc.integer({ min: 0, max: 100 }), outcome: fc.constantFrom('paid' as const, 'failed' as const, 'returned' as const) }),
+  },
 );
 
+/** What a scenario made: its merchants (each starting at zero) and the payouts it reserved, for statements. */
+export interface ScenarioResult {
+  readonly merchants: readonly string[];
+  readonly payouts: ReadonlyMap<string, PayoutAmounts>;
+}
+
+export interface ScenarioOptions {
+  /** A settlement run for one merchant as of `nowMs`; without it, the run's ledger effect is posted directly. */
+  readonly settle?: (merchantId: string, nowMs: number) => Promise<void>;
+}
+
 /** Runs the ops on `ledger`; throws when a guarded account's refusal (or acceptance) contradicts the model. */
-export async function runScenario(ledger: LedgerStore, ops: readonly LedgerOp[], tag = newId('le').slice(-8)): Promise<void> {
+export async function runScenario(ledger: LedgerStore, ops: readonly LedgerOp[], tag = newId('le').slice(-8), options: ScenarioOptions = {}): Promise<ScenarioResult> {
   let nowMs = Date.parse('2026-11-27T10:00:00.000Z');
   const customerIds = [0, 1].map((i) => `cus_${tag}${i}`);
   const customers = customerIds.map((id) => accounts.customerBalance(id));
@@ -70,6 +93,7 @@ export async function runScenario(ledger: LedgerStore, ops: readonly LedgerOp[],
   const holds: Hold[] = [];
   const authorizations: AuthorizationRef[] = [];
   const reversible: LedgerEntry[] = [];
+  const payouts = new Map<string, PayoutAmounts>();
   const entry = (merchantId: string, kind: LedgerEntry['kind'], lines: LedgerLine[]): LedgerEntry => ({
     id: newId('le', nowMs), kind, merchantId, orderId: newId('ord', nowMs), refundId: null, channel: 'card_a', currency: 'CNY', lines, createdAt: new Date(nowMs).toISOString(),
   });
@@ -189,6 +213,14 @@ export async function runScenario(ledger: LedgerStore, ops: readonly LedgerOp[],
         if (a) await authorizationEnding(ledger, a, { kind: 'voided' }, op.expiry ? 'authorization_expired' : 'voided', nowMs, 0);
         break;
       }
+      case 'settle':
+        await (options.settle ?? settleDirectly(ledger))(merchants[op.merchant]!, nowMs);
+        break;
+      case 'payout': {
+        const money: PayoutMoney = { payoutId: newId('po', nowMs), merchantId: merchants[op.merchant]!, channel: 'netbank', currency: 'CNY', amount: op.amount, fee: op.fee };
+        if (await payoutOnce(ledger, money, op.outcome, nowMs)) payouts.set(money.payoutId, { amount: money.amount, fee: money.fee });
+        break;
+      }
     }
     for (const customer of customers) {
       const stored = await ledger.accountBalance(customer, 'CNY');
@@ -206,6 +238,36 @@ export async function runScenario(ledger: LedgerStore, ops: readonly LedgerOp[],
     if (hold?.status === 'PENDING') open += hold.amount;
   }
   if (memo !== open) throw new Error(`authorizations memo ${memo}, open authorization holds ${open}`);
+  return { merchants, payouts };
+}
+
+/** A settlement's ledger effect alone: the merchant's whole pending (when positive) to its available. */
+function settleDirectly(ledger: LedgerStore) {
+  return async (merchantId: string, nowMs: number): Promise<void> => {
+    const { pending } = await merchantBalanceIn(ledger, merchantId, 'CNY');
+    const batch = { id: newId('stl', nowMs), merchantId, currency: 'CNY', net: pending } as Settlement;
+    const entry = pending > 0 ? settlementEntry(batch, { id: newId('le', nowMs), now: new Date(nowMs).toISOString() }) : undefined;
+    if (entry && !(await ledger.post({ entry })).committed) throw new Error(`settlement of ${merchantId} refused`);
+  };
+}
+
+/**
+ * A payout's money as the payout service moves it (shared/ledger/payouts.ts): reserved from available on the
+ * condition that it is as read, then ended. False when it did not fit.
+ */
+async function payoutOnce(ledger: LedgerStore, p: PayoutMoney, outcome: 'paid' | 'failed' | 'returned', nowMs: number): Promise<boolean> {
+  const reader = ledger as Partial<AvailableShardReader>;
+  const read = async () =>
+    reader.availableShards ? reader.availableShards(p.merchantId, p.currency) : { merchantId: p.merchantId, currency: p.currency, shards: [(await merchantBalanceIn(ledger, p.merchantId, p.currency)).available] };
+  const reserved = await reserveAvailable(p, { read, commit: (write) => ledger.post(write), entryId: () => newId('le', nowMs), nowMs: () => nowMs });
+  if (!reserved.reserved) return false;
+  const ctx = { entryId: newId('le', nowMs), feeEntryId: newId('le', nowMs), nowMs };
+  const ending = outcome === 'failed' ? payoutFailureWrite(reserved.hold, ctx) : payoutSuccessWrite(reserved.hold, p.fee, ctx);
+  if (!(await ledger.post(ending.write)).committed) throw new Error(`payout ${p.payoutId}: its ending did not commit`);
+  if (outcome === 'returned' && !(await ledger.post({ entry: payoutReturnEntry(p, { entryId: newId('le', nowMs), now: new Date(nowMs).toISOString() }) })).committed) {
+    throw new Error(`payout ${p.payoutId}: its return did not commit`);
+  }
+  return true;
 }
 
 /**
@@ -271,6 +333,13 @@ export class MemoryLedgerStore implements LedgerStore {
       this.stored.set(key, { account: c.account, currency, amount: (this.stored.get(key)?.amount ?? 0) + c.change });
     }
     return { committed: true };
+  }
+
+  async *entriesOfDay(merchantId: string, day: string): AsyncIterable<readonly LedgerEntry[]> {
+    const key = (e: LedgerEntry) => `${e.createdAt}#${e.id}`;
+    const mine = this.entries.filter((e) => e.merchantId === merchantId && e.createdAt.startsWith(`${day}T`)).sort((a, b) => key(a).localeCompare(key(b)));
+    // Small pages, so that whatever reads them is exercised across page boundaries.
+    for (let i = 0; i < mine.length; i += 7) yield mine.slice(i, i + 7);
   }
 
   async *allEntries(): AsyncIterable<LedgerEntry> {

@@ -5,7 +5,7 @@ import type { Hold } from '../../ledger/holds.js';
 import type { AvailableShardReader, AvailableSnapshot, BalanceRow, LedgerStore, LedgerWrite, MerchantBalances, PostOutcome } from '../../ledger/port.js';
 import type { LedgerEntry } from '../../ledger/posting.js';
 import { cancellationReasons, withConflictRetry } from './client.js';
-import { BALANCE_SHARDS, keys } from './keys.js';
+import { BALANCE_SHARDS, indexKeys, keys } from './keys.js';
 import { ledgerWriteItems } from './ledger-items.js';
 
 type Item = Record<string, unknown>;
@@ -69,6 +69,22 @@ export class DynamoLedgerStore implements LedgerStore, AvailableShardReader {
       if (tag === 'balance' || tag === 'hold' || tag === 'owner') return { committed: false, failed: tag };
       throw error;
     }
+  }
+
+  async *entriesOfDay(merchantId: string, day: string): AsyncIterable<readonly LedgerEntry[]> {
+    // GSI1SK is `createdAt#entryId` and createdAt an ISO instant: the day's entries are one key range, in time order.
+    const request = {
+      TableName: this.tableName,
+      IndexName: 'GSI1',
+      KeyConditionExpression: 'GSI1PK = :pk AND begins_with(GSI1SK, :day)',
+      ExpressionAttributeValues: { ':pk': indexKeys.ledgerByMerchant(merchantId), ':day': `${day}T` },
+    };
+    let start: Item | undefined;
+    do {
+      const out = await this.db.send(new QueryCommand({ ...request, ExclusiveStartKey: start }));
+      yield (out.Items ?? []).map((item) => withoutKeys<LedgerEntry>(item));
+      start = out.LastEvaluatedKey;
+    } while (start);
   }
 
   async *allEntries(): AsyncIterable<LedgerEntry> {
