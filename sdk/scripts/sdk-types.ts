@@ -37,6 +37,11 @@ export const REQUIRED_COMPONENTS = [
   'AgreementEvent',
   'CreateAgreementRequest',
   'ConfirmAgreementRequest',
+  'Payout',
+  'PayoutList',
+  'CreatePayoutRequest',
+  'Settlement',
+  'SettlementList',
 ] as const;
 
 /** List operations whose query parameters become a type (the SDK adds pagination on top). */
@@ -45,6 +50,8 @@ const QUERY_TYPES: Readonly<Record<string, string>> = {
   '/v1/events': 'EventListQuery',
   '/v1/customers/{id}/transactions': 'CustomerTransactionListQuery',
   '/v1/agreements': 'AgreementListQuery',
+  '/v1/payouts': 'PayoutListQuery',
+  '/v1/settlements': 'SettlementListQuery',
 };
 
 interface Parameter {

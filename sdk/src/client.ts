@@ -3,8 +3,10 @@ import { BalanceApi } from './resources/balance.js';
 import { Customers } from './resources/customers.js';
 import { Events } from './resources/events.js';
 import { Orders } from './resources/orders.js';
+import { Payouts } from './resources/payouts.js';
 import { Platform } from './resources/platform.js';
 import { Refunds } from './resources/refunds.js';
+import { Settlements } from './resources/settlements.js';
 import { Statements } from './resources/statements.js';
 import { Webhooks } from './resources/webhooks.js';
 import { Transport, type TransportOptions } from './transport.js';
@@ -23,6 +25,8 @@ export class PaymentClient {
   readonly orders: Orders;
   readonly refunds: Refunds;
   readonly balance: BalanceApi;
+  readonly settlements: Settlements;
+  readonly payouts: Payouts;
   readonly customers: Customers;
   readonly agreements: Agreements;
   readonly events: Events;
@@ -35,6 +39,8 @@ export class PaymentClient {
     this.orders = new Orders(transport);
     this.refunds = new Refunds(transport);
     this.balance = new BalanceApi(transport);
+    this.settlements = new Settlements(transport);
+    this.payouts = new Payouts(transport);
     this.customers = new Customers(transport);
     this.agreements = new Agreements(transport);
     this.events = new Events(transport);

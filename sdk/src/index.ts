@@ -5,6 +5,8 @@ export type { OrderListParams } from './resources/orders.js';
 export type { EventListParams } from './resources/events.js';
 export type { CustomerTransactionListParams } from './resources/customers.js';
 export type { AgreementListParams } from './resources/agreements.js';
+export type { PayoutListParams } from './resources/payouts.js';
+export type { SettlementListParams } from './resources/settlements.js';
 export {
   APIError,
   AuthenticationError,
@@ -48,6 +50,7 @@ export type {
   CreateAgreementRequest,
   CreateCustomerRequest,
   CreateOrderRequest,
+  CreatePayoutRequest,
   CreateRefundRequest,
   Customer,
   CustomerTransaction,
@@ -66,10 +69,17 @@ export type {
   PayOrderRequest,
   Payment,
   PaymentError as LastPaymentError,
+  Payout,
+  PayoutEvent,
+  PayoutList,
+  PayoutListQuery,
   PingEvent,
   PlatformKeys,
   Refund,
   RefundEvent,
+  Settlement,
+  SettlementList,
+  SettlementListQuery,
   TestWebhookRequest,
   WebhookTestResult,
 } from './types.generated.js';

@@ -583,3 +583,20 @@ export interface AgreementListQuery {
   /** pattern: `^cus_[0-9a-z]{26}$` */
   customerId: string;
 }
+
+/** Query parameters of GET /v1/payouts. */
+export interface PayoutListQuery {
+  status?: "PROCESSING" | "SUCCEEDED" | "FAILED" | "RETURNED";
+  /** 1–100; default: 20 */
+  limit?: number;
+  /** length 1–2048 */
+  cursor?: string;
+}
+
+/** Query parameters of GET /v1/settlements. */
+export interface SettlementListQuery {
+  /** 1–100; default: 20 */
+  limit?: number;
+  /** length 1–2048 */
+  cursor?: string;
+}
