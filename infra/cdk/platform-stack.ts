@@ -8,6 +8,7 @@ import { PaymentApi } from './api.js';
 import { KeyCenter } from './key-center.js';
 import { LedgerCheck } from './ledger-check.js';
 import { Settlement } from './settlement.js';
+import { Reconciliation } from './reconciliation.js';
 import { Notifications } from './notifications.js';
 import { Observability, type AlarmThresholds } from './observability.js';
 import { PayWorkflow } from './pay-workflow.js';
@@ -49,7 +50,7 @@ const API_ACCESS: Readonly<Record<ApiFunctionName, { seal?: boolean; fingerprint
   // A day's statement, streamed as the ledger index is read: a million rows is ~130 MB at API Gateway's 2 MB/s past
   // the first 10 MB, so minutes, not the 10 s of a buffered answer (decisions, entry 180). Reads the table only.
   statements: { timeoutSeconds: 300 },
-  ops: { unsigned: true }, // the operations API: IAM-authorized by API Gateway, no merchant secret; reads the table, appends its audit trail
+  ops: { unsigned: true, channels: true }, // the operations API: IAM-authorized by API Gateway, no merchant secret; reads the table, appends its audit trail; a reconciliation fetches bills and queries items at the channels
   payouts: { seal: true, fingerprint: true, channels: true, timers: true }, // seals the account number, digests the terms (keyed), sends the transfer to the bank, sets the payout's query before the send
   agreements: { fingerprint: true, channels: true, timers: true }, // fingerprints the card for the blocklist; signs (tokenizes), confirms and revokes agreements at the card acquirers; sets the retry of a revocation the channel has not confirmed
 };
@@ -68,6 +69,7 @@ export class PaymentPlatformStack extends Stack {
   readonly observability: Observability;
   readonly ledgerCheck: LedgerCheck;
   readonly settlement: Settlement;
+  readonly reconciliation: Reconciliation;
 
   constructor(scope: Construct, id: string, props: PaymentPlatformStackProps = {}) {
     super(scope, id, props);
@@ -86,6 +88,15 @@ export class PaymentPlatformStack extends Stack {
     };
     // The functions that call channels, and the route step, read which channels run and where from one setting.
     const channelEnvironment = { CHANNEL_BASE_URLS: JSON.stringify(props.channelBaseUrls ?? {}) };
+
+    // Reconciliation: the reports bucket and the daily runs per channel (decisions, entries 188-192); the ops function
+    // runs and reads reconciliations too, so the bucket exists before the API functions.
+    this.reconciliation = new Reconciliation(this, 'Reconciliation', {
+      table: this.table,
+      keyCenter: this.keyCenter,
+      environment,
+      channelBaseUrls: props.channelBaseUrls ?? {},
+    });
 
     this.payWorkflow = new PayWorkflow(this, 'PayWorkflow', { table: this.table, keyCenter: this.keyCenter, environment, channelEnvironment });
     this.notifications = new Notifications(this, 'Notifications', { table: this.table, keyCenter: this.keyCenter, environment });
@@ -108,6 +119,7 @@ export class PaymentPlatformStack extends Stack {
           ...(access.notify ? this.notifications.environment : {}),
           ...(access.timers ? this.timers.environment : {}),
           ...(access.channels ? channelEnvironment : {}),
+          ...(name === 'ops' ? this.reconciliation.environment : {}),
         },
       });
       this.table.grantReadWriteData(fn.role); // every call writes its nonce; POSTs their idempotency record
@@ -120,6 +132,10 @@ export class PaymentPlatformStack extends Stack {
       if (access.notify) {
         this.notifications.grantRedeliver(fn.fn);
         this.keyCenter.grantSign(fn.fn);
+      }
+      if (name === 'ops') {
+        this.reconciliation.grantWriteReports(fn.role); // POST /ops/v1/reconciliations stores its report
+        this.reconciliation.grantReadReports(fn.role); // GET /ops/v1/reconciliations/{id} reads it back
       }
       apiFunctions[name] = fn;
     }
@@ -167,6 +183,7 @@ export class PaymentPlatformStack extends Stack {
     // Settlement, daily; a failed run is retried, then dead-lettered and alarmed (decisions, entries 151–153).
     this.settlement = new Settlement(this, 'Settlement', { table: this.table, environment });
     allFunctions.Settlement = this.settlement.settlementFunction.fn;
+    allFunctions.Reconciliation = this.reconciliation.reconciliationFunction.fn;
 
     this.observability = new Observability(this, 'Observability', {
       api: this.api.api,
@@ -178,10 +195,12 @@ export class PaymentPlatformStack extends Stack {
         RelayFailures: this.notifications.relayFailures,
         TimerDlq: this.timers.deadLetterQueue,
         SettlementDlq: this.settlement.deadLetterQueue,
+        ReconciliationDlq: this.reconciliation.deadLetterQueue,
       },
       table,
       keyCenter: this.keyCenter,
       channels: CHANNEL_CATALOG.map((row) => row.id),
+      reconciledChannels: this.reconciliation.channels,
       alarmEmail: props.alarmEmail,
       thresholds: props.alarmThresholds,
     });

@@ -50,7 +50,8 @@ function decryptsOn(fn: Resource, key: string): Statement[] {
   );
 }
 
-const CHANNEL_CALLERS = ['order', 'pay', 'refund', 'checkout', 'callbacks', 'agreements', 'payouts', 'Charge', 'Failover', 'Timers'].sort();
+/** `Operations` (the ops API) and `Reconciliation` fetch bills and query unmatched items (decisions 191). */
+const CHANNEL_CALLERS = ['order', 'pay', 'refund', 'checkout', 'callbacks', 'agreements', 'payouts', 'Charge', 'Failover', 'Timers', 'Operations', 'Reconciliation'].sort();
 /** The timer function may also open a payout's sealed account number, to resend a transfer the bank never received. */
 const PAYOUT_ACCOUNT_ONLY = { StringEquals: { 'kms:EncryptionContext:purpose': 'payout-account' } };
 const CHANNEL_CREDENTIALS_ONLY = { StringEquals: { 'kms:EncryptionContext:purpose': 'channel-credentials' } };
@@ -70,7 +71,7 @@ describe('functions that call payment channels', () => {
     for (const name of CHANNEL_CALLERS) {
       const statements = decryptsOn(functions().get(name)!, dataKey);
       expect(statements.length, name).toBeGreaterThan(0);
-      if (['checkout', 'callbacks', 'Failover'].includes(name)) {
+      if (['checkout', 'callbacks', 'Failover', 'Operations', 'Reconciliation'].includes(name)) {
         expect(statements, name).toEqual([expect.objectContaining({ Condition: CHANNEL_CREDENTIALS_ONLY })]);
       }
       if (name === 'Timers') {

@@ -156,7 +156,7 @@ describe('key center', () => {
 
 describe('least privilege', () => {
   // Timers: schedules in the timer group, and passing the one scheduler role to Scheduler (test/infra/timers.test.ts).
-  const DATA_SERVICES = /^(dynamodb|kms|sqs|sns|events|states|lambda|logs|scheduler):|^iam:PassRole$/;
+  const DATA_SERVICES = /^(dynamodb|kms|sqs|sns|events|states|lambda|logs|scheduler|s3):|^iam:PassRole$/;
 
   it('grants no wildcard action on data resources, and `*` resources only where AWS allows nothing narrower', () => {
     const policies = resourcesOf(t, 'AWS::IAM::Policy');
@@ -193,7 +193,7 @@ describe('least privilege', () => {
 describe('functions', () => {
   it('run on the newest Node.js runtime, on ARM64, traced, with JSON logs to a retained log group of their own', () => {
     const functions = resourcesOf(t, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(Object.keys(apiFunctionEntries).length + Object.keys(PAY_WORKFLOW_TASKS).length + 5); // + relay, notifier, timers, ledger check, settlement
+    expect(functions).toHaveLength(Object.keys(apiFunctionEntries).length + Object.keys(PAY_WORKFLOW_TASKS).length + 6); // + relay, notifier, timers, ledger check, settlement, reconciliation
     for (const [id, fn] of functions) {
       expect(fn.Properties, id).toMatchObject({
         Runtime: 'nodejs24.x',
