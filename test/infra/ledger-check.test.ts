@@ -2,7 +2,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ledgerCheckSettings } from '../../infra/definitions/ledger-check.js';
 import { LEDGER_METRICS, PAYMENT_METRICS } from '../../shared/metrics.js';
-import { actionsOfRole, resourcesOf, roleOf, synthPlatform, templateOf, type Resource } from './synth.js';
+import { actionsOfRole, resourcesOf, roleOf, nagCheckedTemplate, type Resource } from './synth.js';
 
 /**
  * The scheduled ledger check in AWS (docs/decisions.md, entry 143): an hourly EventBridge rule invokes the
@@ -13,9 +13,7 @@ let t: Template;
 let fnId: string;
 let fn: Resource;
 beforeAll(() => {
-  const { app, stacks } = synthPlatform({ regions: ['eu-west-1'] });
-  app.synth({ force: true }); // cdk-nag: an unacknowledged finding throws
-  t = templateOf(stacks[0]!);
+  t = nagCheckedTemplate(); // cdk-nag runs in its synth: an unacknowledged finding throws
   [fnId, fn] = resourcesOf(t, 'AWS::Lambda::Function').find(([, f]) => String(f.Properties.Description).startsWith('Ledger check'))!;
 });
 

@@ -1,7 +1,7 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { settlementSettings } from '../../infra/definitions/settlement.js';
-import { actionsOfRole, resourcesOf, roleOf, synthPlatform, templateOf, type Resource } from './synth.js';
+import { actionsOfRole, resourcesOf, roleOf, nagCheckedTemplate, type Resource } from './synth.js';
 
 /**
  * The daily settlement run in AWS (docs/decisions.md, entries 151–153): an EventBridge rule invokes the `settlement`
@@ -12,9 +12,7 @@ let t: Template;
 let fnId: string;
 let fn: Resource;
 beforeAll(() => {
-  const { app, stacks } = synthPlatform({ regions: ['eu-west-1'] });
-  app.synth({ force: true }); // cdk-nag: an unacknowledged finding throws
-  t = templateOf(stacks[0]!);
+  t = nagCheckedTemplate(); // cdk-nag runs in its synth: an unacknowledged finding throws
   [fnId, fn] = resourcesOf(t, 'AWS::Lambda::Function').find(([, f]) => String(f.Properties.Description).startsWith('Settlement'))!;
 });
 

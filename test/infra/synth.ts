@@ -25,6 +25,23 @@ export function templateOf(stack: PaymentPlatformStack): Template {
   return Template.fromStack(stack);
 }
 
+let nagChecked: Template | undefined;
+
+/**
+ * The eu-west-1 platform (cdk.json's context) synthesized with cdk-nag, where an unacknowledged finding throws, and its
+ * template: built once per test worker and shared by the infra files that only read it. Those files run unisolated,
+ * one after another in a worker (vitest.config.ts, project "shared-process"), so the suite pays one synth per worker
+ * instead of one per file. A synth that throws is not kept: every file that asks fails with its error.
+ */
+export function nagCheckedTemplate(): Template {
+  if (!nagChecked) {
+    const { app, stacks } = synthPlatform({ regions: ['eu-west-1'] });
+    app.synth({ force: true });
+    nagChecked = templateOf(stacks[0]!);
+  }
+  return nagChecked;
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- CloudFormation properties are untyped JSON
 export type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
 
