@@ -33,6 +33,9 @@ export interface PaymentPlatformStackProps extends StackProps {
   readonly channelBaseUrls?: Readonly<Record<string, string>>;
 }
 
+/** API Gateway's integration timeout: the ops function may use all of it (decisions, 183). */
+export const OPS_TIMEOUT_SECONDS = 29;
+
 /**
  * What each API function may do beyond reading and writing the table and opening merchant secrets. `channels`: it
  * calls payment channels, so it gets CHANNEL_BASE_URLS and opens the channels' sealed credentials (a signed function
@@ -50,7 +53,10 @@ const API_ACCESS: Readonly<Record<ApiFunctionName, { seal?: boolean; fingerprint
   // A day's statement, streamed as the ledger index is read: a million rows is ~130 MB at API Gateway's 2 MB/s past
   // the first 10 MB, so minutes, not the 10 s of a buffered answer (decisions, entry 180). Reads the table only.
   statements: { timeoutSeconds: 300 },
-  ops: { unsigned: true, channels: true }, // the operations API: IAM-authorized by API Gateway, no merchant secret; reads the table, appends its audit trail; a reconciliation fetches bills and queries items at the channels
+  // The operations API: IAM-authorized by API Gateway, no merchant secret; reads the table, appends its audit trail; a
+  // reconciliation fetches bills and queries items at the channels; a settlement run (POST /ops/v1/settlements) may
+  // use all of API Gateway's 29 s (decisions, 183).
+  ops: { unsigned: true, channels: true, timeoutSeconds: OPS_TIMEOUT_SECONDS },
   payouts: { seal: true, fingerprint: true, channels: true, timers: true }, // seals the account number, digests the terms (keyed), sends the transfer to the bank, sets the payout's query before the send
   agreements: { fingerprint: true, channels: true, timers: true }, // fingerprints the card for the blocklist; signs (tokenizes), confirms and revokes agreements at the card acquirers; sets the retry of a revocation the channel has not confirmed
 };

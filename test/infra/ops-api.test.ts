@@ -1,5 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { OPS_TIMEOUT_SECONDS } from '../../infra/cdk/platform-stack.js';
 import { routes } from '../../infra/definitions/routes.js';
 import { resourcesOf, nagCheckedTemplate, type Resource } from './synth.js';
 
@@ -54,5 +55,16 @@ describe('the operations API', () => {
     expect(actions).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:GetItem']));
     // It verifies no merchant signature and signs no webhook: no signing or MAC key.
     expect(actions.filter((a) => a === 'kms:Sign' || a === 'kms:GenerateMac')).toEqual([]);
+    // A settlement run (POST /ops/v1/settlements) claims settle items, writes batches and posts ledger entries.
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem']));
+  });
+
+  it("may take API Gateway's whole 29 s for a settlement run; the buffered merchant API functions keep their 10 s", () => {
+    const [, fn] = opsFunction();
+    expect(OPS_TIMEOUT_SECONDS).toBe(29);
+    expect(fn.Properties.Timeout).toBe(OPS_TIMEOUT_SECONDS);
+    const merchantApi = resourcesOf(t, 'AWS::Lambda::Function').filter(([, f]) => /^Merchant API: (order|pay|refund|query|payouts)$/.test(String(f.Properties.Description)));
+    expect(merchantApi).toHaveLength(5);
+    for (const [, f] of merchantApi) expect(f.Properties.Timeout).toBe(10);
   });
 });
