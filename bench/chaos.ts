@@ -132,6 +132,9 @@ async function main(): Promise<number> {
       log(`restarted after ${Math.round((Date.now() - killTimesMs[k]!) / 1000)} s`);
     }
     await sleep(Math.max(started + durationMs + downMs - Date.now(), 2_000));
+    // On a busy machine few payments may have settled by then (and refunds draw on available first): the load goes on,
+    // for at most --settle seconds more, until a payout has been answered, so every run has payouts under its checks.
+    for (const until = Date.now() + settleMaxMs; payoutClients > 0 && observations.payouts.size === 0 && Date.now() < until; ) await sleep(500);
     stopLoad = true;
     await Promise.all(workers);
     log(`load done: ${observations.outTradeNos.length} orders tried, ${observations.successes.size} successes and ${observations.refunds.size} refunds answered, ${observations.payouts.size} payouts answered (${observations.payoutsRefused} refused for want of available), ${observations.unanswered} requests unanswered`);
