@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, ScanCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { accounts } from '../../ledger/accounts.js';
 import type { StoredBalance } from '../../ledger/check.js';
 import type { Hold } from '../../ledger/holds.js';
@@ -7,6 +7,7 @@ import type { LedgerEntry } from '../../ledger/posting.js';
 import { cancellationReasons, withConflictRetry } from './client.js';
 import { BALANCE_SHARDS, indexKeys, keys } from './keys.js';
 import { ledgerWriteItems } from './ledger-items.js';
+import { queryItems, queryPages, scanItems } from './query-pages.js';
 
 type Item = Record<string, unknown>;
 
@@ -79,12 +80,7 @@ export class DynamoLedgerStore implements LedgerStore, AvailableShardReader {
       KeyConditionExpression: 'GSI1PK = :pk AND begins_with(GSI1SK, :day)',
       ExpressionAttributeValues: { ':pk': indexKeys.ledgerByMerchant(merchantId), ':day': `${day}T` },
     };
-    let start: Item | undefined;
-    do {
-      const out = await this.db.send(new QueryCommand({ ...request, ExclusiveStartKey: start }));
-      yield (out.Items ?? []).map((item) => withoutKeys<LedgerEntry>(item));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    for await (const page of queryPages(this.db, request)) yield page.map((item) => withoutKeys<LedgerEntry>(item));
   }
 
   async *allEntries(): AsyncIterable<LedgerEntry> {
@@ -116,14 +112,9 @@ export class DynamoLedgerStore implements LedgerStore, AvailableShardReader {
     return this.pages({ FilterExpression: 'entity = :entity', ExpressionAttributeValues: { ':entity': entity } }, 'scan');
   }
 
-  private async *pages(input: Item, kind: 'query' | 'scan'): AsyncIterable<Item> {
-    let start: Item | undefined;
-    do {
-      const request = { TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: start, ...input };
-      const out = await this.db.send(kind === 'query' ? new QueryCommand(request as never) : new ScanCommand(request as never));
-      for (const item of out.Items ?? []) yield item;
-      start = out.LastEvaluatedKey;
-    } while (start);
+  private pages(input: Item, kind: 'query' | 'scan'): AsyncIterable<Item> {
+    const request = { TableName: this.tableName, ConsistentRead: true, ...input };
+    return kind === 'query' ? queryItems(this.db, request) : scanItems(this.db, request);
   }
 }
 

@@ -6,6 +6,7 @@ import type { SettlementStore } from '../../ports/settlement-store.js';
 import { cancellationReasons, withConflictRetry } from './client.js';
 import { ledgerWriteItems } from './ledger-items.js';
 import { SETTLE_SHARDS, settlementKeys } from './settlement-items.js';
+import { queryItems } from './query-pages.js';
 
 type Item = Record<string, unknown>;
 type TxItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
@@ -171,13 +172,8 @@ export class DynamoSettlementStore implements SettlementStore {
     await withConflictRetry(() => this.db.send(new TransactWriteCommand({ TransactItems: items })), CONFLICT_ROUNDS);
   }
 
-  private async *pages(input: Item): AsyncIterable<Item> {
-    let start: Item | undefined;
-    do {
-      const out = await this.db.send(new QueryCommand({ TableName: this.tableName, ExclusiveStartKey: start, ...input } as never));
-      for (const item of out.Items ?? []) yield item;
-      start = out.LastEvaluatedKey;
-    } while (start);
+  private pages(input: Item): AsyncIterable<Item> {
+    return queryItems(this.db, { TableName: this.tableName, ...input });
   }
 }
 
