@@ -1,16 +1,16 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoAuditTrail } from '../../shared/adapters/dynamodb/audit-store.js';
 import { DynamoEventStore } from '../../shared/adapters/dynamodb/event-store.js';
 import { DynamoMerchantDirectory } from '../../shared/adapters/dynamodb/merchant-directory.js';
-import { getConfig } from '../../shared/config.js';
+import { getConfig, type Config } from '../../shared/config.js';
 import type { AuditTrail } from '../../shared/ops/audit.js';
 import { iamAuthenticator, type OpsAuthenticator } from '../../shared/ops/auth.js';
 import type { MerchantDirectory } from '../../shared/ops/merchant-directory.js';
 import type { MerchantEventListing } from '../../shared/ports/notifications.js';
 import type { Deps } from '../../shared/services/deps.js';
 import type { ReconciliationDeps } from '../../shared/services/reconciliation.js';
-import { reconciliationDeps, s3Reports } from '../reconciliation-deps.js';
-import { getChannelDeps, getDeps } from '../services.js';
+import { getDeps } from '../services.js';
 
 /** What the operations API's actions use: the platform's services plus the back office's own stores. */
 export interface OpsDeps {
@@ -25,6 +25,19 @@ export interface OpsDeps {
    * reconciliation routes 503.
    */
   readonly reconciliation?: ReconciliationDeps;
+}
+
+/**
+ * How a function that serves reconciliation composes it: the platform's deps with the channels opened, and the
+ * reconciliation deps. Registered by functions/ops-reconciliations.ts only (decisions, 197), so the ops function's
+ * bundle carries no S3 client and it never opens channel credentials.
+ */
+export type ReconciliationComposer = (config: Config, db: DynamoDBDocumentClient) => Promise<{ deps: Deps; reconciliation: ReconciliationDeps } | undefined>;
+
+let composeReconciliation: ReconciliationComposer | undefined;
+
+export function provideReconciliation(composer: ReconciliationComposer): void {
+  composeReconciliation = composer;
 }
 
 /**
@@ -44,16 +57,15 @@ export function getOpsDeps(): Promise<OpsDeps> {
 async function compose(): Promise<OpsDeps> {
   const config = getConfig();
   const db = createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION });
-  const reports = s3Reports(config);
-  // Reconciliation fetches bills and queries items at the channels: with a reports bucket, the channels' deps.
-  const deps = reports ? await getChannelDeps() : getDeps();
+  const withReconciliation = await composeReconciliation?.(config, db);
+  const deps = withReconciliation?.deps ?? getDeps();
   return {
     deps,
     audit: new DynamoAuditTrail(db, config.TABLE_NAME),
     events: new DynamoEventStore(db, config.TABLE_NAME),
     merchants: new DynamoMerchantDirectory(db, config.TABLE_NAME),
     authenticate: iamAuthenticator,
-    ...(reports ? { reconciliation: reconciliationDeps(deps, db, config.TABLE_NAME, reports) } : {}),
+    ...(withReconciliation ? { reconciliation: withReconciliation.reconciliation } : {}),
   };
 }
 

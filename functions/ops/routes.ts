@@ -39,9 +39,6 @@ export const opsRoutes: OpsRoutes = {
     if (!merchant) throw new NotFoundError('merchant', 'id');
     return { statusCode: 200, body: opsMerchantResource(merchant) };
   },
-  'POST /ops/v1/reconciliations': async ({ body, ops }) => ({ statusCode: 201, body: await runReconciliation(reconciliationOf(ops), parse(reconciliationRequestSchema, body)) }),
-  'GET /ops/v1/reconciliations': async ({ query, ops }) => ({ statusCode: 200, body: { object: 'list', data: await listReconciliations(reconciliationOf(ops), parse(reconciliationListQuerySchema, query).limit) } }),
-  'GET /ops/v1/reconciliations/{id}': async ({ pathParameters, ops }) => ({ statusCode: 200, body: await getReconciliation(reconciliationOf(ops), parse(reconciliationIdParam, pathParameters.id, 'id')) }),
   // A settlement run now, as the schedule's (cut-off now − settlementDelay), optionally narrowed (decisions, 183).
   'POST /ops/v1/settlements': async ({ body, ops }) => {
     const scope = parse(opsSettlementRunSchema, body);
@@ -79,4 +76,15 @@ export const opsRoutes: OpsRoutes = {
     const page = await ops.events.listEventsOfMerchant(parse(opsEventsQuerySchema, query));
     return { statusCode: 200, body: { object: 'list', data: page.data.map(eventResource), nextCursor: page.nextCursor } };
   },
+};
+
+/**
+ * The reconciliation routes, served by a function of their own (functions/ops-reconciliations.ts; decisions, 197):
+ * they fetch bills and query items at the channels and keep reports in the object store, so the ops function needs
+ * neither the channels' credentials nor the S3 client.
+ */
+export const reconciliationOpsRoutes: OpsRoutes = {
+  'POST /ops/v1/reconciliations': async ({ body, ops }) => ({ statusCode: 201, body: await runReconciliation(reconciliationOf(ops), parse(reconciliationRequestSchema, body)) }),
+  'GET /ops/v1/reconciliations': async ({ query, ops }) => ({ statusCode: 200, body: { object: 'list', data: await listReconciliations(reconciliationOf(ops), parse(reconciliationListQuerySchema, query).limit) } }),
+  'GET /ops/v1/reconciliations/{id}': async ({ pathParameters, ops }) => ({ statusCode: 200, body: await getReconciliation(reconciliationOf(ops), parse(reconciliationIdParam, pathParameters.id, 'id')) }),
 };

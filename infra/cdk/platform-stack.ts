@@ -54,9 +54,11 @@ const API_ACCESS: Readonly<Record<ApiFunctionName, { seal?: boolean; fingerprint
   // the first 10 MB, so minutes, not the 10 s of a buffered answer (decisions, entry 180). Reads the table only.
   statements: { timeoutSeconds: 300 },
   // The operations API: IAM-authorized by API Gateway, no merchant secret; reads the table, appends its audit trail; a
-  // reconciliation fetches bills and queries items at the channels; a settlement run (POST /ops/v1/settlements) may
-  // use all of API Gateway's 29 s (decisions, 183).
-  ops: { unsigned: true, channels: true, timeoutSeconds: OPS_TIMEOUT_SECONDS },
+  // settlement run (POST /ops/v1/settlements) may use all of API Gateway's 29 s (decisions, 183).
+  ops: { unsigned: true, timeoutSeconds: OPS_TIMEOUT_SECONDS },
+  // The operations API's reconciliation routes: fetch bills and query items at the channels, keep reports in the
+  // reports bucket (decisions, 197).
+  reconciliations: { unsigned: true, channels: true, timeoutSeconds: OPS_TIMEOUT_SECONDS },
   payouts: { seal: true, fingerprint: true, channels: true, timers: true }, // seals the account number, digests the terms (keyed), sends the transfer to the bank, sets the payout's query before the send
   agreements: { fingerprint: true, channels: true, timers: true }, // fingerprints the card for the blocklist; signs (tokenizes), confirms and revokes agreements at the card acquirers; sets the retry of a revocation the channel has not confirmed
 };
@@ -117,7 +119,7 @@ export class PaymentPlatformStack extends Stack {
       const access = API_ACCESS[name];
       const fn = new PlatformFunction(this, `Api-${name}`, {
         entry,
-        description: name === 'ops' ? 'Operations API (IAM-authorized)' : access.unsigned ? `Public pages: ${name}` : `Merchant API: ${name}`,
+        description: name === 'ops' ? 'Operations API (IAM-authorized)' : name === 'reconciliations' ? 'Operations API: reconciliation (IAM-authorized)' : access.unsigned ? `Public pages: ${name}` : `Merchant API: ${name}`,
         ...(access.timeoutSeconds ? { timeout: Duration.seconds(access.timeoutSeconds) } : {}),
         environment: {
           ...environment,
@@ -125,7 +127,7 @@ export class PaymentPlatformStack extends Stack {
           ...(access.notify ? this.notifications.environment : {}),
           ...(access.timers ? this.timers.environment : {}),
           ...(access.channels ? channelEnvironment : {}),
-          ...(name === 'ops' ? this.reconciliation.environment : {}),
+          ...(name === 'reconciliations' ? this.reconciliation.environment : {}),
         },
       });
       this.table.grantReadWriteData(fn.role); // every call writes its nonce; POSTs their idempotency record
@@ -139,7 +141,7 @@ export class PaymentPlatformStack extends Stack {
         this.notifications.grantRedeliver(fn.fn);
         this.keyCenter.grantSign(fn.fn);
       }
-      if (name === 'ops') {
+      if (name === 'reconciliations') {
         this.reconciliation.grantWriteReports(fn.role); // POST /ops/v1/reconciliations stores its report
         this.reconciliation.grantReadReports(fn.role); // GET /ops/v1/reconciliations/{id} reads it back
       }
@@ -160,6 +162,7 @@ export class PaymentPlatformStack extends Stack {
         agreements: apiFunctions.agreements.fn,
         payouts: apiFunctions.payouts.fn,
         ops: apiFunctions.ops.fn,
+        reconciliations: apiFunctions.reconciliations.fn,
         statements: apiFunctions.statements.fn,
       },
       domain: props.domain,

@@ -10,6 +10,8 @@ import { notificationEntries } from './notifications.js';
 import { PAY_WORKFLOW_TASKS } from './pay-workflow.js';
 import { apiFunctionEntries } from './routes.js';
 import { ledgerCheckEntry } from './ledger-check.js';
+import { reconciliationEntry } from './reconciliation.js';
+import { settlementEntry } from './settlement.js';
 import { timerEntry } from './timers.js';
 
 /** esbuild target matching the Lambda runtime the stack deploys (Runtime.NODEJS_24_X). */
@@ -94,5 +96,5 @@ export function lambdaEntries(): Record<string, string> {
     Object.entries(PAY_WORKFLOW_TASKS).map(([state, { entry }]) => [`workflow-${state}`, entry]),
   );
   const notify = Object.fromEntries(Object.entries(notificationEntries).map(([name, entry]) => [`notify-${name}`, entry]));
-  return { ...apiFunctionEntries, ...workflow, ...notify, timers: timerEntry, 'ledger-check': ledgerCheckEntry };
+  return { ...apiFunctionEntries, ...workflow, ...notify, timers: timerEntry, 'ledger-check': ledgerCheckEntry, settlement: settlementEntry, reconciliation: reconciliationEntry };
 }

@@ -2,7 +2,7 @@
  * The merchant API's routes: method + path template → the Lambda handler module that serves it. Read by the CDK
  * stack (API Gateway resources) and by the local gateway, so both expose exactly the same API.
  */
-export type ApiFunctionName = 'order' | 'pay' | 'refund' | 'query' | 'events' | 'checkout' | 'callbacks' | 'customers' | 'agreements' | 'payouts' | 'ops' | 'statements';
+export type ApiFunctionName = 'order' | 'pay' | 'refund' | 'query' | 'events' | 'checkout' | 'callbacks' | 'customers' | 'agreements' | 'payouts' | 'ops' | 'reconciliations' | 'statements';
 
 export interface RouteDefinition {
   /** `ANY` only on the operations API's proxy route, whose function routes by method itself. */
@@ -64,6 +64,10 @@ export const routes: readonly RouteDefinition[] = [
   // A bank's payout notices (代付 results), verified by the payout channel (docs/decisions.md, entry 158).
   { method: 'POST', path: '/callbacks/payouts/{channel}', handler: 'callbacks', signed: false, idempotent: false },
   // The operations API: one IAM-authorized proxy; its routes are the table in functions/ops/routes.ts (decisions, 161).
+  // Reconciliation has a function of its own (decisions, 197): the S3 client and the channels' credentials stay out of
+  // the ops function. Listed before the proxy, as API Gateway prefers the specific path to the greedy one.
+  { method: 'ANY', path: '/ops/v1/reconciliations', handler: 'reconciliations', signed: false, idempotent: false, iam: true },
+  { method: 'ANY', path: '/ops/v1/reconciliations/{id}', handler: 'reconciliations', signed: false, idempotent: false, iam: true },
   { method: 'ANY', path: '/ops/v1/{proxy+}', handler: 'ops', signed: false, idempotent: false, iam: true },
 ];
 
@@ -83,5 +87,6 @@ export const apiFunctionEntries: Readonly<Record<ApiFunctionName, string>> = {
   agreements: 'functions/agreements.ts',
   payouts: 'functions/payouts.ts',
   ops: 'functions/ops.ts',
+  reconciliations: 'functions/ops-reconciliations.ts',
   statements: 'functions/statements.ts',
 };

@@ -9,6 +9,7 @@ import { handler as checkout } from '../../functions/checkout.js';
 import { handler as customers } from '../../functions/customers.js';
 import { handler as events } from '../../functions/events.js';
 import { handler as ops } from '../../functions/ops.js';
+import { handler as reconciliations } from '../../functions/ops-reconciliations.js';
 import { handler as order } from '../../functions/order.js';
 import { handler as pay } from '../../functions/pay.js';
 import { handler as payouts } from '../../functions/payouts.js';
@@ -26,7 +27,7 @@ type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<API
 type StreamHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<StreamedResponse>;
 
 /** The same modules CDK deploys behind API Gateway. */
-const HANDLERS: Record<Exclude<ApiFunctionName, 'statements'>, ApiHandler> = { order, pay, refund, query, events, checkout, callbacks, customers, agreements, payouts, ops };
+const HANDLERS: Record<Exclude<ApiFunctionName, 'statements'>, ApiHandler> = { order, pay, refund, query, events, checkout, callbacks, customers, agreements, payouts, ops, reconciliations };
 const STREAM_HANDLERS: Record<Extract<ApiFunctionName, 'statements'>, StreamHandler> = { statements };
 
 function invoke(name: ApiFunctionName, event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult | StreamedResponse> {

@@ -26,7 +26,9 @@ beforeAll(() => {
 });
 
 const json = (value: unknown) => String(JSON.stringify(value));
-const opsFunction = () => resourcesOf(t, 'AWS::Lambda::Function').find(([, f]) => String(f.Properties.Description).startsWith('Operations API'))!;
+// The operations API's reconciliation routes run in a function of their own (decisions, 197).
+const opsFunction = () => resourcesOf(t, 'AWS::Lambda::Function').find(([, f]) => f.Properties.Description === 'Operations API: reconciliation (IAM-authorized)')!;
+const plainOpsFunction = () => resourcesOf(t, 'AWS::Lambda::Function').find(([, f]) => f.Properties.Description === 'Operations API (IAM-authorized)')!;
 
 describe('the reports bucket', () => {
   it('is private, TLS only, versioned, SSE-KMS under a key of its own (rotated, retained), access-logged', () => {
@@ -131,5 +133,16 @@ describe('the ops function and the reports', () => {
     expect([...actions].filter((a) => /^s3:Delete/.test(a))).toEqual([]);
     const decrypts = statementsOfRole(t, roleOf(ops)).filter((s) => [s.Action].flat().includes('kms:Decrypt') && json(s.Condition).includes('kms:EncryptionContext:purpose'));
     expect(decrypts.map((s) => json(s.Condition))).toEqual([expect.stringContaining('channel-credentials')]);
+  });
+
+  it('leaves the rest of the operations API without the bucket, the reports or the channels', () => {
+    const [, ops] = plainOpsFunction();
+    const env = ops.Properties.Environment.Variables;
+    expect(env.REPORTS_BUCKET).toBeUndefined();
+    expect(env.CHANNEL_BASE_URLS).toBeUndefined();
+    expect(actionsOfRole(t, roleOf(ops)).filter((a) => a.startsWith('s3:'))).toEqual([]);
+    // Its only decrypt is the table's own key: it opens no sealed secret (no purpose-scoped grant).
+    const sealedOpens = statementsOfRole(t, roleOf(ops)).filter((s) => [s.Action].flat().includes('kms:Decrypt') && json(s.Condition).includes('kms:EncryptionContext:purpose'));
+    expect(sealedOpens).toEqual([]);
   });
 });
