@@ -19,7 +19,10 @@ import { eventually } from '../support/webhook-receiver.js';
  * bank's payout query first (auto-resolution).
  */
 const dataDir = mkdtempSync(join(tmpdir(), 'pay-recon-netbank-'));
-const env = useTestRuntime({ janitorAfterSeconds: 2, dataDir });
+// PAY_RETRY_TIME_SCALE 0.01: a timer whose handler failed once on a loaded machine (a bank query that timed out) is
+// received again after the timers queue's visibility timeout, 180 s unscaled, and the bank's notice retries after 60 s:
+// either outlasts the test. Scaled, they come back within seconds, as they would in a test of the real schedule.
+const env = useTestRuntime({ janitorAfterSeconds: 2, dataDir, retryTimeScale: 0.01 });
 const CHANNEL = 'netbank';
 
 async function reconcile(date: string): Promise<ReconciliationReport> {

@@ -14,7 +14,10 @@ import { eventually } from '../support/webhook-receiver.js';
  */
 // The janitor's query 2 s after a payout, as in payouts.test.ts: on a loaded machine the bank's notice can miss its
 // first delivery, and its retry (a minute later) would outlast the test; the query is the platform's own way to the truth.
-const env = useTestRuntime({ settlementDelaySeconds: 2, janitorAfterSeconds: 2 });
+// PAY_RETRY_TIME_SCALE 0.01: a timer whose handler failed once on a loaded machine (a bank query that timed out) is
+// received again after the timers queue's visibility timeout, 180 s unscaled, and the bank's notice retries after 60 s:
+// either outlasts the test. Scaled, they come back within seconds, as they would in a test of the real schedule.
+const env = useTestRuntime({ settlementDelaySeconds: 2, janitorAfterSeconds: 2, retryTimeScale: 0.01 });
 
 afterAll(async () => {
   expect((await checkLedger(env.runtime.deps.ledger)).balanced).toBe(true);
