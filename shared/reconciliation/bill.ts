@@ -105,12 +105,8 @@ export function neighbourDay(date: string, deltaDays: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + deltaDays * 86_400_000).toISOString().slice(0, 10);
 }
 
-/** A strict calendar date: `2026-02-30` is not one. */
-export function isCalendarDate(date: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return false;
-  const ms = Date.parse(`${date}T00:00:00Z`);
-  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === date;
-}
+/** A strict calendar date (shared/domain/calendar-date.ts), where the bills' callers look for it. */
+export { isCalendarDate } from '../domain/calendar-date.js';
 
 /** A bill file that does not read as its channel's format (or whose summary disagrees with its lines). */
 export class BillFormatError extends Error {

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import type { DynamoPayoutStore } from '../adapters/dynamodb/payout-store.js';
+import { isCalendarDate } from '../domain/calendar-date.js';
+import type { Payout } from '../domain/payout.js';
 import type { LedgerStore } from '../ledger/port.js';
 import { csvRecord, isPayoutHoldEntry, STATEMENT_COLUMNS, statementRecord, statementRowOf, type PayoutAmounts, type StatementRow } from '../ledger/statement.js';
 
@@ -12,14 +13,8 @@ import { csvRecord, isPayoutHoldEntry, STATEMENT_COLUMNS, statementRecord, state
 /** A calendar date `YYYY-MM-DD` that exists (2026-02-30 and 2026-13-01 do not; 26-1-1 is malformed). */
 export const statementDateParam = z.string().check(
   z.regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'a date as YYYY-MM-DD' }),
-  z.refine((day) => isCalendarDay(day), { message: 'no such date' }),
+  z.refine(isCalendarDate, { message: 'no such date' }),
 );
-
-/** Whether `YYYY-MM-DD` names a real day: Date rolls 02-30 over into March, and refuses month 13 outright. */
-function isCalendarDay(day: string): boolean {
-  const ms = Date.parse(`${day}T00:00:00.000Z`);
-  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === day;
-}
 
 /** What a statement reads: the day's entries, and a payout's amount and fee for its hold's rows. */
 export interface StatementSource {
@@ -27,7 +22,7 @@ export interface StatementSource {
   payoutAmounts(merchantId: string, payoutId: string): Promise<PayoutAmounts | undefined>;
 }
 
-export function statementSource(deps: { readonly ledger: LedgerStore; readonly payouts: Pick<DynamoPayoutStore, 'get'> }): StatementSource {
+export function statementSource(deps: { readonly ledger: LedgerStore; readonly payouts: { get(payoutId: string): Promise<Payout | undefined> } }): StatementSource {
   return {
     ledger: deps.ledger,
     payoutAmounts: async (merchantId, payoutId) => {
