@@ -17,6 +17,13 @@ export interface ChannelConfig {
   readonly costFixed: number;
   readonly supportsManualCapture: boolean;
   readonly enabled: boolean;
+  /** The operator's tie-breaker between channels equal on cost and success rate: lower goes first (default 100). */
+  readonly priority?: number;
+  /**
+   * The most routed to this channel per UTC day, per currency, in minor units (successful charges counted); a
+   * currency without an entry has no quota (shared/domain/channel-ranking.ts).
+   */
+  readonly dailyLimit?: Readonly<Partial<Record<Currency, number>>>;
   /**
    * The channel's own rules for debits under an agreement (caps, windows, notice periods), checked before the
    * channel is called (shared/domain/agreement-rules.ts). Absent: the contract's checks alone.
