@@ -209,3 +209,57 @@ export function recordReconciliation(channel: string, discrepancies: number, pro
     [name]: discrepancies,
   });
 }
+
+/**
+ * Channel health (shared/adapters/dynamodb/channel-health-store.ts): one document per channel call with its outcome
+ * as 0/1 values (so the Average of ChannelTechnicalFailures is the technical failure rate and of ChannelAnswered the
+ * success rate) and its latency (the dashboard's p99); and the circuit state (closed 0, half-open 0.5, open 1) when a
+ * container reads it fresh or moves it, which the open-circuit alarm watches. Service and Channel dimensions.
+ */
+export const CHANNEL_METRICS = {
+  service: 'channels',
+  calls: 'ChannelCalls',
+  answered: 'ChannelAnswered',
+  technicalFailures: 'ChannelTechnicalFailures',
+  latency: 'ChannelLatency',
+  circuitState: 'ChannelCircuitState',
+} as const;
+
+export function recordChannelCall(channel: string, call: { readonly answered: boolean; readonly technicalFailure: boolean; readonly latencyMs: number }, nowMs: number): void {
+  emit({
+    _aws: {
+      Timestamp: nowMs,
+      CloudWatchMetrics: [
+        {
+          Namespace: PAYMENT_METRICS.namespace,
+          Dimensions: [['Service', 'Channel']],
+          Metrics: [
+            { Name: CHANNEL_METRICS.calls, Unit: 'Count' },
+            { Name: CHANNEL_METRICS.answered, Unit: 'Count' },
+            { Name: CHANNEL_METRICS.technicalFailures, Unit: 'Count' },
+            { Name: CHANNEL_METRICS.latency, Unit: 'Milliseconds' },
+          ],
+        },
+      ],
+    },
+    Service: CHANNEL_METRICS.service,
+    Channel: channel,
+    [CHANNEL_METRICS.calls]: 1,
+    [CHANNEL_METRICS.answered]: call.answered ? 1 : 0,
+    [CHANNEL_METRICS.technicalFailures]: call.technicalFailure ? 1 : 0,
+    [CHANNEL_METRICS.latency]: Math.max(0, Math.round(call.latencyMs)),
+  });
+}
+
+export function recordCircuitState(channel: string, value: number, properties: Properties, nowMs: number): void {
+  emit({
+    _aws: {
+      Timestamp: nowMs,
+      CloudWatchMetrics: [{ Namespace: PAYMENT_METRICS.namespace, Dimensions: [['Service', 'Channel']], Metrics: [{ Name: CHANNEL_METRICS.circuitState, Unit: 'None' }] }],
+    },
+    ...properties,
+    Service: CHANNEL_METRICS.service,
+    Channel: channel,
+    [CHANNEL_METRICS.circuitState]: value,
+  });
+}

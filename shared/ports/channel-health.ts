@@ -33,6 +33,10 @@ export interface ChannelHealth {
    * policy's probes at a time; without it, a read-only view (the operations API, dashboards).
    */
   views(channelIds: readonly string[], options?: { readonly admit?: boolean }): Promise<ReadonlyMap<string, ChannelHealthView>>;
-  /** One channel call's outcome and how long it took; moves the circuit when the outcome decides it. */
-  record(channelId: string, outcome: ChannelCallOutcome, latencyMs: number): Promise<void>;
+  /**
+   * One channel call's outcome and how long it took; moves the circuit when the outcome decides it. `probe`: the call
+   * was the probe `views(…, { admit: true })` granted (the route passes it on to the charge step), whose outcome closes
+   * or reopens a half-open circuit. Never throws: a lost data point must not fail the payment it measured.
+   */
+  record(channelId: string, outcome: ChannelCallOutcome, latencyMs: number, options?: { readonly probe?: boolean }): Promise<void>;
 }

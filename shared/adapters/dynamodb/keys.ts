@@ -49,6 +49,13 @@ export const keys = {
   nonce: (merchantId: string, nonce: string) => ({ PK: `NONCE#${merchantId}#${nonce}`, SK: 'NONCE' }),
   blocklist: (key: string) => ({ PK: `BLOCKLIST#${key}`, SK: 'ENTRY' }),
   channelCredentials: (channelId: string) => ({ PK: `CHANNEL#${channelId}`, SK: 'CREDENTIALS' }),
+  /** A channel's circuit (shared/domain/circuit.ts): one item, changed only by conditional writes on its version. */
+  channelCircuit: (channelId: string) => ({ PK: `CHANNELHEALTH#${channelId}`, SK: 'CIRCUIT' }),
+  /**
+   * One shard of a channel's outcome counters for one time bucket (epoch seconds of its start): ADD counters, expired
+   * by TTL. The shard is in the partition key, so a busy channel's calls spread over CHANNEL_HEALTH_SHARDS partitions.
+   */
+  channelHealthBucket: (channelId: string, shard: number, bucketStart: number) => ({ PK: `CHANNELHEALTH#${channelId}#${shard}`, SK: `BUCKET#${bucketStart}` }),
   /** A channel callback as received (raw headers and body), kept for audit and linked to its attempt once found. */
   rawCallback: (channel: string, callbackId: string) => ({ PK: `CALLBACK#${channel}#${callbackId}`, SK: 'RAW' }),
   /** One call of the operations API, newest last in the one audit partition (docs/decisions.md, 162). */
@@ -77,3 +84,6 @@ export const indexKeys = {
 };
 
 export const RECONCILIATION_SHARDS = 8;
+
+/** Shards of a channel's health counters per time bucket (docs/decisions.md, 200). */
+export const CHANNEL_HEALTH_SHARDS = 4;
