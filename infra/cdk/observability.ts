@@ -9,7 +9,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { CALLBACK_METRICS, JANITOR_METRICS, LEDGER_METRICS, PAYMENT_METRICS, PAYOUT_METRICS, RECONCILIATION_METRICS } from '../../shared/metrics.js';
+import { CALLBACK_METRICS, CHANNEL_METRICS, JANITOR_METRICS, LEDGER_METRICS, PAYMENT_METRICS, PAYOUT_METRICS, RECONCILIATION_METRICS } from '../../shared/metrics.js';
 import { ledgerCheckSettings } from '../definitions/ledger-check.js';
 import type { KeyCenter } from './key-center.js';
 
@@ -50,6 +50,10 @@ export interface AlarmThresholds {
   readonly callbacksRejected: number;
   /** Late payments (money taken for an order that no longer pays, refunded automatically) in 5 minutes. Default 1. */
   readonly latePayments: number;
+  /** A channel's technical failures (timeouts, system errors) as % of its calls over 5 minutes. Default 10. */
+  readonly channelTechnicalFailurePercent: number;
+  /** The calls in 5 minutes under which a channel's failure rate is not judged (too few to mean anything). Default 20. */
+  readonly channelAlarmMinCalls: number;
 }
 
 const DEFAULT_THRESHOLDS: AlarmThresholds = {
@@ -65,6 +69,9 @@ const DEFAULT_THRESHOLDS: AlarmThresholds = {
   callbacksRejected: 5,
   // Each one is a payer charged for nothing until the automatic refund lands: an operator checks it did.
   latePayments: 1,
+  // Below the circuit's own 50 %: the alarm says a channel is degrading before routing gives up on it.
+  channelTechnicalFailurePercent: 10,
+  channelAlarmMinCalls: 20,
 };
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -194,6 +201,34 @@ export class Observability extends Construct {
       `>= ${t.latePayments} late payment(s) in 5 minutes: a channel took money for a CLOSED order; check its automatic refund (the log line names the order, the Channel dimension the channel)`,
     );
 
+    // Channel health (decision 202): an open circuit pages at once (routing already sends the channel's payments
+    // elsewhere; someone must find out why), a failure rate under the circuit's threshold warns before it opens.
+    const channelMetric = (channel: string, metricName: string, statistic: string, period = FIVE_MINUTES) =>
+      emf(CHANNEL_METRICS.service, metricName, { channel, statistic, period });
+    for (const channel of props.channels ?? []) {
+      alarm(
+        `ChannelCircuitOpen-${channel}`,
+        channelMetric(channel, CHANNEL_METRICS.circuitState, 'Maximum', Duration.minutes(1)),
+        1,
+        `The circuit of ${channel} is open: its timeouts or system errors crossed the threshold and routing skips it until probes succeed (GET /ops/v1/channels shows its health)`,
+      );
+      const failureRate = new cloudwatch.MathExpression({
+        expression: `IF(calls >= ${t.channelAlarmMinCalls}, 100 * failures / calls, 0)`,
+        usingMetrics: {
+          calls: channelMetric(channel, CHANNEL_METRICS.calls, 'Sum'),
+          failures: channelMetric(channel, CHANNEL_METRICS.technicalFailures, 'Sum'),
+        },
+        period: FIVE_MINUTES,
+        label: `${channel} technical failure %`,
+      });
+      alarm(
+        `ChannelTechnicalFailures-${channel}`,
+        failureRate,
+        t.channelTechnicalFailurePercent,
+        `${channel}: >= ${t.channelTechnicalFailurePercent}% of its calls timed out or failed with a system error over 5 minutes (declines do not count)`,
+      );
+    }
+
     // The scheduled ledger check (entries 140-143): each run publishes its figures once. Over two runs' worth of time
     // so that every period holds a run whatever the schedule's jitter; any finding is one too many.
     const ledgerPeriod = Duration.minutes(2 * ledgerCheckSettings.everyMinutes);
@@ -255,6 +290,30 @@ export class Observability extends Construct {
         title: 'Late payments by channel; oldest unresolved payment (s)',
         left: byChannel(PAYMENT_METRICS.service, PAYMENT_METRICS.latePayments, FIVE_MINUTES),
         right: [oldestUnresolved],
+        width: 6,
+      }),
+    );
+    // Channel health, a line per channel: volume, success rate (answered calls: successes and declines), p99 latency
+    // and the circuit (0 closed, 0.5 half-open, 1 open).
+    const channels = props.channels ?? [];
+    const successRate = (channel: string, i: number) =>
+      new cloudwatch.MathExpression({
+        expression: `IF(calls${i} > 0, 100 * answered${i} / calls${i}, 100)`,
+        usingMetrics: {
+          [`calls${i}`]: channelMetric(channel, CHANNEL_METRICS.calls, 'Sum', Duration.minutes(1)),
+          [`answered${i}`]: channelMetric(channel, CHANNEL_METRICS.answered, 'Sum', Duration.minutes(1)),
+        },
+        period: Duration.minutes(1),
+        label: channel,
+      });
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Channel calls per minute', left: channels.map((c) => channelMetric(c, CHANNEL_METRICS.calls, 'Sum', Duration.minutes(1))), width: 6 }),
+      new cloudwatch.GraphWidget({ title: 'Channel success rate % (declines are answers)', left: channels.map(successRate), leftYAxis: { min: 0, max: 100 }, width: 6 }),
+      new cloudwatch.GraphWidget({ title: 'Channel latency p99 (ms)', left: channels.map((c) => channelMetric(c, CHANNEL_METRICS.latency, 'p99', Duration.minutes(1))), width: 6 }),
+      new cloudwatch.GraphWidget({
+        title: 'Channel circuit (0 closed, 0.5 half-open, 1 open)',
+        left: channels.map((c) => channelMetric(c, CHANNEL_METRICS.circuitState, 'Maximum', Duration.minutes(1))),
+        leftYAxis: { min: 0, max: 1 },
         width: 6,
       }),
     );

@@ -24,9 +24,10 @@ export interface PayWorkflowProps {
  * What each step may touch, and nothing more. `channels`: calls channels (CHANNEL_BASE_URLS, the channels' sealed
  * credentials); `routes`: knows which channels run (CHANNEL_BASE_URLS) without calling or opening anything.
  */
-const TASK_ACCESS: Readonly<Record<PayWorkflowTask, { table?: 'read' | 'readWrite'; openSealed?: boolean; channels?: boolean; routes?: boolean }>> = {
+const TASK_ACCESS: Readonly<Record<PayWorkflowTask, { table?: 'read' | 'readWrite'; openSealed?: boolean; channels?: boolean; routes?: boolean; probes?: boolean }>> = {
   AssessRisk: { table: 'read' }, // the claimed order and the blocklist entries, one BatchGet
-  Route: { routes: true }, // channel catalog and health are data in the function: no table, no key
+  // Reads the channels' shared health (and records); its one write claims a half-open circuit's probe (decision 201).
+  Route: { table: 'read', routes: true, probes: true },
   // The sealed card, opened only to hand it to the channel (the same grant opens the channel's credentials); the order
   // names the channel before it is called.
   Charge: { table: 'readWrite', openSealed: true, channels: true },
@@ -59,6 +60,7 @@ export class PayWorkflow extends Construct {
       });
       if (access.table === 'read') props.table.grantReadData(fn.role);
       if (access.table === 'readWrite') props.table.grantReadWriteData(fn.role);
+      if (access.probes) props.table.grantChannelHealthWrites(fn.role);
       if (access.openSealed) props.keyCenter.grantOpen(fn.fn);
       else if (access.channels) props.keyCenter.grantOpenChannelCredentials(fn.fn);
       functions[state] = fn;

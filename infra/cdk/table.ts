@@ -1,5 +1,5 @@
 import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -80,6 +80,22 @@ export class PaymentTable extends Construct {
   /** Items and indexes, read and write (and the table key). No table management, no `dynamodb:*`. */
   grantReadWriteData(role: iam.Role): void {
     this.table.grantReadWriteData(role);
+    this.acknowledgeGrant(role);
+  }
+
+  /**
+   * The route step's one write: a probe's claim on a channel's circuit item (a conditional PutItem), limited by
+   * dynamodb:LeadingKeys to the channel health partitions, so it can change nothing else in the table.
+   */
+  grantChannelHealthWrites(role: iam.Role): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:PutItem'],
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CHANNELHEALTH#*'] } },
+      }),
+    );
+    this.encryptionKey.grantEncrypt(role);
     this.acknowledgeGrant(role);
   }
 

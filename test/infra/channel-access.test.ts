@@ -3,7 +3,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildPlatform } from '../../infra/cdk/platform-app.js';
 import { CHANNEL_CATALOG } from '../../shared/channels/catalog.js';
-import { CALLBACK_METRICS, PAYMENT_METRICS } from '../../shared/metrics.js';
+import { CALLBACK_METRICS, CHANNEL_METRICS, PAYMENT_METRICS } from '../../shared/metrics.js';
 import { resourcesOf, synthPlatform, templateOf, type Resource } from './synth.js';
 
 /**
@@ -21,7 +21,7 @@ beforeAll(() => {
 });
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
-const json = (value: unknown) => JSON.stringify(value);
+const json = (value: unknown) => JSON.stringify(value) ?? '';
 const actionsOf = (s: Statement) => [s.Action].flat();
 
 /** Every function by a short name: `order` (Merchant API), `checkout` (Public pages), `Charge` (workflow), `Timers`, … */
@@ -80,9 +80,13 @@ describe('functions that call payment channels', () => {
     }
   });
 
-  it('the route step opens nothing and reads no table: it knows the channels from CHANNEL_BASE_URLS alone', () => {
+  it('the route step reads the table (the channels\' shared health) and its one write is a probe claim on the channel health partitions', () => {
     const route = functions().get('Route')!;
-    expect(statementsOf(route).flatMap(actionsOf).filter((a) => /^(kms|dynamodb):/.test(a))).toEqual([]);
+    expect(statementsOf(route).flatMap(actionsOf)).toEqual(expect.arrayContaining(['dynamodb:BatchGetItem', 'dynamodb:GetItem']));
+    const writes = statementsOf(route).filter((s) => actionsOf(s).some((a) => /^dynamodb:(Put|Update|Delete|BatchWrite|TransactWrite|PartiQL)/.test(a)));
+    expect(writes.map((s) => ({ actions: actionsOf(s), condition: s.Condition }))).toEqual([
+      { actions: ['dynamodb:PutItem'], condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CHANNELHEALTH#*'] } } },
+    ]);
   });
 
   it('the timer function (the janitor) reads and writes the table', () => {
@@ -161,6 +165,32 @@ describe('observability by channel', () => {
       const text = widget(title);
       // CloudWatch's widget form: namespace, metric, then the dimensions by name.
       for (const id of ids) expect(text, `${title}: ${id}`).toContain(json([PAYMENT_METRICS.namespace, metric, 'Channel', id, 'Service', service]).slice(0, -1));
+    }
+  });
+
+  it('shows each channel\'s health: volume, success rate, p99 latency and circuit state, a line per channel', () => {
+    const ids = CHANNEL_CATALOG.map((row) => row.id);
+    const line = (metric: string, id: string) => json([PAYMENT_METRICS.namespace, metric, 'Channel', id, 'Service', CHANNEL_METRICS.service]).slice(0, -1);
+    for (const id of ids) {
+      expect(widget('Channel calls per minute'), id).toContain(line(CHANNEL_METRICS.calls, id));
+      expect(widget('Channel success rate % (declines are answers)'), id).toContain(line(CHANNEL_METRICS.answered, id));
+      expect(widget('Channel latency p99 (ms)'), id).toContain(line(CHANNEL_METRICS.latency, id));
+      expect(widget('Channel circuit (0 closed, 0.5 half-open, 1 open)'), id).toContain(line(CHANNEL_METRICS.circuitState, id));
+    }
+  });
+
+  it('alarms per channel on an open circuit and on a technical failure rate judged over a minimum volume', () => {
+    const alarms = resourcesOf(t, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    for (const id of CHANNEL_CATALOG.map((row) => row.id)) {
+      const open = alarms.filter((a) => json(a.Metrics).includes(`"MetricName":"${CHANNEL_METRICS.circuitState}"`) && json(a.Metrics).includes(`"Value":"${id}"`));
+      expect(open, id).toHaveLength(1);
+      expect(open[0]).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+      expect(json(open[0]!.Metrics)).toContain('"Stat":"Maximum"');
+      const rate = alarms.filter((a) => json(a.Metrics).includes(`${id} technical failure %`));
+      expect(rate, id).toHaveLength(1);
+      expect(json(rate[0]!.Metrics)).toContain('IF(calls >= 20, 100 * failures / calls, 0)');
+      expect(rate[0]).toMatchObject({ Threshold: 10 });
+      expect(json(rate[0]!.AlarmActions)).toContain('Alarms');
     }
   });
 
