@@ -1,16 +1,25 @@
+import { createDocumentClient } from '../shared/adapters/dynamodb/client.js';
+import { DynamoChannelStore } from '../shared/adapters/dynamodb/channel-store.js';
 import { sandboxChannels } from '../shared/channels/registry.js';
 import { getConfig } from '../shared/config.js';
 import { configuredChannelIds, routingDepsOf, type RoutingDeps } from '../shared/services/routing-deps.js';
 import { installedDeps } from './deps-registry.js';
 
 /**
- * The composition root of the route step: channel ids, catalog and health, and no storage, so its bundle carries no
- * DynamoDB or KMS client. In AWS the channels are those built without credentials and those whose base URL this
- * deployment configures (CHANNEL_BASE_URLS, the same setting the charge step builds them from). Locally the runtime's
- * Deps are used, with the health shared by all steps.
+ * The composition root of the route step: channel ids, their records and health, and no KMS: it never opens a
+ * credential. In AWS the channels are those built without credentials and those whose base URL this deployment
+ * configures (CHANNEL_BASE_URLS, the same setting the charge step builds them from); their records (operator changes)
+ * and today's usage are read from the table (read-only grant). Locally the runtime's Deps are used.
  */
 let routing: RoutingDeps | undefined;
 
 export function getRoutingDeps(): RoutingDeps {
-  return installedDeps() ?? (routing ??= routingDepsOf(configuredChannelIds(sandboxChannels().channels, getConfig().CHANNEL_BASE_URLS)));
+  return installedDeps() ?? (routing ??= compose());
+}
+
+function compose(): RoutingDeps {
+  const config = getConfig();
+  const db = createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION });
+  const records = { store: new DynamoChannelStore(db, config.TABLE_NAME), cacheMs: config.PAY_CHANNEL_CACHE_SECONDS * 1000 };
+  return routingDepsOf(configuredChannelIds(sandboxChannels().channels, config.CHANNEL_BASE_URLS), records);
 }

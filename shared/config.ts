@@ -61,6 +61,8 @@ const schema = z.object({
   PAY_AUTHORIZATION_WINDOW_SECONDS: z._default(coercedInt(1, 604_800), 604_800),
   /** Settlement (contract): a payment is settled by the first run at least this long after its capture (T+1 by default). */
   PAY_SETTLEMENT_DELAY_SECONDS: z._default(coercedInt(1, 2_592_000), 86_400),
+  /** How long a container routes on the channel records it read: an operator's change is effective within this (decisions, 209). */
+  PAY_CHANNEL_CACHE_SECONDS: z._default(coercedInt(0, 60), 5),
   /** Timers (AWS): the schedule group, the role EventBridge Scheduler assumes, the timer queue and its DLQ. */
   TIMER_SCHEDULE_GROUP: z.optional(nonEmpty),
   TIMER_SCHEDULER_ROLE_ARN: z.optional(nonEmpty),

@@ -10,6 +10,7 @@ import { eventResource } from '../../shared/schemas/event-resources.js';
 import { parse } from '../http/errors.js';
 import { reconciliationIdParam, reconciliationListQuerySchema, reconciliationRequestSchema } from '../../shared/schemas/reconciliation-schemas.js';
 import { getReconciliation, listReconciliations, reconciliationOf, runReconciliation } from '../../shared/services/reconciliation.js';
+import { channelOpsRoutes } from './channel-routes.js';
 import type { OpsRoutes } from './ops-handler.js';
 
 /**
@@ -72,6 +73,8 @@ export const opsRoutes: OpsRoutes = {
     statusCode: 200,
     body: opsPayoutResource(await getPayout(ops.deps, undefined, parse(idParam('po'), pathParameters.id, 'id'))),
   }),
+  // Channels: list with health, enable / disable, limits, cost, priority; an order's attempts (functions/ops/channel-routes.ts).
+  ...channelOpsRoutes,
   'GET /ops/v1/events': async ({ query, ops }) => {
     const page = await ops.events.listEventsOfMerchant(parse(opsEventsQuerySchema, query));
     return { statusCode: 200, body: { object: 'list', data: page.data.map(eventResource), nextCursor: page.nextCursor } };

@@ -18,7 +18,7 @@ interface Verb {
 }
 
 interface Request {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly path: string;
   readonly body?: string;
 }
@@ -83,6 +83,36 @@ const VERBS: Readonly<Record<string, Verb>> = {
     usage: 'merchant MERCHANT_ID',
     summary: 'one merchant (never its secret)',
     request: (a) => ({ method: 'GET', path: `/ops/v1/merchants/${encodeURIComponent(a.required(0, 'MERCHANT_ID'))}` }),
+  },
+  'channels list': {
+    usage: 'channels list',
+    summary: 'every channel: limits, cost, priority, enabled, and its health (success/timeout rates, circuit)',
+    request: () => ({ method: 'GET', path: '/ops/v1/channels' }),
+  },
+  'channels show': {
+    usage: 'channels show CHANNEL',
+    summary: 'one channel and its health',
+    request: (a) => ({ method: 'GET', path: channelPath(a) }),
+  },
+  'channels disable': {
+    usage: 'channels disable CHANNEL',
+    summary: 'routing skips it (within PAY_CHANNEL_CACHE_SECONDS, default 5 s)',
+    request: (a) => ({ method: 'POST', path: `${channelPath(a)}/disable` }),
+  },
+  'channels enable': {
+    usage: 'channels enable CHANNEL',
+    summary: 'routing may pick it again',
+    request: (a) => ({ method: 'POST', path: `${channelPath(a)}/enable` }),
+  },
+  'channels set': {
+    usage: `channels set CHANNEL [--min N] [--max N] [--daily-limit '{"CNY":N}'|null] [--cost-bps N] [--cost-fixed N] [--priority N]`,
+    summary: 'change per-payment limits, daily quota per currency, cost, priority (minor units)',
+    request: (a) => ({ method: 'PATCH', path: channelPath(a), body: JSON.stringify(channelPatch(a)) }),
+  },
+  'orders attempts': {
+    usage: 'orders attempts ORDER_ID',
+    summary: "an order's attempts, each with its routing decision (why that channel)",
+    request: (a) => ({ method: 'GET', path: `/ops/v1/orders/${encodeURIComponent(a.required(0, 'ORDER_ID'))}/attempts` }),
   },
   events: {
     usage: 'events --merchant M [--type T] [--status S] [--limit N] [--cursor C]',
@@ -170,6 +200,30 @@ Example:
 `;
 
 const DEFAULT_DATA_DIR = join(import.meta.dirname, '..', '..', '.data');
+
+function channelPath(a: Args): string {
+  return `/ops/v1/channels/${encodeURIComponent(a.required(0, 'CHANNEL'))}`;
+}
+
+/** The PATCH body from `channels set` options: numbers stay numbers (the API answers 400 for a bad one). */
+function channelPatch(a: Args): Record<string, unknown> {
+  const numbers = { min: 'minAmount', max: 'maxAmount', 'cost-bps': 'costBps', 'cost-fixed': 'costFixed', priority: 'priority' } as const;
+  const patch: Record<string, unknown> = {};
+  for (const [option, field] of Object.entries(numbers)) {
+    const value = a.option(option);
+    if (value !== undefined) patch[field] = Number(value);
+  }
+  const dailyLimit = a.option('daily-limit');
+  if (dailyLimit !== undefined) {
+    try {
+      patch.dailyLimit = JSON.parse(dailyLimit);
+    } catch {
+      throw new UsageError('--daily-limit must be JSON, e.g. \'{"CNY":500000}\' or null');
+    }
+  }
+  if (Object.keys(patch).length === 0) throw new UsageError('name at least one of --min --max --daily-limit --cost-bps --cost-fixed --priority');
+  return patch;
+}
 
 function opsPath(path: string): string {
   if (!path.startsWith('/ops/v1/')) throw new UsageError(`PATH must start with /ops/v1/ (got ${path})`);

@@ -59,6 +59,7 @@ export function paymentSummary(attempt: Attempt): Payment {
     ...(attempt.amountAuthorized != null ? { amountAuthorized: attempt.amountAuthorized, captureBefore: attempt.captureBefore ?? null } : {}),
     ...(attempt.customerId ? { customerId: attempt.customerId } : {}),
     ...(attempt.agreementId ? { agreementId: attempt.agreementId } : {}),
+    ...(attempt.routing ? { routing: attempt.routing } : {}),
   };
 }
 

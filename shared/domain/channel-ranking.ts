@@ -37,6 +37,16 @@ export interface RoutingDecision {
   readonly candidates: readonly RoutingCandidate[];
 }
 
+/** What the attempt keeps: the route step's decision, and for an attempt a failover started, the channel given up. */
+export interface AttemptRouting extends RoutingDecision {
+  readonly failoverFrom?: string;
+}
+
+/** The decision for the attempt that replaces one whose channel timed out (the next candidate in the same order). */
+export function failoverRouting(decision: RoutingDecision | undefined, from: string): AttemptRouting {
+  return { reason: 'failover', candidates: decision?.candidates ?? [], failoverFrom: from };
+}
+
 export interface RankingInput {
   /** Health by channel id; a channel missing from it counts as available and not yet judged. */
   readonly health: ReadonlyMap<string, RankingHealth>;

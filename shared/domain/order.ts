@@ -1,3 +1,4 @@
+import type { AttemptRouting } from './channel-ranking.js';
 import type { CardSummary } from './card.js';
 import type { OrderPurpose } from './customer.js';
 import type { Currency } from './money.js';
@@ -39,6 +40,8 @@ export interface Payment {
   readonly customerId?: string | null;
   /** agreement: the agreement this debit was made under (its channel token paid, no card and no OTP). */
   readonly agreementId?: string | null;
+  /** Why routing sent this attempt to its channel (operators see it, merchants do not: docs/decisions.md, 208). */
+  readonly routing?: AttemptRouting;
 }
 
 export interface PaymentError {

@@ -1,3 +1,4 @@
+import type { RoutingDecision } from '../domain/channel-ranking.js';
 import type { CardSummary } from '../domain/card.js';
 import type { Order } from '../domain/order.js';
 import type { AttemptOutcome } from '../domain/payment-outcome.js';
@@ -35,6 +36,8 @@ export interface RouteState {
   readonly paymentId?: string;
   /** Attempt ids chosen up front (one per candidate, plus one), so a retried failover step picks the same one. */
   readonly paymentIds?: readonly string[];
+  /** Why the first candidate was chosen, with every candidate considered (absent in workflows started before it). */
+  readonly routing?: RoutingDecision;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { AttemptRouting } from '../domain/channel-ranking.js';
 import type { MerchantFees } from '../domain/fees.js';
 import type { LedgerEntry } from '../domain/ledger.js';
 import type { HoldWrite } from '../ledger/holds.js';
@@ -113,7 +114,7 @@ export interface StateChange {
    * PROCESSING for that attempt: no status change and no version, so the janitor knows where to ask when the answer
    * is lost.
    */
-  readonly attemptChannel?: { readonly orderId: string; readonly paymentId: string; readonly channel: string };
+  readonly attemptChannel?: { readonly orderId: string; readonly paymentId: string; readonly channel: string; readonly routing?: AttemptRouting };
   /** Gives a failed refund's reservation back to the order's refundable remainder. */
   readonly releaseRefund?: { readonly orderId: string; readonly amount: number };
   /** A balanced entry, posted with its balance items (a guarded account's debit on its condition). */
@@ -136,6 +137,8 @@ export interface StateChange {
    * condition that it stays within the limits, so concurrent debits cannot pass them (docs/decisions.md, 175).
    */
   readonly agreementPeriod?: AgreementPeriodCount;
+  /** A successful charge added to its channel's usage for the day (its daily quota), on one shard of the counter. */
+  readonly channelUsage?: { readonly channel: string; readonly currency: string; readonly amount: number; readonly nowMs: number };
   /** Record the request's nonce in the same transaction (see NonceGuard). */
   readonly guard?: NonceGuard;
 }

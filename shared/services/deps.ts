@@ -5,6 +5,7 @@ import type { CustomerStore } from '../ports/customer-store.js';
 import type { ChannelConfig, ChannelHealth } from '../domain/routing.js';
 import type { RiskRule } from '../domain/risk.js';
 import type { KeyCenter } from '../ports/key-center.js';
+import type { ChannelDirectory } from './channel-directory.js';
 import type { ChannelAdapter, ChannelFlow } from '../ports/channel-flows.js';
 import type { DynamoPayoutStore } from '../adapters/dynamodb/payout-store.js';
 import type { PayWorkflow } from '../ports/pay-workflow.js';
@@ -41,7 +42,10 @@ export interface Deps {
   readonly payouts: DynamoPayoutStore;
   readonly keyCenter: KeyCenter;
   readonly channels: ReadonlyMap<string, ChannelAdapter>;
+  /** The registry's rows of the channels built here: what a channel offers by default (agreement rules among them). */
   readonly channelCatalog: readonly ChannelConfig[];
+  /** The channel records routing and the operations API read (operator changes over the registry's rows), cached. */
+  readonly channelDirectory: ChannelDirectory;
   readonly channelHealth: ChannelHealth;
   readonly riskRules: readonly RiskRule[];
   readonly workflow: PayWorkflow;

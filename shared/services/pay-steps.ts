@@ -4,7 +4,7 @@ import type { Order } from '../domain/order.js';
 import { assertTransition } from '../domain/order-state.js';
 import { orderStatusAfter, type AttemptOutcome } from '../domain/payment-outcome.js';
 import { blocklistLookups, evaluateRisk, type RiskDecision } from '../domain/risk.js';
-import { routeCandidates } from '../domain/routing.js';
+import { failoverRouting, rankChannels, type AttemptRouting, type RankingHealth } from '../domain/channel-ranking.js';
 import { ChannelTimeoutError } from '../ports/payment-channel.js';
 import type { PayWorkflowResult, PayWorkflowState, RouteState } from '../ports/pay-workflow.js';
 import { callbackUrl, outcomeOf } from './channel-outcomes.js';
@@ -46,17 +46,26 @@ function claimedOrder(state: PayWorkflowState): Order {
   return state.order;
 }
 
+/**
+ * Picks the channels for this payment (shared/domain/channel-ranking.ts): the records of the channels built here
+ * (cached), their health, and today's usage of those with a quota in this currency (one BatchGet, none without
+ * quotas). Returns them in routing order with the decision the attempt keeps.
+ */
 export async function routePayment(deps: RoutingDeps, state: PayWorkflowState): Promise<RouteState> {
   const order = claimedOrder(state);
   const payment = order.payment!;
-  const candidates = routeCandidates(
-    deps.channelCatalog,
-    { method: payment.method, currency: order.currency, amount: order.amount, capture: payment.capture },
-    (id) => deps.channelHealth.isHealthy(id) && deps.channels.has(id),
-  ).filter((id) => deps.channels.has(id));
+  const request = { method: payment.method, currency: order.currency, amount: order.amount, capture: payment.capture };
   const nowMs = Date.now();
+  const records = (await deps.channelDirectory.current()).filter((record) => deps.channels.has(record.id));
+  const [health, usedToday] = await Promise.all([healthOf(deps, records.map((r) => r.id)), deps.channelDirectory.usedToday(records, request, nowMs)]);
+  const { order: candidates, decision } = rankChannels(records, request, { health, usedToday });
   const paymentIds = [state.paymentId, ...candidates.map(() => newId('pay', nowMs))];
-  return { candidates, attempt: 0, channel: candidates[0] ?? null, paymentId: state.paymentId, paymentIds };
+  return { candidates, attempt: 0, channel: candidates[0] ?? null, paymentId: state.paymentId, paymentIds, routing: decision };
+}
+
+/** The channels' health as routing reads it. */
+async function healthOf(deps: RoutingDeps, ids: readonly string[]): Promise<ReadonlyMap<string, RankingHealth>> {
+  return new Map(ids.map((id) => [id, { available: deps.channelHealth.isHealthy(id), successRate: null }]));
 }
 
 /** Calls the chosen channel. A timeout is rethrown as ChannelTimeoutError for the definition's Catch (failover). */
@@ -70,7 +79,7 @@ export async function chargeChannel(deps: Deps, state: PayWorkflowState): Promis
     : undefined;
   const paymentId = currentPaymentId(state);
   const channel = channelOf(deps, channelId);
-  if (!(await recordAttemptChannel(deps, { orderId: order.id, paymentId, channel: channelId }))) {
+  if (!(await recordAttemptChannel(deps, { orderId: order.id, paymentId, channel: channelId, routing: attemptRouting(state.route!) }))) {
     throw new Error(`order ${order.id} is no longer processing payment ${paymentId}`);
   }
   try {
@@ -98,6 +107,13 @@ export async function chargeChannel(deps: Deps, state: PayWorkflowState): Promis
   }
 }
 
+/** Why this attempt went to its channel: the route step's decision, or the failover from the channel before it. */
+function attemptRouting(route: RouteState): AttemptRouting | undefined {
+  if (route.attempt === 0) return route.routing;
+  const from = route.candidates[route.attempt - 1];
+  return from ? failoverRouting(route.routing, from) : route.routing;
+}
+
 /**
  * After a timeout the outcome at that channel is unknown: cancel (reverse) it there first, so that trying the next
  * channel cannot charge the payer twice. The cancelled attempt is kept (CANCELLED) and a new attempt, with its own
@@ -115,7 +131,7 @@ export async function failover(deps: Deps, state: PayWorkflowState): Promise<Rou
       // payer twice. The workflow ends with the outcome unknown; the janitor's query commits this attempt's success.
       throw new Error(`Channel ${route.channel} could not void payment ${from}: it is ${voided.status}`);
     }
-    await failoverAttempt(deps, { orderId: state.orderId, fromPaymentId: from, toPaymentId: to, channel: route.channel });
+    await failoverAttempt(deps, { orderId: state.orderId, fromPaymentId: from, toPaymentId: to, channel: route.channel, routing: failoverRouting(route.routing, route.channel) });
   }
   return { ...route, attempt, channel: route.candidates[attempt] ?? null, paymentId: route.channel ? to : from };
 }

@@ -2,23 +2,36 @@ import { CHANNEL_CATALOG } from '../channels/catalog.js';
 import { CHANNEL_REGISTRY, type ChannelRegistration } from '../channels/registry.js';
 import { ChannelHealth } from '../domain/routing.js';
 import type { ChannelAdapter } from '../ports/channel-flows.js';
+import type { ChannelStore, ChannelUsageReader } from '../ports/channel-store.js';
+import { ChannelDirectory } from './channel-directory.js';
 import type { Deps } from './deps.js';
 
 /**
  * What the route step reads: the catalog of the channels this deployment runs, their health, and which ids those
  * are. Only ids: routing chooses a channel, it never calls one, so it needs no adapter and no credentials.
  */
-export type RoutingDeps = Pick<Deps, 'channelCatalog' | 'channelHealth'> & { readonly channels: Pick<ReadonlySet<string>, 'has'> };
+export type RoutingDeps = Pick<Deps, 'channelCatalog' | 'channelDirectory' | 'channelHealth'> & { readonly channels: Pick<ReadonlySet<string>, 'has'> };
+
+/** Where the channel records are kept and how long a container routes on what it read (PAY_CHANNEL_CACHE_SECONDS). */
+export interface ChannelRecordSource {
+  readonly store: ChannelStore & ChannelUsageReader;
+  readonly cacheMs: number;
+}
 
 /**
  * The channel part of Deps: adapters by id, the catalog (data) and a per-process health tracker. The catalog holds
  * only the channels that were built, so routing never picks one this deployment has no credentials for.
  */
-export function createRoutingDeps(channels: readonly ChannelAdapter[]): Pick<Deps, 'channels' | 'channelCatalog' | 'channelHealth'> {
+export function createRoutingDeps(
+  channels: readonly ChannelAdapter[],
+  records: ChannelRecordSource,
+): Pick<Deps, 'channels' | 'channelCatalog' | 'channelDirectory' | 'channelHealth'> {
   const built = new Map(channels.map((c) => [c.id, c]));
+  const channelCatalog = CHANNEL_CATALOG.filter((row) => built.has(row.id));
   return {
     channels: built,
-    channelCatalog: CHANNEL_CATALOG.filter((row) => built.has(row.id)),
+    channelCatalog,
+    channelDirectory: new ChannelDirectory(records.store, channelCatalog, records.cacheMs),
     channelHealth: new ChannelHealth(),
   };
 }
@@ -44,10 +57,12 @@ export function configuredChannelIds(
 }
 
 /** Routing deps over channel ids alone: the registry's catalog rows of those ids, and a fresh health tracker. */
-export function routingDepsOf(ids: ReadonlySet<string>, registry: readonly ChannelRegistration[] = CHANNEL_REGISTRY): RoutingDeps {
+export function routingDepsOf(ids: ReadonlySet<string>, records: ChannelRecordSource, registry: readonly ChannelRegistration[] = CHANNEL_REGISTRY): RoutingDeps {
+  const channelCatalog = registry.map((line) => line.catalog).filter((row) => ids.has(row.id));
   return {
     channels: ids,
-    channelCatalog: registry.map((line) => line.catalog).filter((row) => ids.has(row.id)),
+    channelCatalog,
+    channelDirectory: new ChannelDirectory(records.store, channelCatalog, records.cacheMs),
     channelHealth: new ChannelHealth(),
   };
 }

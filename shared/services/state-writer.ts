@@ -14,6 +14,7 @@ import { postHold, voidHold, type Hold, type HoldStep } from '../ledger/holds.js
 import { authorizationHoldId, authorizationOf, endAuthorizationHold, placeAuthorizationHold } from '../ledger/authorization-holds.js';
 import { BALANCE_CHANNEL } from '../domain/customer.js';
 import type { AuthorizationClaim, Order, Payment, Refund } from '../domain/order.js';
+import type { AttemptRouting } from '../domain/channel-ranking.js';
 import {
   assertAttemptTransition,
   assertRefundTransition,
@@ -143,7 +144,7 @@ export async function claimWithAttempt(deps: Pick<Deps, 'orders'>, before: Order
  */
 export async function recordAttemptChannel(
   deps: Pick<Deps, 'orders'>,
-  a: { orderId: string; paymentId: string; channel: string },
+  a: { orderId: string; paymentId: string; channel: string; routing?: AttemptRouting },
 ): Promise<boolean> {
   return (await deps.orders.commit({ attemptChannel: a })).committed;
 }
@@ -236,6 +237,7 @@ export async function commitAttemptOutcome(
         ledger: hold?.entry ?? applied.ledger,
         hold: hold?.write,
         event: applied.eventType ? orderEvent(applied.eventType, orderAfter, nowMs) : undefined,
+        channelUsage: channelUsageOf(order, orderAfter, nowMs),
       };
       result = { kind: 'committed', order: orderAfter, attempt: after };
     }
@@ -261,6 +263,17 @@ export async function commitAttemptOutcome(
     // Another writer moved the order or the attempt since the read: decide again on what is stored now.
   }
   throw new OrderChangedError(input.orderId);
+}
+
+/**
+ * A charge the order just became paid by counts towards its channel's daily quota, in the same transaction
+ * (docs/decisions.md, 210); a customer's balance is no routed channel.
+ */
+function channelUsageOf(before: Order, after: Order, nowMs: number): StateChange['channelUsage'] {
+  const channel = after.payment?.channel;
+  const paid = after.status === 'SUCCEEDED' || after.status === 'AUTHORIZED';
+  if (!paid || before.status === after.status || !channel || channel === BALANCE_CHANNEL) return undefined;
+  return { channel, currency: after.currency, amount: after.amount, nowMs };
 }
 
 /** An authorization's captureBefore: now plus the window of its channel and card brand (docs/decisions.md, entry 113). */
@@ -366,7 +379,7 @@ export async function recordLateRefund(
  */
 export async function failoverAttempt(
   deps: Pick<Deps, 'orders' | 'now'>,
-  f: { orderId: string; fromPaymentId: string; toPaymentId: string; channel: string },
+  f: { orderId: string; fromPaymentId: string; toPaymentId: string; channel: string; routing?: AttemptRouting },
 ): Promise<Order> {
   const order = await deps.orders.getOrder(f.orderId);
   if (!order) throw new NotFoundError('order', 'id');
@@ -384,7 +397,7 @@ export async function failoverAttempt(
     now,
   );
   assertAttemptTransition(current.attempt.status, 'CANCELLED');
-  const payment: Payment = { ...order.payment, id: f.toPaymentId, channel: null, channelPaymentId: null, nextAction: null, createdAt: now };
+  const payment: Payment = { ...order.payment, id: f.toPaymentId, channel: null, channelPaymentId: null, nextAction: null, createdAt: now, ...(f.routing ? { routing: f.routing } : {}) };
   const next = newAttempt(order, payment);
   const after: Order = { ...order, payment, version: order.version + 1, updatedAt: now };
   const written = await deps.orders.commit({

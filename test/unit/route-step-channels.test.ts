@@ -1,8 +1,11 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Order } from '../../shared/domain/order.js';
 import type { PayWorkflowState, RouteState } from '../../shared/ports/pay-workflow.js';
 import { CHANNEL_REGISTRY, type ChannelRegistration } from '../../shared/channels/registry.js';
 import { configuredChannelIds, routingDepsOf } from '../../shared/services/routing-deps.js';
+import { MemoryChannelStore } from '../support/memory-channel-store.js';
 
 /** A claimed order paying by `method`, as the risk step leaves it in the workflow state. */
 function stateFor(method: string, currency = 'CNY'): PayWorkflowState {
@@ -23,6 +26,12 @@ async function deployedRouteStep(env: Record<string, string>): Promise<(state: P
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
   return (await import('../../functions/workflow/route.js')).handler;
 }
+
+// The deployed route step reads the channel records from its table: no operator changed any here (no items).
+const table = mockClient(DynamoDBDocumentClient);
+beforeEach(() => table.reset().on(BatchGetCommand).resolves({ Responses: {} }));
+// These files share one process: give other files the real client back.
+afterAll(() => table.restore());
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -56,9 +65,10 @@ describe('the route step in AWS sees the channels this deployment runs, without 
     const cardRow = CHANNEL_REGISTRY.map((line) => line.catalog).find((row) => row.methods.includes('card'))!;
     const credentialedCard: ChannelRegistration = { catalog: { ...cardRow, id: 'card_x' }, needsCredentials: true, create: () => undefined };
     const registry = [...CHANNEL_REGISTRY.filter((line) => line.needsCredentials), credentialedCard];
-    const off = routingDepsOf(configuredChannelIds([], {}, registry), registry);
+    const records = { store: new MemoryChannelStore(), cacheMs: 0 };
+    const off = routingDepsOf(configuredChannelIds([], {}, registry), records, registry);
     expect(off.channelCatalog).toEqual([]);
-    const on = routingDepsOf(configuredChannelIds([], { card_x: 'https://acquirer.example' }, registry), registry);
+    const on = routingDepsOf(configuredChannelIds([], { card_x: 'https://acquirer.example' }, registry), records, registry);
     expect(on.channelCatalog.map((row) => row.id)).toEqual(['card_x']);
     expect(on.channels.has('card_x')).toBe(true);
     expect(on.channels.has('wechat_pay')).toBe(false);

@@ -2,6 +2,8 @@
  * Every key of the single table in one place. docs/data-model.md lists the access pattern each one serves.
  */
 export const BALANCE_SHARDS = 8;
+/** Shards of a channel's daily usage counter (keys.channelUsage). */
+export const CHANNEL_USAGE_SHARDS = 4;
 
 export const keys = {
   merchant: (merchantId: string) => ({ PK: `MERCHANT#${merchantId}`, SK: 'PROFILE' }),
@@ -49,6 +51,13 @@ export const keys = {
   nonce: (merchantId: string, nonce: string) => ({ PK: `NONCE#${merchantId}#${nonce}`, SK: 'NONCE' }),
   blocklist: (key: string) => ({ PK: `BLOCKLIST#${key}`, SK: 'ENTRY' }),
   channelCredentials: (channelId: string) => ({ PK: `CHANNEL#${channelId}`, SK: 'CREDENTIALS' }),
+  /** A channel's record as an operator set it (docs/decisions.md, 206); absent: the registry's row. */
+  channel: (channelId: string) => ({ PK: `CHANNEL#${channelId}`, SK: 'CONFIG' }),
+  /**
+   * One shard of what a channel was routed on a UTC day in one currency (its daily quota): each shard its own
+   * partition, so a busy channel's day is not one hot item; expires by TTL after the day.
+   */
+  channelUsage: (channelId: string, day: string, currency: string, shard: number) => ({ PK: `CHANNELUSAGE#${channelId}#${day}#${currency}#${shard}`, SK: 'USAGE' }),
   /** A channel's circuit (shared/domain/circuit.ts): one item, changed only by conditional writes on its version. */
   channelCircuit: (channelId: string) => ({ PK: `CHANNELHEALTH#${channelId}`, SK: 'CIRCUIT' }),
   /**

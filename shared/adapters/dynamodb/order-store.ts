@@ -21,6 +21,7 @@ import type {
   StateChange,
 } from '../../ports/stores.js';
 import { cancellationReasons, withConflictRetry } from './client.js';
+import { channelUsageUpdate } from './channel-store.js';
 import { indexKeys, keys } from './keys.js';
 import { reconciliationIndex } from './reconciliation-index.js';
 import { ledgerWriteItems } from './ledger-items.js';
@@ -196,11 +197,13 @@ export class DynamoOrderStore implements OrderStore {
         Update: {
           TableName: this.tableName,
           Key: keys.order(change.attemptChannel.orderId),
-          UpdateExpression: 'SET payment.channel = :channel',
+          // The routing decision rides on the same write: the attempt item, made from this summary, keeps it.
+          UpdateExpression: change.attemptChannel.routing ? 'SET payment.channel = :channel, payment.routing = :routing' : 'SET payment.channel = :channel',
           ConditionExpression: '#status = :processing AND payment.id = :paymentId',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':channel': change.attemptChannel.channel,
+            ...(change.attemptChannel.routing ? { ':routing': change.attemptChannel.routing } : {}),
             ':processing': 'PROCESSING',
             ':paymentId': change.attemptChannel.paymentId,
           },
@@ -234,6 +237,7 @@ export class DynamoOrderStore implements OrderStore {
       });
     }
     if (change.agreementPeriod) add('agreementPeriod', this.periodCountItem(change.agreementPeriod));
+    if (change.channelUsage) add('other', channelUsageUpdate(this.tableName, change.channelUsage));
     try {
       await withConflictRetry(() => this.db.send(new TransactWriteCommand({ TransactItems: items })));
       if (change.guard) change.guard.recorded = true;
