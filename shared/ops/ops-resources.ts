@@ -3,10 +3,13 @@ import { payoutResource, type Payout } from '../domain/payout.js';
 import type { Settlement } from '../ledger/settlement.js';
 import type { Merchant } from '../ports/stores.js';
 
-/** A merchant as operators see it: everything the platform keeps but the sealed secret. */
+/**
+ * A merchant as operators see it: everything the platform keeps but its sealed secrets; during a rotation, when the
+ * replaced secret stops verifying (`previousSecretExpiresAt`, null otherwise).
+ */
 export function opsMerchantResource(merchant: Merchant): Record<string, unknown> {
-  const { sealedSecret: _sealed, ...visible } = merchant;
-  return { object: 'merchant', ...visible };
+  const { sealedSecret: _sealed, previousSealedSecret: _previous, previousSecretExpiresAt, ...visible } = merchant;
+  return { object: 'merchant', ...visible, previousSecretExpiresAt: previousSecretExpiresAt ?? null };
 }
 
 /** The trial balance as the API answers it: the check as it ran, and when. */

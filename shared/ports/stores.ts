@@ -23,12 +23,34 @@ export interface Merchant {
   /** The fee schedule per payment method (shared/domain/fees.ts); absent on merchants created before it, which pay `feeBps`. */
   readonly fees?: MerchantFees | null;
   readonly createdAt: string;
+  /**
+   * During a secret rotation, the secret it replaced, still verifying until `previousSecretExpiresAt` (docs/decisions.md,
+   * 230). Absent or null when no rotation is in its grace period.
+   */
+  readonly previousSealedSecret?: SealedBox | null;
+  readonly previousSecretExpiresAt?: string | null;
+  /** When the current secret was issued by a rotation; absent for a merchant's first secret. */
+  readonly secretRotatedAt?: string | null;
+}
+
+/** A rotation as stored: the new sealed secret, and the one it replaces while it keeps verifying (null: not at all). */
+export interface SecretRotation {
+  readonly sealedSecret: SealedBox;
+  readonly previousSealedSecret: SealedBox | null;
+  readonly previousSecretExpiresAt: string | null;
+  readonly secretRotatedAt: string;
 }
 
 export interface MerchantStore {
   create(merchant: Merchant): Promise<void>;
   get(merchantId: string): Promise<Merchant | undefined>;
+  /** Throws NotFoundError for an unknown merchant. */
   setStatus(merchantId: string, status: Merchant['status']): Promise<void>;
+  /**
+   * Stores a rotation if the merchant's sealed secret is still `replaced` (the one the rotation was computed from);
+   * answers the merchant after it, or undefined when the condition failed (another rotation won, or no such merchant).
+   */
+  rotateSecret(merchantId: string, replaced: SealedBox, rotation: SecretRotation): Promise<Merchant | undefined>;
   /** Replaces the merchant's fee schedule; throws NotFoundError for an unknown merchant. */
   setFees(merchantId: string, fees: MerchantFees): Promise<void>;
 }
@@ -60,6 +82,12 @@ export interface NonceGuard {
   readonly nonce: string;
   readonly nowMs: number;
   readonly windowMs: number;
+  /**
+   * The ciphertext of the sealed secret the request was signed with: the same write checks that this secret is still
+   * live (current, or the replaced one in its grace), so a secret revoked in another container stops at once even
+   * where a cached profile still holds it (docs/decisions.md, 232). Absent: the status alone is checked.
+   */
+  readonly secretCt?: string;
   recorded: boolean;
 }
 

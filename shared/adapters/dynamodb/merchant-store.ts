@@ -1,7 +1,8 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MerchantFees } from '../../domain/fees.js';
 import { NotFoundError } from '../../domain/errors.js';
-import type { BlocklistStore, Merchant, MerchantStore } from '../../ports/stores.js';
+import type { SealedBox } from '../../ports/key-center.js';
+import type { BlocklistStore, Merchant, MerchantStore, SecretRotation } from '../../ports/stores.js';
 import { isConditionFailure } from './client.js';
 import { indexKeys, keys } from './keys.js';
 
@@ -41,16 +42,47 @@ export class DynamoMerchantStore implements MerchantStore {
   }
 
   async setStatus(merchantId: string, status: Merchant['status']): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.merchant(merchantId),
-        UpdateExpression: 'SET #status = :status',
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':status': status },
-      }),
-    );
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.merchant(merchantId),
+          UpdateExpression: 'SET #status = :status',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':status': status },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) throw new NotFoundError('merchant', 'merchantId');
+      throw error;
+    }
+  }
+
+  async rotateSecret(merchantId: string, replaced: SealedBox, rotation: SecretRotation): Promise<Merchant | undefined> {
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.merchant(merchantId),
+          UpdateExpression: 'SET sealedSecret = :sealed, previousSealedSecret = :previous, previousSecretExpiresAt = :expires, secretRotatedAt = :at',
+          // The sealed secret's ciphertext is unique per seal (a fresh data key and IV): it names the secret replaced.
+          ConditionExpression: 'sealedSecret.ct = :replaced',
+          ExpressionAttributeValues: {
+            ':sealed': rotation.sealedSecret,
+            ':previous': rotation.previousSealedSecret,
+            ':expires': rotation.previousSecretExpiresAt,
+            ':at': rotation.secretRotatedAt,
+            ':replaced': replaced.ct,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return merchantOf(out.Attributes!);
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
   }
 
   async setFees(merchantId: string, fees: MerchantFees): Promise<void> {

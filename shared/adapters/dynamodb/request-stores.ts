@@ -108,12 +108,25 @@ export function nonceItems(tableName: string, n: Omit<NonceGuard, 'recorded'>) {
       ConditionCheck: {
         TableName: tableName,
         Key: keys.merchant(n.merchantId),
-        ConditionExpression: '#status = :active',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':active': 'active' },
+        ...(n.secretCt === undefined
+          ? { ConditionExpression: '#status = :active', ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':active': 'active' } }
+          : liveSecretCondition(n.secretCt, n.nowMs)),
       },
     },
   ];
+}
+
+/**
+ * Active, and the request's secret still live: the current one, or the one a rotation replaced before its expiry
+ * (shared/domain/merchant-secret.ts, the same rule on the cached profile). A failure reads as `merchant_disabled`;
+ * the service tells a revoked secret from a disabled merchant by reading the merchant (decisions, 232).
+ */
+function liveSecretCondition(secretCt: string, nowMs: number) {
+  return {
+    ConditionExpression: '#status = :active AND (sealedSecret.ct = :ct OR (previousSealedSecret.ct = :ct AND previousSecretExpiresAt > :now))',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':active': 'active', ':ct': secretCt, ':now': new Date(nowMs).toISOString() },
+  };
 }
 
 /** Why a transaction that began with nonceItems was cancelled by them; undefined when they were not the cause. */
