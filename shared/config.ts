@@ -71,6 +71,16 @@ const schema = z.object({
   /** Reconciliation (AWS): the reports bucket and the KMS key its objects are encrypted with (infra/cdk/reconciliation.ts). */
   REPORTS_BUCKET: z.optional(nonEmpty),
   REPORTS_KMS_KEY_ID: z.optional(nonEmpty),
+  /**
+   * Rate limits (AWS): the stack's regional web ACL, whose merchant rate limit rules the ops function replaces when an
+   * operator changes a merchant's limit (infra/cdk/rate-limits.ts; docs/decisions.md, 226).
+   */
+  RATE_LIMIT_WEB_ACL_ARN: z.optional(nonEmpty),
+  /**
+   * Local runtime only: the rate limits' rolling window in seconds (AWS WAF's is 60), so a test sees a limit reset
+   * without waiting a minute.
+   */
+  PAY_RATE_LIMIT_WINDOW_SECONDS: z._default(coercedInt(1, 600), 60),
   /** Orders above this amount (minor units) get an OTP challenge unless the merchant has its own limit. */
   DEFAULT_RISK_CHALLENGE_AMOUNT: z._default(coercedInt(1, Number.MAX_SAFE_INTEGER), 5_000_000),
   /** Platform fee charged to merchants, in basis points, unless the merchant has its own rate. */

@@ -4,12 +4,16 @@ import { DynamoAuditTrail } from '../../shared/adapters/dynamodb/audit-store.js'
 import { DynamoEventStore } from '../../shared/adapters/dynamodb/event-store.js';
 import { DynamoMerchantDirectory } from '../../shared/adapters/dynamodb/merchant-directory.js';
 import { getConfig, type Config } from '../../shared/config.js';
+import { RATE_LIMIT_WINDOW_SECONDS } from '../../shared/domain/rate-limits.js';
 import type { AuditTrail } from '../../shared/ops/audit.js';
 import { iamAuthenticator, type OpsAuthenticator } from '../../shared/ops/auth.js';
 import type { MerchantDirectory } from '../../shared/ops/merchant-directory.js';
 import type { MerchantEventListing } from '../../shared/ports/notifications.js';
 import type { Deps } from '../../shared/services/deps.js';
+import type { RateLimitDeps } from '../../shared/services/rate-limits.js';
 import type { ReconciliationDeps } from '../../shared/services/reconciliation.js';
+import { DynamoRateLimitStore } from '../../shared/adapters/dynamodb/rate-limit-store.js';
+import { WafRuleSink, wafHttpCall, webAclOf } from '../../shared/adapters/aws/waf-rule-sink.js';
 import { getDeps } from '../services.js';
 
 /** What the operations API's actions use: the platform's services plus the back office's own stores. */
@@ -25,6 +29,11 @@ export interface OpsDeps {
    * reconciliation routes 503.
    */
   readonly reconciliation?: ReconciliationDeps;
+  /**
+   * Per-merchant rate limits: the overrides in the table, enforced by the stack's web ACL in AWS (RATE_LIMIT_WEB_ACL_ARN)
+   * and by the local gateway locally; without either the rate limit routes answer 503.
+   */
+  readonly rateLimits?: RateLimitDeps;
 }
 
 /**
@@ -65,8 +74,14 @@ async function compose(): Promise<OpsDeps> {
     events: new DynamoEventStore(db, config.TABLE_NAME),
     merchants: new DynamoMerchantDirectory(db, config.TABLE_NAME),
     authenticate: iamAuthenticator,
+    ...(config.RATE_LIMIT_WEB_ACL_ARN ? { rateLimits: wafRateLimits(config, config.RATE_LIMIT_WEB_ACL_ARN, db) } : {}),
     ...(withReconciliation ? { reconciliation: withReconciliation.reconciliation } : {}),
   };
+}
+
+function wafRateLimits(config: Config, webAclArn: string, db: DynamoDBDocumentClient): RateLimitDeps {
+  const call = wafHttpCall({ region: webAclOf(webAclArn).region });
+  return { store: new DynamoRateLimitStore(db, config.TABLE_NAME), sink: new WafRuleSink(webAclArn, call), windowSeconds: RATE_LIMIT_WINDOW_SECONDS };
 }
 
 export function setOpsDeps(value: OpsDeps): void {

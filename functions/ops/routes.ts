@@ -12,6 +12,7 @@ import { reconciliationIdParam, reconciliationListQuerySchema, reconciliationReq
 import { getReconciliation, listReconciliations, reconciliationOf, runReconciliation } from '../../shared/services/reconciliation.js';
 import { channelOpsRoutes } from './channel-routes.js';
 import type { OpsRoutes } from './ops-handler.js';
+import { rateLimitOpsRoutes } from './rate-limit-routes.js';
 
 /**
  * The operations API, one line per route (docs/operations.md). API Gateway sends every `/ops/v1/…` request to the ops
@@ -40,6 +41,8 @@ export const opsRoutes: OpsRoutes = {
     if (!merchant) throw new NotFoundError('merchant', 'id');
     return { statusCode: 200, body: opsMerchantResource(merchant) };
   },
+  // Per-merchant rate limits, applied to the web ACL / local gateway (functions/ops/rate-limit-routes.ts).
+  ...rateLimitOpsRoutes,
   // A settlement run now, as the schedule's (cut-off now − settlementDelay), optionally narrowed (decisions, 183).
   'POST /ops/v1/settlements': async ({ body, ops }) => {
     const scope = parse(opsSettlementRunSchema, body);

@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { ErrorCode, ErrorType } from '../../shared/domain/error-codes.js';
+import { RATE_LIMIT_WINDOW_SECONDS } from '../../shared/domain/rate-limits.js';
 import { routes, type ApiFunctionName } from '../definitions/routes.js';
 
 export interface PaymentApiProps {
@@ -22,7 +23,10 @@ export interface PaymentApiProps {
   readonly publicThrottling?: { readonly rateLimit: number; readonly burstLimit: number };
   /** Optional custom domain (e.g. api.eu.pay.example) with its ACM certificate in the same region. Default none. */
   readonly domain?: { readonly domainName: string; readonly certificate: acm.ICertificate };
-  /** Optional WAF web ACL (regional) to associate with the stage. Default none. */
+  /**
+   * The WAF web ACL (regional) associated with the stage: the platform stack's, with the per-merchant rate limits
+   * (infra/cdk/rate-limits.ts). Its blocks are answered 429 rate_limited (WAF_FILTERED below). Default none.
+   */
   readonly webAclArn?: string;
   /** Default one year: access logs are the audit trail of who called what. */
   readonly accessLogRetention?: logs.RetentionDays;
@@ -128,6 +132,16 @@ export class PaymentApi extends Construct {
       statusCode: '429',
       responseHeaders: { 'Retry-After': "'1'" },
       templates: gatewayErrorTemplate('rate_limited', 'Too many requests; retry with backoff.', 'rate_limit'),
+    });
+
+    // A request the web ACL blocked: its only blocking rules are the merchant rate limits (decisions, 225). Retry-After
+    // is the window: WAF lifts a block when the merchant's rate over the last minute is back under its limit, so one
+    // window is always enough; the local gateway, which knows its counts, answers the exact wait.
+    this.api.addGatewayResponse('WafFiltered', {
+      type: apigw.ResponseType.WAF_FILTERED,
+      statusCode: '429',
+      responseHeaders: { 'Retry-After': `'${RATE_LIMIT_WINDOW_SECONDS}'` },
+      templates: gatewayErrorTemplate('rate_limited', 'Too many requests for this merchant; retry after Retry-After seconds.', 'rate_limit'),
     });
 
     const acknowledge = (id: string, reason: string) => Validations.of(this.api).acknowledge({ id, reason });

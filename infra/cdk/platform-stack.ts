@@ -13,6 +13,7 @@ import { Notifications } from './notifications.js';
 import { Observability, type AlarmThresholds } from './observability.js';
 import { PayWorkflow } from './pay-workflow.js';
 import { PlatformFunction } from './platform-function.js';
+import { MerchantRateLimits } from './rate-limits.js';
 import { PaymentTable } from './table.js';
 import { Timers } from './timers.js';
 
@@ -23,7 +24,6 @@ export interface PaymentPlatformStackProps extends StackProps {
   readonly alarmEmail?: string;
   readonly alarmThresholds?: Partial<AlarmThresholds>;
   readonly domain?: { readonly domainName: string; readonly certificate: acm.ICertificate };
-  readonly webAclArn?: string;
   /** Default `info`. */
   readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /**
@@ -78,6 +78,7 @@ export class PaymentPlatformStack extends Stack {
   readonly ledgerCheck: LedgerCheck;
   readonly settlement: Settlement;
   readonly reconciliation: Reconciliation;
+  readonly rateLimits: MerchantRateLimits;
 
   constructor(scope: Construct, id: string, props: PaymentPlatformStackProps = {}) {
     super(scope, id, props);
@@ -149,6 +150,11 @@ export class PaymentPlatformStack extends Stack {
     }
     this.apiFunctions = apiFunctions;
 
+    // Per-merchant rate limits: the stack's web ACL in front of the stage; the ops function applies overrides to it.
+    this.rateLimits = new MerchantRateLimits(this, 'RateLimits');
+    apiFunctions.ops.fn.addEnvironment('RATE_LIMIT_WEB_ACL_ARN', this.rateLimits.webAcl.attrArn);
+    this.rateLimits.grantSync(apiFunctions.ops.role);
+
     this.api = new PaymentApi(this, 'Api', {
       handlers: {
         order: apiFunctions.order.fn,
@@ -166,7 +172,7 @@ export class PaymentPlatformStack extends Stack {
         statements: apiFunctions.statements.fn,
       },
       domain: props.domain,
-      webAclArn: props.webAclArn,
+      webAclArn: this.rateLimits.webAcl.attrArn,
     });
 
     // Payments that need the payer link to the hosted checkout on this API. Built from the RestApi's id and the

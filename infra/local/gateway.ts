@@ -17,9 +17,10 @@ import { handler as query } from '../../functions/query.js';
 import { handler as refund } from '../../functions/refund.js';
 import { stream as statements } from '../../functions/statements.js';
 import { MAX_BODY_BYTES, type StreamedResponse } from '../../functions/http/api-handler.js';
-import type { ErrorCode, ErrorType } from '../../shared/domain/error-codes.js';
+import { ERROR_CODES, type ErrorCode, type ErrorType } from '../../shared/domain/error-codes.js';
 import { logger } from '../../shared/logger.js';
 import { routes, type ApiFunctionName, type RouteDefinition } from '../definitions/routes.js';
+import type { LocalRateLimiter } from './rate-limiter.js';
 import type { SandboxEmulator } from './sandbox-channels.js';
 
 type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -67,6 +68,17 @@ function gatewayError(res: ServerResponse, requestId: string, statusCode: number
   );
 }
 
+/** API Gateway's WAF_FILTERED answer (infra/cdk/api.ts): 429 rate_limited with Retry-After, in the error shape. */
+function rateLimited(res: ServerResponse, requestId: string, retryAfterSeconds: number): void {
+  const { status, type, message } = ERROR_CODES.rate_limited;
+  send(
+    res,
+    status,
+    { 'Content-Type': 'application/json; charset=utf-8', 'X-Request-Id': requestId, 'Retry-After': String(retryAfterSeconds) },
+    JSON.stringify({ error: { type, code: 'rate_limited', message, requestId } }),
+  );
+}
+
 async function readBody(req: IncomingMessage): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -98,13 +110,19 @@ function parseTarget(target: string): URL | undefined {
  * handler, as API Gateway does: request id, body size limit (413), integration timeout (504). Whatever the client
  * sends, the answer is JSON with X-Request-Id (contract, "Errors"): a malformed target or escape is a 400.
  */
-export async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleRequest(req: IncomingMessage, res: ServerResponse, rateLimiter?: LocalRateLimiter): Promise<void> {
   const requestId = randomUUID();
   const method = (req.method ?? 'GET').toUpperCase();
   const url = parseTarget(req.url ?? '/');
   if (!url) {
     req.resume();
     return gatewayError(res, requestId, 404, 'invalid_request', 'route_not_found', `No route for ${method} ${req.url ?? ''}.`);
+  }
+  // WAF sits in front of API Gateway: a request over its merchant's limit reaches no route and no function.
+  const verdict = rateLimiter?.check({ path: url.pathname, headers: req.headers });
+  if (verdict?.limited) {
+    req.resume();
+    return rateLimited(res, requestId, verdict.retryAfterSeconds);
   }
   const matches = compiled
     .map((c) => ({ c, m: c.pattern.exec(url.pathname) }))
@@ -274,6 +292,8 @@ export interface GatewayOptions {
    * its URL); a request arriving meanwhile waits instead of reaching handlers with nothing wired.
    */
   readonly ready?: Promise<unknown>;
+  /** The merchant rate limits, as AWS WAF enforces them in front of API Gateway (infra/local/rate-limiter.ts). */
+  readonly rateLimiter?: LocalRateLimiter;
 }
 
 export function createGateway(options: GatewayOptions = {}): Server {
@@ -282,7 +302,7 @@ export function createGateway(options: GatewayOptions = {}): Server {
       await options.ready;
       const sandbox = sandboxTarget(options.sandbox, req.url);
       if (sandbox) return sandbox.emulator.handle(req, res, sandbox.path);
-      return handleRequest(req, res);
+      return handleRequest(req, res, options.rateLimiter);
     };
     serve().catch((error: unknown) => {
       const requestId = randomUUID();

@@ -134,6 +134,25 @@ const VERBS: Readonly<Record<string, Verb>> = {
     summary: 'one reconciliation report',
     request: (a) => ({ method: 'GET', path: `/ops/v1/reconciliations/${encodeURIComponent(a.required(0, 'REC_ID'))}` }),
   },
+  'merchants rate-limit': {
+    usage: 'merchants rate-limit MERCHANT_ID N|default',
+    summary: 'its requests per rolling minute (10 to 2e9; default: back to 6,000), enforced at once',
+    request: (a) => {
+      const merchantId = encodeURIComponent(a.required(0, 'MERCHANT_ID'));
+      const limit = a.required(1, 'N|default');
+      return { method: 'PUT', path: `/ops/v1/merchants/${merchantId}/rate-limit`, body: JSON.stringify({ rateLimitPerMinute: limit === 'default' ? null : Number(limit) }) };
+    },
+  },
+  'rate-limits': {
+    usage: 'rate-limits',
+    summary: 'the default, every override by tier, and the rules enforced (WAF JSON)',
+    request: () => ({ method: 'GET', path: '/ops/v1/rate-limits' }),
+  },
+  'rate-limits sync': {
+    usage: 'rate-limits sync',
+    summary: 'apply the stored overrides to the web ACL again (after a deploy that reset its rules)',
+    request: () => ({ method: 'POST', path: '/ops/v1/rate-limits/sync' }),
+  },
   'settlements run': {
     usage: 'settlements run [--merchant M] [--currency C]',
     summary: 'a settlement run now (cut-off now − settlement delay), optionally one merchant / currency',

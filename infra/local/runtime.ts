@@ -22,6 +22,9 @@ import { createMerchant, type MerchantCredentials } from '../../shared/services/
 import { ensureTable, localDynamoDbClient, projectRoot, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { afterWrites } from './after-writes.js';
 import { createGateway } from './gateway.js';
+import { LocalRateLimiter } from './rate-limiter.js';
+import { DynamoRateLimitStore } from '../../shared/adapters/dynamodb/rate-limit-store.js';
+import { syncRateLimits } from '../../shared/services/rate-limits.js';
 import { openSandboxChannels, sandboxChannelUrl, type SandboxChannels } from './sandbox-channels.js';
 import { LocalPayWorkflow } from './local-pay-workflow.js';
 import { startLocalNotifications, type LocalNotifications } from './notifications.js';
@@ -56,6 +59,8 @@ export interface RuntimeOptions {
   readonly authorizationWindowSeconds?: number;
   /** PAY_SETTLEMENT_DELAY_SECONDS: how long after capture a payment settles (tests use a second or two). */
   readonly settlementDelaySeconds?: number;
+  /** PAY_RATE_LIMIT_WINDOW_SECONDS: the merchant rate limits' rolling window (default WAF's 60 s). */
+  readonly rateLimitWindowSeconds?: number;
   /** PAY_CHANNEL_CACHE_SECONDS: how long routing uses the channel records it read (default 5; tests 0 or 1). */
   readonly channelCacheSeconds?: number;
   /**
@@ -118,6 +123,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       ...(options.janitorAfterSeconds !== undefined ? { PAY_JANITOR_AFTER_SECONDS: String(options.janitorAfterSeconds) } : {}),
       ...(options.authorizationWindowSeconds !== undefined ? { PAY_AUTHORIZATION_WINDOW_SECONDS: String(options.authorizationWindowSeconds) } : {}),
       ...(options.settlementDelaySeconds !== undefined ? { PAY_SETTLEMENT_DELAY_SECONDS: String(options.settlementDelaySeconds) } : {}),
+      ...(options.rateLimitWindowSeconds !== undefined ? { PAY_RATE_LIMIT_WINDOW_SECONDS: String(options.rateLimitWindowSeconds) } : {}),
       ...(options.channelCacheSeconds !== undefined ? { PAY_CHANNEL_CACHE_SECONDS: String(options.channelCacheSeconds) } : {}),
     });
     const admin = localDynamoDbClient(dynamoEndpoint);
@@ -130,7 +136,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     // part of their configuration. Requests wait for `ready` until the services below are installed.
     let markReady: () => void = () => undefined;
     const ready = new Promise<void>((resolve) => (markReady = resolve));
-    const listening = createGateway({ sandbox: sandbox.emulators, ready });
+    const rateLimiter = new LocalRateLimiter();
+    const listening = createGateway({ sandbox: sandbox.emulators, ready, rateLimiter });
     server = listening;
     const host = options.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
@@ -163,6 +170,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     setDeps(deps);
     // The operations API: the same stores, and the bearer token in place of AWS's IAM authorizer.
     const opsToken = ensureOpsToken(dataDir);
+    // Rate limit overrides reach the gateway's evaluator as they reach WAF in AWS: rendered, then applied (decisions, 227).
+    const rateLimits = { store: new DynamoRateLimitStore(db, config.TABLE_NAME), sink: rateLimiter, windowSeconds: config.PAY_RATE_LIMIT_WINDOW_SECONDS };
     setOpsDeps({
       deps,
       audit: new DynamoAuditTrail(db, config.TABLE_NAME),
@@ -170,7 +179,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       merchants: new DynamoMerchantDirectory(db, config.TABLE_NAME),
       authenticate: bearerTokenAuthenticator(opsToken),
       reconciliation: reconciliationDeps(deps, db, config.TABLE_NAME, new FileObjectStore(join(dataDir, 'reports'))),
+      rateLimits,
     });
+    // The overrides kept in the table are in force from the first request, as the web ACL's rules survive in AWS.
+    await syncRateLimits(rateLimits);
     notifications = await startLocalNotifications({ config, dynamoEndpoint, dataDir });
     const started = notifications;
     if (config.LOCAL_WAKE_ON_WRITE) afterWrites(db, () => started.stream.wake());

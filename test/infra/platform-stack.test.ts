@@ -156,7 +156,7 @@ describe('key center', () => {
 
 describe('least privilege', () => {
   // Timers: schedules in the timer group, and passing the one scheduler role to Scheduler (test/infra/timers.test.ts).
-  const DATA_SERVICES = /^(dynamodb|kms|sqs|sns|events|states|lambda|logs|scheduler|s3):|^iam:PassRole$/;
+  const DATA_SERVICES = /^(dynamodb|kms|sqs|sns|events|states|lambda|logs|scheduler|s3|wafv2):|^iam:PassRole$/;
 
   it('grants no wildcard action on data resources, and `*` resources only where AWS allows nothing narrower', () => {
     const policies = resourcesOf(t, 'AWS::IAM::Policy');
