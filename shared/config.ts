@@ -63,6 +63,16 @@ const schema = z.object({
   PAY_SETTLEMENT_DELAY_SECONDS: z._default(coercedInt(1, 2_592_000), 86_400),
   /** How long a container routes on the channel records it read: an operator's change is effective within this (decisions, 209). */
   PAY_CHANNEL_CACHE_SECONDS: z._default(coercedInt(0, 60), 5),
+  /**
+   * Channel circuit breaker (shared/domain/circuit.ts; docs/decisions.md, 199): it opens when technical failures reach
+   * PAY_CIRCUIT_FAILURE_PERCENT of at least PAY_CIRCUIT_MIN_CALLS calls in the last minute, or after
+   * PAY_CIRCUIT_CONSECUTIVE_FAILURES in a row; stays open PAY_CIRCUIT_OPEN_SECONDS; PAY_CIRCUIT_PROBES answered probes close it.
+   */
+  PAY_CIRCUIT_MIN_CALLS: z._default(coercedInt(1, 100_000), 20),
+  PAY_CIRCUIT_FAILURE_PERCENT: z._default(coercedInt(1, 100), 50),
+  PAY_CIRCUIT_CONSECUTIVE_FAILURES: z._default(coercedInt(1, 1000), 5),
+  PAY_CIRCUIT_OPEN_SECONDS: z._default(coercedInt(1, 3600), 30),
+  PAY_CIRCUIT_PROBES: z._default(coercedInt(1, 100), 3),
   /** Timers (AWS): the schedule group, the role EventBridge Scheduler assumes, the timer queue and its DLQ. */
   TIMER_SCHEDULE_GROUP: z.optional(nonEmpty),
   TIMER_SCHEDULER_ROLE_ARN: z.optional(nonEmpty),

@@ -16,6 +16,7 @@ import { AlipayEmulator } from './sandbox/alipay/emulator.js';
 import { CardAcquirerEmulator } from './sandbox/card-acquirer/emulator.js';
 import { NetbankEmulator } from './sandbox/netbank/netbank-emulator.js';
 import { handleBillPath } from './sandbox/bills/bill-routes.js';
+import { CHANNEL_FAULTS, handleFault } from './sandbox/fault-mode.js';
 import { SandboxStore } from './sandbox/sandbox-store.js';
 import { UnionpayEmulator } from './sandbox/unionpay/unionpay-emulator.js';
 import { WechatPayEmulator } from './sandbox/wechat-pay/emulator.js';
@@ -91,7 +92,7 @@ export async function openSandboxChannels(input: {
       chmodSync(file, 0o600);
       channelKeys = pair.channel;
     }
-    emulators.set(id, withBills(sandbox.emulator({ store, keys: channelKeys, timeScale: config.PAY_RETRY_TIME_SCALE }), store, id, channelKeys));
+    emulators.set(id, withSandboxPaths(sandbox.emulator({ store, keys: channelKeys, timeScale: config.PAY_RETRY_TIME_SCALE }), store, id, channelKeys));
   }
   const credentials = await loadChannelCredentials(credentialStore);
   return {
@@ -107,8 +108,11 @@ export async function openSandboxChannels(input: {
   };
 }
 
-/** The channel's daily bill paths (sandbox/bills/bill-routes.ts) in front of its emulator's own. */
-function withBills(emulator: SandboxEmulator, store: SandboxStore, channel: string, channelKeys: unknown): SandboxEmulator {
+/**
+ * The channel's fault knob (sandbox/fault-mode.ts; WeChat Pay's emulator has its own) and daily bill paths
+ * (sandbox/bills/bill-routes.ts) in front of its emulator's own.
+ */
+function withSandboxPaths(emulator: SandboxEmulator, store: SandboxStore, channel: string, channelKeys: unknown): SandboxEmulator {
   const { mchId, appId } = (channelKeys ?? {}) as { mchId?: string; appId?: string };
   const signer = emulator as Partial<{ signatureHeaders(body: string): Record<string, string> }>;
   const sign = signer.signatureHeaders ? (body: string) => signer.signatureHeaders!(body) : undefined;
@@ -116,6 +120,8 @@ function withBills(emulator: SandboxEmulator, store: SandboxStore, channel: stri
     start: () => emulator.start(),
     stop: () => emulator.stop(),
     async handle(req, res, path) {
+      const faults = CHANNEL_FAULTS[channel];
+      if (faults && (await handleFault({ store, channel, faults }, req, res, path))) return;
       if (!(await handleBillPath({ store, channel, context: { mchId, appId }, sign }, req, res, path))) await emulator.handle(req, res, path);
     },
   };

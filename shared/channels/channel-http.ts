@@ -31,7 +31,7 @@ export async function channelExchange(
   } catch {
     throw new ChannelTimeoutError(channelId);
   }
-  if (response.status >= 500) throw new ChannelTimeoutError(channelId);
+  if (response.status >= 500) throw new ChannelTimeoutError(channelId, 'system_error');
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => {
     headers[name] = value;

@@ -64,33 +64,3 @@ export function routeCandidates(
     .sort((a, b) => Number(b.healthy) - Number(a.healthy) || a.cost - b.cost || a.id.localeCompare(b.id))
     .map((c) => c.id);
 }
-
-/**
- * A per-process circuit breaker: after `threshold` consecutive failures a channel is unhealthy for `openMs`, then
- * half-open (the next payment may try it). Shared health across processes comes with channel management.
- */
-export class ChannelHealth {
-  private readonly failures = new Map<string, { count: number; openUntil: number }>();
-
-  constructor(
-    private readonly threshold = 5,
-    private readonly openMs = 30_000,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  isHealthy(channelId: string): boolean {
-    const state = this.failures.get(channelId);
-    return !state || state.count < this.threshold || state.openUntil <= this.now();
-  }
-
-  recordFailure(channelId: string): void {
-    const state = this.failures.get(channelId) ?? { count: 0, openUntil: 0 };
-    state.count += 1;
-    if (state.count >= this.threshold) state.openUntil = this.now() + this.openMs;
-    this.failures.set(channelId, state);
-  }
-
-  recordSuccess(channelId: string): void {
-    this.failures.delete(channelId);
-  }
-}

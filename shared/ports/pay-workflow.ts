@@ -38,6 +38,8 @@ export interface RouteState {
   readonly paymentIds?: readonly string[];
   /** Why the first candidate was chosen, with every candidate considered (absent in workflows started before it). */
   readonly routing?: RoutingDecision;
+  /** The half-open channel whose probe this payment was granted (its outcome decides the circuit), if any. */
+  readonly probes?: readonly string[];
 }
 
 /**

@@ -2,10 +2,17 @@
  * The errors every channel adapter throws (shared/ports/channel-flows.ts is the port itself, one method per flow;
  * the card-only PaymentChannel it replaced is gone). Their names are what the pay workflow's Retry/Catch match on.
  */
-/** The channel did not answer in time: the outcome is unknown, never assumed to be success. */
+/**
+ * The channel did not answer in time, or answered with its own system error: the outcome is unknown, never assumed
+ * to be success. `kind` tells the two apart for channel health (a timeout and an error are both technical failures,
+ * reported as separate rates); the workflow treats both alike (the name is what its Catch matches).
+ */
 export class ChannelTimeoutError extends Error {
-  constructor(readonly channelId: string) {
-    super(`Channel ${channelId} timed out`);
+  constructor(
+    readonly channelId: string,
+    readonly kind: 'no_answer' | 'system_error' = 'no_answer',
+  ) {
+    super(kind === 'system_error' ? `Channel ${channelId} answered with a system error` : `Channel ${channelId} timed out`);
     this.name = 'ChannelTimeoutError';
   }
 }

@@ -37,7 +37,7 @@ export async function createAgreement(deps: Deps, merchant: Merchant, request: C
   const existing = await deps.agreements.findIdByOutAgreementNo(merchant.merchantId, request.outAgreementNo);
   if (existing) throw new DuplicateOutAgreementNoError(existing);
   const screened = await screenSigning(deps, request);
-  const channel = signingChannel(deps, request);
+  const channel = await signingChannel(deps, request);
   const id = newId('agr', nowMs);
   const result = await atChannel(channel.id, () =>
     flowOf(channel, 'signAgreement')({
@@ -95,14 +95,20 @@ function assertSignable(request: CreateAgreementRequest, nowMs: number) {
   return request.card;
 }
 
-/** The cheapest healthy channel for the method and currency that can keep a stored credential. */
-function signingChannel(deps: Deps, request: CreateAgreementRequest): ChannelAdapter {
+/**
+ * The cheapest healthy channel for the method and currency that can keep a stored credential, by the channel records
+ * as operators set them (a disabled channel signs nothing; decisions, 213).
+ */
+async function signingChannel(deps: Deps, request: CreateAgreementRequest): Promise<ChannelAdapter> {
   const candidates = routeCandidates(
-    deps.channelCatalog,
+    await deps.channelDirectory.current(),
     { method: request.method, currency: request.currency, amount: request.maxAmountPerDebit, capture: true },
-    (id) => deps.channelHealth.isHealthy(id) && typeof deps.channels.get(id)?.signAgreement === 'function',
+    (id) => typeof deps.channels.get(id)?.signAgreement === 'function',
   );
-  const channel = candidates.map((id) => deps.channels.get(id)).find((c) => typeof c?.signAgreement === 'function');
+  // The shared health, read only (a signing is no probe): channels with an open circuit are tried last, as before.
+  const health = await deps.channelHealth.views(candidates);
+  const byCircuit = [...candidates].sort((a, b) => Number(health.get(a)?.circuit === 'open') - Number(health.get(b)?.circuit === 'open'));
+  const channel = byCircuit.map((id) => deps.channels.get(id)).find((c) => typeof c?.signAgreement === 'function');
   if (!channel) throw new PaymentDeclinedError('no_channel_available', `No channel can sign a ${request.method} agreement in ${request.currency}.`);
   return channel;
 }

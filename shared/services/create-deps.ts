@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoAgreementStore } from '../adapters/dynamodb/agreement-store.js';
 import { DynamoRawCallbackStore } from '../adapters/dynamodb/callback-store.js';
+import { channelHealthStore } from '../adapters/dynamodb/channel-health-store.js';
 import { DynamoChannelStore } from '../adapters/dynamodb/channel-store.js';
 import { DynamoCustomerStore } from '../adapters/dynamodb/customer-store.js';
 import { DynamoOrderStore, DynamoRiskReads } from '../adapters/dynamodb/order-store.js';
@@ -50,7 +51,7 @@ export function createDeps(input: {
     settlements: new DynamoSettlementStore(db, table),
     payouts: new DynamoPayoutStore(db, table),
     keyCenter: input.keyCenter,
-    ...createRoutingDeps(input.channels, { store: new DynamoChannelStore(db, table), cacheMs: config.PAY_CHANNEL_CACHE_SECONDS * 1000 }),
+    ...createRoutingDeps(input.channels, { store: new DynamoChannelStore(db, table), cacheMs: config.PAY_CHANNEL_CACHE_SECONDS * 1000 }, channelHealthStore(db, config)),
     riskRules: DEFAULT_RISK_RULES,
     workflow: input.workflow,
     timers: input.timers,

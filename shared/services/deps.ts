@@ -2,7 +2,8 @@ import type { CheckoutDeps } from '../checkout/issue.js';
 import type { AgreementStore } from '../ports/agreement-store.js';
 import type { RawCallbackStore } from '../ports/callback-store.js';
 import type { CustomerStore } from '../ports/customer-store.js';
-import type { ChannelConfig, ChannelHealth } from '../domain/routing.js';
+import type { ChannelConfig } from '../domain/routing.js';
+import type { ChannelHealth } from '../ports/channel-health.js';
 import type { RiskRule } from '../domain/risk.js';
 import type { KeyCenter } from '../ports/key-center.js';
 import type { ChannelDirectory } from './channel-directory.js';
@@ -46,6 +47,7 @@ export interface Deps {
   readonly channelCatalog: readonly ChannelConfig[];
   /** The channel records routing and the operations API read (operator changes over the registry's rows), cached. */
   readonly channelDirectory: ChannelDirectory;
+  /** Shared health of the channels (circuit, rates), in the table: the route step reads it, the charge step records it. */
   readonly channelHealth: ChannelHealth;
   readonly riskRules: readonly RiskRule[];
   readonly workflow: PayWorkflow;

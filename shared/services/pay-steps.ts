@@ -5,7 +5,9 @@ import { assertTransition } from '../domain/order-state.js';
 import { orderStatusAfter, type AttemptOutcome } from '../domain/payment-outcome.js';
 import { blocklistLookups, evaluateRisk, type RiskDecision } from '../domain/risk.js';
 import { failoverRouting, rankChannels, type AttemptRouting, type RankingHealth } from '../domain/channel-ranking.js';
-import { ChannelTimeoutError } from '../ports/payment-channel.js';
+import { eligible } from '../domain/routing.js';
+import type { ChannelCallOutcome, ChannelHealthView } from '../ports/channel-health.js';
+import { ChannelRejectedError, ChannelTimeoutError } from '../ports/payment-channel.js';
 import type { PayWorkflowResult, PayWorkflowState, RouteState } from '../ports/pay-workflow.js';
 import { callbackUrl, outcomeOf } from './channel-outcomes.js';
 import { channelOf, flowOf, type Deps } from './deps.js';
@@ -57,15 +59,30 @@ export async function routePayment(deps: RoutingDeps, state: PayWorkflowState): 
   const request = { method: payment.method, currency: order.currency, amount: order.amount, capture: payment.capture };
   const nowMs = Date.now();
   const records = (await deps.channelDirectory.current()).filter((record) => deps.channels.has(record.id));
-  const [health, usedToday] = await Promise.all([healthOf(deps, records.map((r) => r.id)), deps.channelDirectory.usedToday(records, request, nowMs)]);
-  const { order: candidates, decision } = rankChannels(records, request, { health, usedToday });
+  const eligibleIds = records.filter((record) => eligible(record, request)).map((record) => record.id);
+  const [views, usedToday] = await Promise.all([deps.channelHealth.views(eligibleIds), deps.channelDirectory.usedToday(records, request, nowMs)]);
+  const rank = (health: ReadonlyMap<string, RankingHealth>) => rankChannels(records, request, { health, usedToday });
+  // A half-open channel takes a payment only as its probe, claimed (a conditional write) for the channel routing would
+  // pick first: a probe claimed for a channel that is then not called would hold the one slot until its lease ends.
+  const tentative = rank(healthFor(views, (view) => view.available || view.circuit === 'half_open'));
+  const first = tentative.order[0];
+  const probe = first !== undefined && views.get(first)?.circuit === 'half_open' && (await deps.channelHealth.views([first], { admit: true })).get(first)?.available === true;
+  const { order: candidates, decision } = rank(healthFor(views, (view) => view.available || (probe && view.channelId === first)));
   const paymentIds = [state.paymentId, ...candidates.map(() => newId('pay', nowMs))];
-  return { candidates, attempt: 0, channel: candidates[0] ?? null, paymentId: state.paymentId, paymentIds, routing: decision };
+  return {
+    candidates,
+    attempt: 0,
+    channel: candidates[0] ?? null,
+    paymentId: state.paymentId,
+    paymentIds,
+    routing: decision,
+    ...(probe ? { probes: [first] } : {}),
+  };
 }
 
-/** The channels' health as routing reads it. */
-async function healthOf(deps: RoutingDeps, ids: readonly string[]): Promise<ReadonlyMap<string, RankingHealth>> {
-  return new Map(ids.map((id) => [id, { available: deps.channelHealth.isHealthy(id), successRate: null }]));
+/** The channels' shared health as routing ranks it; which ones may take this payment is `usable`'s call. */
+function healthFor(views: ReadonlyMap<string, ChannelHealthView>, usable: (view: ChannelHealthView) => boolean): ReadonlyMap<string, RankingHealth> {
+  return new Map([...views].map(([id, view]) => [id, { available: usable(view), successRate: view.successRate }]));
 }
 
 /** Calls the chosen channel. A timeout is rethrown as ChannelTimeoutError for the definition's Catch (failover). */
@@ -82,6 +99,9 @@ export async function chargeChannel(deps: Deps, state: PayWorkflowState): Promis
   if (!(await recordAttemptChannel(deps, { orderId: order.id, paymentId, channel: channelId, routing: attemptRouting(state.route!) }))) {
     throw new Error(`order ${order.id} is no longer processing payment ${paymentId}`);
   }
+  // The route claimed this channel's probe: its outcome closes or reopens the half-open circuit.
+  const probe = state.route?.probes?.includes(channelId) === true;
+  const startedAt = Date.now();
   try {
     const result = await flowOf(channel, 'createPayment')({
       paymentId,
@@ -99,12 +119,23 @@ export async function chargeChannel(deps: Deps, state: PayWorkflowState): Promis
       // The bank's page sends the payer back to the merchant's page; the order's status is the truth, not this redirect.
       ...(order.returnUrl ? { returnUrl: order.returnUrl } : {}),
     });
-    deps.channelHealth.recordSuccess(channelId);
-    return outcomeOf(channelId, result);
+    const outcome = outcomeOf(channelId, result);
+    await deps.channelHealth.record(channelId, outcome.outcome === 'declined' ? 'decline' : 'success', Date.now() - startedAt, { probe });
+    return outcome;
   } catch (error) {
-    if (error instanceof ChannelTimeoutError) deps.channelHealth.recordFailure(channelId);
+    await deps.channelHealth.record(channelId, callOutcomeOf(error), Date.now() - startedAt, { probe });
     throw error;
   }
+}
+
+/**
+ * What a failed channel call says about the channel: no answer in time is a timeout, the channel's own system error
+ * (5xx, SYSTEM_ERROR) or anything unexpected an error; a refusal it answered (ChannelRejectedError: a malformed or
+ * refused request, nothing happened there) is the channel working, counted as answered (decision 198).
+ */
+function callOutcomeOf(error: unknown): ChannelCallOutcome {
+  if (error instanceof ChannelTimeoutError) return error.kind === 'system_error' ? 'error' : 'timeout';
+  return error instanceof ChannelRejectedError ? 'decline' : 'error';
 }
 
 /** Why this attempt went to its channel: the route step's decision, or the failover from the channel before it. */

@@ -1,7 +1,7 @@
 import { CHANNEL_CATALOG } from '../channels/catalog.js';
 import { CHANNEL_REGISTRY, type ChannelRegistration } from '../channels/registry.js';
-import { ChannelHealth } from '../domain/routing.js';
 import type { ChannelAdapter } from '../ports/channel-flows.js';
+import type { ChannelHealth } from '../ports/channel-health.js';
 import type { ChannelStore, ChannelUsageReader } from '../ports/channel-store.js';
 import { ChannelDirectory } from './channel-directory.js';
 import type { Deps } from './deps.js';
@@ -19,12 +19,13 @@ export interface ChannelRecordSource {
 }
 
 /**
- * The channel part of Deps: adapters by id, the catalog (data) and a per-process health tracker. The catalog holds
- * only the channels that were built, so routing never picks one this deployment has no credentials for.
+ * The channel part of Deps: adapters by id, the catalog (data) and the shared health. The catalog holds only the
+ * channels that were built, so routing never picks one this deployment has no credentials for.
  */
 export function createRoutingDeps(
   channels: readonly ChannelAdapter[],
   records: ChannelRecordSource,
+  channelHealth: ChannelHealth,
 ): Pick<Deps, 'channels' | 'channelCatalog' | 'channelDirectory' | 'channelHealth'> {
   const built = new Map(channels.map((c) => [c.id, c]));
   const channelCatalog = CHANNEL_CATALOG.filter((row) => built.has(row.id));
@@ -32,7 +33,7 @@ export function createRoutingDeps(
     channels: built,
     channelCatalog,
     channelDirectory: new ChannelDirectory(records.store, channelCatalog, records.cacheMs),
-    channelHealth: new ChannelHealth(),
+    channelHealth,
   };
 }
 
@@ -56,13 +57,18 @@ export function configuredChannelIds(
   );
 }
 
-/** Routing deps over channel ids alone: the registry's catalog rows of those ids, and a fresh health tracker. */
-export function routingDepsOf(ids: ReadonlySet<string>, records: ChannelRecordSource, registry: readonly ChannelRegistration[] = CHANNEL_REGISTRY): RoutingDeps {
+/** Routing deps over channel ids alone: the registry's catalog rows of those ids, and the shared health. */
+export function routingDepsOf(
+  ids: ReadonlySet<string>,
+  records: ChannelRecordSource,
+  channelHealth: ChannelHealth,
+  registry: readonly ChannelRegistration[] = CHANNEL_REGISTRY,
+): RoutingDeps {
   const channelCatalog = registry.map((line) => line.catalog).filter((row) => ids.has(row.id));
   return {
     channels: ids,
     channelCatalog,
     channelDirectory: new ChannelDirectory(records.store, channelCatalog, records.cacheMs),
-    channelHealth: new ChannelHealth(),
+    channelHealth,
   };
 }

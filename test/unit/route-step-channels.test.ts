@@ -5,6 +5,7 @@ import type { Order } from '../../shared/domain/order.js';
 import type { PayWorkflowState, RouteState } from '../../shared/ports/pay-workflow.js';
 import { CHANNEL_REGISTRY, type ChannelRegistration } from '../../shared/channels/registry.js';
 import { configuredChannelIds, routingDepsOf } from '../../shared/services/routing-deps.js';
+import { MemoryChannelHealth } from '../support/memory-channel-health.js';
 import { MemoryChannelStore } from '../support/memory-channel-store.js';
 
 /** A claimed order paying by `method`, as the risk step leaves it in the workflow state. */
@@ -66,9 +67,9 @@ describe('the route step in AWS sees the channels this deployment runs, without 
     const credentialedCard: ChannelRegistration = { catalog: { ...cardRow, id: 'card_x' }, needsCredentials: true, create: () => undefined };
     const registry = [...CHANNEL_REGISTRY.filter((line) => line.needsCredentials), credentialedCard];
     const records = { store: new MemoryChannelStore(), cacheMs: 0 };
-    const off = routingDepsOf(configuredChannelIds([], {}, registry), records, registry);
+    const off = routingDepsOf(configuredChannelIds([], {}, registry), records, new MemoryChannelHealth(), registry);
     expect(off.channelCatalog).toEqual([]);
-    const on = routingDepsOf(configuredChannelIds([], { card_x: 'https://acquirer.example' }, registry), records, registry);
+    const on = routingDepsOf(configuredChannelIds([], { card_x: 'https://acquirer.example' }, registry), records, new MemoryChannelHealth(), registry);
     expect(on.channelCatalog.map((row) => row.id)).toEqual(['card_x']);
     expect(on.channels.has('card_x')).toBe(true);
     expect(on.channels.has('wechat_pay')).toBe(false);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CHANNEL_CATALOG } from '../../shared/channels/catalog.js';
-import { ChannelHealth, channelCost, eligible, routeCandidates, type ChannelConfig, type RouteRequest } from '../../shared/domain/routing.js';
+import { channelCost, eligible, routeCandidates, type ChannelConfig, type RouteRequest } from '../../shared/domain/routing.js';
 
 const channel = (id: string, over: Partial<ChannelConfig> = {}): ChannelConfig => ({
   id,
@@ -51,25 +51,5 @@ describe('routing (channels as data)', () => {
     expect(routeCandidates(CHANNEL_CATALOG, { ...request, method: 'alipay' }, allHealthy)).toEqual(['alipay']);
     expect(routeCandidates(CHANNEL_CATALOG, { ...request, method: 'alipay', currency: 'USD' }, allHealthy)).toEqual([]);
     expect(routeCandidates(CHANNEL_CATALOG, { ...request, method: 'wechat_pay', capture: false }, allHealthy)).toEqual([]);
-  });
-});
-
-describe('channel health (circuit breaker)', () => {
-  it('opens after the threshold of consecutive failures, half-opens after the open time, closes on success', () => {
-    let now = 0;
-    const health = new ChannelHealth(3, 1_000, () => now);
-    health.recordFailure('a');
-    health.recordFailure('a');
-    expect(health.isHealthy('a')).toBe(true);
-    health.recordFailure('a');
-    expect(health.isHealthy('a')).toBe(false);
-    expect(health.isHealthy('b')).toBe(true);
-    now = 999;
-    expect(health.isHealthy('a')).toBe(false);
-    now = 1_000;
-    expect(health.isHealthy('a')).toBe(true);
-    health.recordSuccess('a');
-    health.recordFailure('a');
-    expect(health.isHealthy('a')).toBe(true);
   });
 });

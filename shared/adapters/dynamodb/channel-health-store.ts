@@ -16,6 +16,7 @@ import {
   type CircuitRecord,
   type WindowCounts,
 } from '../../domain/circuit.js';
+import type { Config } from '../../config.js';
 import { logger } from '../../logger.js';
 import { recordChannelCall, recordCircuitState } from '../../metrics.js';
 import type { ChannelCallOutcome, ChannelHealth, ChannelHealthView } from '../../ports/channel-health.js';
@@ -63,7 +64,7 @@ export class DynamoChannelHealthStore implements ChannelHealth {
 
   async views(channelIds: readonly string[], options: { readonly admit?: boolean } = {}): Promise<ReadonlyMap<string, ChannelHealthView>> {
     const now = this.now();
-    const snapshots = await this.snapshots(channelIds, now);
+    const snapshots = await this.snapshots(channelIds, now, options.admit === true);
     const views = new Map<string, ChannelHealthView>();
     for (const channelId of channelIds) {
       const snapshot = snapshots.get(channelId)!;
@@ -91,7 +92,7 @@ export class DynamoChannelHealthStore implements ChannelHealth {
       for (let attempt = 0; attempt < 3; attempt += 1) {
         const snapshot = (await this.read([channelId], now)).get(channelId)!;
         const next = afterOutcome(snapshot.circuit, { outcome, probe }, snapshot.counts, this.policy, now);
-        if (!next || (await this.writeCircuit(channelId, snapshot.circuit, next, now))) return;
+        if (!next || (await this.writeCircuit(channelId, snapshot, next, now))) return;
       }
     } catch (error) {
       logger.warn('channel health not recorded', { channel: channelId, outcome, error: error instanceof Error ? error.name : 'non-Error' });
@@ -120,13 +121,17 @@ export class DynamoChannelHealthStore implements ChannelHealth {
     );
   }
 
-  /** Cached snapshots where fresh enough, one BatchGet for the rest. */
-  private async snapshots(channelIds: readonly string[], now: number): Promise<Map<string, Snapshot>> {
+  /**
+   * Cached snapshots where fresh enough, one BatchGet for the rest. A route about to claim a probe (`admit`) never
+   * uses a cached half-open circuit: another container may have probed since, and a claim on a stale version loses.
+   */
+  private async snapshots(channelIds: readonly string[], now: number, admit: boolean): Promise<Map<string, Snapshot>> {
     const result = new Map<string, Snapshot>();
     const stale: string[] = [];
     for (const id of channelIds) {
       const cached = this.cache.get(id);
-      if (cached && now - cached.readAt < this.cacheMs) result.set(id, cached);
+      const usable = cached && now - cached.readAt < this.cacheMs && !(admit && effectiveState(cached.circuit, this.policy, now) === 'half_open');
+      if (usable) result.set(id, cached);
       else stale.push(id);
     }
     if (stale.length > 0) {
@@ -174,13 +179,14 @@ export class DynamoChannelHealthStore implements ChannelHealth {
   /** Claims the half-open channel's probe slot; losing the race (or a stale cached version) means no probe. */
   private async claimProbe(channelId: string, snapshot: Snapshot, now: number): Promise<boolean> {
     const admitted = admitProbe(snapshot.circuit, this.policy, now);
-    if (admitted && (await this.writeCircuit(channelId, snapshot.circuit, admitted, now))) return true;
+    if (admitted && (await this.writeCircuit(channelId, snapshot, admitted, now))) return true;
     this.cache.delete(channelId);
     return false;
   }
 
-  /** Replaces the circuit item if it is still at `previous.version`: exactly one of concurrent transitions wins. */
-  private async writeCircuit(channelId: string, previous: CircuitRecord, next: CircuitRecord, now: number): Promise<boolean> {
+  /** Replaces the circuit item if it is still at the snapshot's version: exactly one of concurrent transitions wins. */
+  private async writeCircuit(channelId: string, snapshot: Snapshot, next: CircuitRecord, now: number): Promise<boolean> {
+    const previous = snapshot.circuit;
     try {
       await this.db.send(
         new PutCommand({
@@ -194,7 +200,7 @@ export class DynamoChannelHealthStore implements ChannelHealth {
       if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
       throw error;
     }
-    this.cache.set(channelId, { ...(this.cache.get(channelId) ?? { counts: emptyCounts(), latency: [] }), circuit: next, readAt: now });
+    this.cache.set(channelId, { ...snapshot, circuit: next });
     if (next.state !== previous.state) {
       logger.info('channel circuit moved', { channel: channelId, from: previous.state, to: next.state });
       recordCircuitState(channelId, circuitMetricValue(next.state), { from: previous.state }, now);
@@ -242,4 +248,16 @@ function countsOf(shards: readonly Item[]): { counts: WindowCounts; latency: num
     for (let i = 0; i < HISTOGRAM_SIZE; i += 1) latency[i] = latency[i]! + numberOf(shard[`l${i}`]);
   }
   return { counts, latency };
+}
+
+/** The store every composition root builds: the policy's thresholds from PAY_CIRCUIT_* (decision 199), the window fixed. */
+export function channelHealthStore(db: DynamoDBDocumentClient, config: Config): DynamoChannelHealthStore {
+  return new DynamoChannelHealthStore(db, config.TABLE_NAME, {
+    ...DEFAULT_CIRCUIT_POLICY,
+    minCalls: config.PAY_CIRCUIT_MIN_CALLS,
+    failurePercent: config.PAY_CIRCUIT_FAILURE_PERCENT,
+    consecutiveFailures: config.PAY_CIRCUIT_CONSECUTIVE_FAILURES,
+    openSeconds: config.PAY_CIRCUIT_OPEN_SECONDS,
+    probes: config.PAY_CIRCUIT_PROBES,
+  });
 }

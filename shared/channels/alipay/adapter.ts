@@ -232,7 +232,8 @@ export class AlipayAdapter implements ChannelAdapter {
     const params = this.signedParams(method, biz, notifyUrl);
     const answer = this.verifiedAnswer(method, await this.post(params));
     if (answer.code === SUCCESS) return answer;
-    if (/SYSTEM_ERROR$/.test(subCode(answer)) || answer.code.startsWith('2') || answer.code === WAITING) throw new ChannelTimeoutError(this.id);
+    if (/SYSTEM_ERROR$/.test(subCode(answer)) || answer.code.startsWith('2')) throw new ChannelTimeoutError(this.id, 'system_error');
+    if (answer.code === WAITING) throw new ChannelTimeoutError(this.id);
     if (answer.code === BUSINESS_FAILED) return answer;
     throw new ChannelRejectedError(this.id, `${answer.code} ${subCode(answer)}`);
   }
@@ -271,19 +272,23 @@ export class AlipayAdapter implements ChannelAdapter {
   }
 
   private async post(params: Record<string, string>): Promise<string> {
+    let response: Response;
+    let body: string;
     try {
-      const response = await this.fetch(`${this.baseUrl}/gateway.do?charset=utf-8`, {
+      response = await this.fetch(`${this.baseUrl}/gateway.do?charset=utf-8`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded;charset=utf-8', accept: 'application/json' },
         body: new URLSearchParams(params).toString(),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
-      const body = await response.text();
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      return body;
+      body = await response.text();
     } catch {
       throw new ChannelTimeoutError(this.id);
     }
+    // The gateway's own failure page: Alipay's outage, reported apart from no answer at all (channel health).
+    if (response.status >= 500) throw new ChannelTimeoutError(this.id, 'system_error');
+    if (!response.ok) throw new ChannelTimeoutError(this.id);
+    return body;
   }
 
   /** The `<method>_response` (or `error_response`) object, once its signature verified with the named Alipay key. */

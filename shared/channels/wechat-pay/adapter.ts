@@ -313,7 +313,8 @@ export class WechatPayAdapter implements ChannelAdapter {
 
   /** 5xx is WeChat's own trouble (SYSTEM_ERROR: the outcome is unknown); 4xx refused the request, nothing happened. */
   private refusal(answer: WechatAnswer): Error {
-    if (answer.status >= 500 || answer.status < 400) return new ChannelTimeoutError(this.id);
+    if (answer.status >= 500) return new ChannelTimeoutError(this.id, 'system_error');
+    if (answer.status < 400) return new ChannelTimeoutError(this.id);
     return new ChannelRejectedError(this.id, `${answer.status} ${errorCode(answer) ?? 'no code'}: ${errorMessage(answer)}`);
   }
 

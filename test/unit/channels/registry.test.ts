@@ -5,6 +5,7 @@ import { generateSandboxCardAcquirerKeys } from '../../../shared/channels/card-a
 import { generateSandboxAlipayKeys } from '../../../shared/channels/alipay/credentials.js';
 import { generateSandboxWechatPayKeys } from '../../../shared/channels/wechat-pay/credentials.js';
 import { createRoutingDeps } from '../../../shared/services/routing-deps.js';
+import { MemoryChannelHealth } from '../../support/memory-channel-health.js';
 import { MemoryChannelStore } from '../../support/memory-channel-store.js';
 import type { ChannelCredentialStore } from '../../../shared/ports/channel-credentials.js';
 
@@ -30,7 +31,7 @@ describe('channel registry: credentialed channels', () => {
   it('routes only to channels that were built', () => {
     const credentials = new Map<string, unknown>([['card_b', generateSandboxCardAcquirerKeys().platform]]);
     const built = createChannels({ credentials, baseUrl: (id) => `http://127.0.0.1:1/sandbox/channels/${id}` });
-    const routing = createRoutingDeps(built, { store: new MemoryChannelStore(), cacheMs: 0 });
+    const routing = createRoutingDeps(built, { store: new MemoryChannelStore(), cacheMs: 0 }, new MemoryChannelHealth());
     expect(routing.channelCatalog.map((row) => row.id)).toEqual(['card_b']);
   });
 
