@@ -10,6 +10,7 @@ import type { ChannelRecord, ChannelStore, ChannelUsageReader } from '../ports/c
  */
 export class ChannelDirectory {
   private cached: { readonly records: Promise<ChannelRecord[]>; readonly until: number } | undefined;
+  private readonly usage = new Map<string, { readonly used: Promise<Map<string, number>>; readonly until: number }>();
 
   constructor(
     private readonly store: ChannelStore & ChannelUsageReader,
@@ -36,16 +37,28 @@ export class ChannelDirectory {
 
   put(record: ChannelRecord, expectVersion: number): Promise<boolean> {
     this.cached = undefined;
+    this.usage.clear();
     return this.store.put(record, expectVersion);
   }
 
   /**
    * Today's usage of the channels that have a quota in the request's currency and would take it otherwise: one
-   * BatchGet, and none at all when no such channel has a quota (the usual case).
+   * BatchGet per currency per cache period (the same PAY_CHANNEL_CACHE_SECONDS), and none at all when no such channel
+   * has a quota (the usual case). A quota is therefore soft by what the platform routes there within one period
+   * (docs/decisions.md, 210).
    */
-  async usedToday(records: readonly ChannelConfig[], request: RouteRequest, nowMs: number): Promise<Map<string, number>> {
+  usedToday(records: readonly ChannelConfig[], request: RouteRequest, nowMs: number): Promise<Map<string, number>> {
     const limited = records.filter((c) => c.enabled && dailyLimitOf(c, request.currency) !== undefined && c.methods.includes(request.method));
-    if (limited.length === 0) return new Map();
-    return this.store.usedToday(limited.map((c) => c.id), request.currency, nowMs);
+    if (limited.length === 0) return Promise.resolve(new Map());
+    const ids = limited.map((c) => c.id).sort();
+    // A new UTC day, or another set of channels with a quota, is another read.
+    const key = `${new Date(nowMs).toISOString().slice(0, 10)}|${request.currency}|${ids.join(',')}`;
+    const cached = this.usage.get(key);
+    if (cached && cached.until > this.now()) return cached.used;
+    const used = this.store.usedToday(ids, request.currency, nowMs);
+    for (const [stale, entry] of this.usage) if (entry.until <= this.now()) this.usage.delete(stale);
+    this.usage.set(key, { used, until: this.now() + this.ttlMs });
+    used.catch(() => this.usage.delete(key));
+    return used;
   }
 }

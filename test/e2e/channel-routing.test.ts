@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { signCardAgreement } from '../support/card-agreements.js';
 import { opsCall } from '../support/ops-client.js';
 import { useTestRuntime } from '../support/runtime.js';
 
@@ -56,6 +57,10 @@ describe('channels through the operations API', () => {
     expect(off.channel).toBe('card_b');
     expect(off.routing.reason).toBe('only_eligible');
     expect(excluded(off.routing, 'card_a')).toBe('disabled');
+    // A disabled channel signs no agreement either.
+    const signed = await signCardAgreement(env.api);
+    expect(signed.status).toBe(201);
+    expect(signed.body.channel).toBe('card_b');
 
     const audit = await ops('GET', '/ops/v1/audit?limit=5');
     const entry = audit.body.data.find((e: any) => e.path === '/ops/v1/channels/card_a/disable');

@@ -35,6 +35,24 @@ describe('the channel records routing reads', () => {
     expect(usageReads).toBe(1);
   });
 
+  it("reads a currency's usage once per cache period, and again on a new UTC day", async () => {
+    let nowMs = Date.parse('2026-11-28T23:59:58Z');
+    const store = new MemoryChannelStore();
+    store.usage.set('card_a', 700);
+    const directory = new ChannelDirectory(store, defaults, 5_000, () => nowMs);
+    const limited = [{ ...defaults[0]!, dailyLimit: { CNY: 1_000 } }, defaults[1]!];
+    const request = { method: 'card' as const, currency: 'CNY' as const, amount: 100, capture: true };
+    expect(await directory.usedToday(limited, request, nowMs)).toEqual(new Map([['card_a', 700]]));
+    store.usage.set('card_a', 900);
+    nowMs += 1_000;
+    expect((await directory.usedToday(limited, request, nowMs)).get('card_a')).toBe(700);
+    nowMs += 1_000; // 00:00:00 of the next day: that day's counter, not the cached one
+    expect((await directory.usedToday(limited, request, nowMs)).get('card_a')).toBe(900);
+    store.usage.set('card_a', 950);
+    nowMs += 5_000;
+    expect((await directory.usedToday(limited, request, nowMs)).get('card_a')).toBe(950);
+  });
+
   it('changes a record on its version: the registry row becomes version 1, a later change version 2', async () => {
     const store = new MemoryChannelStore();
     const deps = { channelDirectory: new ChannelDirectory(store, defaults, 5_000), channelHealth: {} as never, now: () => Date.parse('2026-11-28T00:00:00Z') };
