@@ -11,6 +11,7 @@ import { parse } from '../http/errors.js';
 import { reconciliationIdParam, reconciliationListQuerySchema, reconciliationRequestSchema } from '../../shared/schemas/reconciliation-schemas.js';
 import { getReconciliation, listReconciliations, reconciliationOf, runReconciliation } from '../../shared/services/reconciliation.js';
 import { channelOpsRoutes } from './channel-routes.js';
+import { merchantOpsRoutes } from './merchant-routes.js';
 import type { OpsRoutes } from './ops-handler.js';
 import { rateLimitOpsRoutes } from './rate-limit-routes.js';
 
@@ -41,6 +42,8 @@ export const opsRoutes: OpsRoutes = {
     if (!merchant) throw new NotFoundError('merchant', 'id');
     return { statusCode: 200, body: opsMerchantResource(merchant) };
   },
+  // Create, disable / enable, fees, secret rotation (functions/ops/merchant-routes.ts).
+  ...merchantOpsRoutes,
   // Per-merchant rate limits, applied to the web ACL / local gateway (functions/ops/rate-limit-routes.ts).
   ...rateLimitOpsRoutes,
   // A settlement run now, as the schedule's (cut-off now − settlementDelay), optionally narrowed (decisions, 183).

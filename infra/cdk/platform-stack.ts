@@ -53,9 +53,10 @@ const API_ACCESS: Readonly<Record<ApiFunctionName, { seal?: boolean; fingerprint
   // A day's statement, streamed as the ledger index is read: a million rows is ~130 MB at API Gateway's 2 MB/s past
   // the first 10 MB, so minutes, not the 10 s of a buffered answer (decisions, entry 180). Reads the table only.
   statements: { timeoutSeconds: 300 },
-  // The operations API: IAM-authorized by API Gateway, no merchant secret; reads the table, appends its audit trail; a
-  // settlement run (POST /ops/v1/settlements) may use all of API Gateway's 29 s (decisions, 183).
-  ops: { unsigned: true, timeoutSeconds: OPS_TIMEOUT_SECONDS },
+  // The operations API: IAM-authorized by API Gateway; reads the table, appends its audit trail; a settlement run
+  // (POST /ops/v1/settlements) may use all of API Gateway's 29 s (decisions, 183). It seals a new merchant's secret and
+  // a rotated one, but never opens one (decisions, 235).
+  ops: { unsigned: true, seal: true, timeoutSeconds: OPS_TIMEOUT_SECONDS },
   // The operations API's reconciliation routes: fetch bills and query items at the channels, keep reports in the
   // reports bucket (decisions, 197).
   reconciliations: { unsigned: true, channels: true, timeoutSeconds: OPS_TIMEOUT_SECONDS },

@@ -114,6 +114,38 @@ const VERBS: Readonly<Record<string, Verb>> = {
     summary: "an order's attempts, each with its routing decision (why that channel)",
     request: (a) => ({ method: 'GET', path: `/ops/v1/orders/${encodeURIComponent(a.required(0, 'ORDER_ID'))}/attempts` }),
   },
+  'merchants create': {
+    usage: "merchants create --name NAME [--notify-url URL] [--fees 'JSON']",
+    summary: "a new merchant: its id and secret, the secret shown this once",
+    request: (a) => ({
+      method: 'POST',
+      path: '/ops/v1/merchants',
+      body: JSON.stringify({ name: a.option('name') ?? missing('--name'), notifyUrl: a.option('notify-url'), fees: jsonOption(a, 'fees') }),
+    }),
+  },
+  'merchants disable': {
+    usage: 'merchants disable MERCHANT_ID',
+    summary: 'refuse its requests (403 merchant_disabled) from the next one, everywhere',
+    request: (a) => ({ method: 'POST', path: `${merchantPath(a)}/disable` }),
+  },
+  'merchants enable': {
+    usage: 'merchants enable MERCHANT_ID',
+    summary: 'accept its requests again from the next one',
+    request: (a) => ({ method: 'POST', path: `${merchantPath(a)}/enable` }),
+  },
+  'merchants fees': {
+    usage: `merchants fees MERCHANT_ID --set '{"default":{"bps":60,"fixed":0},"methods":{}}'`,
+    summary: 'replace its fee schedule (bps and fixed minor units, per method)',
+    request: (a) => ({ method: 'PUT', path: `${merchantPath(a)}/fees`, body: JSON.stringify(jsonOption(a, 'set') ?? missing('--set')) }),
+  },
+  'merchants rotate-secret': {
+    usage: 'merchants rotate-secret MERCHANT_ID [--grace-seconds N]',
+    summary: 'a new secret (shown once); the old one verifies for N s more (default 86400, 0: stops now)',
+    request: (a) => {
+      const grace = a.option('grace-seconds');
+      return { method: 'POST', path: `${merchantPath(a)}/secret/rotate`, body: JSON.stringify(grace === undefined ? {} : { graceSeconds: Number(grace) }) };
+    },
+  },
   events: {
     usage: 'events --merchant M [--type T] [--status S] [--limit N] [--cursor C]',
     summary: "a merchant's events, newest first (--status FAILED: deliveries that gave up)",
@@ -242,6 +274,25 @@ function channelPatch(a: Args): Record<string, unknown> {
   }
   if (Object.keys(patch).length === 0) throw new UsageError('name at least one of --min --max --daily-limit --cost-bps --cost-fixed --priority');
   return patch;
+}
+
+function missing(option: string): never {
+  throw new UsageError(`${option} is required`);
+}
+
+function merchantPath(a: Args): string {
+  return `/ops/v1/merchants/${encodeURIComponent(a.required(0, 'MERCHANT_ID'))}`;
+}
+
+/** An option holding JSON, parsed here so a typo is a usage error rather than a request. */
+function jsonOption(a: Args, name: string): unknown {
+  const text = a.option(name);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(`--${name} must be JSON`);
+  }
 }
 
 function opsPath(path: string): string {

@@ -25,8 +25,8 @@ export interface MerchantFees {
 export const NO_FEES: MerchantFees = { default: { bps: 0, fixed: 0 }, methods: {} };
 
 /** Bounds that keep `basisPoints` exact (amount × bps < 2^53) and a fee meaningful: at most 100 % plus 10^9 minor units. */
-const MAX_BPS = 10_000;
-const MAX_FIXED = 1_000_000_000;
+export const MAX_BPS = 10_000;
+export const MAX_FIXED = 1_000_000_000;
 
 /**
  * The fee on `amount` paid with `method`: the method's rule, else the default. Never more than the amount itself, so

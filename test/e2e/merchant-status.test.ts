@@ -1,12 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createMerchant, type MerchantCredentials } from '../../shared/services/merchants.js';
 import { ApiClient } from '../support/api-client.js';
 import { useTestRuntime } from '../support/runtime.js';
+import { useSecondContainer } from '../support/second-runtime.js';
 
 /**
  * Disabling a merchant reaches every container from its next request, and so does enabling it again: container A
@@ -15,23 +14,7 @@ import { useTestRuntime } from '../support/runtime.js';
  */
 const dataDir = mkdtempSync(join(tmpdir(), 'pay-test-'));
 const env = useTestRuntime({ dataDir });
-let containerB: ChildProcess;
-let urlB = '';
-
-beforeAll(async () => {
-  containerB = spawn(process.execPath, ['--import', 'tsx', 'test/support/second-container.ts', env.runtime.dynamoEndpoint, env.runtime.config.TABLE_NAME, dataDir], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const [line] = await createInterface({ input: containerB.stdout! })[Symbol.asyncIterator]().next().then((r) => [r.value as string]);
-  urlB = (JSON.parse(line!) as { url: string }).url;
-}, 60_000);
-
-afterAll(async () => {
-  if (!containerB || containerB.exitCode !== null) return;
-  const exited = new Promise((resolve) => containerB.once('exit', resolve));
-  containerB.stdin?.end();
-  await exited;
-});
+const containerB = useSecondContainer(env, dataDir);
 
 const order = () => ({ outTradeNo: `MS-${Math.random().toString(36).slice(2, 12)}`, amount: 500, currency: 'CNY', subject: 'Tea' });
 
@@ -43,7 +26,7 @@ describe('merchant status across containers', () => {
   beforeAll(async () => {
     creds = await createMerchant(env.runtime.deps, { name: 'Switched shop' });
     a = env.api.as(creds);
-    b = new ApiClient(urlB, creds);
+    b = new ApiClient(containerB.url, creds);
   });
 
   const expectDisabled = (res: { status: number; body: any }, what: string) => {
