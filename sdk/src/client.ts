@@ -9,7 +9,7 @@ import { Refunds } from './resources/refunds.js';
 import { Settlements } from './resources/settlements.js';
 import { Statements } from './resources/statements.js';
 import { Webhooks } from './resources/webhooks.js';
-import { Transport, type TransportOptions } from './transport.js';
+import { Transport, type SecretSource, type TransportOptions } from './transport.js';
 
 export type PaymentClientOptions = TransportOptions;
 
@@ -20,6 +20,9 @@ export type PaymentClientOptions = TransportOptions;
  *
  *   const client = new PaymentClient({ baseUrl, merchantId, secret });
  *   const order = await client.orders.create({ outTradeNo: 'A-1', amount: 1999, currency: 'CNY', subject: 'Beans' });
+ *
+ * `secret` may be a function returning the current secret (or a promise of it), read before every attempt, and
+ * `setSecret()` replaces it: either way a rotated secret is used from the next request, without a restart.
  */
 export class PaymentClient {
   readonly orders: Orders;
@@ -33,9 +36,11 @@ export class PaymentClient {
   readonly platform: Platform;
   readonly webhooks: Webhooks;
   readonly statements: Statements;
+  private readonly transport: Transport;
 
   constructor(options: PaymentClientOptions) {
     const transport = new Transport(options);
+    this.transport = transport;
     this.orders = new Orders(transport);
     this.refunds = new Refunds(transport);
     this.balance = new BalanceApi(transport);
@@ -47,5 +52,10 @@ export class PaymentClient {
     this.platform = new Platform(transport);
     this.webhooks = new Webhooks(transport, this.platform);
     this.statements = new Statements(transport);
+  }
+
+  /** Signs from the next attempt on with this secret, or with what this function returns (a secret rotation). */
+  setSecret(secret: SecretSource): void {
+    this.transport.setSecret(secret);
   }
 }

@@ -1,5 +1,5 @@
 export { PaymentClient, type PaymentClientOptions } from './client.js';
-export type { RequestOptions } from './transport.js';
+export type { RequestOptions, SecretSource } from './transport.js';
 export { PageList, type Page } from './pagination.js';
 export type { OrderListParams } from './resources/orders.js';
 export type { EventListParams } from './resources/events.js';

@@ -13,11 +13,17 @@ export interface RequestOptions {
   readonly timeoutMs?: number;
 }
 
+/**
+ * The merchant's secret, or where to read it: a function (sync or async) is called before every attempt, so a
+ * rotated secret is picked up from the next request without restarting (a secrets manager, a file, an env reload).
+ */
+export type SecretSource = string | (() => string | Promise<string>);
+
 export interface TransportOptions {
   /** e.g. http://127.0.0.1:3000 locally, or the stack's ApiUrl without the trailing stage slash. */
   readonly baseUrl: string;
   readonly merchantId: string;
-  readonly secret: string;
+  readonly secret: SecretSource;
   /** Retries after the first attempt, for safe failures only. Default 3. */
   readonly maxRetries?: number;
   /** Per attempt. Default 30 s. */
@@ -57,8 +63,10 @@ export class Transport {
   private readonly backoffMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly baseUrl: string;
+  private secret: SecretSource;
 
   constructor(private readonly options: TransportOptions) {
+    this.secret = options.secret;
     this.fetchImpl = options.fetch ?? fetch;
     this.maxRetries = options.maxRetries ?? 3;
     this.timeoutMs = options.timeoutMs ?? 30_000;
@@ -67,17 +75,30 @@ export class Transport {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
   }
 
+  /** Signs the next attempts with this secret (or reads it from this function); calls in flight switch at their next attempt. */
+  setSecret(secret: SecretSource): void {
+    this.secret = secret;
+  }
+
+  private async currentSecret(): Promise<string> {
+    const secret = typeof this.secret === 'function' ? await this.secret() : this.secret;
+    if (typeof secret !== 'string' || secret === '') throw new TypeError('The merchant secret must be a non-empty string.');
+    return secret;
+  }
+
   async request<T>(request: ApiRequest, options: RequestOptions = {}): Promise<T> {
     const target = `${request.path}${queryString(request.query)}`;
     const rawBody = request.method === 'GET' ? '' : JSON.stringify(request.body ?? {});
     const idempotencyKey = request.method === 'POST' ? (options.idempotencyKey ?? randomUUID()) : undefined;
     const maxRetries = options.maxRetries ?? this.maxRetries;
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    let resignedOnce = false;
     for (let attempt = 0; ; attempt += 1) {
       const last = attempt >= maxRetries;
       let response: Response;
+      const secret = await this.currentSecret();
       try {
-        response = await this.send(request.method, target, rawBody, idempotencyKey, timeoutMs, request.accept);
+        response = await this.send(request.method, target, rawBody, idempotencyKey, timeoutMs, secret, request.accept);
       } catch (cause) {
         if (last) throw connectionError(request.method, target, cause);
         await this.sleep(this.backoff(attempt));
@@ -88,16 +109,23 @@ export class Transport {
       const body = parseJson(text);
       if (response.ok) return body as T;
       const error = errorFromResponse(response.status, body ?? text, Object.fromEntries(response.headers));
+      // Refused for its signature while the secret changed (rotated mid-call): the platform did nothing with it, so
+      // sign again, once, with the new secret (a fresh timestamp and nonce, as every attempt) and the same key.
+      if (error.code === 'invalid_signature' && !resignedOnce && (await this.currentSecret()) !== secret) {
+        resignedOnce = true;
+        attempt -= 1;
+        continue;
+      }
       if (!isRetryable(error) || last) throw error;
       await this.sleep(retryAfterMs(error) ?? this.backoff(attempt));
     }
   }
 
-  private send(method: string, target: string, rawBody: string, idempotencyKey: string | undefined, timeoutMs: number, accept?: string): Promise<Response> {
+  private send(method: string, target: string, rawBody: string, idempotencyKey: string | undefined, timeoutMs: number, secret: string, accept?: string): Promise<Response> {
     const headers: Record<string, string> = {
       Accept: accept ? `${accept}, application/json` : 'application/json',
       'User-Agent': `open-pay-sdk-node/${SDK_VERSION}`,
-      ...signRequest(this.options, { method, pathWithQuery: target, rawBody }),
+      ...signRequest({ merchantId: this.options.merchantId, secret }, { method, pathWithQuery: target, rawBody }),
     };
     if (method !== 'GET') headers['Content-Type'] = 'application/json; charset=utf-8';
     if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
