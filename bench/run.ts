@@ -21,6 +21,7 @@ import { setLogLevel } from '../shared/logger.js';
 import { setMetricSink } from '../shared/metrics.js';
 import type { Deps } from '../shared/services/deps.js';
 import { ApiClient } from '../test/support/api-client.js';
+import { liftRateLimit } from '../test/support/ops-client.js';
 import { createPayPhase, probeCallCosts } from './create-pay.js';
 import { benchBundles } from './bundles.js';
 import { DEFAULT_IDLE_POLL_MAX_MS, measureIdleCpu, renderIdle } from './idle.js';
@@ -87,6 +88,7 @@ async function bench(runtime: Runtime, raw: RawThroughput): Promise<Omit<BenchRe
   const { concurrency } = SETTINGS;
   const counter = DynamoRequestCounter.attach(runtimeDocumentClient(runtime.deps));
   const api = new ApiClient(runtime.url, runtime.demoMerchant!);
+  await liftRateLimit(runtime, runtime.demoMerchant!.merchantId);
 
   log('(b) create+pay warm-up...');
   await createPayPhase(api, concurrency, SETTINGS.createPayWarmupMs);
