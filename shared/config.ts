@@ -91,6 +91,8 @@ const schema = z.object({
    * without waiting a minute.
    */
   PAY_RATE_LIMIT_WINDOW_SECONDS: z._default(coercedInt(1, 600), 60),
+  /** How long a container keeps the velocity rules it read: an operator's change is effective within this (decisions, 220). */
+  PAY_RISK_RULES_CACHE_SECONDS: z._default(coercedInt(0, 60), 5),
   /** Orders above this amount (minor units) get an OTP challenge unless the merchant has its own limit. */
   DEFAULT_RISK_CHALLENGE_AMOUNT: z._default(coercedInt(1, Number.MAX_SAFE_INTEGER), 5_000_000),
   /** Platform fee charged to merchants, in basis points, unless the merchant has its own rate. */

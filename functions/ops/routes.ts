@@ -10,10 +10,11 @@ import { eventResource } from '../../shared/schemas/event-resources.js';
 import { parse } from '../http/errors.js';
 import { reconciliationIdParam, reconciliationListQuerySchema, reconciliationRequestSchema } from '../../shared/schemas/reconciliation-schemas.js';
 import { getReconciliation, listReconciliations, reconciliationOf, runReconciliation } from '../../shared/services/reconciliation.js';
-import { channelOpsRoutes } from './channel-routes.js';
 import { merchantOpsRoutes } from './merchant-routes.js';
-import type { OpsRoutes } from './ops-handler.js';
 import { rateLimitOpsRoutes } from './rate-limit-routes.js';
+import { channelOpsRoutes } from './channel-routes.js';
+import { riskOpsRoutes } from './risk-routes.js';
+import type { OpsRoutes } from './ops-handler.js';
 
 /**
  * The operations API, one line per route (docs/operations.md). API Gateway sends every `/ops/v1/…` request to the ops
@@ -81,6 +82,8 @@ export const opsRoutes: OpsRoutes = {
   }),
   // Channels: list with health, enable / disable, limits, cost, priority; an order's attempts (functions/ops/channel-routes.ts).
   ...channelOpsRoutes,
+  // The blocklist and velocity rules (functions/ops/risk-routes.ts).
+  ...riskOpsRoutes,
   'GET /ops/v1/events': async ({ query, ops }) => {
     const page = await ops.events.listEventsOfMerchant(parse(opsEventsQuerySchema, query));
     return { statusCode: 200, body: { object: 'list', data: page.data.map(eventResource), nextCursor: page.nextCursor } };

@@ -25,7 +25,9 @@ export interface PayWorkflowProps {
  * credentials); `routes`: knows which channels run (CHANNEL_BASE_URLS) without calling or opening anything.
  */
 const TASK_ACCESS: Readonly<Record<PayWorkflowTask, { table?: 'read' | 'readWrite'; openSealed?: boolean; channels?: boolean; routes?: boolean; probes?: boolean }>> = {
-  AssessRisk: { table: 'read' }, // the claimed order and the blocklist entries, one BatchGet
+  // The claimed order, the blocklist entries and the velocity counters in one BatchGet; the velocity rules (a GSI1
+  // Query per scope, cached). Counting is the Commit step's: this one writes nothing (decisions, 217).
+  AssessRisk: { table: 'read' },
   // Reads the channels' shared health (and records); its one write claims a half-open circuit's probe (decision 201).
   Route: { table: 'read', routes: true, probes: true },
   // The sealed card, opened only to hand it to the channel (the same grant opens the channel's credentials); the order

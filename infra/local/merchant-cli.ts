@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DynamoLedgerStore } from '../../shared/adapters/dynamodb/ledger-store.js';
-import { DynamoBlocklistStore, DynamoMerchantStore } from '../../shared/adapters/dynamodb/merchant-store.js';
+import { DynamoMerchantStore } from '../../shared/adapters/dynamodb/merchant-store.js';
+import { DynamoBlocklistStore } from '../../shared/adapters/dynamodb/blocklist-store.js';
 import { blocklistKey, type BlocklistSubject } from '../../shared/domain/risk.js';
 import { checkLedger, ledgerFigures } from '../../shared/services/ledger-check.js';
 import type { MerchantFees } from '../../shared/domain/fees.js';

@@ -84,36 +84,6 @@ const VERBS: Readonly<Record<string, Verb>> = {
     summary: 'one merchant (never its secret)',
     request: (a) => ({ method: 'GET', path: `/ops/v1/merchants/${encodeURIComponent(a.required(0, 'MERCHANT_ID'))}` }),
   },
-  'channels list': {
-    usage: 'channels list',
-    summary: 'every channel: limits, cost, priority, enabled, and its health (success/timeout rates, circuit)',
-    request: () => ({ method: 'GET', path: '/ops/v1/channels' }),
-  },
-  'channels show': {
-    usage: 'channels show CHANNEL',
-    summary: 'one channel and its health',
-    request: (a) => ({ method: 'GET', path: channelPath(a) }),
-  },
-  'channels disable': {
-    usage: 'channels disable CHANNEL',
-    summary: 'routing skips it (within PAY_CHANNEL_CACHE_SECONDS, default 5 s)',
-    request: (a) => ({ method: 'POST', path: `${channelPath(a)}/disable` }),
-  },
-  'channels enable': {
-    usage: 'channels enable CHANNEL',
-    summary: 'routing may pick it again',
-    request: (a) => ({ method: 'POST', path: `${channelPath(a)}/enable` }),
-  },
-  'channels set': {
-    usage: `channels set CHANNEL [--min N] [--max N] [--daily-limit '{"CNY":N}'|null] [--cost-bps N] [--cost-fixed N] [--priority N]`,
-    summary: 'change per-payment limits, daily quota per currency, cost, priority (minor units)',
-    request: (a) => ({ method: 'PATCH', path: channelPath(a), body: JSON.stringify(channelPatch(a)) }),
-  },
-  'orders attempts': {
-    usage: 'orders attempts ORDER_ID',
-    summary: "an order's attempts, each with its routing decision (why that channel)",
-    request: (a) => ({ method: 'GET', path: `/ops/v1/orders/${encodeURIComponent(a.required(0, 'ORDER_ID'))}/attempts` }),
-  },
   'merchants create': {
     usage: "merchants create --name NAME [--notify-url URL] [--fees 'JSON']",
     summary: "a new merchant: its id and secret, the secret shown this once",
@@ -145,6 +115,36 @@ const VERBS: Readonly<Record<string, Verb>> = {
       const grace = a.option('grace-seconds');
       return { method: 'POST', path: `${merchantPath(a)}/secret/rotate`, body: JSON.stringify(grace === undefined ? {} : { graceSeconds: Number(grace) }) };
     },
+  },
+  'channels list': {
+    usage: 'channels list',
+    summary: 'every channel: limits, cost, priority, enabled, and its health (success/timeout rates, circuit)',
+    request: () => ({ method: 'GET', path: '/ops/v1/channels' }),
+  },
+  'channels show': {
+    usage: 'channels show CHANNEL',
+    summary: 'one channel and its health',
+    request: (a) => ({ method: 'GET', path: channelPath(a) }),
+  },
+  'channels disable': {
+    usage: 'channels disable CHANNEL',
+    summary: 'routing skips it (within PAY_CHANNEL_CACHE_SECONDS, default 5 s)',
+    request: (a) => ({ method: 'POST', path: `${channelPath(a)}/disable` }),
+  },
+  'channels enable': {
+    usage: 'channels enable CHANNEL',
+    summary: 'routing may pick it again',
+    request: (a) => ({ method: 'POST', path: `${channelPath(a)}/enable` }),
+  },
+  'channels set': {
+    usage: `channels set CHANNEL [--min N] [--max N] [--daily-limit '{"CNY":N}'|null] [--cost-bps N] [--cost-fixed N] [--priority N]`,
+    summary: 'change per-payment limits, daily quota per currency, cost, priority (minor units)',
+    request: (a) => ({ method: 'PATCH', path: channelPath(a), body: JSON.stringify(channelPatch(a)) }),
+  },
+  'orders attempts': {
+    usage: 'orders attempts ORDER_ID',
+    summary: "an order's attempts, each with its routing decision (why that channel)",
+    request: (a) => ({ method: 'GET', path: `/ops/v1/orders/${encodeURIComponent(a.required(0, 'ORDER_ID'))}/attempts` }),
   },
   events: {
     usage: 'events --merchant M [--type T] [--status S] [--limit N] [--cursor C]',
@@ -210,6 +210,50 @@ const VERBS: Readonly<Record<string, Verb>> = {
     summary: 'one payout, any merchant (never its account number)',
     request: (a) => ({ method: 'GET', path: `/ops/v1/payouts/${encodeURIComponent(a.required(0, 'PO_ID'))}` }),
   },
+  'risk blocklist list': {
+    usage: 'risk blocklist list [--limit N] [--cursor C]',
+    summary: 'the blocklist, oldest first',
+    request: (a) => ({ method: 'GET', path: `/ops/v1/risk/blocklist${a.query(PAGE)}` }),
+  },
+  'risk blocklist add': {
+    usage: 'risk blocklist add payer_id|payer_ip|card_fingerprint VALUE [--reason TEXT]',
+    summary: 'block that payer id, IP or card fingerprint from the next payment',
+    request: (a) => ({
+      method: 'POST',
+      path: '/ops/v1/risk/blocklist',
+      body: JSON.stringify({ subject: a.required(0, 'SUBJECT'), value: a.required(1, 'VALUE'), reason: a.option('reason') }),
+    }),
+  },
+  'risk blocklist remove': {
+    usage: 'risk blocklist remove SUBJECT VALUE',
+    summary: 'take an entry off the blocklist',
+    request: (a) => ({ method: 'DELETE', path: `/ops/v1/risk/blocklist/${encodeURIComponent(a.required(0, 'SUBJECT'))}/${encodeURIComponent(a.required(1, 'VALUE'))}` }),
+  },
+  'risk rules list': {
+    usage: 'risk rules list [--merchant M]',
+    summary: "the platform's velocity rules, or one merchant's own",
+    request: (a) => ({ method: 'GET', path: `/ops/v1/risk/rules${a.query({ merchant: 'merchantId' })}` }),
+  },
+  'risk rules add': {
+    usage: `risk rules add '{"subject":"payer_id","metric":"count","threshold":3,"windowSeconds":60,"action":"challenge"}'`,
+    summary: 'a velocity rule (add "merchantId" for a merchant rule, "currency" for an amount rule)',
+    request: (a) => ({ method: 'POST', path: '/ops/v1/risk/rules', body: a.required(0, 'JSON') }),
+  },
+  'risk rules show': {
+    usage: 'risk rules show VR_ID',
+    summary: 'one velocity rule',
+    request: (a) => ({ method: 'GET', path: `/ops/v1/risk/rules/${encodeURIComponent(a.required(0, 'VR_ID'))}` }),
+  },
+  'risk rules update': {
+    usage: `risk rules update VR_ID '{"threshold":5,"enabled":false}'`,
+    summary: "change a rule's threshold, window, currency, action, enabled or description",
+    request: (a) => ({ method: 'PATCH', path: `/ops/v1/risk/rules/${encodeURIComponent(a.required(0, 'VR_ID'))}`, body: a.required(1, 'JSON') }),
+  },
+  'risk rules remove': {
+    usage: 'risk rules remove VR_ID',
+    summary: 'delete a velocity rule',
+    request: (a) => ({ method: 'DELETE', path: `/ops/v1/risk/rules/${encodeURIComponent(a.required(0, 'VR_ID'))}` }),
+  },
   get: {
     usage: 'get PATH',
     summary: 'any ops route, e.g. get /ops/v1/audit?limit=5',
@@ -252,6 +296,10 @@ Example:
 
 const DEFAULT_DATA_DIR = join(import.meta.dirname, '..', '..', '.data');
 
+function missing(option: string): never {
+  throw new UsageError(`${option} is required`);
+}
+
 function channelPath(a: Args): string {
   return `/ops/v1/channels/${encodeURIComponent(a.required(0, 'CHANNEL'))}`;
 }
@@ -274,10 +322,6 @@ function channelPatch(a: Args): Record<string, unknown> {
   }
   if (Object.keys(patch).length === 0) throw new UsageError('name at least one of --min --max --daily-limit --cost-bps --cost-fixed --priority');
   return patch;
-}
-
-function missing(option: string): never {
-  throw new UsageError(`${option} is required`);
 }
 
 function merchantPath(a: Args): string {
@@ -322,7 +366,9 @@ function parseArgs(argv: readonly string[]): { verb?: Verb; args: Args; help: bo
     if (help) return { args: new Args([], options), help };
     throw new UsageError('a COMMAND is required');
   }
-  // Two-word commands (`settlements run`) before one-word ones.
+  // Three-word commands (`risk blocklist add`), then two-word ones (`settlements run`), before one-word ones.
+  const triple = rest[1] === undefined ? undefined : VERBS[`${name} ${rest[0]} ${rest[1]}`];
+  if (triple) return { verb: triple, args: new Args(rest.slice(2), options), help };
   const pair = rest[0] === undefined ? undefined : VERBS[`${name} ${rest[0]}`];
   if (pair) return { verb: pair, args: new Args(rest.slice(1), options), help };
   const verb = VERBS[name];

@@ -59,10 +59,12 @@ export interface RuntimeOptions {
   readonly authorizationWindowSeconds?: number;
   /** PAY_SETTLEMENT_DELAY_SECONDS: how long after capture a payment settles (tests use a second or two). */
   readonly settlementDelaySeconds?: number;
-  /** PAY_RATE_LIMIT_WINDOW_SECONDS: the merchant rate limits' rolling window (default WAF's 60 s). */
-  readonly rateLimitWindowSeconds?: number;
+  /** PAY_RISK_RULES_CACHE_SECONDS: how long velocity rules are cached (tests use 0: every payment reads them). */
+  readonly riskRulesCacheSeconds?: number;
   /** PAY_CHANNEL_CACHE_SECONDS: how long routing uses the channel records it read (default 5; tests 0 or 1). */
   readonly channelCacheSeconds?: number;
+  /** PAY_RATE_LIMIT_WINDOW_SECONDS: the merchant rate limits' rolling window (default WAF's 60 s). */
+  readonly rateLimitWindowSeconds?: number;
   /**
    * The services' and the timer queue's clock (default Date.now). A test knob: a test that must see a deadline pass
    * (an order's expiry is at least 60 s away by contract) moves this clock instead of waiting or weakening validation.
@@ -123,8 +125,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       ...(options.janitorAfterSeconds !== undefined ? { PAY_JANITOR_AFTER_SECONDS: String(options.janitorAfterSeconds) } : {}),
       ...(options.authorizationWindowSeconds !== undefined ? { PAY_AUTHORIZATION_WINDOW_SECONDS: String(options.authorizationWindowSeconds) } : {}),
       ...(options.settlementDelaySeconds !== undefined ? { PAY_SETTLEMENT_DELAY_SECONDS: String(options.settlementDelaySeconds) } : {}),
-      ...(options.rateLimitWindowSeconds !== undefined ? { PAY_RATE_LIMIT_WINDOW_SECONDS: String(options.rateLimitWindowSeconds) } : {}),
+      ...(options.riskRulesCacheSeconds !== undefined ? { PAY_RISK_RULES_CACHE_SECONDS: String(options.riskRulesCacheSeconds) } : {}),
       ...(options.channelCacheSeconds !== undefined ? { PAY_CHANNEL_CACHE_SECONDS: String(options.channelCacheSeconds) } : {}),
+      ...(options.rateLimitWindowSeconds !== undefined ? { PAY_RATE_LIMIT_WINDOW_SECONDS: String(options.rateLimitWindowSeconds) } : {}),
     });
     const admin = localDynamoDbClient(dynamoEndpoint);
     await ensureTable(admin, config.TABLE_NAME);

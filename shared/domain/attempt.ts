@@ -1,6 +1,7 @@
 import type { Currency } from './money.js';
 import type { Order, Payment } from './order.js';
 import type { AttemptStatus } from './order-state.js';
+import type { RiskDecision } from './risk.js';
 
 /**
  * One pay attempt, an item of its own under its order (docs/data-model.md, "Attempt"). `order.payment` is the
@@ -25,6 +26,8 @@ export interface Attempt extends Payment {
   readonly lateRefund: LateRefund | null;
   readonly updatedAt: string;
   readonly version: number;
+  /** The risk step's decision in full: rules fired, velocity counters and thresholds (docs/decisions.md, 218). */
+  readonly risk?: RiskDecision;
 }
 
 export interface LateRefund {

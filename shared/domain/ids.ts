@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
  */
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
-export type IdPrefix = 'ord' | 'pay' | 'rf' | 'evt' | 'm' | 'le' | 'req' | 'att' | 'cus' | 'agr' | 'po' | 'stl';
+export type IdPrefix = 'ord' | 'pay' | 'rf' | 'evt' | 'm' | 'le' | 'req' | 'att' | 'cus' | 'agr' | 'po' | 'stl' | 'vr';
 
 function encodeTime(ms: number): string {
   let out = '';

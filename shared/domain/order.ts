@@ -29,7 +29,8 @@ export interface Payment {
   readonly payerId: string | null;
   readonly nextAction: NextAction | null;
   readonly fee: number;
-  readonly riskDecision: 'allow' | 'challenge' | null;
+  /** The risk step's action (null before it ran, and for flows without one); its detail is on the attempt (`risk`). */
+  readonly riskDecision: 'allow' | 'challenge' | 'block' | null;
   readonly otpFailures: number;
   readonly createdAt: string;
   /** Authorizations (capture: false): the amount held at the channel, set when the channel authorized it. */

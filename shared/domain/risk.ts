@@ -1,6 +1,9 @@
+import type { VelocityHit } from './velocity.js';
+
 /**
- * Risk rules are data: a list of rules evaluated in order, the strictest action wins. New kinds of rule (velocity,
- * geography) add a `type` here and a fact to RiskFacts; handlers never grow `if` chains.
+ * Risk rules are data: a list of rules evaluated in order, the strictest action wins. New kinds of rule (geography)
+ * add a `type` here and a fact to RiskFacts; handlers never grow `if` chains. Velocity rules (shared/domain/velocity.ts)
+ * are operators' data in the table: their hits arrive as a fact and take part in the same "strictest wins".
  */
 export type RiskAction = 'allow' | 'challenge' | 'block';
 
@@ -28,11 +31,19 @@ export interface RiskFacts {
   readonly subjects: Partial<Record<BlocklistSubject, string>>;
   /** Keys `subject:value` found on the blocklist. */
   readonly blocked: ReadonlySet<string>;
+  /** The velocity rules that fired (their counters above threshold). */
+  readonly velocity?: readonly VelocityHit[];
 }
 
+/**
+ * What the risk step decided, kept on the attempt (docs/decisions.md, 218): the action, every rule that fired, and for
+ * velocity rules the counter value, threshold and window. A fired `allow` rule is recorded and changes nothing
+ * (entry 219: a rule on trial before it challenges or blocks).
+ */
 export interface RiskDecision {
   readonly action: RiskAction;
   readonly ruleIds: readonly string[];
+  readonly velocity?: readonly VelocityHit[];
 }
 
 export function blocklistKey(subject: BlocklistSubject, value: string): string {
@@ -60,7 +71,12 @@ export function evaluateRisk(rules: readonly RiskRule[], facts: RiskFacts): Risk
     ruleIds.push(rule.id);
     if (SEVERITY[rule.action] > SEVERITY[action]) action = rule.action;
   }
-  return { action, ruleIds };
+  const velocity = facts.velocity ?? [];
+  for (const hit of velocity) {
+    ruleIds.push(hit.ruleId);
+    if (SEVERITY[hit.action] > SEVERITY[action]) action = hit.action;
+  }
+  return velocity.length > 0 ? { action, ruleIds, velocity } : { action, ruleIds };
 }
 
 function ruleMatches(rule: RiskRule, facts: RiskFacts): boolean {

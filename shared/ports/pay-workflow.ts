@@ -4,6 +4,7 @@ import type { Order } from '../domain/order.js';
 import type { AttemptOutcome } from '../domain/payment-outcome.js';
 import type { MerchantFees } from '../domain/fees.js';
 import type { RiskDecision } from '../domain/risk.js';
+import type { CounterIncrement } from '../domain/velocity.js';
 import type { SealedBox } from './key-center.js';
 
 /**
@@ -50,6 +51,8 @@ export interface RouteState {
 export interface PayWorkflowState extends PayWorkflowInput {
   readonly order?: Order;
   readonly risk?: RiskDecision;
+  /** What this attempt adds to its velocity counters, written with its outcome (none without velocity rules). */
+  readonly velocityCounts?: readonly CounterIncrement[];
   readonly route?: RouteState;
   readonly charge?: AttemptOutcome;
   readonly error?: { readonly Error: string; readonly Cause?: string };

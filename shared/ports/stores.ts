@@ -6,6 +6,7 @@ import type { LedgerWriteFailure } from '../ledger/port.js';
 import type { Attempt, AttemptPointer } from '../domain/attempt.js';
 import type { Order, Refund } from '../domain/order.js';
 import type { OrderStatus, RefundStatus } from '../domain/order-state.js';
+import type { CounterIncrement, CounterKey, CounterValue } from '../domain/velocity.js';
 import type { SealedBox } from './key-center.js';
 
 /** Persistence ports. The DynamoDB adapters implement them against AWS and DynamoDB Local alike. */
@@ -169,6 +170,8 @@ export interface StateChange {
   readonly channelUsage?: { readonly channel: string; readonly currency: string; readonly amount: number; readonly nowMs: number };
   /** Record the request's nonce in the same transaction (see NonceGuard). */
   readonly guard?: NonceGuard;
+  /** The attempt's velocity counters, added to in the same transaction as its outcome (docs/decisions.md, 217). */
+  readonly velocity?: readonly CounterIncrement[];
 }
 
 /** Which part's condition failed when a StateChange did not commit. */
@@ -239,15 +242,37 @@ export interface NonceStore {
   record(nonce: Omit<NonceGuard, 'recorded'>): Promise<NonceOutcome>;
 }
 
-/** The risk step's reads in one round trip: the claimed order and which of the blocklist keys are set. */
+/**
+ * The risk step's reads in one round trip: the claimed order, which of the blocklist keys are set, and the velocity
+ * counters its rules need (by counterId; a bucket nobody counted in is absent).
+ */
 export interface RiskReads {
-  load(orderId: string, lookups: readonly string[]): Promise<{ order: Order | undefined; blocked: Set<string> }>;
+  load(
+    orderId: string,
+    lookups: readonly string[],
+    counters?: readonly CounterKey[],
+  ): Promise<{ order: Order | undefined; blocked: Set<string>; counters?: Map<string, CounterValue> }>;
+}
+
+/** A blocklist entry as operators list it. */
+export interface BlocklistEntry {
+  readonly key: string;
+  readonly reason: string;
+  readonly createdAt: string;
+  readonly createdBy?: string;
 }
 
 /** Blocklist entries are written here; the risk step reads them through RiskReads, an agreement's screening here. */
 export interface BlocklistStore {
-  add(key: string, reason: string): Promise<void>;
+  add(key: string, reason: string, createdBy?: string): Promise<void>;
   remove(key: string): Promise<void>;
   /** Which of these keys are on the blocklist, read strongly consistent. */
   find(keys: readonly string[]): Promise<Set<string>>;
+}
+
+/** The blocklist as the operations API shows it (docs/operations.md, "Risk"). */
+export interface BlocklistListing {
+  get(key: string): Promise<BlocklistEntry | undefined>;
+  /** Oldest first; entries written before the list existed (no index attributes) are not listed. */
+  list(page: { readonly limit: number; readonly cursor?: string }): Promise<{ data: BlocklistEntry[]; nextCursor: string | null }>;
 }

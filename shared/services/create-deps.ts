@@ -10,7 +10,10 @@ import { DynamoIdempotencyStore, DynamoNonceStore } from '../adapters/dynamodb/r
 import { DynamoLedgerStore } from '../adapters/dynamodb/ledger-store.js';
 import { DynamoPayoutStore } from '../adapters/dynamodb/payout-store.js';
 import { DynamoSettlementStore } from '../adapters/dynamodb/settlement-store.js';
-import { DynamoBlocklistStore, DynamoMerchantStore } from '../adapters/dynamodb/merchant-store.js';
+import { DynamoMerchantStore } from '../adapters/dynamodb/merchant-store.js';
+import { DynamoBlocklistStore } from '../adapters/dynamodb/blocklist-store.js';
+import { DynamoVelocityRuleStore } from '../adapters/dynamodb/velocity-rule-store.js';
+import { VelocityRuleCache } from './velocity-rules.js';
 import type { Config } from '../config.js';
 import { DEFAULT_RISK_RULES } from '../domain/risk.js';
 import type { KeyCenter } from '../ports/key-center.js';
@@ -37,6 +40,7 @@ export function createDeps(input: {
 }): Deps {
   const { config, db } = input;
   const table = config.TABLE_NAME;
+  const velocityRules = new DynamoVelocityRuleStore(db, table);
   return {
     orders: new DynamoOrderStore(db, table),
     merchants: new DynamoMerchantStore(db, table),
@@ -45,6 +49,8 @@ export function createDeps(input: {
     agreements: new DynamoAgreementStore(db, table),
     blocklist: new DynamoBlocklistStore(db, table),
     riskReads: new DynamoRiskReads(db, table),
+    velocityRules,
+    velocityRuleCache: new VelocityRuleCache(velocityRules, config.PAY_RISK_RULES_CACHE_SECONDS * 1000, input.now),
     idempotency: new DynamoIdempotencyStore(db, table),
     nonces: new DynamoNonceStore(db, table),
     callbacks: new DynamoRawCallbackStore(db, table),

@@ -12,7 +12,10 @@ import type { DynamoPayoutStore } from '../adapters/dynamodb/payout-store.js';
 import type { PayWorkflow } from '../ports/pay-workflow.js';
 import type { SettlementStore } from '../ports/settlement-store.js';
 import type { Timers } from '../ports/timers.js';
+import type { VelocityRuleStore } from '../ports/velocity-rule-store.js';
+import type { VelocityRuleCache } from './velocity-rules.js';
 import type {
+  BlocklistListing,
   BlocklistStore,
   IdempotencyStore,
   LedgerStore,
@@ -31,8 +34,11 @@ export interface Deps {
   readonly customers: CustomerStore;
   /** Agreements for recurring debits (shared/services/agreements.ts). */
   readonly agreements: AgreementStore;
-  readonly blocklist: BlocklistStore;
+  readonly blocklist: BlocklistStore & BlocklistListing;
   readonly riskReads: RiskReads;
+  /** Velocity rules as operators manage them, and the risk step's cached view of them (shared/services/velocity-rules.ts). */
+  readonly velocityRules: VelocityRuleStore;
+  readonly velocityRuleCache: VelocityRuleCache;
   readonly idempotency: IdempotencyStore;
   readonly nonces: NonceStore;
   /** Channel callbacks as received, for audit (POST /callbacks/{channel}). */

@@ -4,6 +4,7 @@ import type { Order } from '../domain/order.js';
 import { assertTransition } from '../domain/order-state.js';
 import { orderStatusAfter, type AttemptOutcome } from '../domain/payment-outcome.js';
 import { blocklistLookups, evaluateRisk, type RiskDecision } from '../domain/risk.js';
+import { counterIncrements, counterReads, velocityHits } from '../domain/velocity.js';
 import { failoverRouting, rankChannels, type AttemptRouting, type RankingHealth } from '../domain/channel-ranking.js';
 import { eligible } from '../domain/routing.js';
 import type { ChannelCallOutcome, ChannelHealthView } from '../ports/channel-health.js';
@@ -25,11 +26,21 @@ export async function assessRisk(deps: Deps, state: PayWorkflowState): Promise<P
     payer_ip: state.payer.ip,
     card_fingerprint: state.card?.fingerprint,
   };
-  // One round trip: the order as the pay request claimed it, and the blocklist entries.
-  const { order, blocked } = await deps.riskReads.load(state.orderId, blocklistLookups(deps.riskRules, subjects));
+  const nowMs = deps.now();
+  // The merchant's velocity rules come from the container's cache; without any, no counter is read or written.
+  const velocityRules = await deps.velocityRuleCache.forMerchant(state.merchantId);
+  // One round trip: the order as the pay request claimed it, the blocklist entries and the velocity counters.
+  const { order, blocked, counters } = await deps.riskReads.load(
+    state.orderId,
+    blocklistLookups(deps.riskRules, subjects),
+    counterReads(velocityRules, state.merchantId, subjects, nowMs),
+  );
   if (!isClaimedFor(order, state.paymentId)) throw new Error(`order ${state.orderId} is not claimed for payment ${state.paymentId}`);
-  const risk = evaluateRisk(deps.riskRules, { amount: order.amount, challengeAmount: state.challengeAmount, subjects, blocked });
-  return { ...state, order, risk };
+  const payment = { merchantId: state.merchantId, amount: order.amount, currency: order.currency };
+  const velocity = velocityHits(velocityRules, payment, subjects, counters ?? new Map(), nowMs);
+  const risk = evaluateRisk(deps.riskRules, { amount: order.amount, challengeAmount: state.challengeAmount, subjects, blocked, velocity });
+  const velocityCounts = counterIncrements(velocityRules, payment, subjects, nowMs);
+  return { ...state, order, risk, ...(velocityCounts.length > 0 ? { velocityCounts } : {}) };
 }
 
 /** The order is PROCESSING for this payment: the pay request's claim, not another attempt's. */
@@ -179,6 +190,9 @@ export async function commitPayment(deps: Deps, state: PayWorkflowState): Promis
     outcome,
     // A workflow started before fee schedules (its input has feeBps, no fees) reads the merchant's schedule at commit.
     fees: state.fees,
+    // The attempt keeps its risk decision, and is counted for velocity in this same transaction (decisions, 217-218).
+    ...(state.risk ? { risk: state.risk } : {}),
+    ...(state.velocityCounts ? { velocity: state.velocityCounts } : {}),
   });
   const blocked = state.risk?.action === 'block';
   // The outcome is counted (PaymentsSucceeded/Failed) by the one writer, as every other path's is.

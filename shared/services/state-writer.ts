@@ -14,6 +14,8 @@ import { postHold, voidHold, type Hold, type HoldStep } from '../ledger/holds.js
 import { authorizationHoldId, authorizationOf, endAuthorizationHold, placeAuthorizationHold } from '../ledger/authorization-holds.js';
 import { BALANCE_CHANNEL } from '../domain/customer.js';
 import type { AuthorizationClaim, Order, Payment, Refund } from '../domain/order.js';
+import type { RiskDecision } from '../domain/risk.js';
+import type { CounterIncrement } from '../domain/velocity.js';
 import type { AttemptRouting } from '../domain/channel-ranking.js';
 import {
   assertAttemptTransition,
@@ -174,7 +176,16 @@ const COMMIT_ROUNDS = 4;
  */
 export async function commitAttemptOutcome(
   deps: WriterDeps,
-  input: { orderId: string; paymentId: string; outcome: AttemptOutcome; fees?: MerchantFees; otpFailures?: number },
+  input: {
+    orderId: string;
+    paymentId: string;
+    outcome: AttemptOutcome;
+    fees?: MerchantFees;
+    otpFailures?: number;
+    /** The pay workflow's commit: the risk decision the attempt keeps, and its velocity counts (decisions, 217-218). */
+    risk?: RiskDecision;
+    velocity?: readonly CounterIncrement[];
+  },
 ): Promise<AttemptCommit> {
   for (let round = 0; round < COMMIT_ROUNDS; round += 1) {
     const order = await deps.orders.getOrder(input.orderId);
@@ -225,7 +236,7 @@ export async function commitAttemptOutcome(
       const applied = applyOutcome(order, decided, { now, fees, ledgerEntryId: newId('le', nowMs), captureBefore });
       const withFailures = input.otpFailures === undefined ? applied.after.payment! : { ...applied.after.payment!, otpFailures: input.otpFailures };
       const provisional: Order = { ...applied.after, payment: withFailures };
-      const after = attemptAfter(attempt, decided, provisional, now);
+      const after = withRisk(attemptAfter(attempt, decided, provisional, now), input.risk);
       assertAttemptTransition(attempt.status, after.status);
       const orderAfter: Order = { ...provisional, payment: paymentSummary(after) };
       // An authorization holds its amount in the ledger from the commit that makes it one (entry 139).
@@ -241,7 +252,7 @@ export async function commitAttemptOutcome(
       };
       result = { kind: 'committed', order: orderAfter, attempt: after };
     }
-    const written = await deps.orders.commit(change);
+    const written = await deps.orders.commit(input.velocity ? { ...change, velocity: input.velocity } : change);
     if (written.committed) {
       if (result.kind === 'late_success') {
         logger.warn('late success: the channel took money for an order that no longer pays; it must be refunded', {
@@ -274,6 +285,11 @@ function channelUsageOf(before: Order, after: Order, nowMs: number): StateChange
   const paid = after.status === 'SUCCEEDED' || after.status === 'AUTHORIZED';
   if (!paid || before.status === after.status || !channel || channel === BALANCE_CHANNEL) return undefined;
   return { channel, currency: after.currency, amount: after.amount, nowMs };
+}
+
+/** The attempt with the risk step's decision: in full on the attempt, its action in the order's payment summary. */
+function withRisk(attempt: Attempt, risk: RiskDecision | undefined): Attempt {
+  return risk ? { ...attempt, risk, riskDecision: risk.action } : attempt;
 }
 
 /** An authorization's captureBefore: now plus the window of its channel and card brand (docs/decisions.md, entry 113). */

@@ -6,7 +6,7 @@ import { ensureTable, localDynamoDbClient } from '../../infra/local/dynamodb-loc
 import { createDocumentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DuplicateOutTradeNoError, DynamoOrderStore, DynamoRiskReads } from '../../shared/adapters/dynamodb/order-store.js';
 import { DynamoLedgerStore } from '../../shared/adapters/dynamodb/ledger-store.js';
-import { DynamoBlocklistStore } from '../../shared/adapters/dynamodb/merchant-store.js';
+import { DynamoBlocklistStore } from '../../shared/adapters/dynamodb/blocklist-store.js';
 import { DynamoNonceStore } from '../../shared/adapters/dynamodb/request-stores.js';
 import { keys } from '../../shared/adapters/dynamodb/keys.js';
 import { ReplayedRequestError } from '../../shared/domain/errors.js';

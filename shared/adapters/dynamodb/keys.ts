@@ -50,14 +50,17 @@ export const keys = {
   idempotency: (merchantId: string, key: string) => ({ PK: `IDEMPOTENCY#${merchantId}#${key}`, SK: 'RECORD' }),
   nonce: (merchantId: string, nonce: string) => ({ PK: `NONCE#${merchantId}#${nonce}`, SK: 'NONCE' }),
   blocklist: (key: string) => ({ PK: `BLOCKLIST#${key}`, SK: 'ENTRY' }),
-  channelCredentials: (channelId: string) => ({ PK: `CHANNEL#${channelId}`, SK: 'CREDENTIALS' }),
-  /** A channel's record as an operator set it (docs/decisions.md, 206); absent: the registry's row. */
-  channel: (channelId: string) => ({ PK: `CHANNEL#${channelId}`, SK: 'CONFIG' }),
+  /** A velocity rule, read by id; listed per scope through GSI1 (indexKeys.velocityRules). */
+  velocityRule: (ruleId: string) => ({ PK: `RISKRULE#${ruleId}`, SK: 'RULE' }),
   /**
-   * One shard of what a channel was routed on a UTC day in one currency (its daily quota): each shard its own
-   * partition, so a busy channel's day is not one hot item; expires by TTL after the day.
+   * A velocity counter: one subject value's attempts at one merchant in one time bucket (docs/decisions.md, 216). The
+   * value is in the partition key, so a merchant's traffic spreads over one partition per payer, card and IP.
    */
-  channelUsage: (channelId: string, day: string, currency: string, shard: number) => ({ PK: `CHANNELUSAGE#${channelId}#${day}#${currency}#${shard}`, SK: 'USAGE' }),
+  velocityCounter: (merchantId: string, subject: string, value: string, bucketSeconds: number, bucket: number) => ({
+    PK: `VELOCITY#${merchantId}#${subject}#${value}`,
+    SK: `${bucketSeconds}#${bucket}`,
+  }),
+  channelCredentials: (channelId: string) => ({ PK: `CHANNEL#${channelId}`, SK: 'CREDENTIALS' }),
   /** A channel's circuit (shared/domain/circuit.ts): one item, changed only by conditional writes on its version. */
   channelCircuit: (channelId: string) => ({ PK: `CHANNELHEALTH#${channelId}`, SK: 'CIRCUIT' }),
   /**
@@ -65,6 +68,13 @@ export const keys = {
    * by TTL. The shard is in the partition key, so a busy channel's calls spread over CHANNEL_HEALTH_SHARDS partitions.
    */
   channelHealthBucket: (channelId: string, shard: number, bucketStart: number) => ({ PK: `CHANNELHEALTH#${channelId}#${shard}`, SK: `BUCKET#${bucketStart}` }),
+  /** A channel's record as an operator set it (docs/decisions.md, 206); absent: the registry's row. */
+  channel: (channelId: string) => ({ PK: `CHANNEL#${channelId}`, SK: 'CONFIG' }),
+  /**
+   * One shard of what a channel was routed on a UTC day in one currency (its daily quota): each shard its own
+   * partition, so a busy channel's day is not one hot item; expires by TTL after the day.
+   */
+  channelUsage: (channelId: string, day: string, currency: string, shard: number) => ({ PK: `CHANNELUSAGE#${channelId}#${day}#${currency}#${shard}`, SK: 'USAGE' }),
   /** A channel callback as received (raw headers and body), kept for audit and linked to its attempt once found. */
   rawCallback: (channel: string, callbackId: string) => ({ PK: `CALLBACK#${channel}#${callbackId}`, SK: 'RAW' }),
   /** One call of the operations API, newest last in the one audit partition (docs/decisions.md, 162). */
@@ -83,6 +93,10 @@ export const indexKeys = {
   eventsByMerchant: (merchantId: string) => `MERCHANT#${merchantId}#EVENTS`,
   /** GSI1: every merchant, by creation time (the operations API's list; docs/decisions.md, 164). */
   merchants: 'MERCHANTS',
+  /** GSI1: the velocity rules of one scope (`platform` or a merchant id), by creation time (docs/decisions.md, 220). */
+  velocityRules: (scope: string) => `RISKRULES#${scope}`,
+  /** GSI1: every blocklist entry, newest last, for the operations API's list (docs/decisions.md, 220). */
+  blocklist: 'BLOCKLIST',
   timeSortKey: (createdAt: string, id: string) => `${createdAt}#${id}`,
   /**
    * Attempts and refunds of one channel's business day, for reconciliation (docs/decisions.md, 166): one of

@@ -1,8 +1,8 @@
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MerchantFees } from '../../domain/fees.js';
 import { NotFoundError } from '../../domain/errors.js';
 import type { SealedBox } from '../../ports/key-center.js';
-import type { BlocklistStore, Merchant, MerchantStore, SecretRotation } from '../../ports/stores.js';
+import type { Merchant, MerchantStore, SecretRotation } from '../../ports/stores.js';
 import { isConditionFailure } from './client.js';
 import { indexKeys, keys } from './keys.js';
 
@@ -100,36 +100,5 @@ export class DynamoMerchantStore implements MerchantStore {
       if (isConditionFailure(error)) throw new NotFoundError('merchant', 'merchantId');
       throw error;
     }
-  }
-}
-
-export class DynamoBlocklistStore implements BlocklistStore {
-  constructor(
-    private readonly db: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
-
-  async add(key: string, reason: string): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { ...keys.blocklist(key), entity: 'Blocklist', key, reason, createdAt: new Date().toISOString() },
-      }),
-    );
-  }
-
-  async remove(key: string): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.blocklist(key) }));
-  }
-
-  async find(lookups: readonly string[]): Promise<Set<string>> {
-    // At most one key per blocklist subject (three): single reads in parallel, no batch to retry.
-    const found = await Promise.all(
-      [...new Set(lookups)].map(async (key) => {
-        const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.blocklist(key), ConsistentRead: true }));
-        return out.Item ? key : undefined;
-      }),
-    );
-    return new Set(found.filter((key): key is string => key !== undefined));
   }
 }

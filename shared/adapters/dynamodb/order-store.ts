@@ -9,6 +9,7 @@ import { ConflictError, PermissionError, ReplayedRequestError, ValidationError }
 import type { Order, Refund } from '../../domain/order.js';
 import type { OrderStatus } from '../../domain/order-state.js';
 import type { Attempt, AttemptPointer } from '../../domain/attempt.js';
+import { counterId, type CounterIncrement, type CounterKey, type CounterValue } from '../../domain/velocity.js';
 import type {
   AgreementPeriodCount,
   CommitOutcome,
@@ -237,6 +238,7 @@ export class DynamoOrderStore implements OrderStore {
       });
     }
     if (change.agreementPeriod) add('agreementPeriod', this.periodCountItem(change.agreementPeriod));
+    for (const increment of change.velocity ?? []) add('other', velocityCountItem(this.tableName, increment));
     if (change.channelUsage) add('other', channelUsageUpdate(this.tableName, change.channelUsage));
     try {
       await withConflictRetry(() => this.db.send(new TransactWriteCommand({ TransactItems: items })));
@@ -536,8 +538,10 @@ function decodeCursor(cursor: string, pkName: string, partition: string): Item {
 
 
 /**
- * The risk step's reads in one BatchGet: the order (as claimed) and the blocklist entries. Strongly consistent, so
- * the claim just written is seen; unprocessed keys are retried, never read as "not blocked".
+ * The risk step's reads in one BatchGet: the order (as claimed), the blocklist entries and the velocity counters its
+ * rules need (docs/decisions.md, 217). Strongly consistent, so the claim just written is seen; unprocessed keys are
+ * retried, never read as "not blocked" or "not counted". Past BatchGet's 100 keys (many rules with many windows)
+ * the keys go in more calls.
  */
 export class DynamoRiskReads implements RiskReads {
   constructor(
@@ -545,21 +549,65 @@ export class DynamoRiskReads implements RiskReads {
     private readonly tableName: string,
   ) {}
 
-  async load(orderId: string, lookups: readonly string[]): Promise<{ order: Order | undefined; blocked: Set<string> }> {
+  async load(
+    orderId: string,
+    lookups: readonly string[],
+    counterKeys: readonly CounterKey[] = [],
+  ): Promise<{ order: Order | undefined; blocked: Set<string>; counters: Map<string, CounterValue> }> {
     const blocked = new Set<string>();
+    const counters = new Map<string, CounterValue>();
     let order: Order | undefined;
     const orderKey = keys.order(orderId);
-    let pending: Record<string, unknown>[] = [orderKey, ...[...new Set(lookups)].map((key) => keys.blocklist(key))];
+    const all: Record<string, unknown>[] = [
+      orderKey,
+      ...[...new Set(lookups)].map((key) => keys.blocklist(key)),
+      ...counterKeys.map((c) => keys.velocityCounter(c.merchantId, c.subject, c.value, c.bucketSeconds, c.bucket)),
+    ];
+    for (let start = 0; start < all.length; start += BATCH_GET_KEYS) {
+      for (const item of await this.batchGet(all.slice(start, start + BATCH_GET_KEYS))) {
+        if (item.PK === orderKey.PK && item.SK === orderKey.SK) order = strip<Order>(item);
+        else if (item.entity === 'VelocityCounter') counters.set(item.counterId as string, counterValueOf(item));
+        else blocked.add(item.key as string);
+      }
+    }
+    return { order, blocked, counters };
+  }
+
+  private async batchGet(keysToRead: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let pending = keysToRead;
     for (let attempt = 0; pending.length > 0; attempt += 1) {
       if (attempt >= 5) throw new Error('Risk reads left keys unprocessed');
       if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
       const out = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
-      for (const item of out.Responses?.[this.tableName] ?? []) {
-        if (item.PK === orderKey.PK && item.SK === orderKey.SK) order = strip<Order>(item);
-        else blocked.add(item.key as string);
-      }
+      items.push(...(out.Responses?.[this.tableName] ?? []));
       pending = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
     }
-    return { order, blocked };
+    return items;
   }
+}
+
+const BATCH_GET_KEYS = 100;
+
+/**
+ * One attempt more (and its amount in its currency) on a velocity counter, created by the first attempt of its bucket,
+ * with the TTL that removes it once no window reaches it (docs/decisions.md, 216). No condition: counting never fails
+ * a commit. `counterId` is kept on the item so the risk step's BatchGet matches it to the key it asked for.
+ */
+function velocityCountItem(tableName: string, c: CounterIncrement): TxItem {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: keys.velocityCounter(c.merchantId, c.subject, c.value, c.bucketSeconds, c.bucket),
+      UpdateExpression: 'ADD #count :one, #amount :amount SET entity = :entity, counterId = :id, #ttl = :ttl',
+      ExpressionAttributeNames: { '#count': 'count', '#amount': `amount_${c.currency}`, '#ttl': 'ttl' },
+      ExpressionAttributeValues: { ':one': 1, ':amount': c.amount, ':entity': 'VelocityCounter', ':id': counterId(c), ':ttl': c.expiresAt },
+    },
+  };
+}
+
+function counterValueOf(item: Record<string, unknown>): CounterValue {
+  const amounts: Record<string, number> = {};
+  for (const [name, value] of Object.entries(item)) if (name.startsWith('amount_') && typeof value === 'number') amounts[name.slice(7)] = value;
+  return { count: typeof item.count === 'number' ? item.count : 0, amounts };
 }
