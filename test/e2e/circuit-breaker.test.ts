@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.js';
 import { useTestRuntime } from '../support/runtime.js';
+import { useSecondContainer } from '../support/second-runtime.js';
 import { eventually } from '../support/webhook-receiver.js';
 
 /**
@@ -14,13 +13,15 @@ import { eventually } from '../support/webhook-receiver.js';
  * thing they share is the table. With card_a in the sandbox's `timeout` mode the first payments (through A) wait for
  * card_a's timeout and fail over to card_b; then its circuit is open and a payment through B goes straight to card_b
  * (no card_a attempt); with the mode back to normal, probes through both containers close it and card_a is routed
- * again. The policy is small for the test: 2 technical failures in a row open it, for 2 s, and 2 probes close it.
+ * again. The policy is small for the test: 2 technical failures in a row open it, for 8 s, and 2 probes close it.
  */
 const CIRCUIT_ENV = {
   PAY_CIRCUIT_CONSECUTIVE_FAILURES: '2',
   // The rate rule needs more calls than this file makes: the streak alone opens the circuit here.
   PAY_CIRCUIT_MIN_CALLS: '50',
-  PAY_CIRCUIT_OPEN_SECONDS: '2',
+  // Long enough that container B's payment (an order and a pay over HTTP on a loaded machine) is routed while it is
+  // open, short enough that waiting for half-open costs the file only seconds.
+  PAY_CIRCUIT_OPEN_SECONDS: '8',
   PAY_CIRCUIT_PROBES: '2',
 };
 const saved = Object.fromEntries(Object.keys(CIRCUIT_ENV).map((k) => [k, process.env[k]]));
@@ -29,27 +30,18 @@ Object.assign(process.env, CIRCUIT_ENV);
 const dataDir = mkdtempSync(join(tmpdir(), 'pay-test-'));
 // card_a's timeout is what the first payments wait for: short, but long enough for an honest answer on a busy machine.
 const env = useTestRuntime({ dataDir, cardTimeoutMs: 1500 });
-let containerB: ChildProcess;
+// Container B inherits the circuit settings through its environment.
+const containerB = useSecondContainer(env, dataDir);
 let apiB: ApiClient;
+beforeAll(() => {
+  apiB = new ApiClient(containerB.url, env.runtime.demoMerchant!);
+});
 
-beforeAll(async () => {
-  containerB = spawn(process.execPath, ['--import', 'tsx', 'test/support/second-container.ts', env.runtime.dynamoEndpoint, env.runtime.config.TABLE_NAME, dataDir], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, ...CIRCUIT_ENV },
-  });
-  const first = await createInterface({ input: containerB.stdout! })[Symbol.asyncIterator]().next();
-  apiB = new ApiClient((JSON.parse(first.value as string) as { url: string }).url, env.runtime.demoMerchant!);
-}, 60_000);
-
-afterAll(async () => {
+afterAll(() => {
   for (const [k, v] of Object.entries(saved)) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
-  if (!containerB || containerB.exitCode !== null) return;
-  const exited = new Promise((resolve) => containerB.once('exit', resolve));
-  containerB.stdin?.end();
-  await exited;
 });
 
 const setMode = (channel: string, mode: unknown) =>
