@@ -1,5 +1,9 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { signCardAgreement } from '../support/card-agreements.js';
+import { runOpsCli } from '../support/ops-cli-process.js';
 import { opsCall } from '../support/ops-client.js';
 import { useTestRuntime } from '../support/runtime.js';
 
@@ -8,7 +12,8 @@ import { useTestRuntime } from '../support/runtime.js';
  * through the operations API and the next payment routes by it, with the attempt saying why. The cache is off
  * (PAY_CHANNEL_CACHE_SECONDS 0) so "the next payment" needs no wait; the cache itself has a unit test.
  */
-const env = useTestRuntime({ channelCacheSeconds: 0 });
+const dataDir = mkdtempSync(join(tmpdir(), 'pay-channels-'));
+const env = useTestRuntime({ dataDir, channelCacheSeconds: 0 });
 
 const ops = (method: string, path: string, body?: unknown) => opsCall(env.runtime, method, path, body === undefined ? {} : { body });
 
@@ -133,5 +138,18 @@ describe('channels through the operations API', () => {
     expect((await ops('PATCH', '/ops/v1/channels/card_a', {})).status).toBe(400);
     expect((await ops('PATCH', '/ops/v1/channels/no_such', { costBps: 1 })).status).toBe(404);
     expect((await ops('GET', '/ops/v1/channels/card_a')).body).toEqual(before);
+  });
+
+  it('npm run ops -- channels set sends its options as a PATCH; channels list reads them back', async () => {
+    // Each run is a process of its own (a couple of seconds under tsx): few of them, the rest is HTTP above.
+    const cli = (...args: string[]) => runOpsCli(env.runtime, dataDir, args);
+    const set = await cli('channels', 'set', 'card_b', '--priority', '7', '--cost-fixed', '3', '--daily-limit', '{"EUR":100000}');
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ id: 'card_b', priority: 7, costFixed: 3, costBps: 45, dailyLimit: { EUR: 100000 } });
+    const listed = await cli('channels', 'list');
+    expect(JSON.parse(listed.stdout).data.find((c: any) => c.id === 'card_b')).toMatchObject({ enabled: true, priority: 7, costFixed: 3 });
+    // No option at all is a wrong command (exit 2), sent nowhere.
+    expect((await cli('channels', 'set', 'card_b')).code).toBe(2);
+    expect((await ops('PATCH', '/ops/v1/channels/card_b', { priority: 100, costFixed: 0, dailyLimit: null })).body).toMatchObject({ priority: 100, dailyLimit: null });
   });
 });

@@ -1,8 +1,8 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runOpsCli, type OpsCliRun } from '../support/ops-cli-process.js';
 import { useTestRuntime } from '../support/runtime.js';
 
 /**
@@ -13,21 +13,8 @@ import { useTestRuntime } from '../support/runtime.js';
 const dataDir = mkdtempSync(join(tmpdir(), 'pay-ops-cli-'));
 const env = useTestRuntime({ dataDir });
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function cli(args: readonly string[], tokenFile = join(dataDir, 'ops-token')): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'infra/local/ops-cli.ts', ...args],
-      { env: { PATH: process.env.PATH ?? '', OPS_API_URL: env.runtime.url, OPS_TOKEN_FILE: tokenFile } },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+function cli(args: readonly string[], tokenFile = join(dataDir, 'ops-token')): Promise<OpsCliRun> {
+  return runOpsCli(env.runtime, dataDir, args, tokenFile);
 }
 
 describe('npm run ops', () => {
