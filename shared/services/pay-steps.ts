@@ -193,6 +193,8 @@ export async function commitPayment(deps: Deps, state: PayWorkflowState): Promis
     // The attempt keeps its risk decision, and is counted for velocity in this same transaction (decisions, 217-218).
     ...(state.risk ? { risk: state.risk } : {}),
     ...(state.velocityCounts ? { velocity: state.velocityCounts } : {}),
+    // No channel was called: the attempt says why none was eligible (decisions, 208).
+    ...(!state.charge && state.route?.routing ? { routing: state.route.routing } : {}),
   });
   const blocked = state.risk?.action === 'block';
   // The outcome is counted (PaymentsSucceeded/Failed) by the one writer, as every other path's is.

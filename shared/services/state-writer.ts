@@ -185,6 +185,8 @@ export async function commitAttemptOutcome(
     /** The pay workflow's commit: the risk decision the attempt keeps, and its velocity counts (decisions, 217-218). */
     risk?: RiskDecision;
     velocity?: readonly CounterIncrement[];
+    /** The route step's decision for an attempt no channel was called for (none eligible), which no charge recorded. */
+    routing?: AttemptRouting;
   },
 ): Promise<AttemptCommit> {
   for (let round = 0; round < COMMIT_ROUNDS; round += 1) {
@@ -236,7 +238,7 @@ export async function commitAttemptOutcome(
       const applied = applyOutcome(order, decided, { now, fees, ledgerEntryId: newId('le', nowMs), captureBefore });
       const withFailures = input.otpFailures === undefined ? applied.after.payment! : { ...applied.after.payment!, otpFailures: input.otpFailures };
       const provisional: Order = { ...applied.after, payment: withFailures };
-      const after = withRisk(attemptAfter(attempt, decided, provisional, now), input.risk);
+      const after = withRouting(withRisk(attemptAfter(attempt, decided, provisional, now), input.risk), input.routing);
       assertAttemptTransition(attempt.status, after.status);
       const orderAfter: Order = { ...provisional, payment: paymentSummary(after) };
       // An authorization holds its amount in the ledger from the commit that makes it one (entry 139).
@@ -290,6 +292,11 @@ function channelUsageOf(before: Order, after: Order, nowMs: number): StateChange
 /** The attempt with the risk step's decision: in full on the attempt, its action in the order's payment summary. */
 function withRisk(attempt: Attempt, risk: RiskDecision | undefined): Attempt {
   return risk ? { ...attempt, risk, riskDecision: risk.action } : attempt;
+}
+
+/** The attempt with the route step's decision, unless the charge step already recorded one (decisions, 208). */
+function withRouting(attempt: Attempt, routing: AttemptRouting | undefined): Attempt {
+  return routing && !attempt.routing ? { ...attempt, routing } : attempt;
 }
 
 /** An authorization's captureBefore: now plus the window of its channel and card brand (docs/decisions.md, entry 113). */

@@ -76,6 +76,21 @@ describe('channels through the operations API', () => {
     expect((await cardPayment()).channel).toBe('card_a');
   });
 
+  it('with both card channels disabled a card payment is declined no_channel_available, and its attempt says why', async () => {
+    for (const id of ['card_a', 'card_b']) expect((await ops('POST', `/ops/v1/channels/${id}/disable`)).status).toBe(200);
+    try {
+      const created = await env.api.createOrder();
+      const paid = await env.api.pay(created.id);
+      expect(paid.status).toBe(402);
+      expect(paid.body.error.code).toBe('no_channel_available');
+      const [attempt] = (await ops('GET', `/ops/v1/orders/${created.id}/attempts`)).body.data;
+      expect(attempt.routing).toMatchObject({ reason: 'none_eligible' });
+      expect(attempt.routing.candidates.map((c: any) => [c.channel, c.excluded])).toEqual([['card_a', 'disabled'], ['card_b', 'disabled']]);
+    } finally {
+      for (const id of ['card_a', 'card_b']) await ops('POST', `/ops/v1/channels/${id}/enable`);
+    }
+  });
+
   it('a timed-out card_a fails over to card_b, and the new attempt says it was a failover from card_a', async () => {
     const { channel, routing, attempts } = await cardPayment({}, '4000000000000119');
     expect(channel).toBe('card_b');
