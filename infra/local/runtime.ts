@@ -139,7 +139,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     // part of their configuration. Requests wait for `ready` until the services below are installed.
     let markReady: () => void = () => undefined;
     const ready = new Promise<void>((resolve) => (markReady = resolve));
-    const rateLimiter = new LocalRateLimiter();
+    // On the services' clock: a test moves it past a window instead of waiting for one.
+    const rateLimiter = new LocalRateLimiter(options.clock);
     const listening = createGateway({ sandbox: sandbox.emulators, ready, rateLimiter });
     server = listening;
     const host = options.host ?? '127.0.0.1';

@@ -5,11 +5,12 @@ import type { Merchant } from '../ports/stores.js';
 
 /**
  * A merchant as operators see it: everything the platform keeps but its sealed secrets; during a rotation, when the
- * replaced secret stops verifying (`previousSecretExpiresAt`, null otherwise).
+ * replaced secret stops verifying (`previousSecretExpiresAt`, null otherwise); its rate limit override (null: the
+ * default, 6,000 per minute).
  */
 export function opsMerchantResource(merchant: Merchant): Record<string, unknown> {
-  const { sealedSecret: _sealed, previousSealedSecret: _previous, previousSecretExpiresAt, ...visible } = merchant;
-  return { object: 'merchant', ...visible, previousSecretExpiresAt: previousSecretExpiresAt ?? null };
+  const { sealedSecret: _sealed, previousSealedSecret: _previous, previousSecretExpiresAt, rateLimitPerMinute, ...visible } = merchant;
+  return { object: 'merchant', ...visible, previousSecretExpiresAt: previousSecretExpiresAt ?? null, rateLimitPerMinute: rateLimitPerMinute ?? null };
 }
 
 /** The trial balance as the API answers it: the check as it ran, and when. */

@@ -32,6 +32,11 @@ export interface Merchant {
   readonly previousSecretExpiresAt?: string | null;
   /** When the current secret was issued by a rotation; absent for a merchant's first secret. */
   readonly secretRotatedAt?: string | null;
+  /**
+   * Requests per rolling minute this merchant may send, set by operations (PUT /ops/v1/merchants/{id}/rate-limit) and
+   * enforced in front of the API, never read on a request (docs/decisions.md, 222-227); absent: the default, 6,000.
+   */
+  readonly rateLimitPerMinute?: number | null;
 }
 
 /** A rotation as stored: the new sealed secret, and the one it replaces while it keeps verifying (null: not at all). */
