@@ -11,6 +11,17 @@ export type CircuitState = 'closed' | 'open' | 'half_open';
  */
 export type ChannelCallOutcome = 'success' | 'decline' | 'timeout' | 'error';
 
+/**
+ * An answered call of the pay workflow's charge, counted in the commit's own transaction instead of a request of its
+ * own (docs/decisions.md, 204): the happy path's health costs no extra DynamoDB request.
+ */
+export interface ChannelCallCount {
+  readonly channelId: string;
+  readonly outcome: 'success' | 'decline';
+  readonly latencyMs: number;
+  readonly nowMs: number;
+}
+
 export interface ChannelHealthView {
   readonly channelId: string;
   readonly circuit: CircuitState;

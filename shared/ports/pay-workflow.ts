@@ -54,7 +54,8 @@ export interface PayWorkflowState extends PayWorkflowInput {
   /** What this attempt adds to its velocity counters, written with its outcome (none without velocity rules). */
   readonly velocityCounts?: readonly CounterIncrement[];
   readonly route?: RouteState;
-  readonly charge?: AttemptOutcome;
+  /** The channel's answer; `callLatencyMs` when the commit is to count the call in the channel's health (decision 204). */
+  readonly charge?: AttemptOutcome & { readonly callLatencyMs?: number };
   readonly error?: { readonly Error: string; readonly Cause?: string };
 }
 

@@ -7,6 +7,7 @@ import type { Attempt, AttemptPointer } from '../domain/attempt.js';
 import type { Order, Refund } from '../domain/order.js';
 import type { OrderStatus, RefundStatus } from '../domain/order-state.js';
 import type { CounterIncrement, CounterKey, CounterValue } from '../domain/velocity.js';
+import type { ChannelCallCount } from './channel-health.js';
 import type { SealedBox } from './key-center.js';
 
 /** Persistence ports. The DynamoDB adapters implement them against AWS and DynamoDB Local alike. */
@@ -177,6 +178,8 @@ export interface StateChange {
   readonly guard?: NonceGuard;
   /** The attempt's velocity counters, added to in the same transaction as its outcome (docs/decisions.md, 217). */
   readonly velocity?: readonly CounterIncrement[];
+  /** The charge's answered call, counted in its channel's health in the same transaction (docs/decisions.md, 204). */
+  readonly channelCall?: ChannelCallCount;
 }
 
 /** Which part's condition failed when a StateChange did not commit. */

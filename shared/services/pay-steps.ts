@@ -7,7 +7,8 @@ import { blocklistLookups, evaluateRisk, type RiskDecision } from '../domain/ris
 import { counterIncrements, counterReads, velocityHits } from '../domain/velocity.js';
 import { failoverRouting, rankChannels, type AttemptRouting, type RankingHealth } from '../domain/channel-ranking.js';
 import { eligible } from '../domain/routing.js';
-import type { ChannelCallOutcome, ChannelHealthView } from '../ports/channel-health.js';
+import { recordChannelCall } from '../metrics.js';
+import type { ChannelCallCount, ChannelCallOutcome, ChannelHealthView } from '../ports/channel-health.js';
 import { ChannelRejectedError, ChannelTimeoutError } from '../ports/payment-channel.js';
 import type { PayWorkflowResult, PayWorkflowState, RouteState } from '../ports/pay-workflow.js';
 import { callbackUrl, outcomeOf } from './channel-outcomes.js';
@@ -96,8 +97,11 @@ function healthFor(views: ReadonlyMap<string, ChannelHealthView>, usable: (view:
   return new Map([...views].map(([id, view]) => [id, { available: usable(view), successRate: view.successRate }]));
 }
 
-/** Calls the chosen channel. A timeout is rethrown as ChannelTimeoutError for the definition's Catch (failover). */
-export async function chargeChannel(deps: Deps, state: PayWorkflowState): Promise<AttemptOutcome> {
+/**
+ * Calls the chosen channel. A timeout is rethrown as ChannelTimeoutError for the definition's Catch (failover). The
+ * call is counted in the channel's health: a failure or a probe's outcome here, an ordinary answer by the commit.
+ */
+export async function chargeChannel(deps: Deps, state: PayWorkflowState): Promise<AttemptOutcome & { readonly callLatencyMs?: number }> {
   const channelId = state.route?.channel;
   if (!channelId) throw new Error('chargeChannel called without a routed channel');
   const order = claimedOrder(state);
@@ -131,8 +135,15 @@ export async function chargeChannel(deps: Deps, state: PayWorkflowState): Promis
       ...(order.returnUrl ? { returnUrl: order.returnUrl } : {}),
     });
     const outcome = outcomeOf(channelId, result);
-    await deps.channelHealth.record(channelId, outcome.outcome === 'declined' ? 'decline' : 'success', Date.now() - startedAt, { probe });
-    return outcome;
+    const answered = outcome.outcome === 'declined' ? 'decline' : 'success';
+    const latencyMs = Date.now() - startedAt;
+    if (probe) {
+      await deps.channelHealth.record(channelId, answered, latencyMs, { probe });
+      return outcome;
+    }
+    // An answered ordinary call cannot move the circuit: the commit counts it in its own transaction (decision 204).
+    recordChannelCall(channelId, { answered: true, technicalFailure: false, latencyMs }, Date.now());
+    return { ...outcome, callLatencyMs: latencyMs };
   } catch (error) {
     await deps.channelHealth.record(channelId, callOutcomeOf(error), Date.now() - startedAt, { probe });
     throw error;
@@ -195,6 +206,7 @@ export async function commitPayment(deps: Deps, state: PayWorkflowState): Promis
     ...(state.velocityCounts ? { velocity: state.velocityCounts } : {}),
     // No channel was called: the attempt says why none was eligible (decisions, 208).
     ...(!state.charge && state.route?.routing ? { routing: state.route.routing } : {}),
+    ...channelCallOf(state, deps.now()),
   });
   const blocked = state.risk?.action === 'block';
   // The outcome is counted (PaymentsSucceeded/Failed) by the one writer, as every other path's is.
@@ -206,11 +218,23 @@ export async function commitPayment(deps: Deps, state: PayWorkflowState): Promis
   };
 }
 
+/** The charge's answered call, for the commit to count in its channel's health (none for a probe or a risk block). */
+function channelCallOf(state: PayWorkflowState, nowMs: number): { channelCall?: ChannelCallCount } {
+  const charge = state.charge;
+  if (!charge?.channel || charge.callLatencyMs === undefined || state.risk?.action === 'block') return {};
+  const outcome = charge.outcome === 'declined' ? 'decline' : 'success';
+  return { channelCall: { channelId: charge.channel, outcome, latencyMs: charge.callLatencyMs, nowMs } };
+}
+
 function decidedOutcome(state: PayWorkflowState): AttemptOutcome {
   if (state.risk?.action === 'block') {
     return { outcome: 'declined', channel: null, channelPaymentId: null, code: 'risk_blocked', message: 'Blocked by risk controls.' };
   }
-  if (state.charge) return state.charge;
+  if (state.charge) {
+    // The call's latency is for the channel's health, not part of the outcome the attempt keeps.
+    const { callLatencyMs: _latency, ...charge } = state.charge;
+    return charge;
+  }
   return {
     outcome: 'declined',
     channel: null,

@@ -28,6 +28,7 @@ import { withCheckoutPage } from '../checkout/issue.js';
 import { logger } from '../logger.js';
 import { recordLatePayment, recordPaymentOutcome } from '../metrics.js';
 import type { ChannelRefundState } from '../ports/channel-flows.js';
+import type { ChannelCallCount } from '../ports/channel-health.js';
 import type { AgreementPeriodCount, DomainEvent, NonceGuard, StateChange } from '../ports/stores.js';
 import type { Deps } from './deps.js';
 import { orderEvent, refundEvent } from './events.js';
@@ -185,6 +186,8 @@ export async function commitAttemptOutcome(
     /** The pay workflow's commit: the risk decision the attempt keeps, and its velocity counts (decisions, 217-218). */
     risk?: RiskDecision;
     velocity?: readonly CounterIncrement[];
+    /** The charge's answered call, counted in its channel's health with this commit (docs/decisions.md, 204). */
+    channelCall?: ChannelCallCount;
     /** The route step's decision for an attempt no channel was called for (none eligible), which no charge recorded. */
     routing?: AttemptRouting;
   },
@@ -254,7 +257,11 @@ export async function commitAttemptOutcome(
       };
       result = { kind: 'committed', order: orderAfter, attempt: after };
     }
-    const written = await deps.orders.commit(input.velocity ? { ...change, velocity: input.velocity } : change);
+    const written = await deps.orders.commit({
+      ...change,
+      ...(input.velocity ? { velocity: input.velocity } : {}),
+      ...(input.channelCall ? { channelCall: input.channelCall } : {}),
+    });
     if (written.committed) {
       if (result.kind === 'late_success') {
         logger.warn('late success: the channel took money for an order that no longer pays; it must be refunded', {

@@ -62,6 +62,12 @@ describe('DynamoChannelHealthStore', () => {
       counter.reset();
       await cached.views([x, y], { admit: true });
       expect(counter.snapshot().sends).toBe(0);
+      // Concurrent routes of one container with a stale cache share one read.
+      const cold = new DynamoChannelHealthStore(db, table, policy, { now: () => clock, cacheMs: 1_000 });
+      counter.reset();
+      const views = await Promise.all(Array.from({ length: 8 }, () => cold.views([x, y])));
+      expect(counter.snapshot().byCommand).toEqual({ BatchGetItemCommand: 1 });
+      expect(views.every((v) => v.get(x)!.calls === 2)).toBe(true);
     } finally {
       counter.detach();
     }

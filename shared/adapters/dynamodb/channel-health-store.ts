@@ -47,6 +47,7 @@ const HISTOGRAM_SIZE = LATENCY_BOUNDS_MS.length + 1;
  */
 export class DynamoChannelHealthStore implements ChannelHealth {
   private readonly cache = new Map<string, Snapshot>();
+  private readonly inflight = new Map<string, Promise<Snapshot>>();
   private readonly now: () => number;
   private readonly cacheMs: number;
   private readonly random: () => number;
@@ -100,25 +101,7 @@ export class DynamoChannelHealthStore implements ChannelHealth {
   }
 
   private async count(channelId: string, outcome: ChannelCallOutcome, latencyMs: number, now: number): Promise<void> {
-    const [bucket] = windowBuckets(this.policy, now);
-    const shard = Math.floor(this.random() * CHANNEL_HEALTH_SHARDS);
-    const answered = !isTechnicalFailure(outcome);
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.channelHealthBucket(channelId, shard, bucket!),
-        UpdateExpression: `ADD #outcome :one, #latency :one SET entity = :entity, channelId = :channel, #ttl = :ttl${answered ? ', lastAnsweredAt = :now' : ''}`,
-        ExpressionAttributeNames: { '#outcome': outcome, '#latency': `l${latencyBucket(latencyMs)}`, '#ttl': 'ttl' },
-        ExpressionAttributeValues: {
-          ':one': 1,
-          ':entity': 'ChannelHealthBucket',
-          ':channel': channelId,
-          // Kept a window past the bucket's end, then DynamoDB's TTL removes it (reads never rely on the removal).
-          ':ttl': bucket! + this.policy.bucketSeconds + this.policy.windowSeconds * 2,
-          ...(answered ? { ':now': now } : {}),
-        },
-      }),
-    );
+    await this.db.send(new UpdateCommand(channelCallUpdate(this.tableName, { channelId, outcome, latencyMs, nowMs: now }, this.policy, this.random)));
   }
 
   /**
@@ -134,13 +117,23 @@ export class DynamoChannelHealthStore implements ChannelHealth {
       if (usable) result.set(id, cached);
       else stale.push(id);
     }
-    if (stale.length > 0) {
-      for (const [id, snapshot] of await this.read(stale, now)) {
-        this.cache.set(id, snapshot);
-        result.set(id, snapshot);
-        recordCircuitState(id, circuitMetricValue(effectiveState(snapshot.circuit, this.policy, now)), {}, now);
-      }
+    // Concurrent routes of one container share a read in flight instead of each sending the same BatchGet.
+    const toRead = stale.filter((id) => !this.inflight.has(id));
+    if (toRead.length > 0) {
+      const read = this.read(toRead, now).then((snapshots) => {
+        for (const [id, snapshot] of snapshots) {
+          this.cache.set(id, snapshot);
+          recordCircuitState(id, circuitMetricValue(effectiveState(snapshot.circuit, this.policy, now)), {}, now);
+        }
+        return snapshots;
+      });
+      const done = () => toRead.forEach((id) => this.inflight.delete(id));
+      read.then(done, done);
+      for (const id of toRead) this.inflight.set(id, read.then((snapshots) => snapshots.get(id)!));
     }
+    // Taken before awaiting: the read's end removes them from `inflight`.
+    const waiting = stale.map((id) => [id, this.inflight.get(id)!] as const);
+    for (const [id, snapshot] of waiting) result.set(id, await snapshot);
     return result;
   }
 
@@ -260,4 +253,33 @@ export function channelHealthStore(db: DynamoDBDocumentClient, config: Config): 
     openSeconds: config.PAY_CIRCUIT_OPEN_SECONDS,
     probes: config.PAY_CIRCUIT_PROBES,
   });
+}
+
+/**
+ * The UpdateItem that counts one call on a random shard of its time bucket: the store's own request for failures and
+ * probes, and an Update of the pay workflow's commit transaction for an answered charge (ChannelCallCount).
+ */
+export function channelCallUpdate(
+  tableName: string,
+  call: { readonly channelId: string; readonly outcome: ChannelCallOutcome; readonly latencyMs: number; readonly nowMs: number },
+  policy: CircuitPolicy = DEFAULT_CIRCUIT_POLICY,
+  random: () => number = Math.random,
+) {
+  const [bucket] = windowBuckets(policy, call.nowMs);
+  const shard = Math.floor(random() * CHANNEL_HEALTH_SHARDS);
+  const answered = !isTechnicalFailure(call.outcome);
+  return {
+    TableName: tableName,
+    Key: keys.channelHealthBucket(call.channelId, shard, bucket!),
+    UpdateExpression: `ADD #outcome :one, #latency :one SET entity = :entity, channelId = :channel, #ttl = :ttl${answered ? ', lastAnsweredAt = :now' : ''}`,
+    ExpressionAttributeNames: { '#outcome': call.outcome, '#latency': `l${latencyBucket(call.latencyMs)}`, '#ttl': 'ttl' },
+    ExpressionAttributeValues: {
+      ':one': 1,
+      ':entity': 'ChannelHealthBucket',
+      ':channel': call.channelId,
+      // Kept a window past the bucket's end, then DynamoDB's TTL removes it (reads never rely on the removal).
+      ':ttl': bucket! + policy.bucketSeconds + policy.windowSeconds * 2,
+      ...(answered ? { ':now': call.nowMs } : {}),
+    },
+  };
 }

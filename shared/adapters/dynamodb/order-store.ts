@@ -22,6 +22,7 @@ import type {
   StateChange,
 } from '../../ports/stores.js';
 import { cancellationReasons, withConflictRetry } from './client.js';
+import { channelCallUpdate } from './channel-health-store.js';
 import { channelUsageUpdate } from './channel-store.js';
 import { indexKeys, keys } from './keys.js';
 import { reconciliationIndex } from './reconciliation-index.js';
@@ -240,6 +241,7 @@ export class DynamoOrderStore implements OrderStore {
     if (change.agreementPeriod) add('agreementPeriod', this.periodCountItem(change.agreementPeriod));
     for (const increment of change.velocity ?? []) add('other', velocityCountItem(this.tableName, increment));
     if (change.channelUsage) add('other', channelUsageUpdate(this.tableName, change.channelUsage));
+    if (change.channelCall) add('other', { Update: channelCallUpdate(this.tableName, change.channelCall) });
     try {
       await withConflictRetry(() => this.db.send(new TransactWriteCommand({ TransactItems: items })));
       if (change.guard) change.guard.recorded = true;
