@@ -55,8 +55,8 @@ const API_ACCESS: Readonly<Record<ApiFunctionName, { seal?: boolean; fingerprint
   statements: { timeoutSeconds: 300 },
   // The operations API: IAM-authorized by API Gateway; reads the table, appends its audit trail; a settlement run
   // (POST /ops/v1/settlements) may use all of API Gateway's 29 s (decisions, 183). It seals a new merchant's secret and
-  // a rotated one, but never opens one (decisions, 235).
-  ops: { unsigned: true, seal: true, timeoutSeconds: OPS_TIMEOUT_SECONDS },
+  // a rotated one, but never opens one, and arms a new merchant's janitor sweep (decisions, 235).
+  ops: { unsigned: true, seal: true, timers: true, timeoutSeconds: OPS_TIMEOUT_SECONDS },
   // The operations API's reconciliation routes: fetch bills and query items at the channels, keep reports in the
   // reports bucket (decisions, 197).
   reconciliations: { unsigned: true, channels: true, timeoutSeconds: OPS_TIMEOUT_SECONDS },

@@ -106,11 +106,11 @@ describe('timers (EventBridge Scheduler → timer queue → timer function)', ()
     expect(Object.keys(variables)).toEqual(expect.arrayContaining(['TIMER_SCHEDULE_GROUP', 'TIMER_SCHEDULER_ROLE_ARN', 'TIMER_QUEUE_ARN', 'TIMER_DLQ_ARN', 'TABLE_NAME']));
   });
 
-  const SCHEDULERS = ['Merchant API: agreements', 'Merchant API: order', 'Merchant API: pay', 'Merchant API: payouts', 'Merchant API: refund', 'Public pages: callbacks', 'Public pages: checkout', 'Timers'];
+  const SCHEDULERS = ['Merchant API: agreements', 'Merchant API: order', 'Merchant API: pay', 'Merchant API: payouts', 'Merchant API: refund', 'Operations API', 'Public pages: callbacks', 'Public pages: checkout', 'Timers'];
   /** A function or its role by its description: `Merchant API: pay`, or `Timers` for the timer function. */
   const owner = (description: string) => (description.startsWith('Timers:') ? 'Timers' : description.split(' (')[0]!);
 
-  it('gives the schedule grant and the TIMER_* settings to exactly the functions that set deadlines: agreements, order, pay, payouts, refund, callbacks, checkout, timers', () => {
+  it('gives the schedule grant and the TIMER_* settings to exactly the functions that set deadlines: agreements, order, pay, payouts, refund, ops (a new merchant\'s sweep), callbacks, checkout, timers', () => {
     const schedulerRoleId = roleIdOf(/^EventBridge Scheduler/);
     const withGrant = resourcesOf(t, 'AWS::IAM::Role')
       .filter(([id]) => statementsOf(id).some((s) => actionsOf(s).includes('scheduler:CreateSchedule')))
