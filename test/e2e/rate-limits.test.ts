@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createMerchant } from '../../shared/services/merchants.js';
 import type { ApiClient, ApiResponse } from '../support/api-client.js';
+import { runOpsCli } from '../support/ops-cli-process.js';
 import { opsCall } from '../support/ops-client.js';
 import { useTestRuntime } from '../support/runtime.js';
 
@@ -48,16 +48,7 @@ async function stored(merchantId: string, outTradeNos: readonly string[]): Promi
 }
 
 /** `npm run ops -- …` as an operator runs it, against this runtime with its token. */
-function cli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'infra/local/ops-cli.ts', ...args],
-      { env: { PATH: process.env.PATH ?? '', OPS_API_URL: env.runtime.url, OPS_TOKEN_FILE: join(dataDir, 'ops-token') } },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (args: readonly string[]) => runOpsCli(env.runtime, dataDir, args);
 
 /** A minute and a second later on the runtime's clock: every request counted so far has left the window. */
 const passTheWindow = () => (clockOffsetMs += 61_000);
