@@ -1,4 +1,4 @@
-import { BatchGetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   admitProbe,
   afterOutcome,
@@ -20,6 +20,7 @@ import type { Config } from '../../config.js';
 import { logger } from '../../logger.js';
 import { recordChannelCall, recordCircuitState } from '../../metrics.js';
 import type { ChannelCallOutcome, ChannelHealth, ChannelHealthView } from '../../ports/channel-health.js';
+import { batchGetItems } from './batch-get.js';
 import { CHANNEL_HEALTH_SHARDS, keys } from './keys.js';
 
 type Item = Record<string, unknown>;
@@ -144,7 +145,7 @@ export class DynamoChannelHealthStore implements ChannelHealth {
       keys.channelCircuit(id),
       ...buckets.flatMap((bucket) => Array.from({ length: CHANNEL_HEALTH_SHARDS }, (_, shard) => keys.channelHealthBucket(id, shard, bucket))),
     ]);
-    const items = await this.batchGet(wanted);
+    const items = await batchGetItems(this.db, this.tableName, wanted, { consistent: true });
     const result = new Map<string, Snapshot>();
     for (const id of channelIds) {
       const circuitItem = items.find((item) => item.PK === keys.channelCircuit(id).PK && item.SK === 'CIRCUIT');
@@ -152,21 +153,6 @@ export class DynamoChannelHealthStore implements ChannelHealth {
       result.set(id, { circuit: circuitOf(circuitItem), ...countsOf(shards), readAt: now });
     }
     return result;
-  }
-
-  private async batchGet(keyList: readonly Item[]): Promise<Item[]> {
-    const found: Item[] = [];
-    for (let start = 0; start < keyList.length; start += 100) {
-      let pending = keyList.slice(start, start + 100) as Item[];
-      for (let attempt = 0; pending.length > 0; attempt += 1) {
-        if (attempt >= 5) throw new Error(`BatchGet left ${pending.length} channel health keys unprocessed`);
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
-        const out = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
-        found.push(...(out.Responses?.[this.tableName] ?? []));
-        pending = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Item[];
-      }
-    }
-    return found;
   }
 
   /** Claims the half-open channel's probe slot; losing the race (or a stale cached version) means no probe. */
