@@ -1,4 +1,5 @@
 import { NotFoundError } from '../../shared/domain/errors.js';
+import type { ChannelConfig } from '../../shared/domain/routing.js';
 import { channelRecordResource, opsChannelResource } from '../../shared/ops/channel-resources.js';
 import type { ChannelRecord } from '../../shared/ports/channel-store.js';
 import { channelIdParam, channelPatchSchema } from '../../shared/schemas/channel-schemas.js';
@@ -22,7 +23,7 @@ export const channelOpsRoutes: OpsRoutes = {
   'POST /ops/v1/channels/{id}/enable': (request) => change(request, (record) => ({ ...record, enabled: true })),
   'PATCH /ops/v1/channels/{id}': (request) => {
     const patch = parse(channelPatchSchema, request.body);
-    return change(request, (record) => patchedRecord(record, patch));
+    return change(request, (record) => patchedRecord(record, patch, capabilityOf(request, record.id)));
   },
   'GET /ops/v1/orders/{id}/attempts': async ({ pathParameters, ops }) => {
     const orderId = parse(idParam('ord'), pathParameters.id, 'id');
@@ -31,6 +32,13 @@ export const channelOpsRoutes: OpsRoutes = {
     return { statusCode: 200, body: { object: 'list', data: attempts.map((attempt) => ({ object: 'attempt', ...attempt })) } };
   },
 };
+
+/** What the channel's integration can take: the registry's row this deployment built it from. */
+function capabilityOf({ ops }: OpsRequest, id: string): ChannelConfig {
+  const row = ops.deps.channelDirectory.defaults.find((r) => r.id === id);
+  if (!row) throw new NotFoundError('channel', 'id');
+  return row;
+}
 
 async function change({ pathParameters, ops }: OpsRequest, apply: (record: ChannelRecord) => ChannelRecord): Promise<OpsResult> {
   const id = parse(channelIdParam, pathParameters.id, 'id');

@@ -137,7 +137,7 @@ const VERBS: Readonly<Record<string, Verb>> = {
     request: (a) => ({ method: 'POST', path: `${channelPath(a)}/enable` }),
   },
   'channels set': {
-    usage: `channels set CHANNEL [--min N] [--max N] [--daily-limit '{"CNY":N}'|null] [--cost-bps N] [--cost-fixed N] [--priority N]`,
+    usage: `channels set CHANNEL [--methods M,M] [--currencies C,C] [--min N] [--max N] [--daily-limit '{"CNY":N}'|null] [--cost-bps N] [--cost-fixed N] [--priority N]`,
     summary: 'change per-payment limits, daily quota per currency, cost, priority (minor units)',
     request: (a) => ({ method: 'PATCH', path: channelPath(a), body: JSON.stringify(channelPatch(a)) }),
   },
@@ -312,6 +312,11 @@ function channelPatch(a: Args): Record<string, unknown> {
     const value = a.option(option);
     if (value !== undefined) patch[field] = Number(value);
   }
+  // Comma-separated lists: `--methods card --currencies CNY,USD`.
+  for (const field of ['methods', 'currencies'] as const) {
+    const value = a.option(field);
+    if (value !== undefined) patch[field] = value.split(',').map((item) => item.trim()).filter(Boolean);
+  }
   const dailyLimit = a.option('daily-limit');
   if (dailyLimit !== undefined) {
     try {
@@ -320,7 +325,7 @@ function channelPatch(a: Args): Record<string, unknown> {
       throw new UsageError('--daily-limit must be JSON, e.g. \'{"CNY":500000}\' or null');
     }
   }
-  if (Object.keys(patch).length === 0) throw new UsageError('name at least one of --min --max --daily-limit --cost-bps --cost-fixed --priority');
+  if (Object.keys(patch).length === 0) throw new UsageError('name at least one of --methods --currencies --min --max --daily-limit --cost-bps --cost-fixed --priority');
   return patch;
 }
 

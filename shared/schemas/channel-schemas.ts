@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { MAX_AMOUNT_MINOR } from '../domain/money.js';
+import { PAYMENT_METHODS } from '../domain/order.js';
 import { amountSchema, currencySchema } from './requests.js';
 
 /** The operations API's channel requests (docs/operations.md, "Channels"). */
@@ -9,11 +10,14 @@ export const channelIdParam = z.string().check(z.regex(/^[a-z][a-z0-9_]{0,39}$/)
 
 /**
  * PATCH /ops/v1/channels/{id}: the fields an operator tunes; at least one. `dailyLimit` replaces the whole map of
- * per-currency quotas (null removes them). Enabling and disabling have their own routes, so an edit of limits cannot
+ * per-currency quotas (null removes them). `methods` and `currencies` narrow what the channel is routed: a non-empty
+ * subset of what its integration can do (checked against the registry's row when applied). Enabling and disabling have their own routes, so an edit of limits cannot
  * switch a channel on by accident.
  */
 export const channelPatchSchema = z
   .strictObject({
+    methods: z.optional(z.array(z.enum(PAYMENT_METHODS)).check(z.minLength(1), z.maxLength(PAYMENT_METHODS.length))),
+    currencies: z.optional(z.array(currencySchema).check(z.minLength(1), z.maxLength(20))),
     minAmount: z.optional(amountSchema),
     maxAmount: z.optional(amountSchema),
     dailyLimit: z.optional(z.nullable(z.partialRecord(currencySchema, z.int().check(z.minimum(1), z.maximum(MAX_AMOUNT_MINOR * 1000))))),

@@ -1,5 +1,6 @@
 import { NotFoundError, ValidationError } from '../domain/errors.js';
 import type { ChannelHealth as SharedChannelHealth, ChannelHealthView } from '../ports/channel-health.js';
+import type { ChannelConfig } from '../domain/routing.js';
 import type { ChannelRecord } from '../ports/channel-store.js';
 import type { ChannelPatch } from '../schemas/channel-schemas.js';
 import type { Deps } from './deps.js';
@@ -51,9 +52,22 @@ export async function changeChannel(
   throw new Error(`Channel ${id} kept changing during ${CHANGE_ROUNDS} attempts to change it`);
 }
 
-/** A patch applied to a record, refused (400, nothing stored) when it leaves the per-payment limits crossed. */
-export function patchedRecord(record: ChannelRecord, patch: ChannelPatch): ChannelRecord {
+/**
+ * A patch applied to a record, refused (400, nothing stored) when it leaves the per-payment limits crossed, or names a
+ * method or currency the channel's integration (`capability`, the registry's row) cannot take: an operator narrows
+ * what a channel is routed, and may widen it back to what the integration can do, never beyond (decisions, 212).
+ */
+export function patchedRecord(record: ChannelRecord, patch: ChannelPatch, capability: Pick<ChannelConfig, 'methods' | 'currencies'>): ChannelRecord {
   const { dailyLimit, ...fields } = patch;
+  for (const field of ['methods', 'currencies'] as const) {
+    const asked: readonly string[] | undefined = patch[field];
+    if (!asked) continue;
+    const allowed: readonly string[] = capability[field];
+    const index = asked.findIndex((value, i) => !allowed.includes(value) || asked.indexOf(value) !== i);
+    if (index >= 0) {
+      throw new ValidationError('parameter_invalid', `${field} must be distinct values among ${allowed.join(', ')}.`, `${field}.${index}`);
+    }
+  }
   const { dailyLimit: _previous, ...rest } = record;
   const after: ChannelRecord = {
     ...rest,

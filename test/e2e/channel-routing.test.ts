@@ -147,6 +147,8 @@ describe('channels through the operations API', () => {
       [{ dailyLimit: { CNY: 0 } }, 'parameter_invalid', 'dailyLimit.CNY'],
       [{ priority: 1.5 }, 'parameter_invalid', 'priority'],
       [{ enabled: false }, 'parameter_unknown', 'enabled'],
+      [{ methods: ['card', 'alipay'] }, 'parameter_invalid', 'methods.1'],
+      [{ currencies: [] }, 'parameter_invalid', 'currencies'],
     ];
     for (const [body, code, param] of cases) {
       const res = await ops('PATCH', '/ops/v1/channels/card_a', body);

@@ -56,12 +56,22 @@ describe('the channel records routing reads', () => {
   it('changes a record on its version: the registry row becomes version 1, a later change version 2', async () => {
     const store = new MemoryChannelStore();
     const deps = { channelDirectory: new ChannelDirectory(store, defaults, 5_000), channelHealth: {} as never, now: () => Date.parse('2026-11-28T00:00:00Z') };
-    const first = await changeChannel(deps, 'card_b', (r) => patchedRecord(r, { costBps: 10, dailyLimit: { CNY: 500 } }));
+    const first = await changeChannel(deps, 'card_b', (r) => patchedRecord(r, { costBps: 10, dailyLimit: { CNY: 500 } }, defaults[1]!));
     expect(first.before).toMatchObject({ costBps: 45, version: 0, updatedAt: null });
     expect(first.after).toMatchObject({ costBps: 10, dailyLimit: { CNY: 500 }, version: 1, updatedAt: '2026-11-28T00:00:00.000Z' });
-    const second = await changeChannel(deps, 'card_b', (r) => patchedRecord(r, { dailyLimit: null, priority: 5 }));
+    const second = await changeChannel(deps, 'card_b', (r) => patchedRecord(r, { dailyLimit: null, priority: 5 }, defaults[1]!));
     expect(second.after).toMatchObject({ costBps: 10, priority: 5, version: 2 });
     expect(second.after).not.toHaveProperty('dailyLimit');
-    expect(() => patchedRecord(second.after, { minAmount: 10, maxAmount: 9 })).toThrow(/minAmount/);
+    expect(() => patchedRecord(second.after, { minAmount: 10, maxAmount: 9 }, defaults[1]!)).toThrow(/minAmount/);
+  });
+
+  it('narrows methods and currencies to a subset of what the integration takes, and widens them back, never beyond', () => {
+    const card = defaults[0]!;
+    expect(card.currencies.length).toBeGreaterThan(1);
+    const narrowed = patchedRecord({ ...card, updatedAt: null, version: 0 }, { currencies: [card.currencies[0]!] }, card);
+    expect(narrowed.currencies).toEqual([card.currencies[0]]);
+    expect(patchedRecord(narrowed, { currencies: [...card.currencies] }, card).currencies).toEqual(card.currencies);
+    expect(() => patchedRecord(narrowed, { methods: ['card', 'alipay'] }, card)).toThrow(expect.objectContaining({ code: 'parameter_invalid', param: 'methods.1' }));
+    expect(() => patchedRecord(narrowed, { currencies: [card.currencies[0]!, card.currencies[0]!] }, card)).toThrow(expect.objectContaining({ param: 'currencies.1' }));
   });
 });
