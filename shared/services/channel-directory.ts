@@ -61,4 +61,19 @@ export class ChannelDirectory {
     used.catch(() => this.usage.delete(key));
     return used;
   }
+
+  /**
+   * This container routed `amount` to `channelId`: added to its cached usage of the day and currency until the next
+   * read replaces it with the stored (committed) figure, so payments this container routes within one cache period
+   * cannot pass the quota between them (they count when routed, a decline included, until that read); only what other
+   * containers route in the period can (docs/decisions.md, 210).
+   */
+  async routed(channelId: string, request: Pick<RouteRequest, 'currency' | 'amount'>, nowMs: number): Promise<void> {
+    const prefix = `${new Date(nowMs).toISOString().slice(0, 10)}|${request.currency}|`;
+    for (const [key, entry] of this.usage) {
+      if (!key.startsWith(prefix) || !key.slice(prefix.length).split(',').includes(channelId)) continue;
+      const used = await entry.used;
+      used.set(channelId, (used.get(channelId) ?? 0) + request.amount);
+    }
+  }
 }

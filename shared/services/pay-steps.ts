@@ -80,6 +80,7 @@ export async function routePayment(deps: RoutingDeps, state: PayWorkflowState): 
   const first = tentative.order[0];
   const probe = first !== undefined && views.get(first)?.circuit === 'half_open' && (await deps.channelHealth.views([first], { admit: true })).get(first)?.available === true;
   const { order: candidates, decision } = rank(healthFor(views, (view) => view.available || (probe && view.channelId === first)));
+  if (candidates[0] !== undefined) await deps.channelDirectory.routed(candidates[0], request, nowMs);
   const paymentIds = [state.paymentId, ...candidates.map(() => newId('pay', nowMs))];
   return {
     candidates,

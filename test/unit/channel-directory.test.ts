@@ -53,6 +53,21 @@ describe('the channel records routing reads', () => {
     expect((await directory.usedToday(limited, request, nowMs)).get('card_a')).toBe(950);
   });
 
+  it("adds what this container routes to its cached usage, until the next read brings the stored figure", async () => {
+    let nowMs = Date.parse('2026-11-28T10:00:00Z');
+    const store = new MemoryChannelStore();
+    store.usage.set('card_a', 700);
+    const directory = new ChannelDirectory(store, defaults, 5_000, () => nowMs);
+    const limited = [{ ...defaults[0]!, dailyLimit: { CNY: 1_000 } }, defaults[1]!];
+    const request = { method: 'card' as const, currency: 'CNY' as const, amount: 200, capture: true };
+    expect((await directory.usedToday(limited, request, nowMs)).get('card_a')).toBe(700);
+    await directory.routed('card_a', request, nowMs);
+    await directory.routed('card_a', { currency: 'USD', amount: 50 }, nowMs); // another currency's figure: not this one
+    expect((await directory.usedToday(limited, request, nowMs)).get('card_a')).toBe(900);
+    nowMs += 5_000; // the next read: what was committed (the routed payment was declined, say)
+    expect((await directory.usedToday(limited, request, nowMs)).get('card_a')).toBe(700);
+  });
+
   it('changes a record on its version: the registry row becomes version 1, a later change version 2', async () => {
     const store = new MemoryChannelStore();
     const deps = { channelDirectory: new ChannelDirectory(store, defaults, 5_000), channelHealth: {} as never, now: () => Date.parse('2026-11-28T00:00:00Z') };
