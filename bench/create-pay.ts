@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ApiClient } from '../test/support/api-client.js';
 import { runLoad, type LoadResult } from './load.js';
 import { summarize, type LatencySummary } from './stats.js';
@@ -28,7 +29,7 @@ export async function createPayPhase(api: ApiClient, concurrency: number, durati
     const t0 = performance.now();
     const order = (await api.createOrder()) as { id: string }; // throws unless 201
     const t1 = performance.now();
-    const paid = await api.pay(order.id, APPROVED_CARD);
+    const paid = await api.pay(order.id, APPROVED_CARD, { payer: newPayer() });
     const t2 = performance.now();
     if (paid.status !== 200 || paid.body?.status !== 'SUCCEEDED') {
       throw new Error(`pay failed: ${paid.status} ${paid.text.slice(0, 200)}`);
@@ -42,6 +43,15 @@ export async function createPayPhase(api: ApiClient, concurrency: number, durati
     load,
     latencyMs: { createPay: summarize(createPay), create: summarize(create), pay: summarize(pay) },
   };
+}
+
+/**
+ * A payer of its own for each payment, as real traffic has: velocity rules on payer id and IP then read and count one
+ * counter per subject per payment, never one hot item (bench/run.ts installs such rules).
+ */
+function newPayer(): { id: string; ip: string } {
+  const bytes = randomBytes(6);
+  return { id: `u-${bytes.toString('hex')}`, ip: `198.51.${bytes[0]}.${1 + (bytes[1]! % 254)}` };
 }
 
 export interface CallCost {
@@ -66,7 +76,7 @@ export async function probeCallCosts(
     const order = (await api.createOrder()) as { id: string };
     create.push(counter.snapshot().byCommand);
     counter.reset();
-    const paid = await api.pay(order.id, APPROVED_CARD);
+    const paid = await api.pay(order.id, APPROVED_CARD, { payer: newPayer() });
     if (paid.status !== 200) throw new Error(`probe pay failed: ${paid.status} ${paid.text.slice(0, 200)}`);
     pay.push(counter.snapshot().byCommand);
   }

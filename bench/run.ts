@@ -2,7 +2,7 @@
  * npm run bench: throughput and cost of the local stack, in one run of about a minute.
  *   (a) what DynamoDB Local alone sustains (conditional puts, 3-item transactions);
  *   (b) create+pay over real signed HTTP through the gateway, handlers and local workflow;
- *   (c) how many DynamoDB requests one create+pay costs;
+ *   (c) how many DynamoDB requests one create+pay costs, with shared channel health and velocity counting on;
  *   (d) each Lambda bundle's minified size and cold init time;
  *   (e) what an idle `npm start` costs in CPU (bench/idle.ts);
  *   (f) ledger commits for one merchant, balance sharded vs one item (bench/ledger.ts);
@@ -20,6 +20,7 @@ import { startRuntime, type Runtime } from '../infra/local/runtime.js';
 import { setLogLevel } from '../shared/logger.js';
 import { setMetricSink } from '../shared/metrics.js';
 import type { Deps } from '../shared/services/deps.js';
+import { createVelocityRule } from '../shared/services/velocity-rules.js';
 import { ApiClient } from '../test/support/api-client.js';
 import { liftRateLimit } from '../test/support/ops-client.js';
 import { createPayPhase, probeCallCosts } from './create-pay.js';
@@ -89,6 +90,9 @@ async function bench(runtime: Runtime, raw: RawThroughput): Promise<Omit<BenchRe
   const counter = DynamoRequestCounter.attach(runtimeDocumentClient(runtime.deps));
   const api = new ApiClient(runtime.url, runtime.demoMerchant!);
   await liftRateLimit(runtime, runtime.demoMerchant!.merchantId);
+  // Everything issue 12 puts on the pay path is on: shared channel health (always), and velocity counting through
+  // three platform rules, one per subject, that never fire (a payment counts against each; bench/velocity.ts).
+  await installVelocityRules(runtime.deps);
 
   log('(b) create+pay warm-up...');
   await createPayPhase(api, concurrency, SETTINGS.createPayWarmupMs);
@@ -144,6 +148,13 @@ async function bench(runtime: Runtime, raw: RawThroughput): Promise<Omit<BenchRe
     },
     targets: computeTargets(transactionsPerSec, transactWritesPerCreatePay, createPay.load.perSec, perCreatePay),
   };
+}
+
+async function installVelocityRules(deps: Deps): Promise<void> {
+  const rules = [['payer_id', 'count', 60], ['payer_ip', 'count', 3600], ['card_fingerprint', 'amount', 86_400]] as const;
+  for (const [subject, metric, windowSeconds] of rules) {
+    await createVelocityRule(deps, { subject, metric, windowSeconds, threshold: 1_000_000_000, action: 'block', enabled: true, ...(metric === 'amount' ? { currency: 'CNY' as const } : {}) });
+  }
 }
 
 /** Progress goes to stderr so that stdout holds only the report. */
