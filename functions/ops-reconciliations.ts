@@ -1,7 +1,7 @@
 import { kmsKeyCenter } from './aws/kms-key-center.js';
 import { provideReconciliation } from './ops/compose.js';
 import { opsHandler } from './ops/ops-handler.js';
-import { reconciliationOpsRoutes } from './ops/routes.js';
+import { reconciliationOpsRoutes } from './ops/reconciliation-routes.js';
 import { reconciliationDeps, s3Reports } from './reconciliation-deps.js';
 import { getChannelDeps, provideAws } from './services.js';
 

@@ -1,4 +1,3 @@
-import { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3ObjectStore } from '../shared/adapters/aws/s3-object-store.js';
 import { DynamoReconciliationStore } from '../shared/adapters/dynamodb/reconciliation-store.js';
@@ -26,5 +25,5 @@ export function reconciliationDeps(deps: Deps, db: DynamoDBDocumentClient, table
 /** The reports bucket in AWS (REPORTS_BUCKET, SSE-KMS under REPORTS_KMS_KEY_ID), or undefined where none is configured. */
 export function s3Reports(config: Config): ObjectStore | undefined {
   if (!config.REPORTS_BUCKET) return undefined;
-  return new S3ObjectStore(new S3Client({ region: config.AWS_REGION }), config.REPORTS_BUCKET, config.REPORTS_KMS_KEY_ID);
+  return new S3ObjectStore({ bucket: config.REPORTS_BUCKET, region: config.AWS_REGION, kmsKeyId: config.REPORTS_KMS_KEY_ID });
 }

@@ -8,8 +8,6 @@ import { getPayout, listPayouts } from '../../shared/services/payouts.js';
 import { runSettlement } from '../../shared/services/settlement.js';
 import { eventResource } from '../../shared/schemas/event-resources.js';
 import { parse } from '../http/errors.js';
-import { reconciliationIdParam, reconciliationListQuerySchema, reconciliationRequestSchema } from '../../shared/schemas/reconciliation-schemas.js';
-import { getReconciliation, listReconciliations, reconciliationOf, runReconciliation } from '../../shared/services/reconciliation.js';
 import { merchantOpsRoutes } from './merchant-routes.js';
 import { rateLimitOpsRoutes } from './rate-limit-routes.js';
 import { channelOpsRoutes } from './channel-routes.js';
@@ -88,15 +86,4 @@ export const opsRoutes: OpsRoutes = {
     const page = await ops.events.listEventsOfMerchant(parse(opsEventsQuerySchema, query));
     return { statusCode: 200, body: { object: 'list', data: page.data.map(eventResource), nextCursor: page.nextCursor } };
   },
-};
-
-/**
- * The reconciliation routes, served by a function of their own (functions/ops-reconciliations.ts; decisions, 197):
- * they fetch bills and query items at the channels and keep reports in the object store, so the ops function needs
- * neither the channels' credentials nor the S3 client.
- */
-export const reconciliationOpsRoutes: OpsRoutes = {
-  'POST /ops/v1/reconciliations': async ({ body, ops }) => ({ statusCode: 201, body: await runReconciliation(reconciliationOf(ops), parse(reconciliationRequestSchema, body)) }),
-  'GET /ops/v1/reconciliations': async ({ query, ops }) => ({ statusCode: 200, body: { object: 'list', data: await listReconciliations(reconciliationOf(ops), parse(reconciliationListQuerySchema, query).limit) } }),
-  'GET /ops/v1/reconciliations/{id}': async ({ pathParameters, ops }) => ({ statusCode: 200, body: await getReconciliation(reconciliationOf(ops), parse(reconciliationIdParam, pathParameters.id, 'id')) }),
 };
