@@ -6,7 +6,7 @@ import { ConflictError, NotFoundError, PaymentDeclinedError, ServiceUnavailableE
 import { declineCode } from '../domain/error-codes.js';
 import { newId } from '../domain/ids.js';
 import { assertNotifyUrl } from '../domain/notify-url.js';
-import { routeCandidates } from '../domain/routing.js';
+import { eligible, routeCandidates } from '../domain/routing.js';
 import { logger } from '../logger.js';
 import type { AgreementChannelResult, ChannelAdapter } from '../ports/channel-flows.js';
 import { DuplicateOutAgreementNoError } from '../ports/agreement-store.js';
@@ -100,17 +100,13 @@ function assertSignable(request: CreateAgreementRequest, nowMs: number) {
  * as operators set them (a disabled channel signs nothing; decisions, 213).
  */
 async function signingChannel(deps: Deps, request: CreateAgreementRequest): Promise<ChannelAdapter> {
-  const candidates = routeCandidates(
-    await deps.channelDirectory.current(),
-    { method: request.method, currency: request.currency, amount: request.maxAmountPerDebit, capture: true },
-    (id) => typeof deps.channels.get(id)?.signAgreement === 'function',
-  );
+  const route = { method: request.method, currency: request.currency, amount: request.maxAmountPerDebit, capture: true };
+  const signers = (await deps.channelDirectory.current()).filter((record) => typeof deps.channels.get(record.id)?.signAgreement === 'function');
   // The shared health, read only (a signing is no probe): channels with an open circuit are tried last, as before.
-  const health = await deps.channelHealth.views(candidates);
-  const byCircuit = [...candidates].sort((a, b) => Number(health.get(a)?.circuit === 'open') - Number(health.get(b)?.circuit === 'open'));
-  const channel = byCircuit.map((id) => deps.channels.get(id)).find((c) => typeof c?.signAgreement === 'function');
-  if (!channel) throw new PaymentDeclinedError('no_channel_available', `No channel can sign a ${request.method} agreement in ${request.currency}.`);
-  return channel;
+  const health = await deps.channelHealth.views(signers.filter((record) => eligible(record, route)).map((record) => record.id));
+  const [first] = routeCandidates(signers, route, (id) => health.get(id)?.circuit !== 'open');
+  if (!first) throw new PaymentDeclinedError('no_channel_available', `No channel can sign a ${request.method} agreement in ${request.currency}.`);
+  return deps.channels.get(first)!;
 }
 
 /** A channel call whose failure changed nothing here: a 503 to retry (the channel's calls are idempotent by our id). */

@@ -1,5 +1,5 @@
 import { NotFoundError, ValidationError } from '../domain/errors.js';
-import type { ChannelHealth as SharedChannelHealth, ChannelHealthView } from '../ports/channel-health.js';
+import type { ChannelHealthView } from '../ports/channel-health.js';
 import type { ChannelConfig } from '../domain/routing.js';
 import type { ChannelRecord } from '../ports/channel-store.js';
 import type { ChannelPatch } from '../schemas/channel-schemas.js';
@@ -25,15 +25,16 @@ const CHANGE_ROUNDS = 5;
 
 export async function listChannels(deps: ChannelDeps): Promise<ChannelView[]> {
   const records = await deps.channelDirectory.read();
-  const health = await healthViews(deps, records.map((r) => r.id));
-  return records.map((record) => ({ record, health: health?.get(record.id) ?? null }));
+  // The shared health as people read it: no probe claimed.
+  const health = await deps.channelHealth.views(records.map((r) => r.id));
+  return records.map((record) => ({ record, health: health.get(record.id) ?? null }));
 }
 
 export async function getChannel(deps: ChannelDeps, id: string): Promise<ChannelView> {
   const record = (await deps.channelDirectory.read()).find((r) => r.id === id);
   if (!record) throw new NotFoundError('channel', 'id');
-  const health = await healthViews(deps, [id]);
-  return { record, health: health?.get(id) ?? null };
+  const health = await deps.channelHealth.views([id]);
+  return { record, health: health.get(id) ?? null };
 }
 
 /** Applies `change` to the stored record (the registry's row when none is stored) and writes it; before and after. */
@@ -78,13 +79,4 @@ export function patchedRecord(record: ChannelRecord, patch: ChannelPatch, capabi
     throw new ValidationError('parameter_invalid', `minAmount (${after.minAmount}) must not be above maxAmount (${after.maxAmount}).`, patch.minAmount !== undefined ? 'minAmount' : 'maxAmount');
   }
   return after;
-}
-
-/**
- * The shared health views without claiming a probe (a read for people): the channel-health port's `views`, when this
- * deployment's health is the shared one; none otherwise.
- */
-async function healthViews(deps: Pick<Deps, 'channelHealth'>, ids: readonly string[]): Promise<ReadonlyMap<string, ChannelHealthView> | undefined> {
-  const shared = deps.channelHealth as unknown as Partial<SharedChannelHealth>;
-  return typeof shared.views === 'function' ? shared.views(ids) : undefined;
 }
