@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { NetbankPayoutDesk } from '../../../infra/local/sandbox/netbank/payout-desk.js';
 import type { NetbankPayoutCreateBody } from '../../../shared/channels/netbank/payout-wire.js';
 import { freshSandboxStore } from './harness.js';
@@ -39,5 +39,29 @@ describe('sandbox payout desk: instructions per payout', () => {
     const twice = listed.find((t) => t.payoutNo === 'po_twice')!;
     expect(first !== 'drop' && first.body.bankPayoutId).toBe(twice.bankPayoutId);
     expect(JSON.stringify(listed)).not.toContain('6222020000000002');
+  });
+});
+
+describe('sandbox payout desk: notices', () => {
+  it('notifies each event with its own status even when the timers run before the clock reaches it (a loaded event loop)', async () => {
+    // The clock stays at the moment of the create while the timers run: a timer set from a lagging loop time runs
+    // early against the wall clock. Each notice still says what happened when it was due: paid, then returned.
+    const frozen = new Date();
+    const notices: { notifyId: string; status: string }[] = [];
+    const lagging = new NetbankPayoutDesk({
+      store,
+      now: () => frozen,
+      notify: async (notifyId, _url, body) => void notices.push({ notifyId, status: (JSON.parse(body) as { status: string }).status }),
+    });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      await lagging.create(instruction('po_returned', '0004'));
+      await vi.advanceTimersByTimeAsync(10_000);
+    } finally {
+      vi.useRealTimers();
+      lagging.stop();
+    }
+    expect(notices.map((n) => n.status)).toEqual(['SUCCEEDED', 'RETURNED']);
+    expect(new Set(notices.map((n) => n.notifyId)).size).toBe(2);
   });
 });

@@ -103,8 +103,8 @@ export class NetbankPayoutDesk {
     // The payout number is the idempotency key: of two concurrent creates, the first writer's transfer is the one.
     if (!(await this.options.store.put(CHANNEL, key, record, 0))) return this.repeated(key, amount, body);
     if (record.silent) return 'drop';
-    this.at(record.completesAt, () => this.notify(record));
-    if (record.returnsAt) this.at(record.returnsAt, () => this.notify(record));
+    this.at(record.completesAt, () => this.notify(record, record.completesAt));
+    if (record.returnsAt) this.at(record.returnsAt, () => this.notify(record, record.returnsAt!));
     return { status: 200, body: { code: 'SUCCESS', ...this.wire(record) } };
   }
 
@@ -140,8 +140,8 @@ export class NetbankPayoutDesk {
     return { status: 200, body: { code: 'SUCCESS', ...this.wire(record) } };
   }
 
-  private wire(record: PayoutRecord): NetbankPayout {
-    const nowMs = this.options.now().getTime();
+  /** The transfer as the bank shows it at `nowMs` (by default now). */
+  private wire(record: PayoutRecord, nowMs = this.options.now().getTime()): NetbankPayout {
     const status: (typeof NETBANK_PAYOUT_STATUSES)[number] =
       nowMs < Date.parse(record.completesAt) ? 'PROCESSING' : record.returnsAt && nowMs >= Date.parse(record.returnsAt) ? 'RETURNED' : record.outcome;
     const failCode = status === 'FAILED' ? 'ACCOUNT_INVALID' : status === 'RETURNED' ? 'ACCOUNT_CLOSED' : undefined;
@@ -155,8 +155,14 @@ export class NetbankPayoutDesk {
     };
   }
 
-  private notify(record: PayoutRecord): Promise<void> {
-    const wire = this.wire(record);
+  /**
+   * The notice of what happened at `dueAt` (the payment, or the return), with the status as of that moment, not as of
+   * when the timer ran: a timer runs early against the wall clock when the event loop's cached time lags (a loaded
+   * machine), and late when it is busy; either way each event gets its own notice, so a RETURNED one is never lost
+   * to a SUCCEEDED one sent twice.
+   */
+  private notify(record: PayoutRecord, dueAt: string): Promise<void> {
+    const wire = this.wire(record, Date.parse(dueAt));
     const notice: NetbankPayoutNotify = { notifyId: `${record.bankPayoutId}-${wire.status}`, notifyType: 'PAYOUT', merchantNo: record.merchantNo, ...wire };
     return this.options.notify(notice.notifyId, record.notifyUrl, JSON.stringify(notice));
   }
