@@ -59,6 +59,12 @@ const schema = z.object({
   PAY_JANITOR_AFTER_SECONDS: z._default(coercedInt(1, 86_400), 60),
   /** How long an authorization may wait for capture before it is voided (contract: 7 days; smaller in local tests). */
   PAY_AUTHORIZATION_WINDOW_SECONDS: z._default(coercedInt(1, 604_800), 604_800),
+  /**
+   * How long a PENDING agreement waits for the payer to sign (the wallet's QR code, the card's OTP) before the signing
+   * is given up: TERMINATED with `failureCode: signing_expired` (docs/decisions.md, 238). 30 minutes by default, the
+   * life of the hosted signing page; tests use seconds.
+   */
+  PAY_AGREEMENT_SIGN_WINDOW_SECONDS: z._default(coercedInt(1, 86_400), 1800),
   /** Settlement (contract): a payment is settled by the first run at least this long after its capture (T+1 by default). */
   PAY_SETTLEMENT_DELAY_SECONDS: z._default(coercedInt(1, 2_592_000), 86_400),
   /** How long a container routes on the channel records it read: an operator's change is effective within this (decisions, 209). */

@@ -61,7 +61,7 @@ const API_ACCESS: Readonly<Record<ApiFunctionName, { seal?: boolean; fingerprint
   // reports bucket (decisions, 197).
   reconciliations: { unsigned: true, channels: true, timeoutSeconds: OPS_TIMEOUT_SECONDS },
   payouts: { seal: true, fingerprint: true, channels: true, timers: true }, // seals the account number, digests the terms (keyed), sends the transfer to the bank, sets the payout's query before the send
-  agreements: { fingerprint: true, channels: true, timers: true }, // fingerprints the card for the blocklist; signs (tokenizes), confirms and revokes agreements at the card acquirers; sets the retry of a revocation the channel has not confirmed
+  agreements: { fingerprint: true, channels: true, timers: true }, // fingerprints the card for the blocklist; signs (tokenizes), confirms and revokes agreements at the card acquirers; sets the retry of a revocation the channel has not confirmed, and each new agreement's signing deadline (agreement.query)
 };
 
 /**

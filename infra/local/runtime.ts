@@ -57,6 +57,8 @@ export interface RuntimeOptions {
   readonly janitorAfterSeconds?: number;
   /** PAY_AUTHORIZATION_WINDOW_SECONDS: how long an authorization is held before it is voided (tests use seconds). */
   readonly authorizationWindowSeconds?: number;
+  /** PAY_AGREEMENT_SIGN_WINDOW_SECONDS: how long a PENDING agreement waits for the payer to sign (tests use seconds). */
+  readonly agreementSignWindowSeconds?: number;
   /** PAY_SETTLEMENT_DELAY_SECONDS: how long after capture a payment settles (tests use a second or two). */
   readonly settlementDelaySeconds?: number;
   /** PAY_RISK_RULES_CACHE_SECONDS: how long velocity rules are cached (tests use 0: every payment reads them). */
@@ -124,6 +126,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       ...(options.idlePollMaxMs !== undefined ? { LOCAL_IDLE_POLL_MAX_MS: String(options.idlePollMaxMs) } : {}),
       ...(options.janitorAfterSeconds !== undefined ? { PAY_JANITOR_AFTER_SECONDS: String(options.janitorAfterSeconds) } : {}),
       ...(options.authorizationWindowSeconds !== undefined ? { PAY_AUTHORIZATION_WINDOW_SECONDS: String(options.authorizationWindowSeconds) } : {}),
+      ...(options.agreementSignWindowSeconds !== undefined ? { PAY_AGREEMENT_SIGN_WINDOW_SECONDS: String(options.agreementSignWindowSeconds) } : {}),
       ...(options.settlementDelaySeconds !== undefined ? { PAY_SETTLEMENT_DELAY_SECONDS: String(options.settlementDelaySeconds) } : {}),
       ...(options.riskRulesCacheSeconds !== undefined ? { PAY_RISK_RULES_CACHE_SECONDS: String(options.riskRulesCacheSeconds) } : {}),
       ...(options.channelCacheSeconds !== undefined ? { PAY_CHANNEL_CACHE_SECONDS: String(options.channelCacheSeconds) } : {}),

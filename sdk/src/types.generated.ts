@@ -361,6 +361,7 @@ export interface Agreement {
   terminatedAt: string | null;
   terminatedBy: "merchant" | "payer" | "platform" | null;
   failureCode: string | null;
+  signExpiresAt: string | null;
   revokedAtChannelAt: string | null;
 }
 

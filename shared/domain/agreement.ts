@@ -14,7 +14,7 @@ export type AgreementMethod = (typeof AGREEMENT_METHODS)[number];
 
 /**
  * Who ended an agreement: the merchant's terminate, the payer at the channel (a wallet's unsign callback), or the
- * platform giving a signing up (too many wrong one-time passwords: `failureCode` says why).
+ * platform giving a signing up (too many wrong one-time passwords, or nobody signed in time: `failureCode` says why).
  */
 export type TerminatedBy = 'merchant' | 'payer' | 'platform';
 
@@ -57,8 +57,13 @@ export interface Agreement {
   readonly activatedAt: string | null;
   readonly terminatedAt: string | null;
   readonly terminatedBy: TerminatedBy | null;
-  /** Why the platform ended it (`authentication_failed`); absent or null otherwise. */
+  /** Why the platform ended it (`authentication_failed`: the OTP lockout; `signing_expired`: nobody signed in time); absent or null otherwise. */
   readonly failureCode?: string | null;
+  /**
+   * When the signing is given up if the payer has not signed (PAY_AGREEMENT_SIGN_WINDOW_SECONDS after the create):
+   * PENDING → TERMINATED with `failureCode: signing_expired` (docs/decisions.md, 238). Absent on agreements before it.
+   */
+  readonly signExpiresAt?: string | null;
   /** When the channel confirmed the revocation of the token (absent or null until then; docs/decisions.md, 137). */
   readonly revokedAtChannelAt?: string | null;
   readonly version: number;

@@ -27,6 +27,7 @@ export type ChannelFlow =
   | 'signAgreement'
   | 'confirmAgreement'
   | 'terminateAgreement'
+  | 'queryAgreement'
   | 'fetchBill';
 
 export interface CreatePaymentRequest {
@@ -156,6 +157,13 @@ export interface ChannelAgreementState {
   readonly terminatedBy?: 'payer' | 'merchant';
 }
 
+/**
+ * An agreement as the channel's own query reports it (docs/decisions.md, 238): signed (`active`, with the token) or
+ * ended (`terminated`), as a notice would say, or `not_signed`: the channel has no signed contract under our id (the
+ * payer has not agreed yet, or never will). A state the adapter cannot read is not an answer: it throws.
+ */
+export type ChannelAgreementQueryState = ChannelAgreementState | { readonly status: 'not_signed'; readonly agreementId: string };
+
 /** The answer a channel expects to a callback, in its own format (WeChat JSON, Alipay `success`, …). */
 export interface CallbackAck {
   readonly statusCode: number;
@@ -208,6 +216,11 @@ export interface ChannelAdapter {
   confirmAgreement?(request: AgreementRef & { readonly otp: string }): Promise<AgreementChannelResult>;
   /** Ends the agreement at the channel; idempotent (terminated again answers `terminated`). */
   terminateAgreement?(request: AgreementRef): Promise<AgreementChannelResult>;
+  /**
+   * Asks the channel about an agreement waiting for the payer (a wallet's contract query by our agreement id), so a
+   * sign notice that never arrived is found. Channels whose signing challenge is the platform's (card OTPs) have none.
+   */
+  queryAgreement?(request: AgreementRef): Promise<ChannelAgreementQueryState>;
   /**
    * Downloads the channel's bill (对账单) of one of its business days (YYYY-MM-DD in the channel's clock) the way
    * the channel serves it, and reads it with the channel's bill parser (shared/channels/<name>/bill-parser.ts).

@@ -10,7 +10,7 @@
  */
 
 /** What a timer is for. The handler of each kind is registered in shared/services/timer-handlers.ts. */
-export const TIMER_KINDS = ['payment.query', 'refund.query', 'order.expire', 'janitor.sweep', 'authorization.expire', 'agreement.revoke', 'hold.sweep', 'payout.query'] as const;
+export const TIMER_KINDS = ['payment.query', 'refund.query', 'order.expire', 'janitor.sweep', 'authorization.expire', 'agreement.revoke', 'hold.sweep', 'payout.query', 'agreement.query'] as const;
 export type TimerKind = (typeof TIMER_KINDS)[number];
 
 /** Small JSON values only: a timer carries ids and counters, never the object itself (it is read when due). */

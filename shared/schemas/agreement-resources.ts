@@ -24,6 +24,7 @@ export function agreementResource(agreement: Agreement): AgreementResource {
     terminatedAt: agreement.terminatedAt,
     terminatedBy: agreement.terminatedBy,
     failureCode: agreement.failureCode ?? null,
+    signExpiresAt: agreement.signExpiresAt ?? null,
     revokedAtChannelAt: agreement.revokedAtChannelAt ?? null,
   };
 }

@@ -53,7 +53,12 @@ export const agreementSchema = z.object({
   activatedAt: z.nullable(time),
   terminatedAt: z.nullable(time),
   terminatedBy: z.nullable(z.enum(['merchant', 'payer', 'platform'])),
-  failureCode: z.nullable(z.string().check(z.describe('Why the platform ended the agreement: `authentication_failed` when the payer used up the one-time passwords of its signing.'))),
+  failureCode: z.nullable(
+    z.string().check(z.describe('Why the platform ended the agreement: `authentication_failed` when the payer used up the one-time passwords of its signing, `signing_expired` when nobody signed by `signExpiresAt`.')),
+  ),
+  signExpiresAt: z.nullable(
+    time.check(z.describe('The signing deadline: a PENDING agreement the payer has not signed by then is TERMINATED (`terminatedBy: platform`, `failureCode: signing_expired`, event `agreement.terminated`), once the channel confirms nothing was signed. Null on agreements created before deadlines existed.')),
+  ),
   revokedAtChannelAt: z.nullable(time.check(z.describe("When the channel confirmed the revocation of the agreement's credential; null while the janitor still retries it."))),
 });
 export type AgreementResource = z.infer<typeof agreementSchema>;

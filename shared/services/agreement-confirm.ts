@@ -6,6 +6,7 @@ import { logger } from '../logger.js';
 import type { AgreementChannelResult } from '../ports/channel-flows.js';
 import type { Merchant } from '../ports/stores.js';
 import { channelFor, commitChange, loadAgreement } from './agreements.js';
+import { signingExpired } from './agreement-sign-deadline.js';
 import { endAgreement } from './agreement-termination.js';
 import { flowOf, type Deps } from './deps.js';
 
@@ -29,6 +30,8 @@ export async function confirmAgreement(deps: Deps, merchant: Merchant, agreement
   if (agreement.status !== 'PENDING' || agreement.nextAction?.type !== 'otp' || !agreement.channelAgreementId) {
     throw new ConflictError('agreement_not_confirmable', `An agreement in status ${agreement.status} has no challenge to confirm.`);
   }
+  // Past its deadline the signing is being given up (its timer ends it): no code is sent to the channel any more.
+  if (signingExpired(deps, agreement)) throw new ConflictError('agreement_not_confirmable', `The signing expired at ${agreement.signExpiresAt}; sign a new agreement.`);
   const channel = channelFor(deps, agreement);
   const used = await deps.agreements.reserveOtpAttempt(agreementId, AGREEMENT_OTP_ATTEMPTS);
   if (used === undefined) {

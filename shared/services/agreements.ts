@@ -15,6 +15,7 @@ import type { CreateAgreementRequest } from '../schemas/agreement-schemas.js';
 import { callbackUrl } from './channel-outcomes.js';
 import { flowOf, type Deps } from './deps.js';
 import { screenSigning } from './agreement-screening.js';
+import { agreementQueryKey, scheduleAgreementQuery, signExpiresAtOf } from './agreement-sign-deadline.js';
 import { agreementEvent } from './events.js';
 import { assertNoCard, isWalletMethod, nextActionOf } from './wallet-agreements.js';
 
@@ -76,11 +77,20 @@ export async function createAgreement(deps: Deps, merchant: Merchant, request: C
     activatedAt: null,
     terminatedAt: null,
     terminatedBy: null,
+    signExpiresAt: signExpiresAtOf(deps, nowMs),
     version: 1,
     createdAt: now,
     updatedAt: now,
   };
-  await deps.agreements.create(agreement);
+  // The signing's deadline is set before the write that makes the agreement PENDING, so none is ever stored without it
+  // (a crash between the two leaves a timer that finds nothing); a write that definitely lost takes it back (238).
+  await scheduleAgreementQuery(deps, agreement, nowMs);
+  try {
+    await deps.agreements.create(agreement);
+  } catch (error) {
+    if (error instanceof DuplicateOutAgreementNoError) await deps.timers.cancel(agreementQueryKey(id));
+    throw error;
+  }
   return agreement;
 }
 

@@ -63,6 +63,7 @@ export function createDeps(input: {
     timers: input.timers,
     janitorAfterSeconds: config.PAY_JANITOR_AFTER_SECONDS,
     authorizationWindowSeconds: config.PAY_AUTHORIZATION_WINDOW_SECONDS,
+    agreementSignWindowSeconds: config.PAY_AGREEMENT_SIGN_WINDOW_SECONDS,
     settlementDelaySeconds: config.PAY_SETTLEMENT_DELAY_SECONDS,
     checkout: {
       tokens: new DynamoCheckoutTokenStore(db, table),

@@ -63,6 +63,8 @@ export interface Deps {
   readonly janitorAfterSeconds: number;
   /** PAY_AUTHORIZATION_WINDOW_SECONDS: the longest an authorization is held before it is voided (shared/domain/authorization.ts). */
   readonly authorizationWindowSeconds: number;
+  /** PAY_AGREEMENT_SIGN_WINDOW_SECONDS: how long a PENDING agreement waits for the payer (shared/services/agreement-sign-deadline.ts). */
+  readonly agreementSignWindowSeconds: number;
   /** PAY_SETTLEMENT_DELAY_SECONDS: how long after its capture a payment is settled (T+1 by default). */
   readonly settlementDelaySeconds: number;
   /** Hosted checkout tokens and the public URL the pages are served under. */

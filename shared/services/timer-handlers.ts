@@ -1,4 +1,5 @@
 import type { Timer } from '../ports/timers.js';
+import { handleAgreementQuery } from './agreement-sign-deadline.js';
 import { handleAgreementRevocation } from './agreement-termination.js';
 import type { Deps } from './deps.js';
 import { handleHoldSweep } from './hold-sweep.js';
@@ -41,5 +42,6 @@ export function createTimerHandlers(deps: () => Deps): TimerHandlers {
     .register('authorization.expire', (timer) => handleAuthorizationExpiry(deps(), timer))
     .register('agreement.revoke', (timer) => handleAgreementRevocation(deps(), timer))
     .register('hold.sweep', (timer) => handleHoldSweep(deps(), timer))
-    .register('payout.query', (timer) => handlePayoutQuery(deps(), timer));
+    .register('payout.query', (timer) => handlePayoutQuery(deps(), timer))
+    .register('agreement.query', (timer) => handleAgreementQuery(deps(), timer));
 }

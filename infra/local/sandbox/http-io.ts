@@ -25,3 +25,17 @@ export function parseJsonBody(text: string): unknown {
     return undefined;
   }
 }
+
+/**
+ * The sandbox payer's `{"notify": false}` on a wallet agreement's sign call (docs/decisions.md, 240): the payer signs,
+ * but the wallet's sign notice is lost (never sent), so only the platform's contract query can find the signing. An
+ * empty body notifies as usual; anything but an object whose `notify` is absent or a boolean is refused (undefined).
+ */
+export function notifyKnob(text: string): boolean | undefined {
+  if (text.trim() === '') return true;
+  const body = parseJsonBody(text);
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const notify = (body as { notify?: unknown }).notify;
+  if (notify === undefined) return true;
+  return typeof notify === 'boolean' ? notify : undefined;
+}

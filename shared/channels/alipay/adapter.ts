@@ -11,6 +11,7 @@ import {
   type CreatePaymentRequest,
   type AgreementChannelResult,
   type AgreementRef,
+  type ChannelAgreementQueryState,
   type CreatePaymentResult,
   type PaymentRef,
   type SignAgreementRequest,
@@ -33,7 +34,16 @@ import {
   refundStateFromQuery,
   type AlipayAnswer,
 } from './transformers.js';
-import { agreementFromNotify, CYCLE_PAY_DECLINES, cyclePayBiz, pageSignBiz, unsignBiz } from './agreements.js';
+import {
+  AGREEMENT_NOT_EXIST,
+  agreementFromNotify,
+  agreementFromQuery,
+  agreementQueryBiz,
+  CYCLE_PAY_DECLINES,
+  cyclePayBiz,
+  pageSignBiz,
+  unsignBiz,
+} from './agreements.js';
 
 export interface AlipayAdapterOptions {
   readonly id?: string;
@@ -146,6 +156,17 @@ export class AlipayAdapter implements ChannelAdapter {
     if (answer.code === SUCCESS || subCode(answer) === 'USER_AGREEMENT_NOT_EXIST' || subCode(answer) === 'AGREEMENT_HAS_UNSIGNED') {
       return { outcome: 'terminated', channelAgreementId: request.channelAgreementId };
     }
+    throw new ChannelRejectedError(this.id, subCode(answer));
+  }
+
+  /**
+   * alipay.user.agreement.query by our external_agreement_no, for a signing whose dut_user_sign notification never came
+   * (docs/decisions.md, 238): signed RSA2 and verified like every call; USER_AGREEMENT_NOT_EXIST is `not_signed`.
+   */
+  async queryAgreement(request: AgreementRef): Promise<ChannelAgreementQueryState> {
+    const answer = await this.call('alipay.user.agreement.query', agreementQueryBiz(request.agreementId));
+    if (answer.code === SUCCESS) return agreementFromQuery(request.agreementId, answer) ?? this.unknown();
+    if (subCode(answer) === AGREEMENT_NOT_EXIST) return { status: 'not_signed', agreementId: request.agreementId };
     throw new ChannelRejectedError(this.id, subCode(answer));
   }
 

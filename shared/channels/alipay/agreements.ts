@@ -1,5 +1,5 @@
 import { periodLimitsOf } from '../../domain/agreement-rules.js';
-import type { ChannelAgreementState, CreatePaymentRequest, SignAgreementRequest, VerifiedCallback } from '../../ports/channel-flows.js';
+import type { ChannelAgreementQueryState, ChannelAgreementState, CreatePaymentRequest, SignAgreementRequest, VerifiedCallback } from '../../ports/channel-flows.js';
 import { ALIPAY_CATALOG } from './catalog.js';
 import { chinaTime, toYuan } from './transformers.js';
 
@@ -44,6 +44,30 @@ export function pageSignBiz(request: SignAgreementRequest, now: Date): Record<st
 export function unsignBiz(externalAgreementNo: string): Record<string, unknown> {
   return { external_agreement_no: externalAgreementNo, personal_product_code: PERSONAL_PRODUCT_CODE, sign_scene: SIGN_SCENE };
 }
+
+/**
+ * alipay.user.agreement.query by our external_agreement_no, with the product and scene the agreement was signed under
+ * (Alipay wants a sign scene other than the default with an external number): no payer id is known before the signing.
+ */
+export function agreementQueryBiz(externalAgreementNo: string): Record<string, unknown> {
+  return { personal_product_code: PERSONAL_PRODUCT_CODE, sign_scene: SIGN_SCENE, external_agreement_no: externalAgreementNo };
+}
+
+/**
+ * A verified query answer (code 10000): NORMAL is signed, with agreement_no as the token; TEMP (暂存, never in
+ * force) is not signed. Undefined for an answer about another agreement or product, or a status we cannot act on
+ * (STOP, 暂停): never guessed into an agreement change.
+ */
+export function agreementFromQuery(externalAgreementNo: string, answer: Readonly<Record<string, unknown>>): ChannelAgreementQueryState | undefined {
+  if (answer.external_agreement_no !== externalAgreementNo || answer.personal_product_code !== PERSONAL_PRODUCT_CODE) return undefined;
+  if (answer.status === 'TEMP') return { status: 'not_signed', agreementId: externalAgreementNo };
+  const token = answer.agreement_no;
+  if (answer.status !== 'NORMAL' || typeof token !== 'string' || token === '') return undefined;
+  return { status: 'active', agreementId: externalAgreementNo, token };
+}
+
+/** The query's sub_code for an agreement Alipay does not hold (never signed, or unsigned since). */
+export const AGREEMENT_NOT_EXIST = 'USER_AGREEMENT_NOT_EXIST';
 
 export function cyclePayBiz(request: CreatePaymentRequest, agreementNo: string): Record<string, unknown> {
   return {

@@ -11,6 +11,7 @@ import {
   type CreatePaymentRequest,
   type AgreementChannelResult,
   type AgreementRef,
+  type ChannelAgreementQueryState,
   type CreatePaymentResult,
   type PaymentRef,
   type SignAgreementRequest,
@@ -136,6 +137,24 @@ export class WechatPayAdapter implements ChannelAdapter {
       return { outcome: 'terminated', channelAgreementId: request.channelAgreementId };
     }
     throw this.refusal(answer);
+  }
+
+  /**
+   * 通过商户协议号查询委托代扣签约协议 (`GET …/plan-id/{plan_id}/out-contract-code/{agr_…}`), for a signing whose
+   * PAPAY.SIGN notice never came (docs/decisions.md, 238). WeChat has no contract before the payer agrees
+   * (CONTRACT_NOT_EXIST / 404: `not_signed`); a contract is believed only when the signed answer names our
+   * out_contract_code, merchant and plan and a state we know, exactly as a notice's would be.
+   */
+  async queryAgreement(request: AgreementRef): Promise<ChannelAgreementQueryState> {
+    const answer = await this.call('GET', this.contractPath(request.agreementId));
+    if (answer.status === 404 || errorCode(answer) === 'CONTRACT_NOT_EXIST') return { status: 'not_signed', agreementId: request.agreementId };
+    if (answer.status !== 200) throw this.refusal(answer);
+    const contract = (answer.body ?? {}) as WechatContract;
+    const state = contractState(contract);
+    if (!state || state.agreementId !== request.agreementId || contract.mchid !== this.credentials.mchId || contract.plan_id !== this.papayPlanId) {
+      throw new ChannelTimeoutError(this.id);
+    }
+    return state;
   }
 
   /**

@@ -1,11 +1,12 @@
 import { createCipheriv, createSign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AlipayAdapter } from '../../../shared/channels/alipay/adapter.js';
-import { agreementFromNotify, cyclePayBiz, pageSignBiz } from '../../../shared/channels/alipay/agreements.js';
+import { agreementFromNotify, agreementFromQuery, cyclePayBiz, pageSignBiz } from '../../../shared/channels/alipay/agreements.js';
 import { generateSandboxAlipayKeys } from '../../../shared/channels/alipay/credentials.js';
 import { generateSandboxWechatPayKeys, WechatPayAdapter } from '../../../shared/channels/wechat-pay/adapter.js';
 import { applyDeductBody, contractState, DEFAULT_PAPAY_PLAN_ID, preEntrustSignBody } from '../../../shared/channels/wechat-pay/papay.js';
 import { CallbackRejectedError, type CreatePaymentRequest } from '../../../shared/ports/channel-flows.js';
+import { ChannelRejectedError, ChannelTimeoutError } from '../../../shared/ports/payment-channel.js';
 
 /**
  * The wallet agreements' wire pieces without a network: WeChat papay's bodies and contract mapping, Alipay's
@@ -126,5 +127,98 @@ describe('Alipay CYCLE_PAY_AUTH wire', () => {
     expect(await adapter.parseCallback({ headers: {}, rawBody })).toMatchObject({ kind: 'agreement', state: { status: 'active', token: '2026' } });
     const forged = notification({ ...base, notify_type: 'dut_user_sign', status: 'NORMAL' }, generateSandboxAlipayKeys().channel.alipaySigningKey.privateKeyPem);
     await expect(adapter.parseCallback({ headers: {}, rawBody: forged })).rejects.toMatchObject({ reason: 'signature' });
+  });
+});
+
+describe('the wallets\' contract queries (docs/decisions.md, 238)', () => {
+  const ref = { agreementId: 'agr_01abc', channelAgreementId: 'agr_01abc' };
+
+  describe('WeChat: GET …/plan-id/{plan_id}/out-contract-code/{out_contract_code}', () => {
+    const keys = generateSandboxWechatPayKeys();
+    const contract = { mchid: keys.platform.mchId, appid: keys.platform.appId, plan_id: DEFAULT_PAPAY_PLAN_ID, out_contract_code: 'agr_01abc', contract_id: '2020112700001', contract_state: 'SIGNED' };
+
+    /** WeChat answering `status` and `body`, signed with its platform key (or `signer`), written out here as WeChat signs. */
+    function wechat(status: number, body: unknown, signer = keys.channel.platformPrivateKeyPem) {
+      const requests: Array<{ url: string; init: RequestInit }> = [];
+      const text = body === undefined ? '' : JSON.stringify(body);
+      const fetchFn = (async (url: string, init: RequestInit) => {
+        requests.push({ url, init });
+        const timestamp = String(NOW.getTime() / 1000);
+        const signature = createSign('RSA-SHA256').update(`${timestamp}\nNONCE\n${text}\n`).sign(signer, 'base64');
+        const headers = { 'Wechatpay-Timestamp': timestamp, 'Wechatpay-Nonce': 'NONCE', 'Wechatpay-Signature': signature, 'Wechatpay-Serial': keys.channel.platformSerialNo };
+        return new Response(text === '' ? null : text, { status, headers });
+      }) as unknown as typeof fetch;
+      return { requests, adapter: new WechatPayAdapter({ id: 'wechat_pay', baseUrl: 'https://api.mch.weixin.qq.com', credentials: keys.platform, now: () => NOW, fetch: fetchFn }) };
+    }
+
+    it('asks by plan and our agreement id, signed with the merchant key; SIGNED is active with the contract_id as token', async () => {
+      const { requests, adapter } = wechat(200, contract);
+      expect(await adapter.queryAgreement(ref)).toEqual({ status: 'active', agreementId: 'agr_01abc', token: '2020112700001' });
+      expect(requests).toHaveLength(1);
+      expect(requests[0]!.url).toBe(`https://api.mch.weixin.qq.com/v3/papay/sign/contracts/plan-id/${DEFAULT_PAPAY_PLAN_ID}/out-contract-code/agr_01abc`);
+      expect(requests[0]!.init.method).toBe('GET');
+      expect(String((requests[0]!.init.headers as Record<string, string>).authorization)).toMatch(/^WECHATPAY2-SHA256-RSA2048 mchid="/);
+    });
+
+    it('CONTRACT_NOT_EXIST (the payer has not signed) is not_signed; a TERMINATED contract says who ended it', async () => {
+      expect(await wechat(404, { code: 'CONTRACT_NOT_EXIST', message: '签约协议不存在' }).adapter.queryAgreement(ref)).toEqual({ status: 'not_signed', agreementId: 'agr_01abc' });
+      const ended = { ...contract, contract_state: 'TERMINATED', contract_terminate_info: { contract_termination_mode: 'USER' } };
+      expect(await wechat(200, ended).adapter.queryAgreement(ref)).toMatchObject({ status: 'terminated', terminatedBy: 'payer', token: '2020112700001' });
+    });
+
+    it('an answer signed by another key, about another contract, merchant or plan, in a state it cannot read, or a 5xx is no answer', async () => {
+      const stranger = generateSandboxWechatPayKeys().channel.platformPrivateKeyPem;
+      for (const [status, body, signer] of [
+        [200, contract, stranger],
+        [200, { ...contract, out_contract_code: 'agr_other' }, undefined],
+        [200, { ...contract, mchid: '1900000000' }, undefined],
+        [200, { ...contract, plan_id: 1 }, undefined],
+        [200, { ...contract, contract_state: 'UNKNOWN' }, undefined],
+        [500, { code: 'SYSTEM_ERROR', message: '系统繁忙' }, undefined],
+      ] as const) {
+        await expect(wechat(status, body, signer).adapter.queryAgreement(ref), JSON.stringify(body)).rejects.toBeInstanceOf(ChannelTimeoutError);
+      }
+      await expect(wechat(400, { code: 'PARAM_ERROR', message: 'plan_id 不正确' }).adapter.queryAgreement(ref)).rejects.toBeInstanceOf(ChannelRejectedError);
+    });
+  });
+
+  describe('Alipay: alipay.user.agreement.query', () => {
+    const keys = generateSandboxAlipayKeys();
+    const normal = { code: '10000', msg: 'Success', external_agreement_no: 'agr_01abc', agreement_no: '20261127000123', personal_product_code: 'CYCLE_PAY_AUTH_P', sign_scene: 'INDUSTRY|DEFAULT_SCENE', status: 'NORMAL' };
+
+    /** Alipay's gateway answering `answer`, signed RSA2 over the response object's exact text (or by `signer`). */
+    function alipay(answer: Record<string, string>, signer = keys.channel.alipaySigningKey.privateKeyPem) {
+      const requests: URLSearchParams[] = [];
+      const fetchFn = (async (_url: string, init: RequestInit) => {
+        requests.push(new URLSearchParams(init.body as string));
+        const text = JSON.stringify(answer);
+        const sign = createSign('RSA-SHA256').update(text, 'utf8').sign(signer, 'base64');
+        return new Response(`{"alipay_user_agreement_query_response":${text},"alipay_cert_sn":"${keys.channel.alipaySigningKey.certSn}","sign":"${sign}"}`, { status: 200 });
+      }) as unknown as typeof fetch;
+      return { requests, adapter: new AlipayAdapter({ baseUrl: 'http://alipay.test', credentials: keys.platform, fetch: fetchFn, now: () => NOW }) };
+    }
+
+    it('asks by our external_agreement_no with the product and scene it signed under; NORMAL is active with agreement_no as token', async () => {
+      const { requests, adapter } = alipay(normal);
+      expect(await adapter.queryAgreement(ref)).toEqual({ status: 'active', agreementId: 'agr_01abc', token: '20261127000123' });
+      expect(requests[0]!.get('method')).toBe('alipay.user.agreement.query');
+      expect(requests[0]!.get('sign_type')).toBe('RSA2');
+      expect(JSON.parse(requests[0]!.get('biz_content')!)).toEqual({ personal_product_code: 'CYCLE_PAY_AUTH_P', sign_scene: 'INDUSTRY|DEFAULT_SCENE', external_agreement_no: 'agr_01abc' });
+    });
+
+    it('USER_AGREEMENT_NOT_EXIST and TEMP are not_signed; a stranger\'s signature, another agreement or STOP is no answer', async () => {
+      const missing = { code: '40004', msg: 'Business Failed', sub_code: 'USER_AGREEMENT_NOT_EXIST', sub_msg: '用户协议不存在' };
+      expect(await alipay(missing).adapter.queryAgreement(ref)).toEqual({ status: 'not_signed', agreementId: 'agr_01abc' });
+      expect(await alipay({ ...normal, status: 'TEMP' }).adapter.queryAgreement(ref)).toEqual({ status: 'not_signed', agreementId: 'agr_01abc' });
+      await expect(alipay(normal, generateSandboxAlipayKeys().channel.alipaySigningKey.privateKeyPem).adapter.queryAgreement(ref)).rejects.toBeInstanceOf(ChannelTimeoutError);
+      await expect(alipay({ ...normal, external_agreement_no: 'agr_other' }).adapter.queryAgreement(ref)).rejects.toBeInstanceOf(ChannelTimeoutError);
+      await expect(alipay({ ...normal, status: 'STOP' }).adapter.queryAgreement(ref)).rejects.toBeInstanceOf(ChannelTimeoutError);
+      await expect(alipay({ code: '20000', msg: 'Service Currently Unavailable', sub_code: 'isp.unknow-error' }).adapter.queryAgreement(ref)).rejects.toBeInstanceOf(ChannelTimeoutError);
+    });
+
+    it('reads the answer strictly: NORMAL without agreement_no, or of another product, is undefined', () => {
+      expect(agreementFromQuery('agr_01abc', { ...normal, agreement_no: '' })).toBeUndefined();
+      expect(agreementFromQuery('agr_01abc', { ...normal, personal_product_code: 'GENERAL_WITHHOLDING_P' })).toBeUndefined();
+    });
   });
 });

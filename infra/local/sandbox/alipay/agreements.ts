@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { CYCLE_PRODUCT_CODE } from '../../../../shared/channels/alipay/agreements.js';
-import { chinaTime, fromYuan } from '../../../../shared/channels/alipay/transformers.js';
+import { chinaTime, fromYuan, toYuan } from '../../../../shared/channels/alipay/transformers.js';
 import type { SandboxStore } from '../sandbox-store.js';
 import { businessError, newTradeNo, type Answer, type Trade } from './trades.js';
 
@@ -127,6 +127,35 @@ export class AlipayAgreements {
     if (agreement.status === 'UNSIGN') return businessError('AGREEMENT_HAS_UNSIGNED', '协议已解约');
     await this.update(agreement.externalAgreementNo, (a) => (a.status === 'NORMAL' ? this.unsigned(a, 'merchant') : a));
     return { code: '10000', msg: 'Success' };
+  }
+
+  /**
+   * alipay.user.agreement.query by external_agreement_no (or agreement_no), with the product code it was signed under:
+   * a NORMAL agreement of this app is answered with its numbers and status; one never signed (the page session) or
+   * unsigned since is USER_AGREEMENT_NOT_EXIST, as Alipay holds no agreement for it.
+   */
+  async query(appId: string, biz: Record<string, unknown>): Promise<Answer> {
+    if (typeof biz.personal_product_code !== 'string' || biz.personal_product_code === '') return invalid('personal_product_code');
+    const externalNo = typeof biz.external_agreement_no === 'string' ? biz.external_agreement_no : await this.externalNoOf(biz.agreement_no);
+    const agreement = externalNo ? await this.get(externalNo) : undefined;
+    if (!agreement || agreement.appId !== appId || agreement.personalProductCode !== biz.personal_product_code || agreement.status !== 'NORMAL') {
+      return businessError('USER_AGREEMENT_NOT_EXIST', '用户协议不存在');
+    }
+    const signed = chinaTime(new Date(agreement.signTime!));
+    return {
+      code: '10000',
+      msg: 'Success',
+      agreement_no: agreement.agreementNo!,
+      external_agreement_no: agreement.externalAgreementNo,
+      personal_product_code: agreement.personalProductCode,
+      sign_scene: agreement.signScene,
+      status: agreement.status,
+      principal_id: agreement.alipayUserId!,
+      sign_time: signed,
+      valid_time: signed,
+      invalid_time: '2115-02-01 00:00:00',
+      ...(agreement.singleAmountFen === null ? {} : { single_quota: toYuan(agreement.singleAmountFen) }),
+    };
   }
 
   /** alipay.trade.pay with product_code CYCLE_PAY_AUTH: a paid trade at once, or a refusal naming the agreement's fault. */

@@ -4,6 +4,7 @@ import { REQUEST_UNSIGNED, rsa2Sign, rsa2Verify, signContent } from '../../../..
 import { chinaTime, parseChinaTime } from '../../../../shared/channels/alipay/transformers.js';
 import type { SandboxStore } from '../sandbox-store.js';
 import { AlipayNotifier, sendOverHttp, type SendCallback } from './notifier.js';
+import { notifyKnob } from '../http-io.js';
 import { AlipayAgreements, type AgreementNotice } from './agreements.js';
 import { AlipayTrades, type Answer } from './trades.js';
 
@@ -80,7 +81,7 @@ export class AlipayEmulator {
       if (req.method === 'GET' && route === '/gateway.do') return await this.page(req, res);
       if (req.method === 'POST' && complete) return await this.complete(decodeURIComponent(complete[1]!), req, res);
       const payer = /^\/agreements\/([^/]+)(?:\/(sign|unsign))?$/.exec(route);
-      if (payer && req.method === 'POST' && payer[2]) return await this.payerActsOnAgreement(decodeURIComponent(payer[1]!), payer[2] as 'sign' | 'unsign', res);
+      if (payer && req.method === 'POST' && payer[2]) return await this.payerActsOnAgreement(decodeURIComponent(payer[1]!), payer[2] as 'sign' | 'unsign', req, res);
       if (payer && req.method === 'GET' && !payer[2]) return await this.inspectAgreement(decodeURIComponent(payer[1]!), res);
       sendJson(res, 404, { error: { code: 'not_found', message: `No sandbox Alipay endpoint ${req.method} ${route}` } });
     } catch (error) {
@@ -119,14 +120,19 @@ export class AlipayEmulator {
     res.end(`<!doctype html><title>支付宝 周期扣款签约</title><p>${ok ? '请使用支付宝扫码签约' : 'sub_code: ' + escapeHtml(String(answer.sub_code))}</p>`);
   }
 
-  /** The sandbox payer signs or unsigns in Alipay: the agreement changes and its notification goes to notify_url. */
-  private async payerActsOnAgreement(id: string, act: 'sign' | 'unsign', res: ServerResponse): Promise<void> {
+  /**
+   * The sandbox payer signs or unsigns in Alipay: the agreement changes and its notification goes to notify_url; a sign
+   * with `{"notify": false}` loses its dut_user_sign notification (only alipay.user.agreement.query finds it).
+   */
+  private async payerActsOnAgreement(id: string, act: 'sign' | 'unsign', req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const notify = notifyKnob(await readBody(req));
+    if (notify === undefined) return sendJson(res, 400, { error: { code: 'invalid_notify', message: 'notify must be true or false.' } });
     const externalAgreementNo = await this.agreements.externalNoFor(id);
     const notice: AgreementNotice | 'not_found' | 'conflict' =
       act === 'sign' ? await this.agreements.payerSigns(externalAgreementNo) : await this.agreements.payerUnsigns(externalAgreementNo);
     if (notice === 'not_found') return sendJson(res, 404, { error: { code: 'not_found', message: 'No such agreement (or no notify_url).' } });
     if (notice === 'conflict') return sendJson(res, 409, { error: { code: 'conflict', message: `The payer cannot ${act} this agreement in its state.` } });
-    await this.notifier.notify(notice.notifyId, notice.url, notice.params);
+    if (notify || act === 'unsign') await this.notifier.notify(notice.notifyId, notice.url, notice.params);
     const agreement = await this.agreements.get(externalAgreementNo);
     sendJson(res, 200, { externalAgreementNo, agreementNo: agreement?.agreementNo, status: agreement?.status, notifyId: notice.notifyId });
   }
@@ -179,6 +185,8 @@ export class AlipayEmulator {
         return this.cyclePay(params.app_id!, biz, params.notify_url);
       case 'alipay.user.agreement.unsign':
         return this.agreements.unsign(biz);
+      case 'alipay.user.agreement.query':
+        return this.agreements.query(params.app_id!, biz);
       default:
         return this.trades.refundQuery(biz);
     }
@@ -258,6 +266,7 @@ const METHODS = [
   'alipay.trade.precreate',
   'alipay.trade.pay',
   'alipay.user.agreement.unsign',
+  'alipay.user.agreement.query',
   'alipay.trade.query',
   'alipay.trade.close',
   'alipay.trade.refund',

@@ -15,6 +15,7 @@ import {
 } from '../../../../shared/channels/wechat-pay/signing.js';
 import { toWechatTime } from '../../../../shared/channels/wechat-pay/transformers.js';
 import type { SandboxStore } from '../sandbox-store.js';
+import { notifyKnob } from '../http-io.js';
 import { CallbackQueue, sendWithFetch, type SendCallback } from './callback-queue.js';
 import { WechatError } from './errors.js';
 import { WechatPapay } from './papay.js';
@@ -116,7 +117,7 @@ export class WechatPayEmulator {
     const payer = /^\/agreements\/([^/]+)(?:\/(sign|unsign))?$/.exec(pathname);
     if (payer) {
       const code = await this.papay.outContractCodeOf(decodeURIComponent(payer[1]!));
-      if (method === 'POST' && payer[2] === 'sign') return this.papay.payerSigns(code);
+      if (method === 'POST' && payer[2] === 'sign') return this.papay.payerSigns(code, payerNotifies(body));
       if (method === 'POST' && payer[2] === 'unsign') return this.papay.payerUnsigns(code);
       if (method === 'GET' && !payer[2]) return this.papay.inspect(code);
     }
@@ -421,6 +422,13 @@ function releaseRefund(trade: SandboxTrade, outRefundNo: string): SandboxTrade {
   if (!Object.hasOwn(trade.refunds, outRefundNo)) return trade;
   const { [outRefundNo]: _released, ...refunds } = trade.refunds;
   return { ...trade, refunds };
+}
+
+/** The sign call's `{"notify": false}` knob (sandbox/http-io.ts), refused as WeChat refuses a bad body when malformed. */
+function payerNotifies(body: string): boolean {
+  const notify = notifyKnob(body);
+  if (notify === undefined) throw new WechatError(400, 'PARAM_ERROR', 'notify 必须是布尔值');
+  return notify;
 }
 
 function parseBody(body: string): Record<string, unknown> {

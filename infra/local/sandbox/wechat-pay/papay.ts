@@ -137,8 +137,11 @@ export class WechatPapay {
     return (await this.store.get<{ out_contract_code: string }>(CHANNEL, `contractid#${id}`))?.value.out_contract_code ?? id;
   }
 
-  /** The sandbox payer scans the code and agrees: SIGNED with a contract_id, PAPAY.SIGN sent (again, if repeated). */
-  async payerSigns(outContractCode: string): Promise<Answer> {
+  /**
+   * The sandbox payer scans the code and agrees: SIGNED with a contract_id, PAPAY.SIGN sent (again, if repeated), unless
+   * `notify` is false: the notice is lost, and only the contract query tells the merchant (docs/decisions.md, 240).
+   */
+  async payerSigns(outContractCode: string, notify = true): Promise<Answer> {
     const signed = await this.update(outContractCode, (contract) => {
       if (contract.contract_state === 'TERMINATED') throw new WechatError(409, 'CONTRACT_TERMINATED', '协议已解约');
       if (contract.contract_state === 'SIGNED') return contract;
@@ -151,7 +154,7 @@ export class WechatPapay {
       };
     });
     if (signed.changed) await this.store.put(CHANNEL, `contractid#${signed.contract.contract_id}`, { out_contract_code: outContractCode });
-    await this.notify('PAPAY.SIGN', '签约成功', contractView(signed.contract), signed.contract.contract_notify_url);
+    if (notify) await this.notify('PAPAY.SIGN', '签约成功', contractView(signed.contract), signed.contract.contract_notify_url);
     return { status: 200, body: contractView(signed.contract) };
   }
 
