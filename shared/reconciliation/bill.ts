@@ -38,12 +38,30 @@ export interface ParsedBill {
   readonly lines: readonly BillLine[];
   /**
    * The kinds of item this file reports (default TRADE_BILL_KINDS): the platform's items of other kinds on the
-   * channel's day are not expected in it (the netbank payout statement carries payouts and returns, not the bank's
-   * collections).
+   * channel's day are not expected in it (a trade bill carries no payouts; the netbank adapter combines its two
+   * statements into one bill covering both).
    */
   readonly covers?: readonly BillKind[];
   /** The file's own totals (its summary rows), checked against the lines by the parser. */
   readonly totals: { readonly count: number; readonly amount: number; readonly refunds: number; readonly fees: number };
+}
+
+/**
+ * One day of a channel that publishes several statements (the bank's collections and its payouts) as one bill: the
+ * lines of all, covering what each covers, the totals summed. Each file was checked against its own trailer first.
+ */
+export function combineBills(bills: readonly ParsedBill[]): ParsedBill {
+  const covers = bills.flatMap((bill) => bill.covers ?? TRADE_BILL_KINDS);
+  return {
+    lines: bills.flatMap((bill) => bill.lines),
+    covers: [...new Set(covers)],
+    totals: {
+      count: bills.reduce((n, bill) => n + bill.totals.count, 0),
+      amount: bills.reduce((n, bill) => n + bill.totals.amount, 0),
+      refunds: bills.reduce((n, bill) => n + bill.totals.refunds, 0),
+      fees: bills.reduce((n, bill) => n + bill.totals.fees, 0),
+    },
+  };
 }
 
 /**

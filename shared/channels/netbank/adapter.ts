@@ -15,8 +15,9 @@ import {
 } from '../../ports/channel-flows.js';
 import { ChannelRejectedError, ChannelTimeoutError } from '../../ports/payment-channel.js';
 import { channelExchange } from '../channel-http.js';
-import type { ParsedBill } from '../../reconciliation/bill.js';
-import { parseNetbankBill } from './bill-parser.js';
+import { combineBills, type ParsedBill } from '../../reconciliation/bill.js';
+import type { NetbankStatementType } from './bill-format.js';
+import { parseNetbankBill, parseNetbankCollections } from './bill-parser.js';
 import type { NetbankCredentials } from './credentials.js';
 import { NETBANK_HEADERS, netbankHeaderRecord, signNetbankMessage, verifyNetbankMessage } from './signature.js';
 import { toCreateBody, toPaymentState, toRefundBody, toRefundState } from './transformers.js';
@@ -101,18 +102,26 @@ export class NetbankAdapter implements ChannelAdapter {
   }
 
   /**
-   * The payout desk's statement of one Beijing-time day (bill-format.ts), downloaded under the merchant number like
-   * the card acquirers' report: a statement file carries no answer signature (a download, not an API answer); its
-   * trailer guards its integrity.
+   * The bank's day (Beijing time) as one bill: its collections statement (redirect payments and refunds) and its payout
+   * desk's statement (payouts and returns), both downloaded under the merchant number like the card acquirers' report.
+   * A statement file carries no answer signature (a download, not an API answer); its trailer guards its integrity.
+   * Either file missing or unreadable fails the whole day: half a day reconciled would report the other half's items
+   * as missing.
    */
   async fetchBill(request: { readonly date: string }): Promise<ParsedBill> {
-    const answer = await channelExchange(this.id, this.fetchImpl, `${this.options.baseUrl.replace(/\/$/, '')}/bills/${encodeURIComponent(request.date)}`, {
+    const [collections, payouts] = await Promise.all([this.statement(request.date, 'collection'), this.statement(request.date, 'payout')]);
+    return combineBills([parseNetbankCollections(this.id, collections), parseNetbankBill(this.id, payouts)]);
+  }
+
+  private async statement(date: string, type: NetbankStatementType): Promise<string> {
+    const url = `${this.options.baseUrl.replace(/\/$/, '')}/bills/${encodeURIComponent(date)}?type=${type}`;
+    const answer = await channelExchange(this.id, this.fetchImpl, url, {
       method: 'GET',
       headers: { [NETBANK_HEADERS.merchant]: this.options.credentials.merchantNo, accept: 'text/plain' },
       timeoutMs: this.options.timeoutMs ?? 10_000,
     });
     if (answer.status !== 200) throw new ChannelTimeoutError(this.id);
-    return parseNetbankBill(this.id, answer.body);
+    return answer.body;
   }
 
   async parseCallback(request: CallbackRequest): Promise<VerifiedCallback> {

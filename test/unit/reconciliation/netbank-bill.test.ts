@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { renderNetbankStatement } from '../../../infra/local/sandbox/bills/formats.js';
-import { parseNetbankBill } from '../../../shared/channels/netbank/bill-parser.js';
-import { BillFormatError, CHANNEL_PAYOUT_FEE, type BillLine } from '../../../shared/reconciliation/bill.js';
+import { renderNetbankCollections, renderNetbankStatement } from '../../../infra/local/sandbox/bills/formats.js';
+import { NetbankAdapter } from '../../../shared/channels/netbank/adapter.js';
+import { parseNetbankBill, parseNetbankCollections } from '../../../shared/channels/netbank/bill-parser.js';
+import { generateSandboxNetbankKeys } from '../../../shared/channels/netbank/credentials.js';
+import { BillFormatError, CHANNEL_PAYOUT_FEE, channelFee, type BillLine } from '../../../shared/reconciliation/bill.js';
 import { matchBill, type MatchLookups, type PlatformItem } from '../../../shared/reconciliation/match.js';
 
 /** The netbank payout statement: a payout at 23:59:59 Beijing time, a return the next morning, header and trailer. */
@@ -45,6 +47,106 @@ describe('netbank payout statement parser', () => {
     const rendered = renderNetbankStatement('netbank', lines, { mchId: 'NB1', date: '2026-11-28' });
     expect(rendered.body.split('\r\n')[0]).toBe('H|NBPAYOUT|1.0|NB1|20261128');
     expect(parseNetbankBill('netbank', rendered.body).lines).toEqual(lines);
+  });
+});
+
+/**
+ * The netbank collections statement: a redirect payment of 1,234.56 (the bank's 0.30 % is 3.70) at 23:59:59 Beijing
+ * time and a refund of 100.00 of another payment the next morning.
+ */
+const COLLECTIONS = [
+  'H|NBCOLLECT|1.0|NB1000001|20261128',
+  'D|000001|PAYMENT|pay_01a||NB20261128AA|20261128235959|CNY|1234.56|3.70|SUCCESS',
+  'D|000002|REFUND|pay_01b|rf_01b|NBR00BB|20261128091500|CNY|100.00|0.00|SUCCESS',
+  'T|2|1|123456|1|10000|370',
+].join('\r\n');
+
+describe('netbank collections statement parser', () => {
+  it('reads PAYMENT and REFUND records in minor units with our ids and the bank\'s, checks the trailer, and covers payments and refunds', () => {
+    const bill = parseNetbankCollections('netbank', `${COLLECTIONS}\r\n`);
+    expect(bill.totals).toEqual({ count: 2, amount: 123456, refunds: 10000, fees: 370 });
+    expect(bill.covers).toEqual(['payment', 'refund']);
+    expect(bill.lines).toEqual([
+      { kind: 'payment', paymentId: 'pay_01a', refundId: null, channelPaymentId: 'NB20261128AA', amount: 123456, fee: 370, currency: 'CNY', status: 'succeeded', at: '2026-11-28T15:59:59.000Z' },
+      { kind: 'refund', paymentId: 'pay_01b', refundId: 'rf_01b', channelPaymentId: 'NBR00BB', amount: 10000, fee: 0, currency: 'CNY', status: 'succeeded', at: '2026-11-28T01:15:00.000Z' },
+    ]);
+    // The fee on the statement is the contracted rate the matcher expects (shared/reconciliation/bill.ts).
+    expect(bill.lines[0]!.fee).toBe(channelFee('netbank', 123456));
+  });
+
+  it('refuses a malformed trailer: a wrong count, sum or fee, a non-number, a field too many or too few, none at all', () => {
+    const rows = COLLECTIONS.split('\r\n');
+    const withTrailer = (trailer?: string) => [...rows.slice(0, 3), ...(trailer === undefined ? [] : [trailer])].join('\r\n');
+    expect(() => parseNetbankCollections('netbank', withTrailer('T|3|1|123456|1|10000|370'))).toThrow(/does not add up/);
+    expect(() => parseNetbankCollections('netbank', withTrailer('T|2|2|123456|0|10000|370'))).toThrow(/does not add up/);
+    expect(() => parseNetbankCollections('netbank', withTrailer('T|2|1|123457|1|10000|370'))).toThrow(/does not add up/);
+    expect(() => parseNetbankCollections('netbank', withTrailer('T|2|1|123456|1|9999|370'))).toThrow(/does not add up/);
+    expect(() => parseNetbankCollections('netbank', withTrailer('T|2|1|123456|1|10000|369'))).toThrow(/does not add up/);
+    expect(() => parseNetbankCollections('netbank', withTrailer('T|2|1|1234.56|1|10000|370'))).toThrow(/does not add up/);
+    expect(() => parseNetbankCollections('netbank', withTrailer('T|2|1|123456|1|10000|370|0'))).toThrow(/trailer missing/);
+    expect(() => parseNetbankCollections('netbank', withTrailer('T|2|1|123456|1|10000'))).toThrow(/trailer missing/);
+    // Without its trailer the last detail record stands where the trailer should be: a cut file is refused.
+    expect(() => parseNetbankCollections('netbank', withTrailer())).toThrow(/trailer missing/);
+    expect(() => parseNetbankCollections('netbank', [rows[0], rows[2], rows[3]].join('\n'))).toThrow(/does not add up/);
+  });
+
+  it('refuses the payout statement, a payout record, a refund without our refund id, and each file read by the other\'s parser', () => {
+    const rows = COLLECTIONS.split('\r\n');
+    expect(() => parseNetbankCollections('netbank', COLLECTIONS.replace('NBCOLLECT', 'NBPAYOUT'))).toThrow(/collections statement header/);
+    expect(() => parseNetbankBill('netbank', COLLECTIONS)).toThrow(/payout statement header/);
+    expect(() => parseNetbankCollections('netbank', STATEMENT)).toThrow(BillFormatError);
+    expect(() => parseNetbankCollections('netbank', COLLECTIONS.replace('|PAYMENT|', '|PAYOUT|'))).toThrow(/type PAYOUT/);
+    expect(() => parseNetbankCollections('netbank', COLLECTIONS.replace('|rf_01b|', '||'))).toThrow(/REFUND without refundNo/);
+    expect(() => parseNetbankCollections('netbank', COLLECTIONS.replace(rows[1]!, rows[1]!.replace('||', '|')))).toThrow(/not a detail record/);
+  });
+
+  it("reads back what the sandbox bank renders; a line the file has no record for is refused at rendering", () => {
+    const lines: BillLine[] = [
+      { kind: 'payment', paymentId: 'pay_1', refundId: null, channelPaymentId: 'NB1', amount: 12345, fee: channelFee('netbank', 12345), currency: 'CNY', status: 'succeeded', at: '2026-11-28T01:00:00.000Z' },
+      { kind: 'payment', paymentId: 'pay_2', refundId: null, channelPaymentId: 'NB2', amount: 500, fee: 2, currency: 'CNY', status: 'failed', at: '2026-11-28T02:00:00.000Z' },
+      { kind: 'refund', paymentId: 'pay_1', refundId: 'rf_1', channelPaymentId: 'NBR1', amount: 345, fee: 0, currency: 'CNY', status: 'succeeded', at: '2026-11-28T03:00:00.000Z' },
+    ];
+    const rendered = renderNetbankCollections('netbank', lines, { mchId: 'NB1', date: '2026-11-28' });
+    const records = rendered.body.split('\r\n');
+    expect(records[0]).toBe('H|NBCOLLECT|1.0|NB1|20261128');
+    expect(records[1]).toBe('D|000001|PAYMENT|pay_1||NB1|20261128090000|CNY|123.45|0.37|SUCCESS');
+    expect(records[4]).toBe('T|3|2|12845|1|345|39');
+    expect(parseNetbankCollections('netbank', rendered.body).lines).toEqual(lines);
+    expect(() => renderNetbankCollections('netbank', [{ ...lines[0]!, kind: 'payout' }], {})).toThrow(/no payout record/);
+  });
+});
+
+describe("the netbank adapter's bill: both statements of the day as one", () => {
+  const keys = generateSandboxNetbankKeys('NB1000001');
+  const adapterWith = (answers: Record<string, { status: number; body: string }>, asked: string[]) =>
+    new NetbankAdapter({
+      id: 'netbank',
+      baseUrl: 'http://bank.test/sandbox/channels/netbank/',
+      credentials: keys.platform,
+      fetch: async (url) => {
+        asked.push(String(url));
+        const answer = answers[new URL(String(url)).searchParams.get('type') ?? ''] ?? { status: 404, body: '' };
+        return new Response(answer.body, { status: answer.status, headers: { 'content-type': 'text/plain' } });
+      },
+    });
+
+  it('downloads the collections and the payout statement by type and gives one bill covering payments, refunds, payouts and returns', async () => {
+    const asked: string[] = [];
+    const bill = await adapterWith({ collection: { status: 200, body: COLLECTIONS }, payout: { status: 200, body: STATEMENT } }, asked).fetchBill({ date: '2026-11-28' });
+    expect(asked.sort()).toEqual([
+      'http://bank.test/sandbox/channels/netbank/bills/2026-11-28?type=collection',
+      'http://bank.test/sandbox/channels/netbank/bills/2026-11-28?type=payout',
+    ]);
+    expect(bill.covers).toEqual(['payment', 'refund', 'payout', 'payout_return']);
+    expect(bill.lines.map((l) => `${l.kind}:${l.refundId ?? l.paymentId}`)).toEqual(['payment:pay_01a', 'refund:rf_01b', 'payout:po_01a', 'payout_return:po_01b']);
+    expect(bill.totals).toEqual({ count: 4, amount: 223456, refunds: 35000, fees: 420 });
+  });
+
+  it('fails the whole day when either statement is missing or unreadable: half a day is never reconciled', async () => {
+    await expect(adapterWith({ payout: { status: 200, body: STATEMENT } }, []).fetchBill({ date: '2026-11-28' })).rejects.toThrow();
+    await expect(adapterWith({ collection: { status: 200, body: COLLECTIONS } }, []).fetchBill({ date: '2026-11-28' })).rejects.toThrow();
+    const cut = COLLECTIONS.split('\r\n').slice(0, 3).join('\r\n');
+    await expect(adapterWith({ collection: { status: 200, body: cut }, payout: { status: 200, body: STATEMENT } }, []).fetchBill({ date: '2026-11-28' })).rejects.toThrow(BillFormatError);
   });
 });
 

@@ -3,14 +3,24 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isCalendarDate } from '../../../../shared/reconciliation/bill.js';
 import { parseJsonBody, readRequestBody, sendText } from '../http-io.js';
 import type { SandboxStore } from '../sandbox-store.js';
-import { renderAlipayBill, renderCardReport, renderNetbankStatement, renderUnionpayBill, renderWechatTradebill, type BillRenderer } from './formats.js';
-import { alipayLines, cardAcquirerLines, netbankPayoutLines, unionpayLines, wechatPayLines, type ChannelDayLines } from './records.js';
-import { addTamper, applyTampers, TAMPER_KINDS, type TamperKind } from './tamper.js';
+import {
+  renderAlipayBill,
+  renderCardReport,
+  renderNetbankCollections,
+  renderNetbankStatement,
+  renderUnionpayBill,
+  renderWechatTradebill,
+  type BillRenderer,
+} from './formats.js';
+import { alipayLines, cardAcquirerLines, netbankCollectionLines, netbankPayoutLines, unionpayLines, wechatPayLines, type ChannelDayLines } from './records.js';
+import { addTamper, applyTampers, TAMPER_KINDS, TRADE_BILL_TAMPER, type TamperKind, type TamperTarget } from './tamper.js';
 
 /** How a channel publishes its day: its records read as lines, rendered in its own format. */
 export interface BillSource {
   readonly lines: ChannelDayLines;
   readonly render: BillRenderer;
+  /** What the tamper knob acts on in this file (by default the payment lines of the channel's one bill). */
+  readonly tamper?: TamperTarget;
 }
 
 /** The sandbox channels that publish a bill (docs/decisions.md, 167); the others answer 404 on the bill paths. */
@@ -20,11 +30,22 @@ export const BILL_SOURCES: Readonly<Record<string, BillSource>> = {
   unionpay: { lines: unionpayLines, render: renderUnionpayBill },
   card_a: { lines: cardAcquirerLines, render: renderCardReport },
   card_b: { lines: cardAcquirerLines, render: renderCardReport },
-  // The bank's payout statement (payouts and returns): its collections are not in the sandbox's statement.
-  netbank: { lines: netbankPayoutLines, render: renderNetbankStatement },
+  // Without a `type`, the bank's payout statement (payouts and returns); its collections are `?type=collection`.
+  netbank: { lines: netbankPayoutLines, render: renderNetbankStatement, tamper: { kind: 'payout' } },
 };
 
-const BILL_PATH = /^\/bills\/([^/?]+)(\/tamper)?(?:\?.*)?$/;
+/**
+ * The channels that publish more than one file a day, chosen by the `type` query parameter of the bill path (and of
+ * its tamper path): the bank's collections statement (收款对账单) beside its payout statement (docs/decisions.md, 241).
+ */
+export const BILL_FILES: Readonly<Record<string, Readonly<Record<string, BillSource>>>> = {
+  netbank: {
+    payout: BILL_SOURCES.netbank!,
+    collection: { lines: netbankCollectionLines, render: renderNetbankCollections, tamper: { file: 'collection', kind: 'payment' } },
+  },
+};
+
+const BILL_PATH = /^\/bills\/([^/?]+)(\/tamper)?(?:\?(.*))?$/;
 const WECHAT_APPLY_PATH = /^\/v3\/bill\/tradebill\?(.*)$/;
 const WECHAT_FILE_PATH = /^\/v3\/billdownload\/file\?token=([A-Za-z0-9_-]+)$/;
 
@@ -46,12 +67,17 @@ export async function handleBillPath(
   res: ServerResponse,
   path: string,
 ): Promise<boolean> {
-  const source = BILL_SOURCES[input.channel];
   const bill = BILL_PATH.exec(path);
   const apply = input.channel === 'wechat_pay' ? WECHAT_APPLY_PATH.exec(path) : null;
   const file = input.channel === 'wechat_pay' ? WECHAT_FILE_PATH.exec(path) : null;
   if (!bill && !apply && !file) return false;
-  if (!source) return json(res, 404, { code: 'NOT_FOUND', message: `${input.channel} publishes no bill in the sandbox` }), true;
+  if (!BILL_SOURCES[input.channel]) return json(res, 404, { code: 'NOT_FOUND', message: `${input.channel} publishes no bill in the sandbox` }), true;
+  const type = new URLSearchParams(bill?.[3] ?? '').get('type');
+  const files = BILL_FILES[input.channel];
+  // A channel with one bill ignores the parameter, as it always did; one with several refuses a type it lacks.
+  // Own keys only: `?type=toString` names no file.
+  const source = type && files ? (Object.hasOwn(files, type) ? files[type] : undefined) : BILL_SOURCES[input.channel];
+  if (!source) return json(res, 400, { code: 'PARAM_ERROR', message: `type must be one of ${Object.keys(files!).join(', ')}` }), true;
   const date = bill?.[1] ?? (apply ? new URLSearchParams(apply[1]).get('bill_date') : Buffer.from(file![1]!, 'base64url').toString('utf8'));
   if (!date || !isCalendarDate(date)) return json(res, 400, { code: 'PARAM_ERROR', message: 'bill date must be YYYY-MM-DD' }), true;
   if (bill?.[2]) {
@@ -60,11 +86,11 @@ export async function handleBillPath(
     if (!TAMPER_KINDS.includes(body?.kind as TamperKind)) {
       return json(res, 400, { code: 'PARAM_ERROR', message: `kind must be one of ${TAMPER_KINDS.join(', ')}` }), true;
     }
-    await addTamper(input.store, input.channel, date, body!.kind as TamperKind);
-    return json(res, 200, { channel: input.channel, date, tampered: body!.kind }), true;
+    await addTamper(input.store, input.channel, date, body!.kind as TamperKind, source.tamper ?? TRADE_BILL_TAMPER);
+    return json(res, 200, { channel: input.channel, date, ...(type && files ? { type } : {}), tampered: body!.kind }), true;
   }
   if (req.method !== 'GET') return json(res, 405, { code: 'METHOD_NOT_ALLOWED', message: 'GET' }), true;
-  const lines = await applyTampers(input.store, input.channel, date, await source.lines(input.store, input.channel, date));
+  const lines = await applyTampers(input.store, input.channel, date, await source.lines(input.store, input.channel, date), source.tamper ?? TRADE_BILL_TAMPER);
   const rendered = source.render(input.channel, lines, { ...input.context, date });
   if (apply) {
     const downloadUrl = `http://${req.headers.host}/sandbox/channels/${input.channel}/v3/billdownload/file?token=${Buffer.from(date).toString('base64url')}`;

@@ -3,11 +3,10 @@ import { UNIONPAY_BILL_FIELDS, UNIONPAY_CURRENCIES, type UnionpayBillField } fro
 import { CARD_REPORT_COLUMNS, CARD_REPORT_TRAILER } from '../../../../shared/channels/card-acquirer/bill-format.js';
 import { TRADEBILL_COLUMNS, TRADEBILL_SUMMARY_COLUMNS, type TradebillColumn } from '../../../../shared/channels/wechat-pay/bill-format.js';
 import {
-  NETBANK_BILL_DETAIL_FIELDS,
-  NETBANK_BILL_HEADER,
   NETBANK_BILL_SEPARATOR,
-  NETBANK_BILL_TYPES,
-  type NetbankBillDetailField,
+  NETBANK_COLLECTION_STATEMENT,
+  NETBANK_PAYOUT_STATEMENT,
+  type NetbankStatementFormat,
 } from '../../../../shared/channels/netbank/bill-format.js';
 import { billDecimal, CHANNEL_FEE_BPS, channelLocalTime, type BillLine } from '../../../../shared/reconciliation/bill.js';
 
@@ -117,22 +116,36 @@ export const renderUnionpayBill: BillRenderer = (channel, lines) => {
   return { contentType: 'text/plain; charset=utf-8', body: rows.map((r) => `${r}\r\n`).join('') };
 };
 
-/** The netbank payout statement (shared/channels/netbank/bill-format.ts): header, PAYOUT and RETURN records, trailer. */
-export const renderNetbankStatement: BillRenderer = (channel, lines, context) => {
-  const kinds = (kind: BillLine['kind']) => lines.filter((l) => l.kind === kind);
-  const details = lines.map((line, i) => {
-    const values: Record<NetbankBillDetailField, string> = {
-      record: 'D', seq: String(i + 1).padStart(6, '0'), type: line.kind === 'payout_return' ? NETBANK_BILL_TYPES.payout_return : NETBANK_BILL_TYPES.payout,
-      payoutNo: line.paymentId, bankPayoutId: line.channelPaymentId ?? '', bookedAt: channelLocalTime(channel, line.at).replace(/[- :]/g, ''),
-      currency: line.currency, amount: billDecimal(line.amount, line.currency), fee: billDecimal(line.fee, line.currency),
-      status: line.status === 'succeeded' ? 'SUCCESS' : line.status === 'processing' ? 'PROCESSING' : 'FAILED',
-    };
-    return NETBANK_BILL_DETAIL_FIELDS.map((field) => values[field]).join(NETBANK_BILL_SEPARATOR);
-  });
-  const trailer = [
-    'T', lines.length, kinds('payout').length, sum(kinds('payout').map((l) => l.amount)), kinds('payout_return').length,
-    sum(kinds('payout_return').map((l) => l.amount)), sum(lines.map((l) => l.fee)),
-  ].join(NETBANK_BILL_SEPARATOR);
-  const header = [...NETBANK_BILL_HEADER, context.mchId ?? '', (context.date ?? '').replaceAll('-', '')].join(NETBANK_BILL_SEPARATOR);
-  return { contentType: 'text/plain; charset=utf-8', body: `${[header, ...details, trailer].join('\r\n')}\r\n` };
-};
+/**
+ * One of the bank's pipe-delimited statements (shared/channels/netbank/bill-format.ts): header, a detail record per
+ * line of the statement's types, the trailer with the count, each type's count and sum, and the fees.
+ */
+function netbankStatement(format: NetbankStatementFormat): BillRenderer {
+  return (channel, lines, context) => {
+    const details = lines.map((line, i) => {
+      const type = format.types.find((t) => t.kind === line.kind);
+      if (!type) throw new Error(`the ${format.title} has no ${line.kind} record`);
+      const values: Record<string, string> = {
+        record: 'D', seq: String(i + 1).padStart(6, '0'), type: type.type, [format.ids.paymentId]: line.paymentId,
+        ...(format.ids.refundId ? { [format.ids.refundId]: line.refundId ?? '' } : {}), [format.ids.channelPaymentId]: line.channelPaymentId ?? '',
+        bookedAt: channelLocalTime(channel, line.at).replace(/[- :]/g, ''), currency: line.currency,
+        amount: billDecimal(line.amount, line.currency), fee: billDecimal(line.fee, line.currency),
+        status: line.status === 'succeeded' ? 'SUCCESS' : line.status === 'processing' ? 'PROCESSING' : 'FAILED',
+      };
+      return format.fields.map((field) => values[field] ?? '').join(NETBANK_BILL_SEPARATOR);
+    });
+    const counted = format.types.flatMap(({ kind }) => {
+      const of = lines.filter((l) => l.kind === kind);
+      return [of.length, sum(of.map((l) => l.amount))];
+    });
+    const trailer = ['T', lines.length, ...counted, sum(lines.map((l) => l.fee))].join(NETBANK_BILL_SEPARATOR);
+    const header = [...format.header, context.mchId ?? '', (context.date ?? '').replaceAll('-', '')].join(NETBANK_BILL_SEPARATOR);
+    return { contentType: 'text/plain; charset=utf-8', body: `${[header, ...details, trailer].join('\r\n')}\r\n` };
+  };
+}
+
+/** The netbank payout statement: header, PAYOUT and RETURN records, trailer. */
+export const renderNetbankStatement: BillRenderer = netbankStatement(NETBANK_PAYOUT_STATEMENT);
+
+/** The netbank collections statement: header, PAYMENT and REFUND records, trailer. */
+export const renderNetbankCollections: BillRenderer = netbankStatement(NETBANK_COLLECTION_STATEMENT);

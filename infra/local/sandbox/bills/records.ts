@@ -4,6 +4,7 @@ import type { BillLine } from '../../../../shared/reconciliation/bill.js';
 import type { ActivityEntry, PaymentRecord } from '../card-acquirer/acquirer.js';
 import type { Trade as AlipayTrade } from '../alipay/trades.js';
 import type { SandboxStore } from '../sandbox-store.js';
+import type { OrderRecord as NetbankOrderRecord, RefundRecord as NetbankRefundRecord } from '../netbank/netbank-emulator.js';
 import type { PayoutRecord as NetbankPayoutRecord } from '../netbank/payout-desk.js';
 import type { TxnRecord as UnionpayTxn } from '../unionpay/unionpay-emulator.js';
 import type { SandboxRefund, SandboxTrade } from '../wechat-pay/records.js';
@@ -126,6 +127,34 @@ export const netbankPayoutLines: ChannelDayLines = async (store, channel, date) 
     const line = { paymentId: p.payoutNo, refundId: null, channelPaymentId: p.bankPayoutId, amount: p.amount, currency: p.currency, status: 'succeeded' as const };
     lines.push({ ...line, kind: 'payout', fee: CHANNEL_PAYOUT_FEE[channel] ?? 0, at: p.completesAt });
     if (p.returnsAt && Date.parse(p.returnsAt) <= nowMs) lines.push({ ...line, kind: 'payout_return', fee: 0, at: p.returnsAt });
+  }
+  return sortByTime(lines.filter(onDay(channel, date)));
+};
+
+/**
+ * The bank's collections: each redirect payment a payer confirmed (at its paid time, with the bank's fee at the
+ * contracted rate) and each refund the bank paid back (at its time, no fee back). An order paid and then refunded is
+ * still a payment of its day; a closed or failed order moved no money.
+ */
+export const netbankCollectionLines: ChannelDayLines = async (store, channel, date) => {
+  const orders = (await store.list<NetbankOrderRecord>(channel, 'order#')).map((o) => o.value);
+  const orderOf = new Map(orders.map((o) => [`${o.merchantNo}#${o.orderNo}`, o]));
+  const lines: BillLine[] = [];
+  for (const o of orders) {
+    if (o.status !== 'PAID' || !o.paidTime) continue;
+    lines.push({
+      kind: 'payment', paymentId: o.orderNo, refundId: null, channelPaymentId: o.bankOrderId, amount: o.amount,
+      fee: channelFee(channel, o.amount), currency: o.currency, status: 'succeeded', at: o.paidTime,
+    });
+  }
+  for (const { key, value: r } of await store.list<NetbankRefundRecord>(channel, 'refund#')) {
+    // The refund's key names its merchant number (refund#<merchantNo>#<refundNo>): its order gives the currency.
+    const order = orderOf.get(`${key.split('#')[1]}#${r.orderNo}`);
+    if (r.status !== 'SUCCESS' || !r.succeededAt || !order) continue;
+    lines.push({
+      kind: 'refund', paymentId: r.orderNo, refundId: r.refundNo, channelPaymentId: r.bankRefundId, amount: r.amount,
+      fee: 0, currency: order.currency, status: 'succeeded', at: r.succeededAt,
+    });
   }
   return sortByTime(lines.filter(onDay(channel, date)));
 };

@@ -15,13 +15,26 @@ interface TamperRecord {
   readonly kinds: readonly { readonly kind: TamperKind; readonly extraId: string }[];
 }
 
-const key = (date: string) => `bill-tamper#${date}`;
+/**
+ * Which of a channel's files of the day the knob acts on, for a channel that publishes more than one (the bank's
+ * collections and payout statements are tampered with separately), and the kind of line its tampers hit and `extra`
+ * adds: payments on a trade bill or the collections, payouts on the payout statement.
+ */
+export interface TamperTarget {
+  readonly file?: string;
+  readonly kind: 'payment' | 'payout';
+}
 
-export async function addTamper(store: SandboxStore, channel: string, date: string, kind: TamperKind): Promise<void> {
+export const TRADE_BILL_TAMPER: TamperTarget = { kind: 'payment' };
+
+// A channel's first (or only) file keeps the key it always had.
+const key = (date: string, target: TamperTarget) => (target.file ? `bill-tamper#${target.file}#${date}` : `bill-tamper#${date}`);
+
+export async function addTamper(store: SandboxStore, channel: string, date: string, kind: TamperKind, target: TamperTarget = TRADE_BILL_TAMPER): Promise<void> {
   for (;;) {
-    const held = await store.get<TamperRecord>(channel, key(date));
+    const held = await store.get<TamperRecord>(channel, key(date, target));
     const next: TamperRecord = { kinds: [...(held?.value.kinds ?? []), { kind, extraId: `pay_x${randomBytes(10).toString('hex')}` }] };
-    if (await store.put(channel, key(date), next, held?.version ?? 0)) return;
+    if (await store.put(channel, key(date, target), next, held?.version ?? 0)) return;
   }
 }
 
@@ -31,29 +44,35 @@ export async function addTamper(store: SandboxStore, channel: string, date: stri
  * minor unit more, `fee` charges one minor unit more fee, `status` bills it as not succeeded. `extra` adds a payment
  * (a payout) the platform never made.
  */
-export async function applyTampers(store: SandboxStore, channel: string, date: string, lines: readonly BillLine[]): Promise<BillLine[]> {
-  const kinds = (await store.get<TamperRecord>(channel, key(date)))?.value.kinds ?? [];
-  const targets = lines.filter((l) => l.kind === 'payment' || l.kind === 'payout');
+export async function applyTampers(
+  store: SandboxStore,
+  channel: string,
+  date: string,
+  lines: readonly BillLine[],
+  target: TamperTarget = TRADE_BILL_TAMPER,
+): Promise<BillLine[]> {
+  const kinds = (await store.get<TamperRecord>(channel, key(date, target)))?.value.kinds ?? [];
+  const targets = lines.filter((l) => l.kind === target.kind);
   const changed = new Map<BillLine, BillLine | null>();
   const extras: BillLine[] = [];
   let next = 0;
   for (const { kind, extraId } of kinds) {
     if (kind === 'extra') {
       const template = targets[0] ?? lines[0];
-      const payout = template?.kind === 'payout' || template?.kind === 'payout_return';
+      const payout = target.kind === 'payout';
       extras.push({
-        kind: payout ? 'payout' : 'payment', paymentId: payout ? `po_x${extraId.slice(5)}` : extraId, refundId: null, channelPaymentId: `x${extraId.slice(5)}`, amount: 1000,
+        kind: target.kind, paymentId: payout ? `po_x${extraId.slice(5)}` : extraId, refundId: null, channelPaymentId: `x${extraId.slice(5)}`, amount: 1000,
         fee: 0, currency: template?.currency ?? 'CNY', status: 'succeeded', at: template?.at ?? `${date}T04:00:00.000Z`,
       });
       continue;
     }
-    const target = targets[next++];
-    if (!target) continue;
-    changed.set(target,
+    const hit = targets[next++];
+    if (!hit) continue;
+    changed.set(hit,
       kind === 'drop' ? null
-      : kind === 'amount' ? { ...target, amount: target.amount + 1 }
-      : kind === 'fee' ? { ...target, fee: target.fee + 1 }
-      : { ...target, status: 'failed' });
+      : kind === 'amount' ? { ...hit, amount: hit.amount + 1 }
+      : kind === 'fee' ? { ...hit, fee: hit.fee + 1 }
+      : { ...hit, status: 'failed' });
   }
   const kept = lines.flatMap((line) => {
     const replaced = changed.has(line) ? changed.get(line) : line;

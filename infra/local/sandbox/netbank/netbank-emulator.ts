@@ -45,7 +45,7 @@ export interface NetbankEmulatorOptions {
 }
 
 /** An order as the bank keeps it. Amounts in minor units inside; decimal strings only on the wire. */
-interface OrderRecord {
+export interface OrderRecord {
   readonly merchantNo: string;
   readonly orderNo: string;
   readonly bankOrderId: string;
@@ -63,9 +63,11 @@ interface OrderRecord {
   readonly pageToken: string;
 }
 
-interface RefundRecord extends NetbankRefundState {
+export interface RefundRecord extends NetbankRefundState {
   readonly orderNo: string;
   readonly amount: number;
+  /** When the bank paid it back (its collections statement books it then); absent on records older than the statement. */
+  readonly succeededAt?: string;
 }
 
 type ApiAnswer = { readonly status: number; readonly body: Record<string, unknown> };
@@ -240,7 +242,10 @@ export class NetbankEmulator {
     }
     const order: OrderRecord = { ...found.value, refundedAmount: found.value.refundedAmount + amount };
     if (!(await this.options.store.put(CHANNEL, orderKey(order.bankOrderId), order, found.version))) return this.refund(body);
-    const refund: RefundRecord = { refundNo: body.refundNo, bankRefundId: `NBR${randomBytes(8).toString('hex').toUpperCase()}`, status: 'SUCCESS', orderNo: body.orderNo, amount };
+    const refund: RefundRecord = {
+      refundNo: body.refundNo, bankRefundId: `NBR${randomBytes(8).toString('hex').toUpperCase()}`, status: 'SUCCESS', orderNo: body.orderNo, amount,
+      succeededAt: this.now().toISOString(),
+    };
     await this.options.store.put(CHANNEL, refundKey, refund);
     return { status: 200, body: { code: 'SUCCESS', ...wireRefund(refund) } };
   }
