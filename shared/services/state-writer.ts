@@ -193,9 +193,13 @@ export async function commitAttemptOutcome(
   },
 ): Promise<AttemptCommit> {
   for (let round = 0; round < COMMIT_ROUNDS; round += 1) {
+    // The attempt first, then the order: another writer's commit (the channel's notice racing the pay's own answer)
+    // that lands between the two reads is then in the order read, never only in the attempt, so a duplicate answers
+    // the order as that commit left it, not a PROCESSING read from before it. A stale attempt beside a newer order
+    // loses its conditional write below and is read again.
+    const stored = await deps.orders.getAttempt(input.orderId, input.paymentId);
     const order = await deps.orders.getOrder(input.orderId);
     if (!order) throw new NotFoundError('order', 'id');
-    const stored = await deps.orders.getAttempt(input.orderId, input.paymentId);
     const attempt = stored ?? (order.payment?.id === input.paymentId ? attemptFromOrder(order) : undefined);
     if (!attempt) throw new NotFoundError('payment', 'paymentId');
     assertSameMoney(attempt, input.outcome);

@@ -93,6 +93,34 @@ describe('commitAttemptOutcome', () => {
     expect((await allEntries()).filter((e) => e.orderId === order.id)).toHaveLength(1);
   });
 
+  it("a duplicate answers the order as the other writer's commit left it, when that commit lands between the writer's reads", async () => {
+    // The pay's own answer and the channel's notice report the same success; the notice commits while the pay's
+    // commit is between its two reads (a wallet debit whose notice is sent before its answer, on a busy machine).
+    const { order, paymentId } = await claimed(900);
+    const outcome = succeeded('ch_race', { amount: 900, currency: 'CNY' });
+    let raced = false;
+    const orders = new Proxy(deps.orders, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        if (prop !== 'getOrder' && prop !== 'getAttempt') return value.bind(target);
+        return async (...args: unknown[]) => {
+          const read = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          if (!raced) {
+            raced = true;
+            expect((await commitAttemptOutcome(deps, { orderId: order.id, paymentId, outcome })).kind).toBe('committed');
+          }
+          return read;
+        };
+      },
+    });
+    const answer = await commitAttemptOutcome({ ...deps, orders }, { orderId: order.id, paymentId, outcome });
+    expect(raced).toBe(true);
+    expect(answer.kind).toBe('duplicate');
+    expect(answer.order).toMatchObject({ status: 'SUCCEEDED', amountCaptured: 900 });
+    expect((await allEntries()).filter((e) => e.orderId === order.id)).toHaveLength(1);
+  });
+
   it('refuses an amount or currency that differs from the attempt and writes nothing', async () => {
     const { order, paymentId } = await claimed(500);
     for (const wrong of [{ amount: 499 }, { currency: 'USD' as const }]) {
