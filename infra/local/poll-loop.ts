@@ -29,6 +29,10 @@ export class PollLoop {
   private idleMs: number;
   /** A wake() arrived while a pass was running: what it signals may have come after that pass looked. */
   private wokenDuringPass = false;
+  /** When the next pass is planned (Date.now() clock); Infinity while a pass runs or after stop. */
+  private plannedAt = Infinity;
+  /** The earliest wakeBy() that arrived while a pass was running (that pass may have looked before it). */
+  private dueDuringPass = Infinity;
 
   constructor(
     private readonly pass: () => Promise<PollResult>,
@@ -52,6 +56,22 @@ export class PollLoop {
     this.schedule(0);
   }
 
+  /**
+   * Work was just created that becomes due in `inMs` (a delayed message): poll by then. Unlike wake(), a pass already
+   * planned by then is enough, since it finds that work too; waking for each timer scheduled minutes ahead made every
+   * payment cost a pass that read the whole timer queue.
+   */
+  wakeBy(inMs: number): void {
+    if (this.stopped) return;
+    if (inMs <= 0) return this.wake();
+    const at = Date.now() + inMs;
+    if (this.running) {
+      this.dueDuringPass = Math.min(this.dueDuringPass, at);
+      return;
+    }
+    if (this.plannedAt > at) this.schedule(inMs);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
@@ -60,12 +80,15 @@ export class PollLoop {
 
   private schedule(delayMs: number): void {
     clearTimeout(this.timer);
+    this.plannedAt = Date.now() + delayMs;
     this.timer = setTimeout(() => this.tick(), delayMs);
   }
 
   private tick(): void {
     if (this.stopped || this.running) return;
+    this.plannedAt = Infinity;
     this.wokenDuringPass = false;
+    this.dueDuringPass = Infinity;
     this.running = this.pass()
       .catch((error: unknown): PollResult => {
         logger.error(`${this.options.name} poll failed`, { error: error instanceof Error ? error.message : String(error) });
@@ -84,6 +107,7 @@ export class PollLoop {
     }
     const wait = this.idleMs;
     this.idleMs = Math.min(this.idleMs * 2, Math.max(this.options.maxIdleMs, this.options.intervalMs));
-    return result.nextDueInMs === undefined ? wait : Math.max(0, Math.min(wait, result.nextDueInMs));
+    const dueInMs = Math.min(result.nextDueInMs ?? Infinity, this.dueDuringPass - Date.now());
+    return Math.max(0, Math.min(wait, dueInMs));
   }
 }

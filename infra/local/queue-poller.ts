@@ -38,6 +38,11 @@ export class LocalQueuePoller {
     this.loop.wake();
   }
 
+  /** A message was just sent that becomes visible in `inMs`: look by then (PollLoop.wakeBy). */
+  wakeBy(inMs: number): void {
+    this.loop.wakeBy(inMs);
+  }
+
   async stop(): Promise<void> {
     await this.loop.stop();
   }

@@ -22,7 +22,8 @@ export interface LocalTimerService {
 /**
  * Timers in the local runtime: the durable `timers` queue (with its DLQ) in the local queues table, and a poller
  * that invokes the timer function's handler, as the SQS event source does in AWS. The poller sleeps until the next
- * timer is due (the queue reports it), and a schedule wakes it, since the new timer may be due before that.
+ * timer is due (the queue reports it), and a schedule wakes it by the new timer's due time when that comes before the
+ * next pass planned (wakeBy: a timer minutes ahead costs no pass, a timer due now one at once).
  */
 export async function startLocalTimers(input: {
   readonly config: Config;
@@ -51,8 +52,8 @@ export async function startLocalTimers(input: {
   });
   const timers = new LocalTimers(
     queue,
-    () => {
-      if (config.LOCAL_WAKE_ON_WRITE) poller.wake();
+    (visibleInMs) => {
+      if (config.LOCAL_WAKE_ON_WRITE) poller.wakeBy(visibleInMs);
     },
     now,
   );

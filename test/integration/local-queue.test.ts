@@ -31,6 +31,9 @@ describe('local durable queue (SQS semantics)', () => {
     const { queue, clock } = queues({ maxDelayMs: 5_000 });
     await queue.send('later', 2_000);
     await queue.send('capped', 60_000);
+    // put() tells when its message becomes visible (the timer poller is woken by then): the capped delay.
+    expect(await queue.put('timer:x', 'capped too', 60_000)).toBe(5_000);
+    await queue.remove('timer:x');
     expect(await queue.receive(10)).toEqual([]);
     clock.now += 2_000;
     const [later] = await queue.receive(10);

@@ -12,6 +12,23 @@ function recorder() {
   return { at, answers, pass };
 }
 
+/** A started loop whose first pass (at 0) is still running until `release()`. */
+async function firstPassHeld() {
+  let release!: () => void;
+  const at: number[] = [];
+  const loop = new PollLoop(
+    async () => {
+      at.push(Date.now());
+      if (at.length === 1) await new Promise<void>((resolve) => (release = resolve));
+      return { busy: false };
+    },
+    { name: 't', intervalMs: 100, maxIdleMs: 60_000 },
+  );
+  loop.start();
+  await vi.advanceTimersByTimeAsync(0);
+  return { at, loop, release: () => release() };
+}
+
 describe('PollLoop', () => {
   beforeEach(() => {
     vi.useFakeTimers({ now: 0 });
@@ -59,18 +76,7 @@ describe('PollLoop', () => {
   });
 
   it('a wake() during a pass runs one more pass right after it (what woke it may have come after the look)', async () => {
-    let release!: () => void;
-    const at: number[] = [];
-    const loop = new PollLoop(
-      async () => {
-        at.push(Date.now());
-        if (at.length === 1) await new Promise<void>((resolve) => (release = resolve));
-        return { busy: false };
-      },
-      { name: 't', intervalMs: 100, maxIdleMs: 60_000 },
-    );
-    loop.start();
-    await vi.advanceTimersByTimeAsync(0);
+    const { at, loop, release } = await firstPassHeld();
     loop.wake();
     await vi.advanceTimersByTimeAsync(50);
     release();
@@ -91,6 +97,40 @@ describe('PollLoop', () => {
     const afterDue = r.at.filter((t) => t > last);
     // The pass that learnt of the due message came at most one max wait later; the next came 250 ms after it.
     expect(afterDue[1]! - afterDue[0]!).toBe(250);
+  });
+
+  it('a wakeBy() polls by the time the new work is due, and not at all when a pass is planned by then anyway', async () => {
+    const r = recorder();
+    r.answers.push({ busy: false, nextDueInMs: 5_000 });
+    const loop = new PollLoop(r.pass, { name: 't', intervalMs: 100, maxIdleMs: 60_000 });
+    loop.start();
+    await vi.advanceTimersByTimeAsync(0); // the first pass plans the next one at 100 (the interval)
+    await vi.advanceTimersByTimeAsync(100);
+    expect(r.at).toEqual([0, 100]); // ...which plans the next at 300 (200 of backoff)
+    // A timer due in 15 minutes: the pass planned at 300 finds it, no extra pass for it.
+    loop.wakeBy(900_000);
+    await vi.advanceTimersByTimeAsync(199);
+    expect(r.at).toEqual([0, 100]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(r.at).toEqual([0, 100, 300]); // planned next at 700
+    // A message due sooner than that brings the pass forward to its due time; one due now, to at once.
+    loop.wakeBy(50);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(r.at).toEqual([0, 100, 300, 350]);
+    loop.wakeBy(0);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(r.at).toEqual([0, 100, 300, 350, 350]);
+    await loop.stop();
+  });
+
+  it('a wakeBy() during a pass is kept: the pass may have looked before that work existed', async () => {
+    const { at, loop, release } = await firstPassHeld();
+    loop.wakeBy(30);
+    await vi.advanceTimersByTimeAsync(10);
+    release();
+    await vi.advanceTimersByTimeAsync(20);
+    expect(at).toEqual([0, 30]); // not at 110, the end of the idle wait
+    await loop.stop();
   });
 
   it('keeps polling after a failed pass, and stop() waits for the pass under way', async () => {

@@ -54,10 +54,12 @@ export class DurableQueue {
   /**
    * Writes the message `messageId` whether or not it exists (a fresh send: receive count 0, no receipt), for callers
    * that address messages by a key of their own (the timers: one message per timer key, a reschedule replaces it).
-   * A receive under way keeps its stale receipt, so its delete leaves the replacement alone.
+   * A receive under way keeps its stale receipt, so its delete leaves the replacement alone. Returns the delay it
+   * applied (capped at maxDelayMs): when the message becomes visible, in ms from now.
    */
-  async put(messageId: string, body: string, delayMs = 0): Promise<void> {
+  async put(messageId: string, body: string, delayMs = 0): Promise<number> {
     const nowMs = this.now();
+    const visibleInMs = Math.min(Math.max(0, delayMs), this.settings.maxDelayMs);
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
@@ -66,12 +68,13 @@ export class DurableQueue {
           messageId,
           body,
           sentAtMs: nowMs,
-          visibleAtMs: nowMs + Math.min(Math.max(0, delayMs), this.settings.maxDelayMs),
+          visibleAtMs: nowMs + visibleInMs,
           receiveCount: 0,
           receipt: null,
         },
       }),
     );
+    return visibleInMs;
   }
 
   /** Removes the message `messageId` whatever its state (absent: nothing to do). */

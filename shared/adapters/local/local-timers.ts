@@ -15,13 +15,14 @@ export function timerMessageId(key: string): string {
 export class LocalTimers implements Timers {
   constructor(
     private readonly queue: DurableQueue,
-    private readonly onScheduled: () => void = () => undefined,
+    /** Told when the scheduled timer's message becomes visible, in ms from now. */
+    private readonly onScheduled: (visibleInMs: number) => void = () => undefined,
     private readonly now: () => number = Date.now,
   ) {}
 
   async schedule(timer: Timer): Promise<void> {
-    await this.queue.put(timerMessageId(timer.key), timerBody(timer), Math.max(0, timer.dueAtMs - this.now()));
-    this.onScheduled();
+    const visibleInMs = await this.queue.put(timerMessageId(timer.key), timerBody(timer), Math.max(0, timer.dueAtMs - this.now()));
+    this.onScheduled(visibleInMs);
   }
 
   async cancel(key: string): Promise<void> {
